@@ -1,0 +1,48 @@
+# Houvast: `make run` serves the app, `make test` runs every test. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint catalogs extract chromium bench clean
+
+run: $(VENV)/.installed catalogs
+	$(BIN)/houvast serve
+
+test: $(VENV)/.installed catalogs chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+catalogs: $(MO)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@ --locale $*
+
+# After changing texts in templates, code or exercises: refresh the template and both catalogs,
+# then translate what is new in locales/nl (English is the source language and fills itself).
+extract: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file locales/messages.pot \
+		--project Houvast --copyright-holder "Houvast" --add-comments Translators: \
+		--sort-by-file --width 100 .
+	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales \
+		--domain messages --no-fuzzy-matching --width 100
+	$(BIN)/python -m server.catalogs fill-english
+
+# Debian's Chromium drives the browser tests; Playwright's own browser download does not work here.
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache

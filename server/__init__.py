@@ -1,0 +1,1 @@
+"""Houvast: guided grounding and attachment-repair exercises, served in Dutch and English."""

@@ -1,0 +1,57 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from .assets import StaticAssets
+from .exercises import check_translations, load_exercises
+from .i18n import LOCALES, Catalogs
+from .routes import routes
+from .security import SecurityHeadersMiddleware
+from .settings import Settings
+from .templating import Templates
+from .views import errors
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app. Exercises and catalogs are loaded and checked here, so a broken exercise
+    file or an incomplete translation stops the server before it serves anything."""
+    settings = settings or Settings.from_env()
+    catalogs = Catalogs.load()
+    exercises = load_exercises(settings.exercises_dir)
+    check_translations(
+        exercises.values(),
+        {locale: partial(catalogs.lookup, locale) for locale in LOCALES},
+    )
+    assets = StaticAssets()
+    state: dict[str, Any] = {
+        "settings": settings,
+        "catalogs": catalogs,
+        "exercises": exercises,
+        "assets": assets,
+        "templates": Templates(catalogs, assets, settings),
+    }
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # Long-lived resources (database, scheduler, HTTP client) open and close here.
+        yield state
+
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(GZipMiddleware, minimum_size=500),
+        ],
+        exception_handlers={404: errors.not_found, HTTPException: errors.http_error},
+        lifespan=lifespan,
+    )

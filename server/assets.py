@@ -1,0 +1,66 @@
+"""Static assets under content-hashed URLs.
+
+All files under pwa/ (stylesheets, ES modules, icons) are read once at start-up and served under
+``/static/<digest>/<path>``, where the digest is a hash of every file's path and bytes. One digest
+for the whole set, not one per file, because ES modules import each other by relative path: a
+per-file hash in the name would break ``import "./timer.js"`` without a build step. Any change
+to any file gives new URLs, so a browser never mixes old and new files, and the responses can
+be cached for a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .settings import PROJECT_ROOT
+
+PWA_DIR = PROJECT_ROOT / "pwa"
+# Served from the site root, not under /static/ (a service worker's scope is its own folder).
+ROOT_FILES = frozenset({"sw.js"})
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".svg": "image/svg+xml"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    media_type: str
+
+
+class StaticAssets:
+    """The front-end files and the hashed URLs they are served under."""
+
+    def __init__(self, directory: Path = PWA_DIR) -> None:
+        self.directory = directory
+        self.files: dict[str, Asset] = {}
+        digest = hashlib.sha256()
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            name = path.relative_to(directory).as_posix()
+            if name in ROOT_FILES or name.startswith("."):
+                continue
+            body = path.read_bytes()
+            digest.update(name.encode() + b"\0" + body + b"\0")
+            media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+            self.files[name] = Asset(body, media_type or "application/octet-stream")
+        self.version = digest.hexdigest()[:12]
+
+    def url(self, name: str) -> str:
+        """The hashed URL of a file under pwa/; an unknown name is a programmer's mistake."""
+        if name not in self.files:
+            raise KeyError(f"no static file pwa/{name}")
+        return f"/static/{self.version}/{name}"
+
+    async def serve(self, request: Request) -> Response:
+        """Serve a file of the current version; anything else is not found."""
+        asset = self.files.get(request.path_params["path"])
+        if request.path_params["version"] != self.version or asset is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return Response(
+            asset.body, media_type=asset.media_type, headers={"Cache-Control": IMMUTABLE}
+        )

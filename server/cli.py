@@ -1,0 +1,63 @@
+"""The ``houvast`` command: serve the app, check exercises and catalogs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .exercises import ExerciseError
+from .i18n import CatalogError
+from .settings import Settings, SettingsError
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port if args.port is not None else settings.port,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from .app import create_app
+
+    create_app(settings)
+    print("exercises and catalogs are complete")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="houvast", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the app (settings: see README)")
+    serve.add_argument("--host", help="address to listen on (default: HOUVAST_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: HOUVAST_PORT)")
+    serve.set_defaults(handler=_serve)
+    check = commands.add_parser("check", help="validate exercise files and catalogs, then exit")
+    check.set_defaults(handler=_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return int(args.handler(args, settings))
+    except (SettingsError, ExerciseError, CatalogError) as error:
+        # A programmer's or operator's mistake: say exactly what is wrong and stop.
+        print(f"houvast: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The two languages: choosing one, loading the catalogs, formatting numbers and durations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_timedelta
+from babel.messages.mofile import read_mo
+from babel.numbers import format_decimal
+from babel.support import Translations
+from babel.units import format_unit
+
+from .settings import PROJECT_ROOT
+
+LOCALES = ("nl", "en")
+DEFAULT_LOCALE = "nl"
+LOCALES_DIR = PROJECT_ROOT / "locales"
+LOCALE_COOKIE = "houvast_locale"
+
+# One entry of an Accept-Language header: a language range and an optional quality.
+_RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+
+
+class CatalogError(RuntimeError):
+    """A message catalog is missing or stale: the server cannot show a complete language."""
+
+
+def parse_accept_language(header: str) -> list[str]:
+    """The language ranges of an Accept-Language header, most preferred first.
+
+    Malformed entries are skipped rather than rejected: a browser's odd header must never
+    break a page.
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")[:32]):
+        match = _RANGE.match(part)
+        if not match:
+            continue
+        try:
+            quality = float(match.group(2)) if match.group(2) else 1.0
+        except ValueError:
+            continue
+        if 0 < quality <= 1:
+            ranked.append((-quality, position, match.group(1)))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def negotiate(header: str | None) -> str:
+    """Pick the locale for an Accept-Language header, Dutch when nothing fits."""
+    preferred = parse_accept_language(header or "")
+    return negotiate_locale(preferred, LOCALES, sep="-") or DEFAULT_LOCALE
+
+
+def format_minutes(minutes: int, locale: str) -> str:
+    """A duration in whole minutes as people write it ("5 minuten", "5 minutes")."""
+    return format_timedelta(
+        timedelta(minutes=minutes), granularity="minute", threshold=3, locale=locale
+    )
+
+
+def format_seconds(seconds: int, locale: str) -> str:
+    """A step's duration: "45 seconden", or whole minutes from two minutes on."""
+    if seconds >= 120 and seconds % 60 == 0:
+        return format_minutes(seconds // 60, locale)
+    return format_unit(seconds, "duration-second", locale=locale)
+
+
+def format_number(number: float, locale: str) -> str:
+    return format_decimal(number, locale=locale)
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    """The compiled translations of every shipped locale."""
+
+    translations: dict[str, Translations]
+    messages: dict[str, dict[str, str]]
+
+    @classmethod
+    def load(cls, directory: Path = LOCALES_DIR) -> Catalogs:
+        """Load the compiled .mo files; refuse missing or stale ones with the fix named."""
+        translations: dict[str, Translations] = {}
+        messages: dict[str, dict[str, str]] = {}
+        for locale in LOCALES:
+            folder = directory / locale / "LC_MESSAGES"
+            po, mo = folder / "messages.po", folder / "messages.mo"
+            if not mo.exists():
+                raise CatalogError(f"{mo} is missing: run `make catalogs`")
+            if po.exists() and po.stat().st_mtime > mo.stat().st_mtime:
+                raise CatalogError(f"{mo} is older than {po.name}: run `make catalogs`")
+            with mo.open("rb") as handle:
+                catalog = read_mo(handle)
+            messages[locale] = {
+                message.id: message.string
+                for message in catalog
+                if message.id and isinstance(message.id, str) and message.string
+            }
+            with mo.open("rb") as handle:
+                translations[locale] = Translations(handle)
+        return cls(translations, messages)
+
+    def lookup(self, locale: str, message: str) -> str | None:
+        """The translation of ``message``, or None when the catalog lacks it."""
+        return self.messages[locale].get(message)
+
+    def gettext(self, locale: str, message: str) -> str:
+        return self.translations[locale].gettext(message)
+
+
+def language_name(locale: str) -> str:
+    """A language's own name ("Nederlands", "English") from Babel's locale data."""
+    return Locale.parse(locale).get_display_name(locale).capitalize()

@@ -1,0 +1,141 @@
+"""Deployment settings, read from environment variables.
+
+Every setting is declared once in ``SETTINGS`` with its default and help text; the README's
+settings table documents each one (a test checks that). A bad value stops the server at start-up
+with the variable named, because a programmer's or operator's mistake should fail loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{1,19}$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot work with."""
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.match(value):
+        raise ValueError("expected a phone number of digits, spaces and dashes, e.g. 0800-0113")
+    return value
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a port number between 0 and 65535")
+    return port
+
+
+def _https_url(value: str) -> str:
+    if not value.startswith("https://"):
+        raise ValueError("expected an https:// address")
+    return value
+
+
+def _directory(value: str) -> Path:
+    path = Path(value)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a directory")
+    return path
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default, parser and help text."""
+
+    env: str
+    default: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "host": Setting("HOUVAST_HOST", "127.0.0.1", _text, "Address `houvast serve` listens on."),
+    "port": Setting("HOUVAST_PORT", "8000", _port, "Port `houvast serve` listens on."),
+    "exercises_dir": Setting(
+        "HOUVAST_EXERCISES_DIR",
+        "exercises",
+        _directory,
+        "Folder with the exercise files (relative paths start at the project root).",
+    ),
+    "crisis_name": Setting(
+        "HOUVAST_CRISIS_NAME",
+        "113 Zelfmoordpreventie",
+        _text,
+        "Name of the crisis line shown on the help page and every 'too much' screen.",
+    ),
+    "crisis_phone": Setting(
+        "HOUVAST_CRISIS_PHONE", "113", _phone, "Phone number of the crisis line."
+    ),
+    "crisis_phone_free": Setting(
+        "HOUVAST_CRISIS_PHONE_FREE",
+        "0800-0113",
+        _phone,
+        "Second, toll-free number of the crisis line.",
+    ),
+    "crisis_url": Setting(
+        "HOUVAST_CRISIS_URL",
+        "https://www.113.nl",
+        _https_url,
+        "Website of the crisis line (chat and more).",
+    ),
+    "emergency_phone": Setting(
+        "HOUVAST_EMERGENCY_PHONE", "112", _phone, "Emergency number (police, ambulance)."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parsed settings the app is built with."""
+
+    host: str
+    port: int
+    exercises_dir: Path
+    crisis_name: str
+    crisis_phone: str
+    crisis_phone_free: str
+    crisis_url: str
+    emergency_phone: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every setting from ``environ`` (default: ``os.environ``).
+
+        ``overrides`` take already-parsed values, which is how tests build variants.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, setting in SETTINGS.items():
+            if name in overrides:
+                values[name] = overrides.pop(name)
+                continue
+            raw = environ.get(setting.env, setting.default)
+            try:
+                values[name] = setting.parse(raw)
+            except ValueError as error:
+                raise SettingsError(f"{setting.env}={raw!r}: {error}") from None
+        if overrides:
+            raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
+        return cls(**values)
+
+
+assert {f.name for f in fields(Settings)} == set(SETTINGS), "Settings and SETTINGS disagree"

@@ -1,0 +1,46 @@
+"""Choosing the language: the root redirect and the language switch."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..i18n import LOCALE_COOKIE, LOCALES, negotiate
+
+_ONE_YEAR = 365 * 24 * 3600
+
+
+async def root(request: Request) -> Response:
+    """Send ``/`` to the remembered language, else the browser's preference, else Dutch."""
+    remembered = request.cookies.get(LOCALE_COOKIE)
+    if remembered in LOCALES:
+        locale = remembered
+    else:
+        locale = negotiate(request.headers.get("accept-language"))
+    response = RedirectResponse(f"/{locale}/", status_code=302)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+async def switch_language(request: Request) -> Response:
+    """Remember an explicit choice of language and show the same page in it.
+
+    The target is always a path on this site under the chosen locale, so the switch cannot
+    be used to redirect anywhere else.
+    """
+    locale = request.path_params["locale"]
+    if locale not in LOCALES:
+        raise HTTPException(status_code=404)
+    page = request.path_params["page"].lstrip("/")
+    response = RedirectResponse(f"/{locale}/{page}", status_code=303)
+    response.set_cookie(
+        LOCALE_COOKIE,
+        locale,
+        max_age=_ONE_YEAR,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response

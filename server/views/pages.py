@@ -1,0 +1,68 @@
+"""The client's pages: home, an exercise, about, help. Server-rendered, readable without script."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..i18n import LOCALES, Catalogs
+
+
+def _locale(request: Request) -> str:
+    """The locale in the path; an unknown prefix is simply a page that does not exist."""
+    locale = request.path_params["locale"]
+    if locale not in LOCALES:
+        raise HTTPException(status_code=404)
+    return locale
+
+
+def _gettext(request: Request, locale: str) -> Callable[[str], str]:
+    catalogs: Catalogs = request.state.catalogs
+    return partial(catalogs.gettext, locale)
+
+
+async def home(request: Request) -> Response:
+    locale = _locale(request)
+    gettext = _gettext(request, locale)
+    exercises = [exercise.localized(gettext) for exercise in request.state.exercises.values()]
+    return request.state.templates.render(
+        request, "home.html", locale, {"exercises": exercises}, page=""
+    )
+
+
+def _exercise_page(request: Request, template: str, suffix: str = "") -> Response:
+    locale = _locale(request)
+    found = request.state.exercises.get(request.path_params["exercise_id"])
+    if found is None:
+        raise HTTPException(status_code=404)
+    return request.state.templates.render(
+        request,
+        template,
+        locale,
+        {"exercise": found.localized(_gettext(request, locale))},
+        page=f"exercises/{found.id}{suffix}",
+    )
+
+
+async def exercise(request: Request) -> Response:
+    """What the exercise is for, how long it takes and an overview of its steps."""
+    return _exercise_page(request, "exercise.html")
+
+
+async def play(request: Request) -> Response:
+    """The exercise to do: every step's text in order, usable without script."""
+    return _exercise_page(request, "play.html", "/play")
+
+
+async def about(request: Request) -> Response:
+    locale = _locale(request)
+    return request.state.templates.render(request, "about.html", locale, page="about")
+
+
+async def help_page(request: Request) -> Response:
+    locale = _locale(request)
+    return request.state.templates.render(request, "help.html", locale, page="help")
