@@ -61,8 +61,10 @@ def problems(locale: str, directory: Path = LOCALES_DIR) -> list[str]:
         expected = set().union(*(placeholders(i) for i in ids))
         for string in strings:
             if placeholders(string) != expected:
-                found.append(f"{label} has placeholders {sorted(placeholders(string))}, "
-                             f"expected {sorted(expected)}")
+                found.append(
+                    f"{label} has placeholders {sorted(placeholders(string))}, "
+                    f"expected {sorted(expected)}"
+                )
     found.extend(f"{locale}: obsolete entry {m.id!r}" for m in catalog.obsolete.values())
     return found
 

@@ -22,7 +22,9 @@ LOCALES_DIR = PROJECT_ROOT / "locales"
 LOCALE_COOKIE = "houvast_locale"
 
 # One entry of an Accept-Language header: a language range and an optional quality.
-_RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+_RANGE = re.compile(
+    r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$"
+)
 
 
 class CatalogError(RuntimeError):
@@ -51,8 +53,9 @@ def parse_accept_language(header: str) -> list[str]:
 
 def negotiate(header: str | None) -> str:
     """Pick the locale for an Accept-Language header, Dutch when nothing fits."""
-    preferred = parse_accept_language(header or "")
-    return negotiate_locale(preferred, LOCALES, sep="-") or DEFAULT_LOCALE
+    preferred = [tag.lower() for tag in parse_accept_language(header or "")]
+    chosen = negotiate_locale(preferred, LOCALES, sep="-")
+    return chosen if chosen in LOCALES else DEFAULT_LOCALE
 
 
 def format_minutes(minutes: int, locale: str) -> str:

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from .i18n import LOCALES
 from .views import language, pages
+
+
+class LocaleConvertor(Convertor[str]):
+    """Matches only a shipped locale, so ``/fr/`` or ``/about`` is simply not found."""
+
+    regex = "|".join(LOCALES)
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("locale", LocaleConvertor())
 
 
 async def static_file(request: Request) -> Response:
@@ -15,10 +32,10 @@ async def static_file(request: Request) -> Response:
 
 routes = [
     Route("/", language.root, name="root"),
-    Route("/lang/{locale}/{page:path}", language.switch_language, name="switch_language"),
+    Route("/lang/{locale:locale}/{page:path}", language.switch_language, name="switch_language"),
     Route("/static/{version}/{path:path}", static_file, name="static"),
     Mount(
-        "/{locale}",
+        "/{locale:locale}",
         routes=[
             Route("/", pages.home, name="home"),
             Route("/exercises/{exercise_id}", pages.exercise, name="exercise"),

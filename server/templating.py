@@ -50,9 +50,7 @@ class Templates:
     """Renders a named template in a locale, with what every page needs."""
 
     def __init__(self, catalogs: Catalogs, assets: StaticAssets, settings: Settings) -> None:
-        self.environments = {
-            locale: _environment(locale, catalogs, assets) for locale in LOCALES
-        }
+        self.environments = {locale: _environment(locale, catalogs, assets) for locale in LOCALES}
         self.settings = settings
 
     def render(

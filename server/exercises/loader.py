@@ -16,8 +16,8 @@ from .model import (
     CATEGORIES,
     STEP_KINDS,
     ActionStep,
-    BreathStep,
     Bounded,
+    BreathStep,
     Exercise,
     NoteStep,
     RateStep,
@@ -177,8 +177,9 @@ def _step(data: Any, where: str, problems: _Problems, *, nested: bool = False) -
         timeout = None
         if "timeout" in data or "timeout_range" in data:
             timeout = _bounded(data, "timeout", where, problems)
-        return ActionStep(title, text, button=_text(data, "button", where, problems),
-                          timeout=timeout)
+        return ActionStep(
+            title, text, button=_text(data, "button", where, problems), timeout=timeout
+        )
     if kind == "rate":
         if data["moment"] not in ("before", "after"):
             problems.add(where, "'moment' must be 'before' or 'after'")
@@ -211,7 +212,9 @@ def parse_exercise(path: Path, source: str | None = None) -> Exercise:
         problems.add("", "'order' must be a whole number")
     if data.get("category") not in CATEGORIES:
         problems.add("", f"'category' must be one of {', '.join(CATEGORIES)}")
-    texts = {key: _text(data, key, "", problems) for key in ("title", "purpose", "intro", "closing")}
+    texts = {
+        key: _text(data, key, "", problems) for key in ("title", "purpose", "intro", "closing")
+    }
     alone = _text(data, "alone", "", problems) if "alone" in data else None
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:

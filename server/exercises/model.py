@@ -96,8 +96,7 @@ class BreathStep(Step):
 
     def localized(self, gettext: Gettext) -> dict[str, Any]:
         timings = {
-            name: getattr(self, name).as_json()
-            for name in ("inhale", "hold", "exhale", "cycles")
+            name: getattr(self, name).as_json() for name in ("inhale", "hold", "exhale", "cycles")
         }
         return {**super().localized(gettext), **timings}
 
@@ -192,9 +191,7 @@ class Exercise:
 
     def estimated_seconds(self) -> int:
         """The length of a run at the default timings, closing included."""
-        return sum(step.estimated_seconds() for step in self.steps) + reading_seconds(
-            self.closing
-        )
+        return sum(step.estimated_seconds() for step in self.steps) + reading_seconds(self.closing)
 
     def estimated_minutes(self) -> int:
         """The estimate rounded up to whole minutes (at least one)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -31,8 +30,6 @@ async def switch_language(request: Request) -> Response:
     be used to redirect anywhere else.
     """
     locale = request.path_params["locale"]
-    if locale not in LOCALES:
-        raise HTTPException(status_code=404)
     page = request.path_params["page"].lstrip("/")
     response = RedirectResponse(f"/{locale}/{page}", status_code=303)
     response.set_cookie(

@@ -1,0 +1,159 @@
+"""What a person sees on a phone: every page in both languages, accessible and usable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from server.exercises import load_exercises
+from server.settings import PROJECT_ROOT
+
+EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
+PAGES = [
+    "",
+    "about",
+    "help",
+    *(f"exercises/{i}" for i in EXERCISE_IDS),
+    *(f"exercises/{i}/play" for i in EXERCISE_IDS),
+]
+AXE = Axe()
+# Controls outside running text; links inside a sentence are exempt from the target size.
+CONTROLS = "header a, nav a, .button, .exercise-card a, .way-out a"
+
+
+def open_page(page: Page, path: str) -> list[str]:
+    """Go to ``path`` and return the console errors the page causes."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path}: {response and response.status}"
+    return errors
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_accessibly(page: Page, locale: str, path: str) -> None:
+    errors = open_page(page, f"/{locale}/{path}")
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    expect(page.locator("h1")).to_be_visible()
+    way_out = page.locator(".way-out-ground")
+    expect(way_out).to_be_in_viewport()
+    expect(way_out).to_have_text(
+        "Te veel? Terug naar het nu" if locale == "nl" else "Too much? Ground yourself"
+    )
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    assert errors == []
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_screenshots_at_phone_size(page: Page, output_dir: Path, locale: str) -> None:
+    for name, path in (("home", ""), ("exercise", "exercises/stop-partner")):
+        open_page(page, f"/{locale}/{path}")
+        shot = output_dir / f"{name}-{locale}-390x844.png"
+        page.screenshot(path=shot)
+        assert shot.stat().st_size > 10_000
+
+
+def test_dark_mode_follows_the_system(browser: Browser, base_url: str, output_dir: Path) -> None:
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(
+            base_url=base_url, color_scheme=scheme, viewport={"width": 390, "height": 844}
+        )
+        page = context.new_page()
+        page.goto("/en/exercises/protector")
+        backgrounds[scheme] = page.evaluate(
+            "getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number)"
+        )
+        if scheme == "dark":
+            page.screenshot(path=output_dir / "exercise-en-dark-390x844.png")
+            results = AXE.run(page)
+            assert results.violations_count == 0, results.generate_report()
+        context.close()
+    assert sum(backgrounds["light"]) > 600, backgrounds
+    assert sum(backgrounds["dark"]) < 150, backgrounds
+
+
+@pytest.mark.parametrize("path", ["/nl/", "/nl/exercises/four-s", "/nl/help", "/en/about"])
+def test_works_at_320_pixels_wide(page: Page, path: str) -> None:
+    page.set_viewport_size({"width": 320, "height": 640})
+    open_page(page, path)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+
+
+@pytest.mark.parametrize("path", ["/nl/", "/en/exercises/stop-solo", "/nl/help"])
+def test_touch_targets_are_at_least_44_pixels(page: Page, path: str) -> None:
+    open_page(page, path)
+    small = page.evaluate(
+        """selector => [...document.querySelectorAll(selector)]
+            .filter(el => el.offsetParent !== null || getComputedStyle(el).position === 'fixed')
+            .map(el => [el.textContent.trim(), el.getBoundingClientRect()])
+            .filter(([, box]) => box.width < 44 || box.height < 44)
+            .map(([text, box]) => `${text}: ${box.width}x${box.height}`)""",
+        CONTROLS,
+    )
+    assert small == []
+
+
+def test_language_switch_keeps_the_page_and_is_remembered(page: Page, base_url: str) -> None:
+    open_page(page, "/nl/exercises/protector")
+    page.get_by_role("navigation", name="Taal").get_by_role("link", name="English").click()
+    expect(page).to_have_url(f"{base_url}/en/exercises/protector")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto("/")
+    expect(page).to_have_url(f"{base_url}/en/")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Nederlands").click()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.goto("/")
+    assert page.url.endswith("/nl/")
+
+
+def test_keyboard_reaches_content_first(page: Page) -> None:
+    open_page(page, "/en/exercises/grounding")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_every_exercise_is_reachable_from_home_by_tapping(page: Page, base_url: str) -> None:
+    open_page(page, "/en/")
+    cards = page.locator(".exercise-card a")
+    expect(cards).to_have_count(len(EXERCISE_IDS))
+    title = cards.nth(1).locator(".exercise-title").inner_text()
+    cards.nth(1).tap()
+    expect(page).to_have_url(f"{base_url}/en/exercises/{EXERCISE_IDS[1]}")
+    expect(page.locator("h1")).to_have_text(title)
+    page.get_by_role("link", name="Start").tap()
+    expect(page).to_have_url(f"{base_url}/en/exercises/{EXERCISE_IDS[1]}/play")
+    expect(page.locator(".read-along > li")).not_to_have_count(0)
+
+
+def test_readable_without_javascript(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/nl/exercises/body-scan")
+    expect(page.locator(".step-overview > li")).not_to_have_count(0)
+    expect(page.get_by_role("link", name="Beginnen")).to_be_visible()
+    context.close()
+
+
+def test_the_404_page_is_in_the_right_language(page: Page) -> None:
+    response = page.goto("/en/exercises/unknown")
+    assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("Page not found")
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()

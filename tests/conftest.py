@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: settings, an app built by the factory, a client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.settings import PROJECT_ROOT, Settings
+
+EXERCISES_DIR = PROJECT_ROOT / "exercises"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env({})
+
+
+@pytest.fixture
+def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def exercise_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real exercises, for tests that break one."""
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    for path in EXERCISES_DIR.glob("*.toml"):
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from server.app import create_app
+from server.exercises import ExerciseError, check_translations, load_exercises, parse_exercise
+from server.exercises.model import STEP_KINDS
+from server.i18n import LOCALES, Catalogs
+from server.settings import PROJECT_ROOT, Settings
+
+EXERCISES_DIR = PROJECT_ROOT / "exercises"
+
+CORE = {"grounding", "stop-partner", "stop-solo", "protector", "four-s", "body-scan"}
+
+MINIMAL = """\
+id = "sample"
+order = 1
+category = "grounding"
+title = "Sample"
+purpose = "A sample."
+intro = "An intro."
+closing = "Look around the room."
+"""
+
+
+def write(folder: Path, name: str, body: str) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_the_core_exercises_load_in_home_page_order() -> None:
+    exercises = load_exercises(EXERCISES_DIR)
+    assert set(exercises) >= CORE
+    orders = [exercise.order for exercise in exercises.values()]
+    assert orders == sorted(orders)
+    assert next(iter(exercises)) == "grounding"
+
+
+def test_every_core_exercise_has_what_a_person_needs_to_choose_it() -> None:
+    for exercise in load_exercises(EXERCISES_DIR).values():
+        assert exercise.purpose and exercise.intro and exercise.closing
+        if exercise.id != "grounding":
+            assert exercise.alone, f"{exercise.id} says nothing about doing it alone"
+            moments = [step.moment for step in exercise.steps if step.kind == "rate"]
+            assert moments[0] == "before" and moments[-1] == "after"
+
+
+def test_grounding_is_short_and_asks_nothing_first() -> None:
+    grounding = load_exercises(EXERCISES_DIR)["grounding"]
+    assert 2 <= grounding.estimated_minutes() <= 3
+    assert grounding.steps[0].kind != "rate", "a person who is overwhelmed is not asked to rate"
+
+
+def test_the_boundary_exercises_have_the_big_button() -> None:
+    exercises = load_exercises(EXERCISES_DIR)
+    for name in ("stop-partner", "stop-solo"):
+        rounds = [step for step in exercises[name].steps if step.kind == "rounds"]
+        buttons = {
+            inner.button for group in rounds for inner in group.steps if inner.kind == "action"
+        }
+        assert "STOP" in buttons
+
+
+def test_the_protector_keeps_notes() -> None:
+    protector = load_exercises(EXERCISES_DIR)["protector"]
+    assert {step.key for step in protector.steps if step.kind == "note"} == {
+        "protector",
+        "safe-place",
+    }
+
+
+def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sample",
+        MINIMAL
+        + """
+        [[steps]]
+        kind = "timed"
+        title = "Wait"
+        text = "Wait."
+        duration = 120
+        duration_range = [10, 300]
+
+        [[steps]]
+        kind = "breath"
+        title = "Breathe"
+        text = "Breathe."
+        inhale = 4
+        inhale_range = [2, 6]
+        exhale = 6
+        exhale_range = [4, 8]
+        cycles = 6
+        cycles_range = [1, 10]
+
+        [[steps]]
+        kind = "rounds"
+        title = "Rounds"
+        text = "Rounds."
+        rounds = 3
+        rounds_range = [1, 5]
+          [[steps.steps]]
+          kind = "timed"
+          title = "Notice"
+          text = "Notice."
+          duration = 40
+          duration_range = [10, 90]
+    """,
+    )
+    exercise = parse_exercise(path)
+    timed_seconds = 120 + 6 * (4 + 6) + 3 * 40
+    assert timed_seconds < exercise.estimated_seconds() < timed_seconds + 60
+    assert exercise.estimated_minutes() == 6
+
+
+def test_every_step_kind_in_the_design_is_known() -> None:
+    assert set(STEP_KINDS) == {"text", "timed", "breath", "rounds", "action", "rate", "note"}
+
+
+BROKEN = [
+    (
+        "unknown top-level key",
+        MINIMAL + 'colour = "red"\n[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\n',
+        "unknown key 'colour'",
+    ),
+    (
+        "unknown step kind",
+        MINIMAL + '[[steps]]\nkind = "dance"\ntitle = "T"\ntext = "T"\n',
+        "unknown step kind 'dance'",
+    ),
+    (
+        "unknown step key",
+        MINIMAL + '[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\nspeed = 2\n',
+        "step 1 (text): unknown key 'speed'",
+    ),
+    (
+        "default out of its range",
+        MINIMAL + '[[steps]]\nkind = "timed"\ntitle = "T"\n'
+        'text = "T"\nduration = 500\nduration_range = [10, 120]\n',
+        "'duration' 500 is outside its range [10, 120]",
+    ),
+    (
+        "range beyond the limits",
+        MINIMAL + '[[steps]]\nkind = "timed"\ntitle = "T"\n'
+        'text = "T"\nduration = 3\nduration_range = [1, 120]\n',
+        "must lie within [5, 1800]",
+    ),
+    (
+        "missing range",
+        MINIMAL + '[[steps]]\nkind = "timed"\ntitle = "T"\ntext = "T"\nduration = 30\n',
+        "missing key 'duration_range'",
+    ),
+    (
+        "nested rounds",
+        MINIMAL + '[[steps]]\nkind = "rounds"\ntitle = "R"\ntext = "R"\n'
+        'rounds = 2\nrounds_range = [1, 3]\n[[steps.steps]]\nkind = "rounds"\ntitle = "R"\n'
+        'text = "R"\nrounds = 2\nrounds_range = [1, 3]\nsteps = []\n',
+        "cannot be nested",
+    ),
+    ("no steps", MINIMAL, "missing key 'steps'"),
+    (
+        "bad rating moment",
+        MINIMAL + '[[steps]]\nkind = "rate"\ntitle = "R"\ntext = "R"\nmoment = "during"\n',
+        "'moment' must be 'before' or 'after'",
+    ),
+    ("not TOML", "id = ", "cannot be read as TOML"),
+]
+
+
+@pytest.mark.parametrize(("problem", "body", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_file_is_refused_with_the_file_and_problem_named(
+    tmp_path: Path, problem: str, body: str, message: str
+) -> None:
+    path = write(tmp_path, "sample", body)
+    with pytest.raises(ExerciseError) as raised:
+        parse_exercise(path)
+    assert str(path) in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_the_id_must_match_the_file_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "other", MINIMAL + '[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\n')
+    with pytest.raises(ExerciseError, match="differs from the file name 'other'"):
+        parse_exercise(path)
+
+
+def test_a_text_without_translation_is_refused() -> None:
+    exercises = load_exercises(EXERCISES_DIR)
+    catalogs = Catalogs.load()
+    lookups = {locale: (lambda m, loc=locale: catalogs.lookup(loc, m)) for locale in LOCALES}
+    check_translations(exercises.values(), lookups)  # the shipped ones are complete
+    lookups["nl"] = lambda message: None if message.startswith("Feel") else message
+    with pytest.raises(ExerciseError, match="has no nl translation"):
+        check_translations(exercises.values(), lookups)
+
+
+def test_the_server_refuses_to_start_with_a_broken_exercise(exercise_copy: Path) -> None:
+    broken = exercise_copy / "protector.toml"
+    broken.write_text(broken.read_text(encoding="utf-8") + '\nmood = "calm"\n', encoding="utf-8")
+    with pytest.raises(ExerciseError) as raised:
+        create_app(Settings.from_env({}, exercises_dir=exercise_copy))
+    assert "protector.toml" in str(raised.value)
+    assert "unknown key 'mood'" in str(raised.value)
+
+
+def test_the_server_refuses_to_start_with_an_untranslated_exercise(exercise_copy: Path) -> None:
+    path = exercise_copy / "grounding.toml"
+    source = path.read_text(encoding="utf-8")
+    title = next(line for line in source.splitlines() if line.startswith("title"))
+    path.write_text(source.replace(title, 'title = "A title nobody translated"'), "utf-8")
+    with pytest.raises(ExerciseError, match="A title nobody translated"):
+        create_app(Settings.from_env({}, exercises_dir=exercise_copy))
+
+
+def test_grounding_is_required_as_the_way_out(exercise_copy: Path) -> None:
+    (exercise_copy / "grounding.toml").unlink()
+    with pytest.raises(ExerciseError, match="'grounding' exercise is required"):
+        load_exercises(exercise_copy)

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.exercises import load_exercises
+from server.i18n import LOCALE_COOKIE
+from server.settings import PROJECT_ROOT, Settings
+
+EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
+PAGES = [
+    "",
+    "about",
+    "help",
+    *(f"exercises/{i}" for i in EXERCISE_IDS),
+    *(f"exercises/{i}/play" for i in EXERCISE_IDS),
+]
+
+
+def lang_of(html: str) -> str:
+    match = re.search(r'<html lang="([a-z]+)"', html)
+    assert match
+    return match.group(1)
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_in_both_languages(client: TestClient, locale: str, page: str) -> None:
+    response = client.get(f"/{locale}/{page}")
+    assert response.status_code == 200
+    html = response.text
+    assert lang_of(html) == locale
+    assert f'href="/{locale}/exercises/grounding"' in html, "the way out is missing"
+    assert f'href="/{locale}/help"' in html
+    other = "en" if locale == "nl" else "nl"
+    assert f'href="/lang/{other}/{page}"' in html, "the switch must keep the same page"
+    for hreflang in ("nl", "en"):
+        assert f'hreflang="{hreflang}" href="http://testserver/{hreflang}/{page}"' in html
+    assert "<script>" not in html and " style=" not in html
+
+
+def test_home_lists_every_exercise_with_purpose_and_length(client: TestClient) -> None:
+    nl = client.get("/nl/").text
+    en = client.get("/en/").text
+    for exercise_id in EXERCISE_IDS:
+        assert f'href="/nl/exercises/{exercise_id}"' in nl
+    assert "Ongeveer 3 minuten" in nl and "About 3 minutes" in en
+    assert nl.count('class="exercise-purpose"') == len(EXERCISE_IDS)
+    assert "Te veel?" in nl and "Too much?" in en
+
+
+def test_exercise_page_shows_overview_and_start(client: TestClient) -> None:
+    html = client.get("/nl/exercises/stop-partner").text
+    assert "Liever niet alleen" in html
+    assert 'href="/nl/exercises/stop-partner/play"' in html
+    assert re.search(r"\d+ rondes", html), "the rounds are not in the overview"
+    assert "seconden" in html
+    english = client.get("/en/exercises/stop-partner").text
+    assert "Better not on your own" in english and re.search(r"\d+ rounds", english)
+
+
+def test_help_shows_the_crisis_numbers_from_settings(client: TestClient) -> None:
+    html = client.get("/nl/help").text
+    assert 'href="tel:113"' in html and 'href="tel:08000113"' in html
+    assert 'href="tel:112"' in html and "huisarts" in html
+    assert "113 Zelfmoordpreventie" in html
+
+
+def test_crisis_numbers_are_deployment_settings() -> None:
+    settings = Settings.from_env(
+        {
+            "HOUVAST_CRISIS_NAME": "Tele-Onthaal",
+            "HOUVAST_CRISIS_PHONE": "106",
+            "HOUVAST_CRISIS_PHONE_FREE": "1813",
+            "HOUVAST_EMERGENCY_PHONE": "+32 112",
+        }
+    )
+    with TestClient(create_app(settings)) as client:
+        html = client.get("/en/help").text
+    assert "Tele-Onthaal" in html and 'href="tel:106"' in html and 'href="tel:+32112"' in html
+    assert 'href="tel:113"' not in html
+
+
+def test_about_says_it_is_not_therapy(client: TestClient) -> None:
+    assert "geen therapie" in client.get("/nl/about").text
+    assert "not therapy" in client.get("/en/about").text
+
+
+@pytest.mark.parametrize(
+    ("path", "locale", "text"),
+    [
+        ("/en/exercises/no-such-thing", "en", "Page not found"),
+        ("/nl/exercises/no-such-thing", "nl", "Pagina niet gevonden"),
+        ("/en/nothing-here", "en", "Page not found"),
+        ("/fr/", "nl", "Pagina niet gevonden"),
+        ("/xx/exercises/grounding", "nl", "Pagina niet gevonden"),
+        ("/nothing", "nl", "Pagina niet gevonden"),
+        ("/static/0000/css/app.css", "nl", "Not found"),
+    ],
+)
+def test_unknown_pages_get_a_404_in_the_right_language(
+    client: TestClient, path: str, locale: str, text: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert text in response.text
+    if "static" not in path:
+        assert lang_of(response.text) == locale
+
+
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("en-GB,en;q=0.9", "/en/"),
+        ("nl-BE", "/nl/"),
+        ("fr", "/nl/"),
+        ("\x00;;q=,", "/nl/"),
+        ("", "/nl/"),
+    ],
+)
+def test_root_follows_accept_language(client: TestClient, header: str, target: str) -> None:
+    response = client.get("/", headers={"Accept-Language": header})
+    assert response.status_code == 302
+    assert response.headers["location"] == target
+
+
+def test_an_explicit_choice_is_remembered(client: TestClient) -> None:
+    response = client.get("/lang/en/exercises/protector")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/en/exercises/protector"
+    assert f"{LOCALE_COOKIE}=en" in response.headers["set-cookie"]
+    again = client.get("/", headers={"Accept-Language": "nl"})
+    assert again.headers["location"] == "/en/"
+
+
+def test_the_switch_only_goes_to_a_known_language_on_this_site(client: TestClient) -> None:
+    assert client.get("/lang/fr/").status_code == 404
+    response = client.get("/lang/en//evil.example/")
+    assert response.headers["location"] == "/en/evil.example/"
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:
+    for path in ("/nl/", "/nope", "/"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "camera=()" in headers["permissions-policy"]
+
+
+def test_pages_are_compressed(client: TestClient) -> None:
+    response = client.get("/nl/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    raw = client.get("/nl/exercises/four-s", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers
+    assert len(gzip.compress(raw.content)) < len(raw.content)
+
+
+def test_static_assets_have_content_hashed_urls(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/en/").text
+    match = re.search(r'href="(/static/([0-9a-f]{12})/css/app\.css)"', html)
+    assert match
+    response = client.get(match.group(1))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert "immutable" in response.headers["cache-control"]
+    assert client.get("/static/000000000000/css/app.css").status_code == 404
+    assert client.get(f"/static/{match.group(2)}/../server/app.py").status_code == 404

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from server.settings import PROJECT_ROOT, SETTINGS, Settings, SettingsError
+
+
+def test_defaults_work_without_any_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.port == 8000
+    assert settings.crisis_phone == "113"
+    assert settings.crisis_phone_free == "0800-0113"
+    assert settings.emergency_phone == "112"
+    assert settings.exercises_dir == PROJECT_ROOT / "exercises"
+
+
+def test_environment_overrides_defaults() -> None:
+    settings = Settings.from_env({"HOUVAST_PORT": "9000", "HOUVAST_CRISIS_PHONE": "+32 1813"})
+    assert settings.port == 9000
+    assert settings.crisis_phone == "+32 1813"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HOUVAST_PORT", "eighty"),
+        ("HOUVAST_PORT", "70000"),
+        ("HOUVAST_CRISIS_PHONE", "call us"),
+        ("HOUVAST_CRISIS_URL", "http://insecure.example"),
+        ("HOUVAST_EXERCISES_DIR", "/no/such/folder"),
+        ("HOUVAST_CRISIS_NAME", "   "),
+    ],
+)
+def test_a_bad_value_fails_loudly_naming_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(variable)):
+        Settings.from_env({variable: value})
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\|\s*`(HOUVAST_[A-Z_]+)`", readme, re.MULTILINE))
+    declared = {setting.env for setting in SETTINGS.values()}
+    assert declared - documented == set(), "settings missing from the README's table"
+    assert documented - declared == set(), "the README documents settings that do not exist"
+    for setting in SETTINGS.values():
+        assert f"`{setting.default}`" in readme, f"README lacks the default of {setting.env}"
