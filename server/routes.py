@@ -42,6 +42,8 @@ routes = [
             Route("/exercises/{exercise_id}/play", pages.play, name="play"),
             Route("/about", pages.about, name="about"),
             Route("/help", pages.help_page, name="help"),
+            Route("/settings", pages.settings_page, name="settings"),
+            Route("/history", pages.history_page, name="history"),
         ],
     ),
 ]

@@ -169,6 +169,14 @@ class RoundsStep(Step):
         }
 
 
+# The timings of each kind a person (or a therapist) may change within the file's range.
+_ADJUSTABLE = {
+    "timed": ("duration",),
+    "breath": ("inhale", "hold", "exhale", "cycles"),
+    "rounds": ("rounds",),
+    "action": ("timeout",),
+}
+
 STEP_KINDS: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (TextStep, TimedStep, BreathStep, RoundsStep, ActionStep, RateStep, NoteStep)
@@ -196,6 +204,25 @@ class Exercise:
     def estimated_minutes(self) -> int:
         """The estimate rounded up to whole minutes (at least one)."""
         return max(1, -(-self.estimated_seconds() // 60))
+
+    def adjustable(self) -> Iterator[tuple[str, Step, str, Bounded]]:
+        """Yield (key, step, field, bounds) for every timing a person may change.
+
+        The key ("3.duration", "2.1.timeout") names the step by its 1-based position, inside
+        a rounds step too; settings and the player use the same keys for overrides.
+        """
+
+        def walk(steps: tuple[Step, ...], prefix: str) -> Iterator[tuple[str, Step, str, Bounded]]:
+            for number, step in enumerate(steps, 1):
+                path = f"{prefix}{number}"
+                for name in _ADJUSTABLE.get(step.kind, ()):
+                    bounds = getattr(step, name)
+                    if bounds is not None and bounds.low < bounds.high:
+                        yield f"{path}.{name}", step, name, bounds
+                if isinstance(step, RoundsStep):
+                    yield from walk(step.steps, f"{path}.")
+
+        yield from walk(self.steps, "")
 
     def messages(self) -> Iterator[tuple[str, str]]:
         """Yield (field, message id) for every translatable text in the exercise."""

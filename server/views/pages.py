@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..client_strings import translated_strings
 from ..i18n import Catalogs
 
 
@@ -36,11 +37,12 @@ def _exercise_page(request: Request, template: str, suffix: str = "") -> Respons
     found = request.state.exercises.get(request.path_params["exercise_id"])
     if found is None:
         raise HTTPException(status_code=404)
+    gettext = _gettext(request, locale)
     return request.state.templates.render(
         request,
         template,
         locale,
-        {"exercise": found.localized(_gettext(request, locale))},
+        {"exercise": found.localized(gettext), "strings": translated_strings(gettext)},
         page=f"exercises/{found.id}{suffix}",
     )
 
@@ -63,3 +65,42 @@ async def about(request: Request) -> Response:
 async def help_page(request: Request) -> Response:
     locale = _locale(request)
     return request.state.templates.render(request, "help.html", locale, page="help")
+
+
+async def settings_page(request: Request) -> Response:
+    """Pace, timings per exercise, sound, vibration, voice, ratings and motion; kept on the
+    device by pwa/js/settings.js."""
+    locale = _locale(request)
+    gettext = _gettext(request, locale)
+    exercises = [
+        {
+            "id": exercise.id,
+            "title": gettext(exercise.title),
+            "timings": [
+                {"key": key, "step": gettext(step.title), "field": field, "bounds": bounds}
+                for key, step, field, bounds in exercise.adjustable()
+            ],
+        }
+        for exercise in request.state.exercises.values()
+    ]
+    return request.state.templates.render(
+        request,
+        "settings.html",
+        locale,
+        {"exercises": exercises, "strings": translated_strings(gettext)},
+        page="settings",
+    )
+
+
+async def history_page(request: Request) -> Response:
+    """The runs kept on this device; pwa/js/history.js reads and draws them."""
+    locale = _locale(request)
+    gettext = _gettext(request, locale)
+    titles = {eid: gettext(e.title) for eid, e in request.state.exercises.items()}
+    return request.state.templates.render(
+        request,
+        "history.html",
+        locale,
+        {"titles": titles, "strings": translated_strings(gettext)},
+        page="history",
+    )

@@ -16,6 +16,8 @@ PAGES = [
     "",
     "about",
     "help",
+    "settings",
+    "history",
     *(f"exercises/{i}" for i in EXERCISE_IDS),
     *(f"exercises/{i}/play" for i in EXERCISE_IDS),
 ]

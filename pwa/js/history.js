@@ -1,0 +1,341 @@
+// The history page: the runs kept on this device, a chart per week, export, import and delete.
+// The rules (weeks, file formats, import checks) live in history-data.js; this module only reads
+// the store and draws. Without script the page says why it is empty (history.html).
+
+import {
+  CHART_WEEKS,
+  changeScale,
+  exportDocument,
+  exportFileName,
+  newestFirst,
+  parseImport,
+  toCsv,
+  weeklySummary,
+} from './history-data.js';
+import {
+  formatDate, formatDateTime, formatNumber, formatSeconds, locale, pageData, t,
+} from './i18n.js';
+import { allRuns, clearNotes, clearRuns, mergeRuns } from './store.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const titles = pageData('exercise-titles') ?? {};
+const byId = (id) => document.getElementById(id);
+
+const elements = {
+  root: byId('history'),
+  needsJs: byId('history-needs-js'),
+  weeks: byId('history-weeks'),
+  chart: byId('history-chart'),
+  empty: byId('history-empty'),
+  runs: byId('history-runs'),
+  status: byId('history-status'),
+  exportJson: byId('export-json'),
+  exportCsv: byId('export-csv'),
+  importFile: byId('import-file'),
+  deleteAll: byId('delete-all'),
+  confirm: byId('delete-confirm'),
+  deleteYes: byId('delete-yes'),
+  deleteCancel: byId('delete-cancel'),
+};
+
+function html(name, attributes = {}, text = null) {
+  const element = document.createElement(name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  if (text !== null) element.textContent = text;
+  return element;
+}
+
+function svg(name, attributes = {}, text = null) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  if (text !== null) element.textContent = text;
+  return element;
+}
+
+function say(message) {
+  elements.status.textContent = message;
+}
+
+function formatChange(change) {
+  return formatNumber(change, { maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+}
+
+function formatRating(rating) {
+  return Number.isInteger(rating) ? formatNumber(rating) : '–';
+}
+
+// The list -----------------------------------------------------------------------------------
+
+function runItem(run) {
+  const item = html('li', { class: `history-run history-run-${run.status}` });
+  item.append(
+    html('span', { class: 'history-run-title' }, titles[run.exercise] ?? t('unknown_exercise')),
+    html('time', { class: 'history-run-time', datetime: run.startedAt },
+      formatDateTime(new Date(run.startedAt))),
+  );
+  const status = run.status === 'completed' ? t('completed') : t('stopped_short');
+  item.append(html('span', { class: 'history-run-meta' }, `${formatSeconds(run.seconds)} · ${status}`));
+  if (Number.isInteger(run.before) || Number.isInteger(run.after)) {
+    item.append(html('span', { class: 'history-run-rating' },
+      t('before_after', { before: formatRating(run.before), after: formatRating(run.after) })));
+  }
+  return item;
+}
+
+function renderList(runs) {
+  elements.runs.replaceChildren(...newestFirst(runs).map(runItem));
+  elements.runs.hidden = runs.length === 0;
+  elements.empty.hidden = runs.length > 0;
+  elements.empty.textContent = runs.length ? '' : t('no_runs');
+}
+
+// The chart ----------------------------------------------------------------------------------
+
+// One drawing in viewBox units; the SVG scales to the width of the page.
+const WIDTH = 320;
+const HEIGHT = 246;
+const LEFT = 26;
+const RIGHT = WIDTH - 4;
+const COLUMN = (RIGHT - LEFT) / CHART_WEEKS;
+const BARS = { top: 20, bottom: 112 };
+const CHANGE = { zero: 174, reach: 38 };
+const LABELS_Y = 230;
+const monthFormat = new Intl.DateTimeFormat(locale, { month: 'short' });
+
+function chartSvg(summary) {
+  const total = summary.reduce((sum, week) => sum + week.count, 0);
+  const drawing = svg('svg', {
+    class: 'history-chart-svg',
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    role: 'img',
+    'aria-labelledby': 'chart-title chart-desc',
+  });
+  drawing.append(
+    svg('title', { id: 'chart-title' }, t('chart_title', { weeks: CHART_WEEKS })),
+    svg('desc', { id: 'chart-desc' }, t('chart_desc', { count: formatNumber(total) })),
+  );
+
+  const most = Math.max(1, ...summary.map((week) => week.count));
+  const barWidth = Math.round(COLUMN * 0.55);
+  const scale = changeScale(summary);
+  const changeY = (change) => CHANGE.zero - (change / scale) * CHANGE.reach;
+
+  drawing.append(
+    svg('line', { class: 'history-chart-axis', x1: LEFT, x2: RIGHT, y1: BARS.bottom, y2: BARS.bottom }),
+    svg('line', { class: 'history-chart-zero', x1: LEFT, x2: RIGHT, y1: CHANGE.zero, y2: CHANGE.zero }),
+  );
+  for (const [value, y] of [[scale, changeY(scale)], [0, CHANGE.zero], [-scale, changeY(-scale)]]) {
+    drawing.append(svg('text', { class: 'history-chart-scale', x: LEFT - 6, y: y + 3.5 },
+      formatChange(value)));
+  }
+
+  const points = [];
+  summary.forEach((week, index) => {
+    const middle = LEFT + COLUMN * index + COLUMN / 2;
+    const height = (week.count / most) * (BARS.bottom - BARS.top);
+    drawing.append(svg('rect', {
+      class: 'history-chart-bar',
+      x: middle - barWidth / 2,
+      y: BARS.bottom - height,
+      width: barWidth,
+      height,
+      rx: Math.min(3, height / 2),
+      'data-week': week.key,
+      'data-count': week.count,
+    }));
+    if (week.count > 0) {
+      drawing.append(svg('text', { class: 'history-chart-value', x: middle, y: BARS.bottom - height - 5 },
+        formatNumber(week.count)));
+    }
+    // Day of the Monday on one line, the month below it where the month changes: eight
+    // labels then fit side by side even at 320 pixels.
+    const current = index === summary.length - 1 ? ' current' : '';
+    drawing.append(svg('text', { class: `history-chart-week${current}`, x: middle, y: LABELS_Y },
+      formatNumber(week.start.getDate())));
+    if (index === 0 || week.start.getMonth() !== summary[index - 1].start.getMonth()) {
+      drawing.append(svg('text', { class: 'history-chart-month', x: middle, y: LABELS_Y + 12 },
+        monthFormat.format(week.start)));
+    }
+    points.push(week.change === null ? null : [middle, changeY(week.change), week]);
+  });
+
+  // The line joins neighbouring weeks only; a week without ratings leaves a gap.
+  for (let i = 1; i < points.length; i += 1) {
+    if (points[i - 1] && points[i]) {
+      const [[x1, y1], [x2, y2]] = [points[i - 1], points[i]];
+      drawing.append(svg('line', { class: 'history-chart-line', x1, y1, x2, y2 }));
+    }
+  }
+  for (const point of points.filter(Boolean)) {
+    const [x, y, week] = point;
+    drawing.append(
+      svg('circle', {
+        class: 'history-chart-dot', cx: x, cy: y, r: 4.5,
+        'data-week': week.key, 'data-change': week.change,
+      }),
+      svg('text', { class: 'history-chart-value change', x, y: y - 8 }, formatChange(week.change)),
+    );
+  }
+  return drawing;
+}
+
+function chartLegend() {
+  const legend = html('figcaption', { class: 'history-legend' });
+  const list = html('ul');
+  for (const [kind, label] of [['bars', t('chart_runs')], ['change', t('chart_change')]]) {
+    const item = html('li');
+    item.append(html('span', { class: `history-swatch ${kind}`, 'aria-hidden': 'true' }), label);
+    list.append(item);
+  }
+  legend.append(list);
+  return legend;
+}
+
+function chartTable(summary) {
+  const table = html('table', { id: 'history-chart-table' });
+  table.append(html('caption', {}, t('chart_title', { weeks: CHART_WEEKS })));
+  const head = html('tr');
+  for (const label of [t('chart_week'), t('chart_runs'), t('chart_change')]) {
+    head.append(html('th', { scope: 'col' }, label));
+  }
+  table.append(html('thead'));
+  table.tHead.append(head);
+  const body = html('tbody');
+  for (const week of summary) {
+    const row = html('tr', { 'data-week': week.key });
+    row.append(
+      html('th', { scope: 'row' }, t('week_of', { date: formatDate(week.start) })),
+      html('td', {}, formatNumber(week.count)),
+      html('td', {}, week.change === null ? t('chart_no_change') : formatChange(week.change)),
+    );
+    body.append(row);
+  }
+  table.append(body);
+  // A table sizes itself to its content, so the visually hidden box is a wrapper around it.
+  const wrapper = html('div', { class: 'history-sr-only' });
+  wrapper.append(table);
+  return wrapper;
+}
+
+function renderChart(runs) {
+  elements.weeks.hidden = runs.length === 0;
+  if (!runs.length) {
+    elements.chart.replaceChildren();
+    return;
+  }
+  const summary = weeklySummary(runs, new Date());
+  elements.chart.replaceChildren(chartSvg(summary), chartLegend(), chartTable(summary));
+}
+
+// Reading and writing --------------------------------------------------------------------------
+
+let current = [];
+
+async function render() {
+  current = await allRuns();
+  renderList(current);
+  renderChart(current);
+  elements.exportJson.disabled = current.length === 0;
+  elements.exportCsv.disabled = current.length === 0;
+}
+
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = html('a', { href: url, download: name, hidden: '' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Give the browser time to start the download before the URL goes away.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+function exportAs(kind) {
+  const now = new Date();
+  const name = exportFileName(kind, now);
+  if (kind === 'json') {
+    download(name, 'application/json', `${JSON.stringify(exportDocument(current, now), null, 2)}\n`);
+  } else {
+    download(name, 'text/csv;charset=utf-8', toCsv(newestFirst(current)));
+  }
+  say(t('exported', { name }));
+}
+
+function importReason(result) {
+  if (result.reason === 'not_json') return t('import_not_json');
+  if (result.reason === 'bad_run') return t('import_bad_run', { n: formatNumber(result.n) });
+  return t('import_wrong_shape');
+}
+
+async function importFile(file) {
+  let text = '';
+  try {
+    text = await file.text();
+  } catch {
+    // An unreadable file is reported like any other file that is not an export.
+  }
+  const result = parseImport(text);
+  if (!result.ok) {
+    say(t('import_error', { reason: importReason(result) }));
+    return;
+  }
+  try {
+    const added = await mergeRuns(result.runs);
+    say(t('imported', { count: formatNumber(added), skipped: formatNumber(result.runs.length - added) }));
+  } catch {
+    say(t('storage_error'));
+  }
+  await render();
+}
+
+function showConfirm(open) {
+  elements.confirm.hidden = !open;
+  elements.deleteAll.setAttribute('aria-expanded', String(open));
+  if (open) {
+    say('');
+    elements.deleteCancel.focus();
+  }
+}
+
+async function deleteEverything() {
+  showConfirm(false);
+  try {
+    await clearRuns();
+    await clearNotes();
+    say(t('deleted'));
+  } catch {
+    say(t('storage_error'));
+  }
+  await render();
+  elements.deleteAll.focus();
+}
+
+async function start() {
+  elements.needsJs.hidden = true;
+  elements.root.hidden = false;
+  try {
+    await render();
+  } catch {
+    // IndexedDB can be missing or refused (some private windows): say so, offer nothing to press.
+    elements.empty.hidden = false;
+    elements.empty.textContent = t('storage_unavailable');
+    for (const control of [elements.exportJson, elements.exportCsv, elements.importFile, elements.deleteAll]) {
+      control.disabled = true;
+    }
+    return;
+  }
+  elements.exportJson.addEventListener('click', () => exportAs('json'));
+  elements.exportCsv.addEventListener('click', () => exportAs('csv'));
+  elements.importFile.addEventListener('change', async () => {
+    const [file] = elements.importFile.files;
+    if (file) await importFile(file);
+    elements.importFile.value = ''; // so choosing the same file again imports again
+  });
+  elements.deleteAll.addEventListener('click', () => showConfirm(elements.confirm.hidden));
+  elements.deleteCancel.addEventListener('click', () => {
+    showConfirm(false);
+    elements.deleteAll.focus();
+  });
+  elements.deleteYes.addEventListener('click', deleteEverything);
+}
+
+start();

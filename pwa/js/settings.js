@@ -1,0 +1,79 @@
+// The settings page: fills the form from what is kept on this device, checks every value and
+// saves only when all of them are valid.
+
+import { formatNumber, t } from './i18n.js';
+import { DEFAULTS, loadPrefs, savePrefs, validate } from './prefs.js';
+
+const form = document.getElementById('settings-form');
+const status = document.getElementById('settings-status');
+const timingInputs = [...form.querySelectorAll('input[data-key]')];
+const timings = timingInputs.map((input) => ({
+  exercise: input.dataset.exercise,
+  key: input.dataset.key,
+  min: Number(input.dataset.min),
+  max: Number(input.dataset.max),
+  value: Number(input.dataset.default),
+}));
+
+function fill(prefs) {
+  form.pace.value = formatNumber(prefs.pace);
+  form.volume.value = String(prefs.volume);
+  for (const flag of ['bell', 'vibration', 'voice', 'ratings']) form[flag].checked = prefs[flag];
+  form.querySelector(`input[name="motion"][value="${prefs.motion}"]`).checked = true;
+  for (const input of timingInputs) {
+    const override = prefs.overrides[input.dataset.exercise]?.[input.dataset.key];
+    input.value = String(override ?? input.dataset.default);
+  }
+}
+
+function readForm() {
+  const values = {
+    pace: form.pace.value, volume: form.volume.value, motion: form.motion.value,
+    bell: form.bell.checked, vibration: form.vibration.checked, voice: form.voice.checked,
+    ratings: form.ratings.checked,
+  };
+  for (const input of timingInputs) values[input.name] = input.value;
+  return values;
+}
+
+function showErrors(errors) {
+  for (const message of form.querySelectorAll('.field-error')) {
+    message.hidden = true;
+    message.textContent = '';
+  }
+  for (const input of form.querySelectorAll('input')) input.removeAttribute('aria-invalid');
+  for (const [name, error] of Object.entries(errors)) {
+    const input = form.elements.namedItem(name);
+    const message = document.getElementById(`${name}-error`);
+    input.setAttribute('aria-invalid', 'true');
+    input.closest('details')?.setAttribute('open', '');
+    message.textContent = t(error.code, { min: error.min, max: error.max });
+    message.hidden = false;
+  }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const { prefs, errors } = validate(readForm(), timings);
+  showErrors(errors);
+  const invalid = Object.keys(errors);
+  if (invalid.length) {
+    status.textContent = t('not_saved');
+    form.elements.namedItem(invalid[0]).focus();
+    return;
+  }
+  savePrefs(prefs);
+  status.textContent = t('saved');
+});
+
+document.getElementById('settings-reset').addEventListener('click', () => {
+  for (const input of timingInputs) input.value = input.dataset.default;
+  const prefs = { ...loadPrefs(), overrides: DEFAULTS.overrides };
+  savePrefs(prefs);
+  showErrors({});
+  status.textContent = t('reset_done');
+});
+
+fill(loadPrefs());
+document.getElementById('settings-needs-script').hidden = true;
+form.hidden = false;

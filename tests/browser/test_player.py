@@ -1,0 +1,327 @@
+"""The player in Chromium on a phone-sized screen, with Playwright's fake clock."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+CORE = ["grounding", "stop-partner", "stop-solo", "protector", "four-s", "body-scan"]
+START = datetime(2026, 11, 20, 9, 0, 0)
+AXE = Axe()
+
+# Counts the bell: each ring connects one new sound to the speakers.
+COUNT_BELLS = """
+(() => {
+  window.__bells = 0;
+  const connect = AudioNode.prototype.connect;
+  AudioNode.prototype.connect = function (target, ...rest) {
+    if (target instanceof AudioDestinationNode) window.__bells += 1;
+    return connect.call(this, target, ...rest);
+  };
+})();
+"""
+
+STORE = """async (call) => {
+  const src = document.querySelector('script[type=module]').src;
+  const store = await import(new URL('store.js', src));
+  return store[call]();
+}"""
+
+
+def set_prefs(page: Page, prefs: dict[str, Any]) -> None:
+    page.add_init_script(f"localStorage.setItem('houvast.prefs', {json.dumps(json.dumps(prefs))})")
+
+
+def open_player(page: Page, locale: str, exercise: str) -> None:
+    page.clock.install(time=START)
+    page.add_init_script(COUNT_BELLS)
+    page.goto(f"/{locale}/exercises/{exercise}/play")
+    expect(page.locator("#player")).to_be_visible()
+
+
+def index(page: Page) -> int:
+    return int(page.locator("#player").get_attribute("data-index") or -1)
+
+
+def kind(page: Page) -> str:
+    return page.locator("#player").get_attribute("data-kind") or ""
+
+
+def seconds_left(page: Page) -> int:
+    text = page.locator("#player-time").inner_text()
+    match = re.search(r"(\d+):(\d\d)", text)
+    assert match, f"no time shown: {text!r}"
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def runs(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate(STORE, "allRuns")
+
+
+def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
+    """Do the whole exercise as a person would; return how many steps changed."""
+    for changes in range(200):
+        before = index(page)
+        step = kind(page)
+        if page.locator("#player").get_attribute("data-key") == "closing":
+            page.locator("#player-next").click()
+            expect(page.locator("#player-end")).to_be_visible()
+            return changes
+        if step in ("timed", "breath"):
+            page.clock.run_for(seconds_left(page) * 1000 + 50)
+        elif step == "action":
+            page.locator(".action-button").click()
+        elif step == "rate":
+            page.locator(".rating input").fill("4")
+            page.locator(".rating button[type=submit]").click()
+        elif step == "note":
+            key = page.locator(".note textarea").get_attribute("id") or ""
+            page.locator(".note textarea").fill((notes or {}).get(key, "a few words"))
+            page.locator(".note button[type=submit]").click()
+        else:
+            page.locator("#player-next").click()
+        expect(page.locator("#player")).not_to_have_attribute("data-index", str(before))
+    raise AssertionError("the exercise did not end")
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@pytest.mark.parametrize("exercise", CORE)
+def test_each_core_exercise_runs_to_the_end(page: Page, locale: str, exercise: str) -> None:
+    open_player(page, locale, exercise)
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    changes = play_to_the_end(page)
+    expect(page.locator("#player-end-title")).to_have_text(
+        "De oefening is klaar. Neem de tijd voordat je verdergaat."
+        if locale == "nl"
+        else "The exercise is over. Take your time before you go on."
+    )
+    assert page.evaluate("window.__bells") == changes, "the bell rings at every transition"
+    logged = runs(page)
+    assert len(logged) == 1
+    assert logged[0]["exercise"] == exercise and logged[0]["status"] == "completed"
+    assert logged[0]["seconds"] > 30
+
+
+def test_pace_and_overrides_are_honoured(page: Page) -> None:
+    set_prefs(page, {"pace": 2, "overrides": {"grounding": {"1.duration": 60}}})
+    open_player(page, "en", "grounding")
+    assert seconds_left(page) == 120
+    page.clock.run_for(119_000)
+    assert index(page) == 0
+    page.clock.run_for(1_500)
+    assert index(page) == 1
+    assert seconds_left(page) == 60  # the second step's 30 s at pace 2
+
+
+def test_an_override_outside_the_range_is_ignored(page: Page) -> None:
+    set_prefs(page, {"overrides": {"grounding": {"1.duration": 5000}}})
+    open_player(page, "en", "grounding")
+    assert seconds_left(page) == 20
+
+
+def test_pause_ten_minutes_loses_no_time(page: Page) -> None:
+    open_player(page, "en", "grounding")
+    page.clock.run_for(5_000)
+    assert seconds_left(page) == 15
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_text("Paused. Take all the time you need.")).to_be_visible()
+    page.clock.run_for(600_000)
+    assert index(page) == 0 and seconds_left(page) == 15
+    page.get_by_role("button", name="Resume").click()
+    page.clock.run_for(14_000)
+    assert index(page) == 0
+    page.clock.run_for(1_100)
+    assert index(page) == 1
+    page.locator("#player-stop").click()
+    assert runs(page)[0]["seconds"] == 20, "the pause does not count as practice"
+
+
+def test_hidden_for_two_minutes_comes_back_at_the_right_step(page: Page) -> None:
+    open_player(page, "en", "grounding")
+    page.clock.run_for(5_000)
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    # The screen is off: two minutes pass without any timer running.
+    page.clock.set_system_time(page.evaluate("Date.now()") / 1000 + 120)
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    # Steps of 20, 30, 20, 20, 20 s, then 30 s of breathing: 125 s in is the breathing step.
+    assert kind(page) == "breath"
+    assert seconds_left(page) == 15
+    assert page.evaluate("window.__bells") == 1, "one bell on return, not a burst"
+
+
+def test_a_reload_mid_run_resumes(page: Page) -> None:
+    open_player(page, "nl", "grounding")
+    page.clock.run_for(30_000)
+    assert index(page) == 1 and seconds_left(page) == 20
+    page.reload()
+    expect(page.locator("#player")).to_be_visible()
+    assert index(page) == 1
+    assert seconds_left(page) == 20
+    expect(page.locator("#player-announce")).to_have_text(
+        "Je gaat verder waar je was gebleven. Stap 2 van 8: Wat je ziet"
+    )
+
+
+def test_stop_is_logged_as_stopped(page: Page) -> None:
+    open_player(page, "en", "body-scan")
+    page.locator(".rating button", has_text="Skip").click()
+    page.locator("#player-stop").click()
+    expect(page.locator("#player-end-title")).to_have_text(
+        "You stopped the exercise. That is fine: you decide."
+    )
+    logged = runs(page)
+    assert [run["status"] for run in logged] == ["stopped"]
+    assert logged[0]["before"] is None
+
+
+def test_too_much_goes_to_grounding_and_logs_stopped(page: Page, base_url: str) -> None:
+    open_player(page, "nl", "four-s")
+    page.locator(".rating input").fill("8")
+    page.locator(".rating button[type=submit]").click()
+    page.get_by_role("button", name="Te veel?").click()
+    expect(page).to_have_url(f"{base_url}/nl/exercises/grounding/play")
+    expect(page.locator("#player")).to_have_attribute("data-index", "0")
+    logged = runs(page)
+    assert logged[0]["exercise"] == "four-s" and logged[0]["status"] == "stopped"
+    assert logged[0]["before"] == 8
+
+
+def test_the_way_out_bar_also_logs_the_run(page: Page, base_url: str) -> None:
+    open_player(page, "en", "protector")
+    page.locator(".way-out-ground").click()
+    expect(page).to_have_url(f"{base_url}/en/exercises/grounding/play")
+    assert [run["status"] for run in runs(page)] == ["stopped"]
+
+
+def test_the_stop_button_counts_rounds(page: Page) -> None:
+    set_prefs(page, {"ratings": False})
+    open_player(page, "en", "stop-solo")
+    while kind(page) != "action":
+        if kind(page) in ("timed", "breath"):
+            page.clock.run_for(seconds_left(page) * 1000 + 50)
+        else:
+            page.locator("#player-next").click()
+    expect(page.locator("#player-round")).to_contain_text("Round 1 of 3")
+    button = page.locator(".action-button")
+    expect(button).to_have_text("STOP")
+    box = button.bounding_box()
+    assert box and box["width"] >= 150 and box["height"] >= 150, "one big button"
+    button.tap()
+    expect(page.locator("#player-round")).to_contain_text("Round 1 of 3")
+    page.clock.run_for(seconds_left(page) * 1000 + 50)
+    expect(page.locator("#player-round")).to_contain_text("Round 2 of 3")
+    page.locator(".action-button").tap()
+    play_to_the_end(page)
+    # Two taps above, then one more STOP and two GO BACK rounds on the way to the end.
+    expect(page.locator("#player-end-taps")).to_have_text("Times you said it: 5.")
+
+
+def test_the_protector_words_come_back(page: Page) -> None:
+    open_player(page, "en", "protector")
+    expect(page.locator("#player-last-time")).to_be_hidden()
+    play_to_the_end(
+        page, notes={"note-protector": "a big calm bear", "note-safe-place": "a cabin by the lake"}
+    )
+    page.goto("/en/exercises/protector/play")
+    box = page.locator("#player-last-time")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("a big calm bear")
+    expect(box).to_contain_text("a cabin by the lake")
+    logged = runs(page)
+    assert logged[0]["notes"] == {
+        "protector": "a big calm bear",
+        "safe-place": "a cabin by the lake",
+    }
+
+
+def test_the_whole_exercise_works_with_the_keyboard(page: Page) -> None:
+    open_player(page, "en", "grounding")
+    page.clock.run_for(1_000)
+    page.locator("#player-next").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#player-title")).to_be_focused()
+    expect(page.locator("#player")).to_have_attribute("data-index", "1")
+    page.keyboard.press("Shift+Tab")  # back to the "Back" button? the order is Back, Pause, Next
+    for _ in range(20):
+        if kind(page) == "rate":
+            break
+        page.locator("#player-next").focus()
+        page.keyboard.press("Enter")
+    page.locator(".rating input").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator(".rating output")).to_have_text("4")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Save and go on
+    expect(page.locator("#player")).to_have_attribute("data-kind", "text")
+    page.locator("#player-next").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#player-end-title")).to_be_focused()
+    assert runs(page)[0]["after"] == 4
+
+
+def test_reduced_motion_counts_instead_of_animating(page: Page) -> None:
+    set_prefs(page, {"motion": "reduce"})
+    open_player(page, "en", "grounding")
+    page.clock.run_for(110_500)
+    assert kind(page) == "breath"
+    expect(page.locator(".breath-shape")).to_be_hidden()
+    expect(page.locator(".breath-count")).to_be_visible()
+    expect(page.locator(".breath-label")).to_contain_text("Breathe in")
+
+
+def test_the_breath_pacer_animates_without_reduced_motion(page: Page) -> None:
+    open_player(page, "en", "grounding")
+    page.clock.run_for(110_500)
+    shape = page.locator(".breath-shape")
+    expect(shape).to_be_visible()
+    expect(shape).to_have_attribute("data-phase", "in")
+    page.clock.run_for(4_000)
+    expect(shape).to_have_attribute("data-phase", "out")
+    expect(page.locator(".breath-label")).to_contain_text("Breathe out")
+
+
+def test_nothing_sounds_when_the_bell_is_off(page: Page) -> None:
+    set_prefs(page, {"bell": False})
+    open_player(page, "en", "grounding")
+    page.clock.run_for(60_000)
+    assert index(page) >= 2
+    assert page.evaluate("window.__bells") == 0
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_player_is_accessible_on_every_kind_of_step(page: Page, locale: str) -> None:
+    open_player(page, locale, "stop-solo")
+    seen = set()
+    for _ in range(40):
+        if page.locator("#player-end").is_visible():
+            break
+        step = kind(page)
+        if step not in seen:
+            seen.add(step)
+            results = AXE.run(page)
+            assert results.violations_count == 0, f"{step}: {results.generate_report()}"
+        if step in ("timed", "breath"):
+            page.clock.run_for(seconds_left(page) * 1000 + 50)
+        elif step == "action":
+            page.locator(".action-button").click()
+        elif step == "rate":
+            page.locator(".rating button[type=submit]").click()
+        else:
+            page.locator("#player-next").click()
+            if page.locator("#player").get_attribute("data-key") == "closing":
+                expect(page.locator("#player-end")).to_be_visible()
+    assert {"rate", "timed", "action", "text"} <= seen
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
