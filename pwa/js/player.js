@@ -97,12 +97,14 @@ class Player {
     });
     this.root.addEventListener('pointerdown', unlockAudio);
     this.root.addEventListener('keydown', unlockAudio);
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') {
-        this.tick();
-        if (this.state.status === 'running' && this.state.pausedAt === null) this.wakeLock.restore();
-      }
-    });
+    const back = () => {
+      if (document.visibilityState !== 'visible') return;
+      this.tick();
+      if (this.state.status === 'running' && this.state.pausedAt === null) this.wakeLock.restore();
+    };
+    document.addEventListener('visibilitychange', back);
+    document.addEventListener('resume', back); // a frozen page (locked phone) comes back
+    window.addEventListener('pageshow', back); // restored from the back/forward cache
   }
 
   get segment() {

@@ -325,3 +325,63 @@ def test_player_is_accessible_on_every_kind_of_step(page: Page, locale: str) -> 
     assert {"rate", "timed", "action", "text"} <= seen
     results = AXE.run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+# The device's own features are stubbed at the edge: headless Chromium has no screen to keep
+# awake, no vibration motor and no voices.
+DEVICE = """
+(() => {
+  window.__device = { locks: 0, released: 0, vibrations: 0, spoken: [] };
+  const sentinel = () => {
+    const target = new EventTarget();
+    target.release = async () => {
+      window.__device.released += 1;
+      target.dispatchEvent(new Event('release'));
+    };
+    return target;
+  };
+  Object.defineProperty(navigator, 'wakeLock', { value: {
+    request: async () => { window.__device.locks += 1; return sentinel(); },
+  } });
+  navigator.vibrate = () => { window.__device.vibrations += 1; return true; };
+  speechSynthesis.speak = (utterance) => {
+    window.__device.spoken.push({ text: utterance.text, lang: utterance.lang });
+  };
+})();
+"""
+
+
+def device(page: Page) -> dict[str, Any]:
+    return page.evaluate("window.__device")
+
+
+def test_the_screen_stays_awake_while_running_only(page: Page) -> None:
+    page.add_init_script(DEVICE)
+    open_player(page, "en", "grounding")
+    page.wait_for_function("window.__device.locks === 1")
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_function("window.__device.released === 1")
+    page.get_by_role("button", name="Resume").click()
+    page.wait_for_function("window.__device.locks === 2")
+    page.locator("#player-stop").click()
+    page.wait_for_function("window.__device.released === 2")
+
+
+def test_vibration_and_voice_only_when_turned_on(page: Page) -> None:
+    page.add_init_script(DEVICE)
+    open_player(page, "nl", "grounding")
+    page.clock.run_for(21_000)
+    assert index(page) == 1
+    assert device(page)["vibrations"] == 0 and device(page)["spoken"] == []
+
+
+def test_vibration_and_dutch_voice_when_turned_on(page: Page) -> None:
+    page.add_init_script(DEVICE)
+    set_prefs(page, {"vibration": True, "voice": True})
+    open_player(page, "nl", "grounding")
+    page.clock.run_for(21_000)
+    assert index(page) == 1
+    state = device(page)
+    assert state["vibrations"] == 1
+    assert [s["lang"] for s in state["spoken"]] == ["nl-NL", "nl-NL"]
+    assert state["spoken"][1]["text"].startswith("Wat je ziet.")

@@ -1,0 +1,121 @@
+"""How close to its schedule the player changes steps, on the real clock in headless Chromium.
+
+Runs the grounding exercise stretched to five minutes (pace 2, first step 30 s), observes every
+step change in the page and compares the moment the new step appeared with the moment the
+schedule says it was due. In the middle of the run the page is frozen for a minute, as a locked
+phone would freeze it: steps that fall due while it is frozen cannot be shown on time, so the
+benchmark reports them apart, with how quickly the page caught up once it came back.
+
+    .venv/bin/python bench/player_timing.py [--freeze-at 100] [--freeze-for 60]
+
+Prints figures; asserts nothing. Target: no transition more than 50 ms off while the page runs,
+including after it was frozen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from server.app import create_app
+from server.settings import Settings
+from tests.live_server import LiveServer
+
+PREFS = {"pace": 2, "overrides": {"grounding": {"1.duration": 30}}, "bell": True}
+# Records, for every step change, when it appeared and when the schedule said it was due.
+OBSERVE = """
+(() => {
+  window.__transitions = [];
+  const start = () => {
+    const player = document.getElementById('player');
+    if (!player) return setTimeout(start, 10);
+    new MutationObserver(() => {
+      const state = JSON.parse(sessionStorage.getItem('houvast.run.grounding') || 'null');
+      if (state) window.__transitions.push({
+        index: Number(player.dataset.index), shown: Date.now(), due: state.segStart,
+        kind: player.dataset.kind,
+      });
+    }).observe(player, { attributes: true, attributeFilter: ['data-index'] });
+  };
+  document.addEventListener('DOMContentLoaded', start);
+})();
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--freeze-at", type=float, default=100, help="seconds into the run")
+    parser.add_argument("--freeze-for", type=float, default=60, help="seconds frozen")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+
+    with LiveServer(create_app(Settings.from_env({}))) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.add_init_script(
+            f"localStorage.setItem('houvast.prefs', {json.dumps(json.dumps(PREFS))})"
+        )
+        page.add_init_script(OBSERVE)
+        page.goto(f"{url}/en/exercises/grounding/play")
+        page.wait_for_selector("#player:not([hidden])")
+        started = time.monotonic()
+        cdp = page.context.new_cdp_session(page)
+
+        time.sleep(args.freeze_at)
+        cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
+        frozen_from = page_time = None
+        time.sleep(args.freeze_for)
+        cdp.send("Page.setWebLifecycleState", {"state": "active"})
+        page_time = page.evaluate("Date.now()")
+        frozen_from = page_time - int(args.freeze_for * 1000)
+
+        page.wait_for_function(
+            "document.getElementById('player').dataset.kind === 'rate'", timeout=400_000
+        )
+        transitions = page.evaluate("window.__transitions")
+        total = time.monotonic() - started
+        browser.close()
+
+    running = [t for t in transitions if t["due"] < frozen_from or t["shown"] - t["due"] < 1000]
+    caught_up = [t for t in transitions if t not in running]
+    lateness = [t["shown"] - t["due"] for t in running]
+    print(
+        f"run: grounding at pace 2, {total:.0f} s, frozen {args.freeze_for:.0f} s "
+        f"from {args.freeze_at:.0f} s"
+    )
+    print(f"transitions on schedule while running: {len(running)}")
+    if lateness:
+        print(f"  largest deviation: {max(lateness, key=abs)} ms")
+        print(f"  median deviation:  {statistics.median(lateness):.0f} ms")
+    after = [t["shown"] - t["due"] for t in running if t["due"] > page_time]
+    if after:
+        print(
+            f"  after the freeze:  largest {max(after, key=abs)} ms over {len(after)} transition(s)"
+        )
+    for t in caught_up:
+        print(
+            f"due while frozen: step {t['index']} ({t['kind']}) shown "
+            f"{(t['shown'] - page_time)} ms after the page came back"
+        )
+
+
+if __name__ == "__main__":
+    main()
