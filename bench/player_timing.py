@@ -81,15 +81,12 @@ def main() -> None:
 
         time.sleep(args.freeze_at)
         cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
-        frozen_from = page_time = None
         time.sleep(args.freeze_for)
         cdp.send("Page.setWebLifecycleState", {"state": "active"})
         page_time = page.evaluate("Date.now()")
         frozen_from = page_time - int(args.freeze_for * 1000)
 
-        page.wait_for_function(
-            "document.getElementById('player').dataset.kind === 'rate'", timeout=400_000
-        )
+        page.wait_for_selector('#player[data-kind="rate"]', timeout=400_000)
         transitions = page.evaluate("window.__transitions")
         total = time.monotonic() - started
         browser.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,19 +13,29 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from .assets import StaticAssets
+from .assets import PWA_DIR, StaticAssets
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
+from .offline import OfflineBundle
 from .routes import routes
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
-from .templating import Templates
+from .templating import SiteLinks, Templates
 from .views import errors
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    links: SiteLinks | None = None,
+    pwa_dir: Path = PWA_DIR,
+) -> Starlette:
     """Build the app. Exercises and catalogs are loaded and checked here, so a broken exercise
-    file or an incomplete translation stops the server before it serves anything."""
+    file or an incomplete translation stops the server before it serves anything.
+
+    ``links`` describes the URLs pages link to (``houvast export`` renders a static site);
+    ``pwa_dir`` holds the front-end files.
+    """
     settings = settings or Settings.from_env()
     catalogs = Catalogs.load()
     exercises = load_exercises(settings.exercises_dir)
@@ -32,13 +43,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exercises.values(),
         {locale: partial(catalogs.lookup, locale) for locale in LOCALES},
     )
-    assets = StaticAssets()
+    assets = StaticAssets(pwa_dir)
+    links = links or SiteLinks()
     state: dict[str, Any] = {
         "settings": settings,
         "catalogs": catalogs,
         "exercises": exercises,
         "assets": assets,
-        "templates": Templates(catalogs, assets, settings),
+        "templates": Templates(catalogs, assets, settings, links),
+        "offline": OfflineBundle.build(settings, catalogs, assets, links, exercises),
     }
 
     @asynccontextmanager

@@ -50,11 +50,14 @@ class StaticAssets:
             self.files[name] = Asset(body, media_type or "application/octet-stream")
         self.version = digest.hexdigest()[:12]
 
-    def url(self, name: str) -> str:
-        """The hashed URL of a file under pwa/; an unknown name is a programmer's mistake."""
+    def path(self, name: str) -> str:
+        """The hashed path (without the site's base) of a file under pwa/.
+
+        An unknown name is a programmer's mistake and fails the page loudly.
+        """
         if name not in self.files:
             raise KeyError(f"no static file pwa/{name}")
-        return f"/static/{self.version}/{name}"
+        return f"static/{self.version}/{name}"
 
     async def serve(self, request: Request) -> Response:
         """Serve a file of the current version; anything else is not found."""

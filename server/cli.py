@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .exercises import ExerciseError
+from .export import ExportError
 from .i18n import CatalogError
 from .settings import Settings, SettingsError
 
@@ -36,6 +38,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import export_site
+
+    written = export_site(settings, args.directory, args.base_path)
+    print(f"wrote {len(written)} files to {args.directory} for {args.base_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="houvast", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default: HOUVAST_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default: HOUVAST_PORT)")
     serve.set_defaults(handler=_serve)
+    export = commands.add_parser(
+        "export", help="write the client app as static files that work offline"
+    )
+    export.add_argument("directory", type=Path, help="a new or empty folder")
+    export.add_argument(
+        "--base-path", default="/", help="the URL path the files are served under (default: /)"
+    )
+    export.set_defaults(handler=_export)
     check = commands.add_parser("check", help="validate exercise files and catalogs, then exit")
     check.set_defaults(handler=_check)
     return parser
@@ -53,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return int(args.handler(args, settings))
-    except (SettingsError, ExerciseError, CatalogError) as error:
+    except (SettingsError, ExerciseError, CatalogError, ExportError) as error:
         # A programmer's or operator's mistake: say exactly what is wrong and stop.
         print(f"houvast: {error}", file=sys.stderr)
         return 2

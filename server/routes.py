@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from .i18n import LOCALES
-from .views import language, pages
+from .views import language, offline, pages
 
 
 class LocaleConvertor(Convertor[str]):
@@ -34,6 +34,8 @@ routes = [
     Route("/", language.root, name="root"),
     Route("/lang/{locale:locale}/{page:path}", language.switch_language, name="switch_language"),
     Route("/static/{version}/{path:path}", static_file, name="static"),
+    Route("/sw.js", offline.service_worker, name="service_worker"),
+    Route("/manifest-{locale:locale}.webmanifest", offline.manifest, name="manifest"),
     Mount(
         "/{locale:locale}",
         routes=[
@@ -44,6 +46,7 @@ routes = [
             Route("/help", pages.help_page, name="help"),
             Route("/settings", pages.settings_page, name="settings"),
             Route("/history", pages.history_page, name="history"),
+            Route("/offline", pages.offline_page, name="offline"),
         ],
     ),
 ]

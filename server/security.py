@@ -27,6 +27,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# For a static export, whose host sends no headers: a <meta> policy cannot carry
+# frame-ancestors (browsers ignore it there and complain).
+META_CONTENT_SECURITY_POLICY = "; ".join(
+    part for part in CONTENT_SECURITY_POLICY.split("; ") if not part.startswith("frame-ancestors")
+)
 PERMISSIONS_POLICY = ", ".join(
     [
         "camera=()",

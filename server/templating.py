@@ -6,6 +6,7 @@ Two small environments instead of a per-request translation switch: templates st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,34 @@ from .i18n import (
     format_seconds,
     language_name,
 )
+from .security import META_CONTENT_SECURITY_POLICY
 from .settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def _environment(locale: str, catalogs: Catalogs, assets: StaticAssets) -> jinja2.Environment:
+@dataclass(frozen=True)
+class SiteLinks:
+    """How the site's own URLs look: served by the app, or exported as static files.
+
+    A static host serves ``nl/about/index.html`` at ``nl/about/``, so exported links end in a
+    slash, and the language switch goes straight to the other page (no server to remember it).
+    """
+
+    base: str = "/"
+    static_site: bool = False
+
+    def page(self, locale: str, page: str = "") -> str:
+        path = f"{self.base}{locale}/{page}"
+        return path if path.endswith("/") or not self.static_site else f"{path}/"
+
+    def switch(self, locale: str, page: str = "") -> str:
+        if self.static_site:
+            return self.page(locale, page)
+        return f"{self.base}lang/{locale}/{page}"
+
+
+def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -38,7 +61,6 @@ def _environment(locale: str, catalogs: Catalogs, assets: StaticAssets) -> jinja
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(catalogs.translations[locale], newstyle=True)  # type: ignore[attr-defined]
-    env.globals["static"] = assets.url
     env.globals["locale"] = locale
     env.filters["minutes"] = lambda minutes: format_minutes(minutes, locale)
     env.filters["seconds"] = lambda seconds: format_seconds(seconds, locale)
@@ -49,9 +71,17 @@ def _environment(locale: str, catalogs: Catalogs, assets: StaticAssets) -> jinja
 class Templates:
     """Renders a named template in a locale, with what every page needs."""
 
-    def __init__(self, catalogs: Catalogs, assets: StaticAssets, settings: Settings) -> None:
-        self.environments = {locale: _environment(locale, catalogs, assets) for locale in LOCALES}
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        assets: StaticAssets,
+        settings: Settings,
+        links: SiteLinks | None = None,
+    ) -> None:
+        self.environments = {locale: _environment(locale, catalogs) for locale in LOCALES}
+        self.assets = assets
         self.settings = settings
+        self.links = links or SiteLinks()
 
     def render(
         self,
@@ -69,9 +99,16 @@ class Templates:
         other language.
         """
         template = self.environments[locale].get_template(name)
-        base = str(request.base_url)
+        links = self.links
+        # hreflang wants absolute URLs; an export does not know its host, so it gives paths.
+        origin = "" if links.static_site else str(request.base_url).rstrip("/")
         alternates = [
-            {"locale": other, "name": language_name(other), "url": f"{base}{other}/{page}"}
+            {
+                "locale": other,
+                "name": language_name(other),
+                "url": origin + links.page(other, page),
+                "switch": links.switch(other, page),
+            }
             for other in LOCALES
         ]
         html = template.render(
@@ -79,6 +116,11 @@ class Templates:
                 "request": request,
                 "settings": self.settings,
                 "page": page,
+                "href": lambda target="", to=locale: links.page(to, target),
+                "static": lambda asset: links.base + self.assets.path(asset),
+                "static_site": links.static_site,
+                "base": links.base,
+                "meta_csp": META_CONTENT_SECURITY_POLICY,
                 "alternates": alternates,
                 "switch": [alt for alt in alternates if alt["locale"] != locale],
                 **(context or {}),

@@ -1,19 +1,27 @@
-"""Serving an app for a real browser: used by the browser tests and the benchmarks."""
+"""Serving the app, or a folder of static files, for a real browser: used by the browser tests
+and the benchmarks. Both listen on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 
 class LiveServer:
-    """uvicorn serving an app in a background thread on 127.0.0.1 and a free port."""
+    """uvicorn serving an app in a background thread on 127.0.0.1.
 
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    ``port`` 0 picks a free port; a test that restarts "the same" server passes the port it
+    had, so the browser sees the same origin.
+    """
+
+    def __init__(self, app: Any, port: int = 0) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -30,3 +38,25 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class StaticServer:
+    """A plain static file server (as any static host would be) for an exported site."""
+
+    def __init__(self, directory: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

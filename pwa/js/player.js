@@ -30,7 +30,6 @@ class Player {
     this.prefs = loadPrefs();
     this.segments = buildTimeline(exercise, this.prefs, t('closing'));
     this.storageKey = `houvast.run.${exercise.id}`;
-    this.home = document.querySelector('.brand').getAttribute('href'); // "/nl/"
     this.wakeLock = new WakeLock();
     this.timer = null;
     this.notes = {};
@@ -88,13 +87,15 @@ class Player {
     $('player-back').addEventListener('click', () => this.move(this.state.index - 1));
     $('player-next').addEventListener('click', () => this.next());
     $('player-stop').addEventListener('click', () => this.end('stopped'));
-    $('player-too-much').addEventListener('click', () => this.tooMuch());
-    // The page's own way out (the bar at the bottom) also ends the run as stopped.
-    document.querySelector('.way-out-ground')?.addEventListener('click', (event) => {
-      if (this.state.status !== 'running') return;
-      event.preventDefault();
-      this.tooMuch();
-    });
+    // "Too much?" and the page's own way out (the bar at the bottom) end the run as stopped
+    // before they take the person to grounding.
+    for (const link of [$('player-too-much'), document.querySelector('.way-out-ground')]) {
+      link?.addEventListener('click', (event) => {
+        if (this.state.status !== 'running') return;
+        event.preventDefault();
+        this.tooMuch(link.href);
+      });
+    }
     this.root.addEventListener('pointerdown', unlockAudio);
     this.root.addEventListener('keydown', unlockAudio);
     const back = () => {
@@ -206,11 +207,10 @@ class Player {
     this.showEnd(t('stopped'));
   }
 
-  async tooMuch() {
+  async tooMuch(destination) {
     this.state = finish(this.state, Date.now(), 'stopped');
     await this.log();
-    const grounding = this.exercise.id === 'grounding' ? 'help' : 'exercises/grounding/play';
-    location.assign(`${this.home}${grounding}`);
+    location.assign(destination);
   }
 
   async log() {

@@ -5,13 +5,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..i18n import LOCALE_COOKIE, LOCALES, negotiate
+from ..i18n import DEFAULT_LOCALE, LOCALE_COOKIE, LOCALES, negotiate
 
 _ONE_YEAR = 365 * 24 * 3600
 
 
 async def root(request: Request) -> Response:
-    """Send ``/`` to the remembered language, else the browser's preference, else Dutch."""
+    """Send ``/`` to the remembered language, else the browser's preference, else Dutch.
+
+    A static export has no server to ask: its start page lets the browser choose.
+    """
+    templates = request.state.templates
+    if templates.links.static_site:
+        return templates.render(request, "start.html", DEFAULT_LOCALE, page="")
     remembered = request.cookies.get(LOCALE_COOKIE)
     if remembered in LOCALES:
         locale = remembered

@@ -104,3 +104,9 @@ async def history_page(request: Request) -> Response:
         {"titles": titles, "strings": translated_strings(gettext)},
         page="history",
     )
+
+
+async def offline_page(request: Request) -> Response:
+    """What the service worker shows for a page it never stored, when there is no network."""
+    locale = _locale(request)
+    return request.state.templates.render(request, "offline.html", locale, page="offline")

@@ -1,0 +1,61 @@
+"""How much the offline app weighs: every file the service worker stores on install.
+
+    .venv/bin/python bench/precache_size.py
+
+Prints the number of files and their size raw and gzip-compressed (level 9, as a server or CDN
+would send them), with the icons counted apart. Target (README): the whole offline app, both
+languages and every exercise, at most 80 KB gzip without the icons.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import defaultdict
+
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.settings import Settings
+
+
+def kind(url: str) -> str:
+    if "/icons/" in url:
+        return "icons"
+    if url.endswith(".js"):
+        return "scripts"
+    if url.endswith(".css"):
+        return "styles"
+    if url.endswith(".webmanifest"):
+        return "manifests"
+    return "pages"
+
+
+def main() -> None:
+    app = create_app(Settings.from_env({}))
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    with TestClient(app) as client:
+        # The list the browser really gets: the one inside the served worker.
+        worker = client.get("/sw.js").text
+        config = re.search(r"const CONFIG = (\{.*?\});", worker, re.DOTALL)
+        assert config, "the service worker carries its precache list"
+        for url in [*json.loads(config.group(1))["precache"], "/sw.js"]:
+            body = client.get(url, headers={"Accept-Encoding": "identity"}).content
+            row = totals["worker" if url == "/sw.js" else kind(url)]
+            row[0] += 1
+            row[1] += len(body)
+            row[2] += len(gzip.compress(body, compresslevel=9))
+
+    print(f"{'part':<10} {'files':>6} {'raw KB':>9} {'gzip KB':>9}")
+    for name in ("pages", "scripts", "styles", "manifests", "worker", "icons"):
+        files, raw, packed = totals[name]
+        print(f"{name:<10} {files:>6} {raw / 1024:>9.1f} {packed / 1024:>9.1f}")
+    app = [totals[name] for name in totals if name != "icons"]
+    files, raw, packed = (sum(column) for column in zip(*app, strict=True))
+    print(f"{'app':<10} {files:>6} {raw / 1024:>9.1f} {packed / 1024:>9.1f}   (without icons)")
+    print(f"target: at most 80 KB gzip without icons: {'met' if packed <= 80 * 1024 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

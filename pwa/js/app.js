@@ -1,0 +1,90 @@
+// On every page: the service worker (offline use and updates) and help with installing.
+
+const root = document.documentElement;
+const base = root.dataset.base || '/';
+const $ = (id) => document.getElementById(id);
+const DISMISSED = 'houvast.dismissed';
+
+function dismissed() {
+  try {
+    return JSON.parse(localStorage.getItem(DISMISSED) || '[]');
+  } catch {
+    return [];
+  }
+}
+
+function show(id) {
+  if (!dismissed().includes(id)) $(id).hidden = false;
+}
+
+for (const button of document.querySelectorAll('[data-dismiss]')) {
+  button.addEventListener('click', () => {
+    const id = button.dataset.dismiss;
+    $(id).hidden = true;
+    localStorage.setItem(DISMISSED, JSON.stringify([...new Set([...dismissed(), id])]));
+  });
+}
+
+// Remember an explicit choice of language, for the start page of a static export.
+for (const link of document.querySelectorAll('a[hreflang]')) {
+  link.addEventListener('click', () => localStorage.setItem('houvast.locale', link.hreflang));
+}
+
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  let accepted = false;
+  const registration = await navigator.serviceWorker.register(`${base}sw.js`, { scope: base });
+
+  const offerUpdate = (worker) => {
+    $('update-banner').hidden = false;
+    $('update-button').onclick = () => {
+      accepted = true;
+      $('update-button').disabled = true;
+      worker.postMessage({ type: 'skip-waiting' });
+    };
+  };
+
+  if (registration.waiting && hadController) offerUpdate(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(worker);
+      if (worker.state === 'activated' && !hadController) show('offline-ready');
+    });
+  });
+  // Reload only when the person asked for the new version, never in the middle of something.
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (accepted) location.reload();
+  });
+  // A page kept open for days still learns about new versions.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') registration.update().catch(() => {});
+  });
+}
+
+function offerInstall() {
+  const standalone = matchMedia('(display-mode: standalone)').matches || navigator.standalone;
+  if (standalone) return;
+  window.addEventListener('beforeinstallprompt', (event) => {
+    event.preventDefault();
+    show('install-offer');
+    $('install-button').onclick = async () => {
+      $('install-offer').hidden = true;
+      event.prompt();
+      await event.userChoice.catch(() => null);
+    };
+  });
+  // iOS Safari installs only through the Share menu, and says nothing about it itself.
+  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent)
+    || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+  const safari = /Safari/.test(navigator.userAgent) && !/CriOS|FxiOS|EdgiOS/.test(navigator.userAgent);
+  if (ios && safari) {
+    show('ios-install');
+    // Shown once: seeing it counts as having been told.
+    localStorage.setItem(DISMISSED, JSON.stringify([...new Set([...dismissed(), 'ios-install'])]));
+  }
+}
+
+registerWorker().catch(() => {});
+offerInstall();

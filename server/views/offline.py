@@ -1,0 +1,20 @@
+"""The service worker and the manifests, served from the site's root with no caching, so a
+browser always checks for a new version."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+async def service_worker(request: Request) -> Response:
+    return Response(
+        request.state.offline.service_worker, media_type="text/javascript", headers=NO_CACHE
+    )
+
+
+async def manifest(request: Request) -> Response:
+    body = request.state.offline.manifests[request.path_params["locale"]]
+    return Response(body, media_type="application/manifest+json", headers=NO_CACHE)

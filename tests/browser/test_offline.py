@@ -1,0 +1,210 @@
+"""Installed and offline: the service worker, installability, updates and the static export.
+
+These tests use a persistent browser profile, as an installed app has (an ordinary context is
+incognito and never installable).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, expect
+
+from server.app import create_app
+from server.assets import PWA_DIR
+from server.exercises import load_exercises
+from server.settings import PROJECT_ROOT, Settings
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.test_player import play_to_the_end
+from tests.live_server import LiveServer, StaticServer
+
+EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
+WAIT_SECONDS = 20
+HOUVAST = str(Path(sys.executable).parent / "houvast")
+
+
+def wait_until(page: Page, script: str, what: str) -> Any:
+    """Poll a script until it returns something truthy; fail (never hang) after a while.
+
+    The pages' policy forbids eval, which Playwright's wait_for_function needs.
+    """
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        value = page.evaluate(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def controlled(page: Page) -> None:
+    """Wait until the service worker has installed (every precached file loaded) and runs
+    the page. If a precached URL failed, installation fails and this times out with a message."""
+    wait_until(page, "navigator.serviceWorker.controller !== null", "the service worker")
+
+
+@pytest.fixture
+def profile(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield context
+    context.close()
+
+
+def installability_errors(context: BrowserContext, page: Page) -> list[dict[str, Any]]:
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest.get("errors", []) == [], manifest["errors"]
+    return errors
+
+
+def visit_offline(page: Page, home: str, page_url: Any) -> None:
+    """With no network at all: every page of both languages, an exercise run to the end, and
+    the run in the history."""
+    page.context.set_offline(True)
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    for locale in ("nl", "en"):
+        for exercise_id in EXERCISE_IDS:
+            for url in (
+                page_url(locale, f"exercises/{exercise_id}"),
+                page_url(locale, f"exercises/{exercise_id}/play"),
+            ):
+                response = page.goto(url)
+                assert response is not None and response.ok and response.from_service_worker
+                expect(page.locator("html")).to_have_attribute("lang", locale)
+    page.clock.install()
+    page.goto(page_url("en", "exercises/grounding/play"))
+    expect(page.locator("#player")).to_be_visible()
+    play_to_the_end(page)
+    page.goto(page_url("en", "history"))
+    expect(page.locator("main")).to_contain_text("Here and now")
+    expect(page.locator("main")).to_contain_text("Completed")
+    page.goto(page_url("en", "exercises/not-stored"))
+    expect(page.locator("h1")).to_have_text("You are offline")
+    page.goto(page_url("nl", "nergens"))
+    expect(page.locator("h1")).to_have_text("Je bent offline")
+
+
+def test_the_app_installs_and_works_offline(profile: BrowserContext) -> None:
+    with LiveServer(create_app(Settings.from_env({}))) as url:
+        page = profile.new_page()
+        page.goto(f"{url}/nl/")
+        controlled(page)
+        expect(page.get_by_text("Houvast staat nu op dit apparaat")).to_be_visible()
+        assert installability_errors(profile, page) == []
+        visit_offline(page, url, lambda locale, path: f"{url}/{locale}/{path}")
+
+
+def test_the_export_works_offline_under_a_sub_path(profile: BrowserContext, tmp_path: Path) -> None:
+    # As an operator would: the command, not the function (which also keeps asyncio apart).
+    subprocess.run(
+        [HOUVAST, "export", str(tmp_path / "site" / "houvast"), "--base-path", "/houvast/"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with StaticServer(tmp_path / "site") as url:
+        page = profile.new_page()
+        page.goto(f"{url}/houvast/")
+        expect(page).to_have_url(f"{url}/houvast/en/")  # the browser speaks English
+        controlled(page)
+        assert installability_errors(profile, page) == []
+        visit_offline(page, url, lambda locale, path: f"{url}/houvast/{locale}/{path}/")
+
+
+def test_an_update_waits_for_the_person_and_keeps_the_history(
+    profile: BrowserContext, tmp_path: Path
+) -> None:
+    pwa = tmp_path / "pwa"
+    shutil.copytree(PWA_DIR, pwa)
+    settings = Settings.from_env({})
+    server = LiveServer(create_app(settings, pwa_dir=pwa))
+    with server as url:
+        port = server.server.servers[0].sockets[0].getsockname()[1]
+        page = profile.new_page()
+        page.goto(f"{url}/en/history")
+        controlled(page)
+        page.evaluate(
+            """async () => {
+                const src = document.querySelector('script[type=module]').src;
+                const store = await import(new URL('store.js', src));
+                await store.addRun({id: 'kept', exercise: 'grounding', set: null,
+                    startedAt: '2026-11-20T09:00:00.000Z', seconds: 150, status: 'completed',
+                    before: 6, after: 3, notes: {}});
+            }"""
+        )
+        old_css = page.locator("link[rel=stylesheet]").get_attribute("href")
+
+    css = pwa / "css" / "app.css"
+    css.write_text(css.read_text() + "\n.update-marker { display: none; }\n")
+    with LiveServer(create_app(settings, pwa_dir=pwa), port=port):
+        page.reload()
+        banner = page.locator("#update-banner")
+        expect(banner).to_be_visible(timeout=WAIT_SECONDS * 1000)
+        expect(banner).to_contain_text("A new version of Houvast is ready.")
+        # The page keeps running the old version until the person says so.
+        assert page.locator("link[rel=stylesheet]").get_attribute("href") == old_css
+        with page.expect_navigation():
+            page.get_by_role("button", name="Update now").click()
+        new_css = page.locator("link[rel=stylesheet]").get_attribute("href")
+        assert new_css != old_css
+        expect(page.locator("#update-banner")).to_be_hidden()
+        expect(page.locator("main")).to_contain_text("Here and now")
+        runs = page.evaluate(
+            """async () => {
+                const src = document.querySelector('script[type=module]').src;
+                const store = await import(new URL('store.js', src));
+                return store.allRuns();
+            }"""
+        )
+        assert [run["id"] for run in runs] == ["kept"]
+
+
+def test_install_is_offered_unobtrusively_and_can_be_declined(profile: BrowserContext) -> None:
+    with LiveServer(create_app(Settings.from_env({}))) as url:
+        page = profile.new_page()
+        page.goto(f"{url}/nl/")
+        controlled(page)
+        page.reload()
+        offer = page.locator("#install-offer")
+        expect(offer).to_be_visible(timeout=WAIT_SECONDS * 1000)
+        expect(offer.get_by_role("button", name="Installeren")).to_be_visible()
+        offer.get_by_role("button", name="Nu niet").click()
+        expect(offer).to_be_hidden()
+        page.reload()
+        page.wait_for_load_state("load")
+        expect(offer).to_be_hidden()
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_ios_safari_gets_short_instructions_once(playwright: Playwright, base_url: str) -> None:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(user_agent=IPHONE, viewport=PHONE, base_url=base_url)
+    page = context.new_page()
+    page.goto("/en/")
+    help_text = page.locator("#ios-install")
+    expect(help_text).to_be_visible()
+    expect(help_text).to_contain_text("Add to Home Screen")
+    page.goto("/en/about")
+    expect(help_text).to_be_hidden()
+    browser.close()

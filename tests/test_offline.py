@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.assets import PWA_DIR
+from server.export import ExportError, export_site, normalise_base_path
+from server.settings import Settings
+
+
+def precache_of(service_worker: str) -> dict:
+    match = re.search(r"const CONFIG = (\{.*?\});", service_worker, re.DOTALL)
+    assert match, "the service worker carries its configuration"
+    return json.loads(match.group(1))
+
+
+def test_the_service_worker_is_served_from_the_root_uncached(client: TestClient) -> None:
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cache-control"] == "no-cache"
+    config = precache_of(response.text)
+    assert config["base"] == "/" and len(config["version"]) == 16
+
+
+def test_every_precached_url_answers_200(client: TestClient) -> None:
+    """A URL that 404s would make the browser's install fail (and a browser test hang)."""
+    config = precache_of(client.get("/sw.js").text)
+    urls = config["precache"]
+    for locale in ("nl", "en"):
+        assert f"/{locale}/" in urls and f"/{locale}/exercises/grounding/play" in urls
+        assert f"/{locale}/offline" in urls
+    assert any(url.endswith("/css/app.css") for url in urls)
+    assert "/manifest-nl.webmanifest" in urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_offline_page_is_in_both_languages(client: TestClient) -> None:
+    assert "Je bent offline" in client.get("/nl/offline").text
+    assert "You are offline" in client.get("/en/offline").text
+
+
+def test_a_changed_file_changes_the_worker(tmp_path: Path) -> None:
+    pwa = tmp_path / "pwa"
+    shutil.copytree(PWA_DIR, pwa)
+    settings = Settings.from_env({})
+
+    def worker() -> str:
+        with TestClient(create_app(settings, pwa_dir=pwa)) as client:
+            return client.get("/sw.js").text
+
+    first = worker()
+    assert worker() == first, "the same files give the same worker"
+    css = pwa / "css" / "app.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    second = worker()
+    assert precache_of(second)["version"] != precache_of(first)["version"]
+    assert precache_of(second)["precache"] != precache_of(first)["precache"]
+
+
+@pytest.mark.parametrize(("locale", "word"), [("nl", "therapiesessies"), ("en", "therapy")])
+def test_the_manifest_makes_an_installable_app(client: TestClient, locale: str, word: str) -> None:
+    response = client.get(f"/manifest-{locale}.webmanifest")
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    assert response.headers["cache-control"] == "no-cache"
+    manifest = response.json()
+    assert manifest["name"] == "Houvast" and manifest["short_name"] == "Houvast"
+    assert manifest["id"] == "/" and manifest["scope"] == "/"
+    assert manifest["start_url"] == f"/{locale}/" and manifest["display"] == "standalone"
+    assert word in manifest["description"] and manifest["lang"] == locale
+    sizes = {(icon["sizes"], icon["purpose"]) for icon in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        body = client.get(icon["src"]).content
+        if icon["type"] == "image/png":
+            width, height = struct.unpack(">II", body[16:24])
+            assert f"{width}x{height}" == icon["sizes"]
+
+
+def test_pages_link_the_manifest_and_the_ios_icon(client: TestClient) -> None:
+    html = client.get("/en/").text
+    assert '<link rel="manifest" href="/manifest-en.webmanifest">' in html
+    assert re.search(r'<link rel="apple-touch-icon" href="/static/\w+/icons/apple-touch', html)
+    assert '<meta name="apple-mobile-web-app-capable" content="yes">' in html
+
+
+def test_export_writes_a_static_site_under_a_sub_path(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    written = export_site(Settings.from_env({}), site, "/houvast")
+    assert (site / "nl" / "index.html").exists()
+    assert (site / "en" / "exercises" / "protector" / "play" / "index.html").exists()
+    assert (site / "sw.js").exists() and (site / "404.html").exists()
+    home = (site / "nl" / "index.html").read_text()
+    assert 'href="/houvast/nl/exercises/grounding/"' in home
+    assert 'href="/houvast/en/"' in home, "the language switch goes straight to the page"
+    assert "/lang/" not in home
+    assert 'http-equiv="Content-Security-Policy"' in home
+    config = precache_of((site / "sw.js").read_text())
+    assert config["base"] == "/houvast/" and config["staticSite"] is True
+    for url in config["precache"]:
+        path = site / url.removeprefix("/houvast/")
+        assert path.is_file() or (path / "index.html").is_file(), url
+    assert len(written) > 50
+    manifest = json.loads((site / "manifest-nl.webmanifest").read_text())
+    assert manifest["start_url"] == "/houvast/nl/" and manifest["scope"] == "/houvast/"
+
+
+def test_export_refuses_a_bad_base_path_or_a_full_folder(tmp_path: Path) -> None:
+    assert normalise_base_path("houvast") == "/houvast/"
+    assert normalise_base_path("/") == "/"
+    with pytest.raises(ExportError, match="base-path"):
+        normalise_base_path("/a b/")
+    with pytest.raises(ExportError, match="base-path"):
+        normalise_base_path("https://evil.example/")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    with pytest.raises(ExportError, match="not empty"):
+        export_site(Settings.from_env({}), tmp_path / "full")
+    assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
