@@ -37,7 +37,7 @@ extract: $(VENV)/.installed
 		--project Houvast --copyright-holder "Houvast" --add-comments Translators: \
 		--sort-by-file --width 100 .
 	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales \
-		--domain messages --no-fuzzy-matching --width 100
+		--domain messages --no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/python -m server.catalogs fill-english
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download does not work here.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,27 @@ class Asset:
     media_type: str
 
 
+# Comments are for the people reading pwa/, not for phones: whole-line comments are blanked
+# (not removed, so line numbers in a browser's error messages still match the source).
+_JS_LINE_COMMENT = re.compile(r"^[ \t]*//.*$", re.MULTILINE)
+_JS_DOC_COMMENT = re.compile(r"^[ \t]*/\*\*.*?\*/[ \t]*$", re.MULTILINE | re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "\n" * match.group(0).count("\n")
+
+
+def lean(name: str, body: bytes) -> bytes:
+    """The file as phones get it: without the comments written for people."""
+    if name.endswith(".js"):
+        text = _JS_DOC_COMMENT.sub(_blank, body.decode("utf-8"))
+        return _JS_LINE_COMMENT.sub("", text).encode("utf-8")
+    if name.endswith(".css"):
+        return _CSS_COMMENT.sub(_blank, body.decode("utf-8")).encode("utf-8")
+    return body
+
+
 class StaticAssets:
     """The front-end files and the hashed URLs they are served under."""
 
@@ -44,7 +66,7 @@ class StaticAssets:
             name = path.relative_to(directory).as_posix()
             if name in ROOT_FILES or name.startswith("."):
                 continue
-            body = path.read_bytes()
+            body = lean(name, path.read_bytes())
             digest.update(name.encode() + b"\0" + body + b"\0")
             media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
             self.files[name] = Asset(body, media_type or "application/octet-stream")

@@ -7,7 +7,10 @@ named ones (``%(n)s``); pwa/js/i18n.js fills them in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .exercises import Exercise
 
 
 def N_(message: str) -> str:
@@ -47,7 +50,26 @@ STRINGS: dict[str, str] = {
     "to_exercises": N_("Back to the exercises"),
     "to_history": N_("See your history"),
     "resumed": N_("Picking up where you left off."),
+    # The app itself: updates, offline, installing.
+    "update_ready": N_("A new version of Houvast is ready."),
+    "update_now": N_("Update now"),
+    "offline_ready": N_("Houvast is now saved on this device and works without a connection."),
+    "close": N_("Close"),
+    "install_offer": N_("Put Houvast on your home screen to open it like an app, also offline."),
+    "install": N_("Install"),
+    "not_now": N_("Not now"),
+    "ios_install": N_(
+        'To put Houvast on your home screen: tap the Share button, then "Add to Home Screen".'
+    ),
+    "got_it": N_("Got it"),
     # Settings.
+    "field_duration": N_("seconds"),
+    "field_inhale": N_("seconds breathing in"),
+    "field_hold": N_("seconds holding"),
+    "field_exhale": N_("seconds breathing out"),
+    "field_cycles": N_("number of breaths"),
+    "field_rounds": N_("number of rounds"),
+    "field_timeout": N_("seconds before it goes on by itself"),
     "error_number": N_("Enter a whole number."),
     "error_range": N_("Choose a value from %(min)s to %(max)s."),
     "error_pace": N_("Choose a pace from 0.5 to 2."),
@@ -88,3 +110,29 @@ STRINGS: dict[str, str] = {
 def translated_strings(gettext: Callable[[str], str]) -> dict[str, str]:
     """Every client string in one language."""
     return {key: gettext(message) for key, message in STRINGS.items()}
+
+
+def app_data(exercises: Iterable[Exercise], gettext: Callable[[str], str]) -> dict[str, Any]:
+    """What the scripts of every page share, in one language: the strings, and each exercise's
+    title and the timings a person may change (for settings and history)."""
+    return {
+        "strings": translated_strings(gettext),
+        "exercises": [
+            {
+                "id": exercise.id,
+                "title": gettext(exercise.title),
+                "timings": [
+                    {
+                        "key": key,
+                        "step": gettext(step.title),
+                        "field": field,
+                        "value": bounds.value,
+                        "min": bounds.low,
+                        "max": bounds.high,
+                    }
+                    for key, step, field, bounds in exercise.adjustable()
+                ],
+            }
+            for exercise in exercises
+        ],
+    }

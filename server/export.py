@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ async def _export(settings: Settings, directory: Path, base_path: str) -> list[P
             for page in client_pages(exercises):
                 await write(f"/{locale}/{page}", directory / locale / page / "index.html")
             await write(f"/{manifest_path(locale)}", directory / manifest_path(locale))
+            await write(f"/{locale}/app.json", directory / locale / "app.json")
         await write("/", directory / "index.html")
         await write("/sw.js", directory / "sw.js")
         await write("/nl/page-not-found", directory / "404.html", expect=404)
@@ -106,4 +108,7 @@ def export_site(settings: Settings, directory: Path, base_path: str = "/") -> li
     if directory.exists() and any(directory.iterdir()):
         raise ExportError(f"{directory} is not empty; export into a new or empty folder")
     directory.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(_export(settings, directory, base))
+    # The app runs in its own event loop; a caller that already runs one (a notebook, a test
+    # driving a browser) gets it in a thread, where asyncio.run is allowed.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _export(settings, directory, base)).result()

@@ -16,7 +16,7 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
-from .assets import StaticAssets
+from .assets import StaticAssets, lean
 from .i18n import LOCALES, LOCALES_DIR, Catalogs
 from .settings import PROJECT_ROOT, Settings
 from .templating import TEMPLATES_DIR, SiteLinks
@@ -59,7 +59,7 @@ class OfflineBundle:
     ) -> OfflineBundle:
         version = client_version(settings, links, assets)
         urls = precache_urls(links, assets, exercise_ids)
-        source = (assets.directory / SERVICE_WORKER).read_text(encoding="utf-8")
+        source = lean(SERVICE_WORKER, (assets.directory / SERVICE_WORKER).read_bytes()).decode()
         return cls(
             version=version,
             precache=urls,
@@ -79,7 +79,6 @@ def client_pages(exercise_ids: Iterable[str]) -> list[str]:
         "history",
         "offline",
         *(f"exercises/{i}" for i in ids),
-        *(f"exercises/{i}/play" for i in ids),
     ]
 
 
@@ -91,6 +90,7 @@ def precache_urls(links: SiteLinks, assets: StaticAssets, exercise_ids: Iterable
     """The URLs the service worker stores on install: both languages' pages and every file."""
     pages = client_pages(exercise_ids)
     urls = [links.page(locale, page) for locale in LOCALES for page in pages]
+    urls += [links.app_data(locale) for locale in LOCALES]
     urls += [links.base + assets.path(name) for name in sorted(assets.files)]
     urls += [links.base + manifest_path(locale) for locale in LOCALES]
     return urls

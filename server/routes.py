@@ -41,12 +41,12 @@ routes = [
         routes=[
             Route("/", pages.home, name="home"),
             Route("/exercises/{exercise_id}", pages.exercise, name="exercise"),
-            Route("/exercises/{exercise_id}/play", pages.play, name="play"),
             Route("/about", pages.about, name="about"),
             Route("/help", pages.help_page, name="help"),
             Route("/settings", pages.settings_page, name="settings"),
             Route("/history", pages.history_page, name="history"),
             Route("/offline", pages.offline_page, name="offline"),
+            Route("/app.json", pages.app_json, name="app_json"),
         ],
     ),
 ]

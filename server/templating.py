@@ -44,6 +44,10 @@ class SiteLinks:
         path = f"{self.base}{locale}/{page}"
         return path if path.endswith("/") or not self.static_site else f"{path}/"
 
+    def app_data(self, locale: str) -> str:
+        """The URL of the strings and timings the scripts share (server/client_strings.py)."""
+        return f"{self.base}{locale}/app.json"
+
     def switch(self, locale: str, page: str = "") -> str:
         if self.static_site:
             return self.page(locale, page)
@@ -120,6 +124,7 @@ class Templates:
                 "static": lambda asset: links.base + self.assets.path(asset),
                 "static_site": links.static_site,
                 "base": links.base,
+                "app_data": links.app_data(locale),
                 "meta_csp": META_CONTENT_SECURITY_POLICY,
                 "alternates": alternates,
                 "switch": [alt for alt in alternates if alt["locale"] != locale],

@@ -35,7 +35,8 @@ def test_every_precached_url_answers_200(client: TestClient) -> None:
     config = precache_of(client.get("/sw.js").text)
     urls = config["precache"]
     for locale in ("nl", "en"):
-        assert f"/{locale}/" in urls and f"/{locale}/exercises/grounding/play" in urls
+        assert f"/{locale}/" in urls and f"/{locale}/exercises/grounding" in urls
+        assert f"/{locale}/app.json" in urls
         assert f"/{locale}/offline" in urls
     assert any(url.endswith("/css/app.css") for url in urls)
     assert "/manifest-nl.webmanifest" in urls
@@ -96,7 +97,8 @@ def test_export_writes_a_static_site_under_a_sub_path(tmp_path: Path) -> None:
     site = tmp_path / "site"
     written = export_site(Settings.from_env({}), site, "/houvast")
     assert (site / "nl" / "index.html").exists()
-    assert (site / "en" / "exercises" / "protector" / "play" / "index.html").exists()
+    assert (site / "en" / "exercises" / "protector" / "index.html").exists()
+    assert (site / "en" / "app.json").exists()
     assert (site / "sw.js").exists() and (site / "404.html").exists()
     home = (site / "nl" / "index.html").read_text()
     assert 'href="/houvast/nl/exercises/grounding/"' in home

@@ -19,7 +19,6 @@ PAGES = [
     "settings",
     "history",
     *(f"exercises/{i}" for i in EXERCISE_IDS),
-    *(f"exercises/{i}/play" for i in EXERCISE_IDS),
 ]
 
 
@@ -36,7 +35,7 @@ def test_every_page_renders_in_both_languages(client: TestClient, locale: str, p
     assert response.status_code == 200
     html = response.text
     assert lang_of(html) == locale
-    assert f'href="/{locale}/exercises/grounding"' in html, "the way out is missing"
+    assert f'href="/{locale}/exercises/grounding#start"' in html, "the way out is missing"
     assert f'href="/{locale}/help"' in html
     other = "en" if locale == "nl" else "nl"
     assert f'href="/lang/{other}/{page}"' in html, "the switch must keep the same page"
@@ -58,7 +57,8 @@ def test_home_lists_every_exercise_with_purpose_and_length(client: TestClient) -
 def test_exercise_page_shows_overview_and_start(client: TestClient) -> None:
     html = client.get("/nl/exercises/stop-partner").text
     assert "Liever niet alleen" in html
-    assert 'href="/nl/exercises/stop-partner/play"' in html
+    assert 'id="start" href="#steps"' in html, "without script, Start leads to the steps"
+    assert 'data-kind="action" data-timeout="60 15 300" data-button="STOP"' in html
     assert re.search(r"\d+ rondes", html), "the rounds are not in the overview"
     assert "seconden" in html
     english = client.get("/en/exercises/stop-partner").text

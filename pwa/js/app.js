@@ -1,9 +1,49 @@
 // On every page: the service worker (offline use and updates) and help with installing.
+// The notices are made here rather than in every page's HTML: they only mean something when
+// this script runs, and the pages stay small for the offline bundle.
+
+import { t } from './i18n.js';
 
 const root = document.documentElement;
 const base = root.dataset.base || '/';
 const $ = (id) => document.getElementById(id);
 const DISMISSED = 'houvast.dismissed';
+
+function button(text, attributes = {}) {
+  const node = document.createElement('button');
+  node.type = 'button';
+  node.className = attributes.primary ? 'button primary' : 'button';
+  if (attributes.id) node.id = attributes.id;
+  if (attributes.dismiss) node.dataset.dismiss = attributes.dismiss;
+  node.textContent = text;
+  return node;
+}
+
+function notice(id, text, ...buttons) {
+  const box = document.createElement('div');
+  box.id = id;
+  box.className = 'banner';
+  box.hidden = true;
+  const message = document.createElement('p');
+  message.textContent = text;
+  const actions = document.createElement('p');
+  actions.className = 'call-buttons';
+  actions.append(...buttons);
+  box.append(message, actions);
+  return box;
+}
+
+const notices = document.createElement('div');
+notices.className = 'app-notices';
+notices.append(
+  notice('update-banner', t('update_ready'), button(t('update_now'), { id: 'update-button', primary: true })),
+  notice('offline-ready', t('offline_ready'), button(t('close'), { dismiss: 'offline-ready' })),
+  notice('install-offer', t('install_offer'),
+    button(t('install'), { id: 'install-button', primary: true }),
+    button(t('not_now'), { dismiss: 'install-offer' })),
+  notice('ios-install', t('ios_install'), button(t('got_it'), { dismiss: 'ios-install' })),
+);
+document.getElementById('main').prepend(notices);
 
 function dismissed() {
   try {

@@ -13,12 +13,12 @@ import {
   weeklySummary,
 } from './history-data.js';
 import {
-  formatDate, formatDateTime, formatNumber, formatSeconds, locale, pageData, t,
+  appData, formatDate, formatDateTime, formatNumber, formatSeconds, locale, t,
 } from './i18n.js';
 import { allRuns, clearNotes, clearRuns, mergeRuns } from './store.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const titles = pageData('exercise-titles') ?? {};
+const titles = Object.fromEntries(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
 const byId = (id) => document.getElementById(id);
 
 const elements = {

@@ -1,29 +1,30 @@
-// Texts and formats in the page's language. The server embeds the translated strings as JSON
-// (#houvast-strings), so the scripts never carry a language of their own.
+// Texts and formats in the page's language. The server shares the translated strings as
+// /<locale>/app.json, so the scripts never carry a language of their own.
 
-export const locale = document.documentElement.lang || 'nl';
+const root = document.documentElement;
+export const locale = root.lang || 'nl';
 
-let strings = null;
-
-function loadStrings() {
-  if (strings === null) {
-    const element = document.getElementById('houvast-strings');
-    strings = element ? JSON.parse(element.textContent) : {};
+async function load() {
+  try {
+    const response = await fetch(root.dataset.app);
+    if (response.ok) return await response.json();
+  } catch {
+    // Offline before the first visit stored it: the page still works, with fewer words.
   }
-  return strings;
+  return null;
 }
+
+/** The strings and exercise timings the server shares with every page (/<locale>/app.json). */
+export const appData = (await load()) ?? { strings: {}, exercises: [], missing: true };
 
 /** The translated string for `key`, with %(name)s placeholders filled from `values`. */
 export function t(key, values = {}) {
-  const template = loadStrings()[key];
-  if (template === undefined) throw new Error(`no client string '${key}'`);
+  const template = appData.strings[key];
+  if (template === undefined) {
+    if (appData.missing) return '';
+    throw new Error(`no client string '${key}'`);
+  }
   return template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ''));
-}
-
-/** Read the JSON a page embeds in <script type="application/json" id="...">. */
-export function pageData(id) {
-  const element = document.getElementById(id);
-  return element ? JSON.parse(element.textContent) : null;
 }
 
 const durationFormats = new Map();

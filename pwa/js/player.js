@@ -3,7 +3,8 @@
 
 import { ring, unlockAudio } from './bell.js';
 import { speak, stopSpeaking, vibrate, WakeLock } from './cues.js';
-import { formatClock, locale, pageData, t } from './i18n.js';
+import { formatClock, locale, t } from './i18n.js';
+import { buildPlayerScreen } from './player-screen.js';
 import { loadPrefs, reduceMotion } from './prefs.js';
 import {
   elapsed, finish, goTo, pause, remaining, resume, startRun, sync, toRecord,
@@ -37,22 +38,37 @@ class Player {
     this.root.classList.toggle('reduce-motion', reduceMotion(this.prefs));
   }
 
-  async start() {
-    this.notes = await getNotes().catch(() => ({}));
+  /** Start a run when the person asks, or pick up the one this tab was doing. */
+  async init() {
+    const notes = getNotes().catch(() => ({})).then((found) => { this.notes = found; });
+    $('start').addEventListener('click', async (event) => {
+      event.preventDefault();
+      await notes;
+      this.begin(null);
+    });
+    await notes;
     const saved = this.restore();
     if (saved) {
-      this.state = saved;
-      const { state, transitions } = sync(this.state, this.segments, Date.now());
+      this.begin(saved);
+    } else if (location.hash === '#start') {
+      this.begin(null);
+    }
+  }
+
+  begin(saved) {
+    if (saved) {
+      const { state, transitions } = sync(saved, this.segments, Date.now());
       this.state = state;
       if (transitions.length) this.cue();
     } else {
       this.state = startRun(this.exercise.id, Date.now(), crypto.randomUUID(), this.setId());
     }
-    $('read-along').hidden = true;
+    $('exercise-info').hidden = true;
+    $('steps').hidden = true;
     this.root.hidden = false;
-    this.bind();
-    this.render({ focus: false });
-    if (saved) this.announce(`${t('resumed')} ${$('player-announce').textContent}`);
+    if (!this.bound) this.bind();
+    this.render({ focus: !saved });
+    if (saved) this.announce(`${t('resumed')} ${$('player-step').textContent}: ${this.segment.title}`);
     if (this.state.pausedAt === null) this.wakeLock.hold();
     this.save();
     this.schedule();
@@ -83,6 +99,7 @@ class Player {
   }
 
   bind() {
+    this.bound = true;
     $('player-pause').addEventListener('click', () => this.togglePause());
     $('player-back').addEventListener('click', () => this.move(this.state.index - 1));
     $('player-next').addEventListener('click', () => this.next());
@@ -403,5 +420,41 @@ class Player {
   }
 }
 
-const exercise = pageData('exercise-data');
-if (exercise) new Player(exercise).start();
+/** The exercise as the page shows it: each step's texts, and its timings in data attributes. */
+function readExercise(section) {
+  const bounds = (value) => {
+    if (!value) return null;
+    const [current, min, max] = value.split(' ').map(Number);
+    return { value: current, min, max };
+  };
+  const readSteps = (list) => [...list.children].map((item) => {
+    const data = item.dataset;
+    const step = {
+      kind: data.kind,
+      title: item.querySelector(':scope > .step-title').textContent.trim(),
+      text: item.querySelector(':scope > .step-text').textContent.trim(),
+    };
+    for (const name of ['duration', 'inhale', 'hold', 'exhale', 'cycles', 'rounds', 'timeout']) {
+      if (data[name]) step[name] = bounds(data[name]);
+    }
+    if (data.kind === 'breath') step.hold ??= { value: 0, min: 0, max: 0 };
+    if (data.kind === 'action') step.timeout ??= null;
+    if (data.kind === 'text') step.min_pause = Number(data.minPause || 0);
+    if (data.button) step.button = data.button;
+    if (data.moment) step.moment = data.moment;
+    if (data.key) step.key = data.key;
+    if (data.kind === 'rounds') step.steps = readSteps(item.querySelector(':scope > ol'));
+    return step;
+  });
+  return {
+    id: section.dataset.exercise,
+    steps: readSteps(section.querySelector(':scope > ol.steps')),
+    closing: $('closing-text').textContent.trim(),
+  };
+}
+
+const section = document.getElementById('steps');
+if (section) {
+  buildPlayerScreen($('exercise-info'), section.dataset);
+  new Player(readExercise(section)).init();
+}

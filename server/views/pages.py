@@ -7,9 +7,9 @@ from functools import partial
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
-from ..client_strings import translated_strings
+from ..client_strings import app_data
 from ..i18n import Catalogs
 
 
@@ -32,29 +32,20 @@ async def home(request: Request) -> Response:
     )
 
 
-def _exercise_page(request: Request, template: str, suffix: str = "") -> Response:
+async def exercise(request: Request) -> Response:
+    """What the exercise is for, how long it takes and all its steps; pwa/js/player.js turns
+    the page into the player. Without script the steps can be read one by one."""
     locale = _locale(request)
     found = request.state.exercises.get(request.path_params["exercise_id"])
     if found is None:
         raise HTTPException(status_code=404)
-    gettext = _gettext(request, locale)
     return request.state.templates.render(
         request,
-        template,
+        "exercise.html",
         locale,
-        {"exercise": found.localized(gettext), "strings": translated_strings(gettext)},
-        page=f"exercises/{found.id}{suffix}",
+        {"exercise": found.localized(_gettext(request, locale))},
+        page=f"exercises/{found.id}",
     )
-
-
-async def exercise(request: Request) -> Response:
-    """What the exercise is for, how long it takes and an overview of its steps."""
-    return _exercise_page(request, "exercise.html")
-
-
-async def play(request: Request) -> Response:
-    """The exercise to do: every step's text in order, usable without script."""
-    return _exercise_page(request, "play.html", "/play")
 
 
 async def about(request: Request) -> Response:
@@ -68,42 +59,23 @@ async def help_page(request: Request) -> Response:
 
 
 async def settings_page(request: Request) -> Response:
-    """Pace, timings per exercise, sound, vibration, voice, ratings and motion; kept on the
-    device by pwa/js/settings.js."""
+    """Pace, timings, sound, vibration, voice, ratings and motion, kept on the device by
+    pwa/js/settings.js."""
     locale = _locale(request)
-    gettext = _gettext(request, locale)
-    exercises = [
-        {
-            "id": exercise.id,
-            "title": gettext(exercise.title),
-            "timings": [
-                {"key": key, "step": gettext(step.title), "field": field, "bounds": bounds}
-                for key, step, field, bounds in exercise.adjustable()
-            ],
-        }
-        for exercise in request.state.exercises.values()
-    ]
-    return request.state.templates.render(
-        request,
-        "settings.html",
-        locale,
-        {"exercises": exercises, "strings": translated_strings(gettext)},
-        page="settings",
-    )
+    return request.state.templates.render(request, "settings.html", locale, page="settings")
 
 
 async def history_page(request: Request) -> Response:
     """The runs kept on this device; pwa/js/history.js reads and draws them."""
     locale = _locale(request)
-    gettext = _gettext(request, locale)
-    titles = {eid: gettext(e.title) for eid, e in request.state.exercises.items()}
-    return request.state.templates.render(
-        request,
-        "history.html",
-        locale,
-        {"titles": titles, "strings": translated_strings(gettext)},
-        page="history",
-    )
+    return request.state.templates.render(request, "history.html", locale, page="history")
+
+
+async def app_json(request: Request) -> Response:
+    """The strings and exercise timings the scripts share, for one language."""
+    locale = _locale(request)
+    data = app_data(request.state.exercises.values(), _gettext(request, locale))
+    return JSONResponse(data, headers={"Cache-Control": "no-cache"})
 
 
 async def offline_page(request: Request) -> Response:

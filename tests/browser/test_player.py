@@ -41,7 +41,7 @@ def set_prefs(page: Page, prefs: dict[str, Any]) -> None:
 def open_player(page: Page, locale: str, exercise: str) -> None:
     page.clock.install(time=START)
     page.add_init_script(COUNT_BELLS)
-    page.goto(f"/{locale}/exercises/{exercise}/play")
+    page.goto(f"/{locale}/exercises/{exercise}#start")
     expect(page.locator("#player")).to_be_visible()
 
 
@@ -190,8 +190,8 @@ def test_too_much_goes_to_grounding_and_logs_stopped(page: Page, base_url: str) 
     open_player(page, "nl", "four-s")
     page.locator(".rating input").fill("8")
     page.locator(".rating button[type=submit]").click()
-    page.get_by_role("link", name="Te veel?").click()
-    expect(page).to_have_url(f"{base_url}/nl/exercises/grounding/play")
+    page.get_by_role("link", name="Te veel?", exact=True).click()
+    expect(page).to_have_url(f"{base_url}/nl/exercises/grounding#start")
     expect(page.locator("#player")).to_have_attribute("data-index", "0")
     logged = runs(page)
     assert logged[0]["exercise"] == "four-s" and logged[0]["status"] == "stopped"
@@ -201,7 +201,7 @@ def test_too_much_goes_to_grounding_and_logs_stopped(page: Page, base_url: str) 
 def test_the_way_out_bar_also_logs_the_run(page: Page, base_url: str) -> None:
     open_player(page, "en", "protector")
     page.locator(".way-out-ground").click()
-    expect(page).to_have_url(f"{base_url}/en/exercises/grounding/play")
+    expect(page).to_have_url(f"{base_url}/en/exercises/grounding#start")
     assert [run["status"] for run in runs(page)] == ["stopped"]
 
 
@@ -234,7 +234,9 @@ def test_the_protector_words_come_back(page: Page) -> None:
     play_to_the_end(
         page, notes={"note-protector": "a big calm bear", "note-safe-place": "a cabin by the lake"}
     )
-    page.goto("/en/exercises/protector/play")
+    page.goto("/en/exercises/protector")
+    expect(page.locator("#player")).to_be_attached()
+    page.get_by_role("link", name="Start").click()
     box = page.locator("#player-last-time")
     expect(box).to_be_visible()
     expect(box).to_contain_text("a big calm bear")

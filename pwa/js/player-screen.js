@@ -1,0 +1,67 @@
+// The player's screen: built here, not sent in every exercise page, because it only exists
+// when this script runs (and the pages stay small for the offline bundle).
+
+import { t } from './i18n.js';
+
+function element(tag, attributes = {}, text = '') {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === true) node.setAttribute(name, '');
+    else node.setAttribute(name, value);
+  }
+  if (text) node.textContent = text;
+  return node;
+}
+
+function button(id, text, className = 'button') {
+  return element('button', { type: 'button', class: className, id }, text);
+}
+
+/**
+ * Build the player and its end panel after `anchor`. `wayOut` is where "Too much?" leads
+ * (grounding, or help from grounding itself); `home` and `history` are the end panel's links.
+ */
+export function buildPlayerScreen(anchor, { wayOut, home, history }) {
+  const player = element('section', { id: 'player', class: 'player', hidden: true,
+    'aria-labelledby': 'player-title' });
+  const progress = element('p', { class: 'player-progress' });
+  progress.append(element('span', { id: 'player-step' }), ' ', element('span', { id: 'player-round' }));
+  const lastTime = element('div', { id: 'player-last-time', class: 'notice player-last-time', hidden: true });
+  lastTime.append(element('h2', {}, t('note_last_time')), element('dl', { id: 'player-last-time-list' }));
+  const controls = element('div', { class: 'player-controls' });
+  const pause = button('player-pause', t('pause'));
+  pause.setAttribute('aria-pressed', 'false');
+  controls.append(button('player-back', t('back')), pause, button('player-next', t('next'), 'button primary'));
+  const exits = element('div', { class: 'player-exits' });
+  exits.append(
+    button('player-stop', t('stop')),
+    element('a', { class: 'button warm', id: 'player-too-much', href: wayOut }, t('too_much')),
+  );
+  player.append(
+    progress,
+    lastTime,
+    element('h2', { id: 'player-title', class: 'player-title', tabindex: '-1' }),
+    element('p', { id: 'player-text', class: 'player-text' }),
+    element('div', { id: 'player-body', class: 'player-body' }),
+    element('p', { id: 'player-time', class: 'player-time' }),
+    element('p', { id: 'player-paused', class: 'player-paused', hidden: true }, t('paused')),
+    controls,
+    exits,
+    element('p', { id: 'player-announce', class: 'visually-hidden', 'aria-live': 'polite' }),
+  );
+
+  const end = element('section', { id: 'player-end', class: 'player-end', hidden: true,
+    'aria-labelledby': 'player-end-title' });
+  const links = element('p', { class: 'call-buttons' });
+  links.append(
+    element('a', { class: 'button primary', href: home }, t('to_exercises')),
+    element('a', { class: 'button', href: history }, t('to_history')),
+  );
+  end.append(
+    element('h2', { id: 'player-end-title', tabindex: '-1' }),
+    element('p', { id: 'player-end-taps', hidden: true }),
+    links,
+  );
+  anchor.after(player, end);
+  return player;
+}
