@@ -74,7 +74,7 @@ def main() -> None:
             f"localStorage.setItem('houvast.prefs', {json.dumps(json.dumps(PREFS))})"
         )
         page.add_init_script(OBSERVE)
-        page.goto(f"{url}/en/exercises/grounding/play")
+        page.goto(f"{url}/en/exercises/grounding#start")
         page.wait_for_selector("#player:not([hidden])")
         started = time.monotonic()
         cdp = page.context.new_cdp_session(page)
@@ -106,6 +106,11 @@ def main() -> None:
     if after:
         print(
             f"  after the freeze:  largest {max(after, key=abs)} ms over {len(after)} transition(s)"
+        )
+    for t in transitions:
+        print(
+            f"  step {t['index']:>2} ({t['kind']:<6}) due {(t['due'] - transitions[0]['due']):>7} ms"
+            f" after the first change, shown {t['shown'] - t['due']:>6} ms late"
         )
     for t in caught_up:
         print(

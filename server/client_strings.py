@@ -30,7 +30,6 @@ STRINGS: dict[str, str] = {
     "back": N_("Back"),
     "next": N_("Next"),
     "stop": N_("Stop"),
-    "too_much": N_("Too much?"),
     "breathe_in": N_("Breathe in"),
     "hold": N_("Hold"),
     "breathe_out": N_("Breathe out"),

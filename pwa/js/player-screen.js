@@ -17,11 +17,8 @@ function button(id, text, className = 'button') {
   return element('button', { type: 'button', class: className, id }, text);
 }
 
-/**
- * Build the player and its end panel after `anchor`. `wayOut` is where "Too much?" leads
- * (grounding, or help from grounding itself); `home` and `history` are the end panel's links.
- */
-export function buildPlayerScreen(anchor, { wayOut, home, history }) {
+/** Build the player and its end panel after `anchor`, with the end panel's two links. */
+export function buildPlayerScreen(anchor, { home, history }) {
   const player = element('section', { id: 'player', class: 'player', hidden: true,
     'aria-labelledby': 'player-title' });
   const progress = element('p', { class: 'player-progress' });
@@ -32,11 +29,9 @@ export function buildPlayerScreen(anchor, { wayOut, home, history }) {
   const pause = button('player-pause', t('pause'));
   pause.setAttribute('aria-pressed', 'false');
   controls.append(button('player-back', t('back')), pause, button('player-next', t('next'), 'button primary'));
+  // "Too much?" is the way-out bar every page has at the bottom; the player adds Stop.
   const exits = element('div', { class: 'player-exits' });
-  exits.append(
-    button('player-stop', t('stop')),
-    element('a', { class: 'button warm', id: 'player-too-much', href: wayOut }, t('too_much')),
-  );
+  exits.append(button('player-stop', t('stop')));
   player.append(
     progress,
     lastTime,

@@ -35,6 +35,7 @@ class Player {
     this.timer = null;
     this.notes = {};
     this.root = $('player');
+    this.helpUrl = document.querySelector('.way-out-help')?.href ?? '';
     this.root.classList.toggle('reduce-motion', reduceMotion(this.prefs));
   }
 
@@ -66,6 +67,7 @@ class Player {
     $('exercise-info').hidden = true;
     $('steps').hidden = true;
     this.root.hidden = false;
+    document.querySelector('h1').scrollIntoView({ block: 'start' });
     if (!this.bound) this.bind();
     this.render({ focus: !saved });
     if (saved) this.announce(`${t('resumed')} ${$('player-step').textContent}: ${this.segment.title}`);
@@ -106,13 +108,13 @@ class Player {
     $('player-stop').addEventListener('click', () => this.end('stopped'));
     // "Too much?" and the page's own way out (the bar at the bottom) end the run as stopped
     // before they take the person to grounding.
-    for (const link of [$('player-too-much'), document.querySelector('.way-out-ground')]) {
-      link?.addEventListener('click', (event) => {
-        if (this.state.status !== 'running') return;
-        event.preventDefault();
-        this.tooMuch(link.href);
-      });
-    }
+    const wayOut = document.querySelector('.way-out-ground');
+    wayOut?.addEventListener('click', (event) => {
+      if (this.state.status !== 'running') return;
+      event.preventDefault();
+      // From grounding itself, the way out leads to real help.
+      this.tooMuch(this.exercise.id === 'grounding' ? this.helpUrl : wayOut.href);
+    });
     this.root.addEventListener('pointerdown', unlockAudio);
     this.root.addEventListener('keydown', unlockAudio);
     const back = () => {
@@ -258,6 +260,8 @@ class Player {
     this.root.dataset.key = segment.key;
     $('player-back').disabled = this.state.index === 0;
     $('player-next').textContent = segment.closing ? t('finish') : t('next');
+    // A rating or a note has its own buttons (save, skip); a second "Next" would only confuse.
+    $('player-next').hidden = segment.kind === 'rate' || segment.kind === 'note';
     this.renderLastTime();
     this.renderBody(segment);
     this.renderPause();

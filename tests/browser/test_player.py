@@ -190,7 +190,7 @@ def test_too_much_goes_to_grounding_and_logs_stopped(page: Page, base_url: str) 
     open_player(page, "nl", "four-s")
     page.locator(".rating input").fill("8")
     page.locator(".rating button[type=submit]").click()
-    page.get_by_role("link", name="Te veel?", exact=True).click()
+    page.get_by_role("link", name="Te veel? Terug naar het nu").click()
     expect(page).to_have_url(f"{base_url}/nl/exercises/grounding#start")
     expect(page.locator("#player")).to_have_attribute("data-index", "0")
     logged = runs(page)
@@ -387,3 +387,19 @@ def test_vibration_and_dutch_voice_when_turned_on(page: Page) -> None:
     assert state["vibrations"] == 1
     assert [s["lang"] for s in state["spoken"]] == ["nl-NL", "nl-NL"]
     assert state["spoken"][1]["text"].startswith("Wat je ziet.")
+
+
+def test_from_grounding_the_way_out_leads_to_help(page: Page, base_url: str) -> None:
+    open_player(page, "en", "grounding")
+    page.get_by_role("link", name="Too much? Ground yourself").click()
+    expect(page).to_have_url(f"{base_url}/en/help")
+    expect(page.get_by_role("link", name="Call 113", exact=True)).to_be_visible()
+    assert [run["status"] for run in runs(page)] == ["stopped"]
+
+
+def test_a_rating_has_its_own_buttons_and_no_second_next(page: Page) -> None:
+    open_player(page, "en", "four-s")
+    expect(page.locator(".rating")).to_be_visible()
+    expect(page.locator("#player-next")).to_be_hidden()
+    page.locator(".rating").get_by_role("button", name="Skip").click()
+    expect(page.locator("#player-next")).to_be_visible()
