@@ -46,3 +46,8 @@ chromium:
 
 clean:
 	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache
+
+bench: $(VENV)/.installed catalogs chromium
+	$(BIN)/python bench/precache_size.py
+	$(BIN)/python bench/player_timing.py
+	$(BIN)/python bench/lighthouse.py

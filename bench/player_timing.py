@@ -18,16 +18,12 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import time
-from pathlib import Path
 
+from _setup import bench_settings
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from server.app import create_app
-from server.settings import Settings
 from tests.live_server import LiveServer
 
 PREFS = {"pace": 2, "overrides": {"grounding": {"1.duration": 30}}, "bell": True}
@@ -58,7 +54,10 @@ def main() -> None:
     args = parser.parse_args()
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
 
-    with LiveServer(create_app(Settings.from_env({}))) as url, sync_playwright() as playwright:
+    with (
+        LiveServer(create_app(bench_settings(), dispatch=False)) as url,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(
             executable_path=chromium,
             args=[
@@ -109,8 +108,9 @@ def main() -> None:
         )
     for t in transitions:
         print(
-            f"  step {t['index']:>2} ({t['kind']:<6}) due {(t['due'] - transitions[0]['due']):>7} ms"
-            f" after the first change, shown {t['shown'] - t['due']:>6} ms late"
+            f"  step {t['index']:>2} ({t['kind']:<6}) "
+            f"due {t['due'] - transitions[0]['due']:>7} ms after the first change,"
+            f" shown {t['shown'] - t['due']:>6} ms late"
         )
     for t in caught_up:
         print(

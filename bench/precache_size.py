@@ -14,10 +14,10 @@ import json
 import re
 from collections import defaultdict
 
+from _setup import bench_settings
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.settings import Settings
 
 
 def kind(url: str) -> str:
@@ -33,7 +33,7 @@ def kind(url: str) -> str:
 
 
 def main() -> None:
-    app = create_app(Settings.from_env({}))
+    app = create_app(bench_settings(), dispatch=False)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     with TestClient(app) as client:
         # The list the browser really gets: the one inside the served worker.

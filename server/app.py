@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -17,6 +17,7 @@ from .assets import PWA_DIR, StaticAssets
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import OfflineBundle
+from .reminders.service import reminder_service
 from .routes import routes
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
@@ -29,12 +30,15 @@ def create_app(
     *,
     links: SiteLinks | None = None,
     pwa_dir: Path = PWA_DIR,
+    dispatch: bool = True,
+    push_edge: Mapping[str, Any] | None = None,
 ) -> Starlette:
     """Build the app. Exercises and catalogs are loaded and checked here, so a broken exercise
     file or an incomplete translation stops the server before it serves anything.
 
-    ``links`` describes the URLs pages link to (``houvast export`` renders a static site);
-    ``pwa_dir`` holds the front-end files.
+    ``links`` describes the URLs pages link to (``houvast export`` renders a static site,
+    which has no reminder service); ``pwa_dir`` holds the front-end files; ``dispatch`` and
+    ``push_edge`` go to the reminder service (server/reminders/service.py).
     """
     settings = settings or Settings.from_env()
     catalogs = Catalogs.load()
@@ -56,8 +60,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        # Long-lived resources (database, scheduler, HTTP client) open and close here.
-        yield state
+        if links.static_site:
+            yield state
+            return
+        async with reminder_service(
+            settings, catalogs, exercises, dispatch=dispatch, push_edge=push_edge
+        ) as service:
+            yield {**state, **service}
 
     return Starlette(
         routes=routes,

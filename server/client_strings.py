@@ -11,12 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .exercises import Exercise
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated when a page embeds it."""
-    return message
-
+from .i18n import N_
 
 STRINGS: dict[str, str] = {
     # The player.

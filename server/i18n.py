@@ -27,6 +27,11 @@ _RANGE = re.compile(
 )
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown, in that language."""
+    return message
+
+
 class CatalogError(RuntimeError):
     """A message catalog is missing or stale: the server cannot show a complete language."""
 

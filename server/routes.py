@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from .i18n import LOCALES
-from .views import language, offline, pages
+from .views import api, language, offline, pages
 
 
 class LocaleConvertor(Convertor[str]):
@@ -36,6 +36,27 @@ routes = [
     Route("/static/{version}/{path:path}", static_file, name="static"),
     Route("/sw.js", offline.service_worker, name="service_worker"),
     Route("/manifest-{locale:locale}.webmanifest", offline.manifest, name="manifest"),
+    Route("/api/push/key", api.push_key, methods=["GET"], name="push_key"),
+    Route("/api/devices", api.create_device, methods=["POST"], name="devices"),
+    Route(
+        "/api/devices/{device_id}",
+        api.update_device,
+        methods=["PUT"],
+        name="device_update",
+    ),
+    Route(
+        "/api/devices/{device_id}",
+        api.delete_device,
+        methods=["DELETE"],
+        name="device_delete",
+    ),
+    Route(
+        "/api/calendar/{device_id}/{token}.ics",
+        api.device_calendar,
+        methods=["GET"],
+        name="device_calendar",
+    ),
+    Route("/api/calendar.ics", api.calendar_download, methods=["POST"], name="calendar"),
     Mount(
         "/{locale:locale}",
         routes=[
@@ -45,6 +66,7 @@ routes = [
             Route("/help", pages.help_page, name="help"),
             Route("/settings", pages.settings_page, name="settings"),
             Route("/history", pages.history_page, name="history"),
+            Route("/reminders", pages.reminders_page, name="reminders"),
             Route("/offline", pages.offline_page, name="offline"),
             Route("/app.json", pages.app_json, name="app_json"),
         ],

@@ -51,6 +51,44 @@ def _directory(value: str) -> Path:
     return path
 
 
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _database_url(value: str) -> str:
+    if value and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+        raise ValueError("expected a sqlite:/// or postgresql:// URL, or nothing for SQLite")
+    return value
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    hosts = tuple(host.strip().lower() for host in value.split(",") if host.strip())
+    pattern = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")
+    bad = [host for host in hosts if not pattern.match(host)]
+    if not hosts or bad:
+        raise ValueError(
+            f"expected host names such as fcm.googleapis.com or *.push.apple.com: {bad}"
+        )
+    return hosts
+
+
+def _vapid_subject(value: str) -> str:
+    if not re.match(r"^(mailto:[^@\s]+@[^@\s]+|https://\S+)$", value):
+        raise ValueError("expected mailto:someone@example.org or an https:// address")
+    return value
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -100,6 +138,50 @@ SETTINGS: dict[str, Setting] = {
     "emergency_phone": Setting(
         "HOUVAST_EMERGENCY_PHONE", "112", _phone, "Emergency number (police, ambulance)."
     ),
+    "data_dir": Setting(
+        "HOUVAST_DATA_DIR",
+        "data",
+        _path,
+        "Folder for the database and the VAPID keys (created on first start).",
+    ),
+    "database_url": Setting(
+        "DATABASE_URL",
+        "",
+        _database_url,
+        "SQLAlchemy URL of the database; empty means SQLite (WAL) in the data folder. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+    ),
+    "push_hosts": Setting(
+        "HOUVAST_PUSH_HOSTS",
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,"
+        "*.notify.windows.com",
+        _hosts,
+        "Push services the server will send to (comma-separated; *.example.com for subdomains).",
+    ),
+    "vapid_subject": Setting(
+        "HOUVAST_VAPID_SUBJECT",
+        "mailto:webpush@houvast.invalid",
+        _vapid_subject,
+        "Contact for push services (mailto: or https:), sent in every VAPID token.",
+    ),
+    "push_ttl": Setting(
+        "HOUVAST_PUSH_TTL",
+        "14400",
+        _bounded_int(60, 86400),
+        "Seconds a push service keeps a reminder for a phone that is offline.",
+    ),
+    "max_reminders": Setting(
+        "HOUVAST_MAX_REMINDERS",
+        "20",
+        _bounded_int(1, 200),
+        "Most reminders one device may keep.",
+    ),
+    "dispatch_interval": Setting(
+        "HOUVAST_DISPATCH_INTERVAL",
+        "15",
+        _bounded_int(1, 300),
+        "Seconds between two runs of the job that sends due reminders.",
+    ),
 }
 
 
@@ -115,6 +197,18 @@ class Settings:
     crisis_phone_free: str
     crisis_url: str
     emergency_phone: str
+    data_dir: Path
+    database_url: str
+    push_hosts: tuple[str, ...]
+    vapid_subject: str
+    push_ttl: int
+    max_reminders: int
+    dispatch_interval: int
+
+    @property
+    def database(self) -> str:
+        """The database URL to use: the setting, or SQLite in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'houvast.db'}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

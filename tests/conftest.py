@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -15,14 +16,20 @@ from server.settings import PROJECT_ROOT, Settings
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
 
 
+def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Default settings with the database and keys in ``data_dir``, never in the project."""
+    return Settings.from_env({}, data_dir=data_dir, **overrides)
+
+
 @pytest.fixture
-def settings() -> Settings:
-    return Settings.from_env({})
+def settings(tmp_path: Path) -> Settings:
+    return isolated_settings(tmp_path / "data")
 
 
 @pytest.fixture
 def app(settings: Settings) -> Starlette:
-    return create_app(settings)
+    # The dispatcher stays off: tests of pages and the API must not send anything.
+    return create_app(settings, dispatch=False)
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ def test_the_server_refuses_to_start_with_a_broken_exercise(exercise_copy: Path)
     broken = exercise_copy / "protector.toml"
     broken.write_text(broken.read_text(encoding="utf-8") + '\nmood = "calm"\n', encoding="utf-8")
     with pytest.raises(ExerciseError) as raised:
-        create_app(Settings.from_env({}, exercises_dir=exercise_copy))
+        create_app(Settings.from_env({}, exercises_dir=exercise_copy, data_dir=exercise_copy))
     assert "protector.toml" in str(raised.value)
     assert "unknown key 'mood'" in str(raised.value)
 
@@ -213,7 +213,7 @@ def test_the_server_refuses_to_start_with_an_untranslated_exercise(exercise_copy
     title = next(line for line in source.splitlines() if line.startswith("title"))
     path.write_text(source.replace(title, 'title = "A title nobody translated"'), "utf-8")
     with pytest.raises(ExerciseError, match="A title nobody translated"):
-        create_app(Settings.from_env({}, exercises_dir=exercise_copy))
+        create_app(Settings.from_env({}, exercises_dir=exercise_copy, data_dir=exercise_copy))
 
 
 def test_grounding_is_required_as_the_way_out(exercise_copy: Path) -> None:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.assets import PWA_DIR
 from server.export import ExportError, export_site, normalise_base_path
-from server.settings import Settings
+from tests.conftest import isolated_settings
 
 
 def precache_of(service_worker: str) -> dict:
@@ -52,10 +52,10 @@ def test_the_offline_page_is_in_both_languages(client: TestClient) -> None:
 def test_a_changed_file_changes_the_worker(tmp_path: Path) -> None:
     pwa = tmp_path / "pwa"
     shutil.copytree(PWA_DIR, pwa)
-    settings = Settings.from_env({})
+    settings = isolated_settings(tmp_path / "data")
 
     def worker() -> str:
-        with TestClient(create_app(settings, pwa_dir=pwa)) as client:
+        with TestClient(create_app(settings, pwa_dir=pwa, dispatch=False)) as client:
             return client.get("/sw.js").text
 
     first = worker()
@@ -95,7 +95,7 @@ def test_pages_link_the_manifest_and_the_ios_icon(client: TestClient) -> None:
 
 def test_export_writes_a_static_site_under_a_sub_path(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    written = export_site(Settings.from_env({}), site, "/houvast")
+    written = export_site(isolated_settings(tmp_path / "data"), site, "/houvast")
     assert (site / "nl" / "index.html").exists()
     assert (site / "en" / "exercises" / "protector" / "index.html").exists()
     assert (site / "en" / "app.json").exists()
@@ -125,5 +125,5 @@ def test_export_refuses_a_bad_base_path_or_a_full_folder(tmp_path: Path) -> None
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("mine")
     with pytest.raises(ExportError, match="not empty"):
-        export_site(Settings.from_env({}), tmp_path / "full")
+        export_site(isolated_settings(tmp_path / "data"), tmp_path / "full")
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"

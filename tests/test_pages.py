@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -72,16 +73,17 @@ def test_help_shows_the_crisis_numbers_from_settings(client: TestClient) -> None
     assert "113 Zelfmoordpreventie" in html
 
 
-def test_crisis_numbers_are_deployment_settings() -> None:
+def test_crisis_numbers_are_deployment_settings(tmp_path: Path) -> None:
     settings = Settings.from_env(
         {
+            "HOUVAST_DATA_DIR": str(tmp_path),
             "HOUVAST_CRISIS_NAME": "Tele-Onthaal",
             "HOUVAST_CRISIS_PHONE": "106",
             "HOUVAST_CRISIS_PHONE_FREE": "1813",
             "HOUVAST_EMERGENCY_PHONE": "+32 112",
         }
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, dispatch=False)) as client:
         html = client.get("/en/help").text
     assert "Tele-Onthaal" in html and 'href="tel:106"' in html and 'href="tel:+32112"' in html
     assert 'href="tel:113"' not in html

@@ -68,6 +68,7 @@ class Player {
     $('steps').hidden = true;
     this.root.hidden = false;
     document.querySelector('h1').scrollIntoView({ block: 'start' });
+    if (this.prefs.bell) unlockAudio(); // start the audio now, not at the first bell
     if (!this.bound) this.bind();
     this.render({ focus: !saved });
     if (saved) this.announce(`${t('resumed')} ${$('player-step').textContent}: ${this.segment.title}`);
@@ -140,8 +141,9 @@ class Player {
     this.state = state;
     if (transitions.length) {
       this.save();
-      this.cue(); // once, even when several steps passed while the screen was off
+      // Draw first, then sound: the step must appear on time, whatever the audio costs.
       this.render({ focus: false });
+      this.cue(); // once, even when several steps passed while the screen was off
     } else {
       this.renderTime();
     }
@@ -190,8 +192,8 @@ class Player {
       return;
     }
     this.save();
-    this.cue();
     this.render({ focus: true });
+    this.cue();
     this.schedule();
   }
 

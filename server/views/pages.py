@@ -71,6 +71,12 @@ async def history_page(request: Request) -> Response:
     return request.state.templates.render(request, "history.html", locale, page="history")
 
 
+async def reminders_page(request: Request) -> Response:
+    """Reminders to practise: push notifications, or a calendar; pwa/js/reminders.js."""
+    locale = _locale(request)
+    return request.state.templates.render(request, "reminders.html", locale, page="reminders")
+
+
 async def app_json(request: Request) -> Response:
     """The strings and exercise timings the scripts share, for one language."""
     locale = _locale(request)

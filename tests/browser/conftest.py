@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from server.app import create_app
-from server.settings import PROJECT_ROOT, Settings
+from server.settings import PROJECT_ROOT
+from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,9 +38,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The live app; also pytest-base-url's fixture, so page.goto("/nl/") works."""
-    with LiveServer(create_app(Settings.from_env({}))) as url:
+    settings = isolated_settings(tmp_path_factory.mktemp("data"))
+    with LiveServer(create_app(settings, dispatch=False)) as url:
         yield url
 
 

@@ -20,9 +20,10 @@ from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from server.app import create_app
 from server.assets import PWA_DIR
 from server.exercises import load_exercises
-from server.settings import PROJECT_ROOT, Settings
+from server.settings import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.browser.test_player import play_to_the_end
+from tests.conftest import isolated_settings
 from tests.live_server import LiveServer, StaticServer
 
 EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
@@ -100,8 +101,8 @@ def visit_offline(page: Page, home: str, page_url: Any) -> None:
     expect(page.locator("h1")).to_have_text("Je bent offline")
 
 
-def test_the_app_installs_and_works_offline(profile: BrowserContext) -> None:
-    with LiveServer(create_app(Settings.from_env({}))) as url:
+def test_the_app_installs_and_works_offline(profile: BrowserContext, tmp_path: Path) -> None:
+    with LiveServer(create_app(isolated_settings(tmp_path), dispatch=False)) as url:
         page = profile.new_page()
         page.goto(f"{url}/nl/")
         controlled(page)
@@ -132,8 +133,8 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
 ) -> None:
     pwa = tmp_path / "pwa"
     shutil.copytree(PWA_DIR, pwa)
-    settings = Settings.from_env({})
-    server = LiveServer(create_app(settings, pwa_dir=pwa))
+    settings = isolated_settings(tmp_path)
+    server = LiveServer(create_app(settings, pwa_dir=pwa, dispatch=False))
     with server as url:
         port = server.server.servers[0].sockets[0].getsockname()[1]
         page = profile.new_page()
@@ -152,7 +153,7 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
 
     css = pwa / "css" / "app.css"
     css.write_text(css.read_text() + "\n.update-marker { display: none; }\n")
-    with LiveServer(create_app(settings, pwa_dir=pwa), port=port):
+    with LiveServer(create_app(settings, pwa_dir=pwa, dispatch=False), port=port):
         page.reload()
         banner = page.locator("#update-banner")
         expect(banner).to_be_visible(timeout=WAIT_SECONDS * 1000)
@@ -175,8 +176,10 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
         assert [run["id"] for run in runs] == ["kept"]
 
 
-def test_install_is_offered_unobtrusively_and_can_be_declined(profile: BrowserContext) -> None:
-    with LiveServer(create_app(Settings.from_env({}))) as url:
+def test_install_is_offered_unobtrusively_and_can_be_declined(
+    profile: BrowserContext, tmp_path: Path
+) -> None:
+    with LiveServer(create_app(isolated_settings(tmp_path), dispatch=False)) as url:
         page = profile.new_page()
         page.goto(f"{url}/nl/")
         controlled(page)

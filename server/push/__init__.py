@@ -1,0 +1,28 @@
+"""Web Push delivery: the server's VAPID key, checked subscriptions, and the sender.
+
+- ``VapidKeys.load_or_create(data_dir)``: the key browsers subscribe with (``public_key``) and
+  the ``Authorization`` header for each push service (``authorization(endpoint, subject)``).
+- ``validate_subscription(data, allowed_hosts)``: a browser's ``PushSubscription.toJSON()``
+  checked and turned into a ``PushTarget``, or ``InvalidSubscription(code)``.
+- ``PushSender(vapid, subject, ttl)``: encrypts and posts messages through one connection pool;
+  ``send`` and ``send_many`` answer with an ``Outcome`` (``delivered``, ``gone``, ``failed``).
+"""
+
+from __future__ import annotations
+
+from .sender import MAX_PAYLOAD, Outcome, PushSender, check_topic, parse_retry_after
+from .subscriptions import InvalidSubscription, PushTarget, check_endpoint, validate_subscription
+from .vapid import VapidKeys
+
+__all__ = [
+    "MAX_PAYLOAD",
+    "InvalidSubscription",
+    "Outcome",
+    "PushSender",
+    "PushTarget",
+    "VapidKeys",
+    "check_endpoint",
+    "check_topic",
+    "parse_retry_after",
+    "validate_subscription",
+]

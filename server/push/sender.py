@@ -1,0 +1,309 @@
+"""Sending encrypted Web Push messages (RFC 8030, 8291, 8292) to the push services.
+
+One pooled HTTP client for the life of the sender; every message encrypted for its browser
+(aes128gcm), signed for with VAPID, and answered with an ``Outcome`` the dispatcher records.
+Logs name the push service's host, the status and the attempts, never an endpoint's path (it
+identifies a person's device), a key or a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from ssl import SSLContext
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+from pywebpush import WebPusher
+
+from .subscriptions import PushTarget
+from .vapid import VapidKeys
+
+log = logging.getLogger("houvast.push")
+
+MAX_PAYLOAD = 3993  # bytes of plaintext that fit one aes128gcm record of 4096 bytes
+CONNECTIONS = 100  # open connections, over all push services
+TIMEOUT = 10.0  # seconds for a whole request, connecting included
+BACKOFF = 1.0  # seconds before the first retry; doubles each time
+_TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_DELIVERED = frozenset({200, 201, 202})
+_GONE = frozenset({404, 410})
+
+Kind = Literal["delivered", "gone", "failed"]
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one message.
+
+    ``kind``: ``delivered`` (the push service took it), ``gone`` (the subscription no longer
+    exists: delete it) or ``failed`` (given up; the subscription may still be fine).
+    ``status`` is the last HTTP status, ``None`` when no answer came (connection error,
+    timeout) or nothing was sent; ``attempts`` counts the requests made.
+    """
+
+    kind: Kind
+    status: int | None
+    attempts: int
+
+
+_NOT_SENT = Outcome("failed", None, 0)
+
+
+class PushSender:
+    """Encrypts and posts push messages through one connection pool.
+
+    Use ``async with PushSender(...) as sender:`` or ``await start()`` / ``await close()``.
+    ``resolver`` and ``ssl`` let tests point the push hosts at a local fake that has its own
+    certificate; ``sleep`` is what waits between tries (tests record the waits instead).
+    """
+
+    def __init__(
+        self,
+        vapid: VapidKeys,
+        subject: str,
+        ttl: int,
+        *,
+        resolver: AbstractResolver | None = None,
+        ssl: SSLContext | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_tries: int = 3,
+        max_retry_after: float = 600.0,
+        timeout: float = TIMEOUT,
+    ) -> None:
+        if ttl < 0 or max_tries < 1:
+            raise ValueError("ttl must be >= 0 and max_tries >= 1")
+        self.vapid = vapid
+        self.subject = subject
+        self.ttl = ttl
+        self.max_tries = max_tries
+        self.max_retry_after = max_retry_after
+        self._resolver = resolver
+        self._ssl = ssl
+        self._sleep = sleep
+        self._timeout = timeout
+        self._ttl_header = str(ttl)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the connection pool."""
+        if self._session is not None:
+            return
+        connector = aiohttp.TCPConnector(
+            limit=CONNECTIONS,
+            resolver=self._resolver,
+            ssl=self._ssl if self._ssl is not None else True,
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+            # Push services set no cookies worth keeping, and nothing should follow a client.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            raise_for_status=False,
+        )
+
+    async def close(self) -> None:
+        """Close the pool and every connection in it."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def __aenter__(self) -> PushSender:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def send(self, target: PushTarget, payload: dict[str, Any], topic: str) -> Outcome:
+        """Send one message, retrying 429 and 5xx; ``ValueError`` for a bad payload or topic.
+
+        ``topic`` replaces an undelivered message with the same topic on the push service
+        (a phone that was off gets the latest reminder, not a pile).
+        """
+        return await self._deliver(target, self._encode(payload), topic, None)
+
+    async def send_many(
+        self, items: Iterable[tuple[PushTarget, dict[str, Any], str]], concurrency: int = 100
+    ) -> list[Outcome]:
+        """Send many messages at once, at most ``concurrency`` requests in flight.
+
+        Outcomes come back in the order of ``items``. A message waiting to be retried does not
+        hold a place, so a slow push service does not stall the rest. An item with a bad payload
+        or topic becomes a ``failed`` outcome with 0 attempts (and an error in the log) instead
+        of stopping the others.
+        """
+        slots = asyncio.Semaphore(concurrency)
+        outcomes: list[Outcome] = []
+        running: set[asyncio.Task[None]] = set()
+
+        async def one(index: int, target: PushTarget, body: bytes, topic: str) -> None:
+            place = _Place(slots)
+            try:
+                outcomes[index] = await self._deliver(target, body, topic, place)
+            except Exception:
+                log.exception("push to %s: unexpected error", _host(target.endpoint))
+            finally:
+                place.give_back()
+
+        try:
+            for index, (target, payload, topic) in enumerate(items):
+                # Stays "failed, 0 attempts" unless the task gets further.
+                outcomes.append(_NOT_SENT)
+                try:
+                    body = self._encode(payload)
+                    check_topic(topic)
+                except ValueError as exc:
+                    log.error("push to %s not sent: %s", _host(target.endpoint), exc)
+                    continue
+                # Taking the place before creating the task keeps at most ``concurrency`` tasks
+                # alive (plus those waiting to retry), however long ``items`` is.
+                await slots.acquire()
+                task = asyncio.create_task(one(index, target, body, topic))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            while running:
+                await asyncio.wait(set(running))
+        except BaseException:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        return outcomes
+
+    def _encode(self, payload: dict[str, Any]) -> bytes:
+        data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(data) > MAX_PAYLOAD:
+            raise ValueError(f"push payload of {len(data)} bytes; at most {MAX_PAYLOAD} fit")
+        return data
+
+    async def _deliver(
+        self, target: PushTarget, data: bytes, topic: str, place: _Place | None
+    ) -> Outcome:
+        """Encrypt once, then post until an answer settles it or the tries run out.
+
+        With a ``place`` (from ``send_many``) the caller already holds one for the first try;
+        it is given back while waiting to retry and taken again after.
+        """
+        check_topic(topic)
+        session = self._session
+        if session is None:
+            raise RuntimeError("PushSender.start() was not called")
+        subscription = {
+            "endpoint": target.endpoint,
+            "keys": {"p256dh": target.p256dh, "auth": target.auth},
+        }
+        body = WebPusher(subscription).encode(data, "aes128gcm")["body"]
+        host = _host(target.endpoint)
+        attempts = 0
+        while True:
+            attempts += 1
+            status, retry_after = await self._post(session, target.endpoint, body, topic)
+            wait: float | None = None
+            if status in _DELIVERED:
+                log.info("push to %s: delivered (%s, %d attempts)", host, status, attempts)
+                return Outcome("delivered", status, attempts)
+            if status in _GONE:
+                log.info("push to %s: subscription gone (%s, %d attempts)", host, status, attempts)
+                return Outcome("gone", status, attempts)
+            if status is None or status == 429 or status >= 500:
+                delay = parse_retry_after(retry_after) if status in (429, 503) else None
+                if delay is None:
+                    # Exponential, with jitter so retries from one batch do not arrive together.
+                    base = BACKOFF * 2 ** (attempts - 1)
+                    delay = base + random.uniform(0, base / 2)
+                if delay <= self.max_retry_after and attempts < self.max_tries:
+                    wait = delay
+            if wait is None:
+                log.warning("push to %s: failed (%s, %d attempts)", host, status, attempts)
+                return Outcome("failed", status, attempts)
+            if place is not None:
+                place.give_back()
+            await self._sleep(wait)
+            if place is not None:
+                await place.take()
+
+    async def _post(
+        self, session: aiohttp.ClientSession, endpoint: str, body: bytes, topic: str
+    ) -> tuple[int | None, str | None]:
+        headers = {
+            "Authorization": self.vapid.authorization(endpoint, self.subject),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+            "TTL": self._ttl_header,
+            "Topic": topic,
+            "Urgency": "normal",
+        }
+        try:
+            # Never follow a redirect: the allow-list judged this address, not where it points.
+            async with session.post(
+                endpoint, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                # Reading the (small) answer lets the connection go back to the pool.
+                await response.read()
+                return response.status, response.headers.get("Retry-After")
+        except (aiohttp.ClientError, TimeoutError):
+            return None, None
+
+
+class _Place:
+    """One of ``send_many``'s places for a request in flight; knows whether it is held."""
+
+    __slots__ = ("held", "slots")
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self.slots = slots
+        self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.slots.release()
+
+    async def take(self) -> None:
+        await self.slots.acquire()
+        self.held = True
+
+
+def check_topic(topic: str) -> None:
+    """Raise ``ValueError`` unless ``topic`` is 1-32 base64url characters (RFC 8030)."""
+    if not isinstance(topic, str) or not _TOPIC.fullmatch(topic):
+        raise ValueError("a push topic is 1-32 characters of A-Z, a-z, 0-9, '-' and '_'")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or ``None``."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    moment = time.time() if now is None else now
+    return max(0.0, when.timestamp() - moment)
+
+
+def _host(endpoint: str) -> str:
+    return urlsplit(endpoint).hostname or "?"

@@ -1,0 +1,1 @@
+"""Reminders: weekly schedules in a person's time zone, and the dispatcher that sends them."""

@@ -1,0 +1,72 @@
+"""The reminder service's long-lived parts, opened in the app's lifespan: the database, the
+VAPID keys, the push sender's HTTP pool, and the scheduler that runs the dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from ..db import open_database
+from ..exercises import Exercise
+from ..i18n import Catalogs
+from ..push import PushSender, PushTarget, VapidKeys
+from ..settings import Settings
+from .devices import DeviceStore
+from .dispatcher import Dispatcher
+from .messages import reminder_messages
+
+log = logging.getLogger("houvast.reminders")
+
+
+@asynccontextmanager
+async def reminder_service(
+    settings: Settings,
+    catalogs: Catalogs,
+    exercises: Mapping[str, Exercise],
+    *,
+    dispatch: bool = True,
+    push_edge: Mapping[str, Any] | None = None,
+) -> AsyncIterator[dict[str, Any]]:
+    """Open everything reminders need; yields what requests reach through ``request.state``.
+
+    ``dispatch`` False leaves the scheduler off (tests of the API); ``push_edge`` passes a
+    resolver and TLS context to the sender, so tests reach a fake push service.
+    """
+    engine = await anyio.to_thread.run_sync(open_database, settings)
+    vapid = await anyio.to_thread.run_sync(VapidKeys.load_or_create, settings.data_dir)
+    sender = PushSender(vapid, settings.vapid_subject, settings.push_ttl, **(push_edge or {}))
+    await sender.start()
+    dispatcher = Dispatcher(
+        engine, sender, reminder_messages(catalogs, exercises), lambda *push: PushTarget(*push)
+    )
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    if dispatch:
+        # One job per process; the database makes sure each occurrence is sent once.
+        scheduler.add_job(
+            dispatcher.run,
+            "interval",
+            seconds=settings.dispatch_interval,
+            id="dispatch",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(dispatcher.prune, "interval", hours=6, id="prune")
+        scheduler.start()
+    try:
+        yield {
+            "engine": engine,
+            "vapid": vapid,
+            "devices": DeviceStore(engine),
+            "dispatcher": dispatcher,
+            "scheduler": scheduler,
+        }
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await sender.close()
+        engine.dispose()

@@ -1,0 +1,188 @@
+"""The JSON API for reminders (docs/reminders.md): the VAPID key, devices and calendars.
+
+Bad input gets a 4xx with a message in the person's language and nothing is stored. Bodies
+must be JSON: a cross-site form cannot send that content type, so no other site can act here
+in a visitor's name.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..calendar import build_calendar
+from ..i18n import LOCALES, N_, negotiate
+from ..push import InvalidSubscription, validate_subscription
+from ..reminders.devices import DeviceData, DeviceError, DeviceStore, parse_device
+
+MAX_BODY = 32 * 1024
+CALENDAR_NAME = N_("Houvast reminders")
+
+MESSAGES = {
+    "json": N_("The request could not be read."),
+    "content_type": N_("The request must be sent as JSON."),
+    "too_large": N_("The request is too large."),
+    "locale": N_("Unknown language."),
+    "timezone": N_("Unknown time zone. Expected a name such as Europe/Amsterdam."),
+    "reminders": N_("The reminders could not be read."),
+    "too_many": N_("At most %(limit)s reminders per device."),
+    "target": N_("Unknown exercise."),
+    "days": N_("Choose at least one day of the week."),
+    "time": N_("Choose a time such as 08:30."),
+    "push": N_("This push subscription cannot be used."),
+    "not_found": N_("Unknown device, or it was deleted."),
+}
+STATUS = {"content_type": 415, "too_large": 413, "not_found": 404}
+
+
+def _locale_of(request: Request, body: object = None) -> str:
+    if isinstance(body, dict) and body.get("locale") in LOCALES:
+        return str(body["locale"])
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _error(request: Request, code: str, body: object = None, **values: Any) -> JSONResponse:
+    locale = _locale_of(request, body)
+    message = request.state.catalogs.gettext(locale, MESSAGES[code])
+    if values:
+        message = message % values
+    return JSONResponse({"error": code, "message": message}, status_code=STATUS.get(code, 400))
+
+
+async def _json_body(request: Request) -> object:
+    """The request's JSON, or DeviceError for what keeps it from being read."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/json":
+        raise DeviceError("content_type")
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise DeviceError("too_large")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise DeviceError("too_large")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DeviceError("json") from None
+
+
+def _parse(request: Request, body: object, *, allow_push: bool = True) -> DeviceData:
+    settings = request.state.settings
+
+    def validate_push(data: object) -> Any:
+        try:
+            return validate_subscription(data, settings.push_hosts)
+        except InvalidSubscription:
+            raise DeviceError("push") from None
+
+    return parse_device(
+        body,
+        exercise_ids=request.state.exercises.keys(),
+        limit=settings.max_reminders,
+        validate_push=validate_push,
+        allow_push=allow_push,
+    )
+
+
+def _calendar_path(device_id: str, token: str) -> str:
+    return f"/api/calendar/{device_id}/{token}.ics"
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+async def push_key(request: Request) -> Response:
+    return JSONResponse({"publicKey": request.state.vapid.public_key})
+
+
+async def create_device(request: Request) -> Response:
+    body: object = None
+    try:
+        body = await _json_body(request)
+        data = _parse(request, body)
+    except DeviceError as error:
+        return _error(request, error.code, body, **error.values)
+    store: DeviceStore = request.state.devices
+    device_id, token = await anyio.to_thread.run_sync(store.create, data)
+    return JSONResponse(
+        {"id": device_id, "token": token, "calendar": _calendar_path(device_id, token)},
+        status_code=201,
+    )
+
+
+async def update_device(request: Request) -> Response:
+    store: DeviceStore = request.state.devices
+    device_id, token = request.path_params["device_id"], _bearer(request)
+    body: object = None
+    try:
+        body = await _json_body(request)
+        if not await anyio.to_thread.run_sync(store.authorised, device_id, token):
+            raise DeviceError("not_found")
+        data = _parse(request, body)
+    except DeviceError as error:
+        return _error(request, error.code, body, **error.values)
+    await anyio.to_thread.run_sync(store.replace, device_id, data)
+    return JSONResponse({"id": device_id, "calendar": _calendar_path(device_id, token)})
+
+
+async def delete_device(request: Request) -> Response:
+    store: DeviceStore = request.state.devices
+    device_id = request.path_params["device_id"]
+    if not await anyio.to_thread.run_sync(store.authorised, device_id, _bearer(request)):
+        return _error(request, "not_found")
+    await anyio.to_thread.run_sync(store.delete, device_id)
+    return Response(status_code=204)
+
+
+def _calendar_response(request: Request, timezone: str, locale: str, items: list[Any]) -> Response:
+    catalogs = request.state.catalogs
+    exercises = request.state.exercises
+    base = str(request.base_url).rstrip("/")
+    body = build_calendar(
+        [item.as_json() for item in items],
+        timezone,
+        locale,
+        title_of=lambda exercise_id: catalogs.gettext(locale, exercises[exercise_id].title),
+        url_of=lambda exercise_id: f"{base}/{locale}/exercises/{exercise_id}",
+        name=catalogs.gettext(locale, CALENDAR_NAME),
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="houvast.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def device_calendar(request: Request) -> Response:
+    """The device's reminders as a calendar to subscribe to (the token is in the URL, since
+    calendar apps cannot send headers)."""
+    store: DeviceStore = request.state.devices
+    device_id, token = request.path_params["device_id"], request.path_params["token"]
+    if not await anyio.to_thread.run_sync(store.authorised, device_id, token):
+        return _error(request, "not_found")
+    loaded = await anyio.to_thread.run_sync(store.load, device_id)
+    if loaded is None:
+        return _error(request, "not_found")
+    timezone, locale, items = loaded
+    return _calendar_response(request, timezone, locale, items)
+
+
+async def calendar_download(request: Request) -> Response:
+    """A calendar file for the reminders in the request; nothing is stored."""
+    body: object = None
+    try:
+        body = await _json_body(request)
+        data = _parse(request, body, allow_push=False)
+    except DeviceError as error:
+        return _error(request, error.code, body, **error.values)
+    return _calendar_response(request, data.timezone, data.locale, list(data.reminders))

@@ -1,0 +1,212 @@
+"""The reminders API: devices, push subscriptions and calendars; bad input stores nothing."""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from icalendar import Calendar
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from server.db import devices, make_engine, reminders
+from server.settings import Settings
+
+REMINDER = {"days": [1, 3, 5], "time": "08:30", "target": {"type": "exercise", "id": "grounding"}}
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def browser_keys() -> dict[str, str]:
+    """The keys a browser's push subscription carries: a real P-256 point and an auth secret."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return {"p256dh": b64(point), "auth": b64(os.urandom(16))}
+
+
+def device(push: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"timezone": "Europe/Amsterdam", "locale": "nl", "reminders": [REMINDER]}
+    if push is not None:
+        body["push"] = push
+    return {**body, **changes}
+
+
+def subscription(endpoint: str = "https://fcm.googleapis.com/fcm/send/abc123") -> dict[str, Any]:
+    return {"endpoint": endpoint, "keys": browser_keys()}
+
+
+def count(settings: Settings, table: Any) -> int:
+    """Rows in a table, read straight from the app's database."""
+    engine = make_engine(settings.database)
+    with engine.connect() as connection:
+        rows = int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
+    engine.dispose()
+    return rows
+
+
+def test_the_public_key_is_an_uncompressed_p256_point(client: TestClient) -> None:
+    key = client.get("/api/push/key").json()["publicKey"]
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    assert len(raw) == 65 and raw[0] == 4
+    assert client.get("/api/push/key").json()["publicKey"] == key, "the key is kept"
+
+
+def test_a_device_with_push_is_saved_changed_and_deleted(
+    client: TestClient, settings: Settings
+) -> None:
+    created = client.post("/api/devices", json=device(subscription()))
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) == {"id", "token", "calendar"}
+    assert count(settings, devices) == 1 and count(settings, reminders) == 1
+    engine = make_engine(settings.database)
+    with engine.connect() as connection:
+        due = connection.execute(select(reminders.c.next_fire_at)).scalar()
+    engine.dispose()
+    assert due is not None, "a device with push gets a next time to fire"
+
+    auth = {"Authorization": f"Bearer {body['token']}"}
+    two = device(subscription(), reminders=[REMINDER, {**REMINDER, "time": "20:00"}])
+    changed = client.put(f"/api/devices/{body['id']}", json=two, headers=auth)
+    assert changed.status_code == 200
+    assert count(settings, devices) == 1 and count(settings, reminders) == 2
+
+    wrong = client.put(
+        f"/api/devices/{body['id']}", json=two, headers={"Authorization": "Bearer x"}
+    )
+    assert wrong.status_code == 404
+
+    assert client.delete(f"/api/devices/{body['id']}", headers=auth).status_code == 204
+    assert count(settings, devices) == 0 and count(settings, reminders) == 0
+    assert client.delete(f"/api/devices/{body['id']}", headers=auth).status_code == 404
+
+
+def test_the_same_browser_subscribing_again_replaces_its_copy(
+    client: TestClient, settings: Settings
+) -> None:
+    push = subscription()
+    client.post("/api/devices", json=device(push))
+    client.post("/api/devices", json=device(push))
+    assert count(settings, devices) == 1
+
+
+def test_a_calendar_device_gets_a_subscribable_calendar(client: TestClient) -> None:
+    body = client.post("/api/devices", json=device(None, locale="en")).json()
+    response = client.get(body["calendar"])
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 1
+    assert str(events[0]["SUMMARY"]) == "Here and now"
+    assert events[0]["RRULE"]["BYDAY"] == ["MO", "WE", "FR"]
+    assert client.get(body["calendar"].replace(body["id"], "someone-else")).status_code == 404
+
+
+def test_a_calendar_download_stores_nothing(client: TestClient, settings: Settings) -> None:
+    response = client.post("/api/calendar.ics", json=device(None))
+    assert response.status_code == 200
+    assert b"BEGIN:VCALENDAR" in response.content
+    assert count(settings, devices) == 0
+
+
+HOSTILE_ENDPOINTS = [
+    "http://fcm.googleapis.com/fcm/send/x",
+    "https://fcm.googleapis.com:8443/fcm/send/x",
+    "https://user@fcm.googleapis.com/fcm/send/x",
+    "https://user:pass@fcm.googleapis.com/fcm/send/x",
+    "https://127.0.0.1/push",
+    "https://[::1]/push",
+    "https://2130706433/push",
+    "https://10.0.0.1/push",
+    "https://192.168.1.1/push",
+    "https://169.254.169.254/latest/meta-data",
+    "https://localhost/push",
+    "https://fcm.googleapis.com.example.org/fcm/send/x",
+    "https://fcm.googleapis.com@evil.example/x",
+    "https://evil.example/#fcm.googleapis.com",
+    "https://push.apple.com/x",
+    "https://evilpush.apple.com/x",
+    "https://web.push.apple.com.evil.example/x",
+    "ftp://fcm.googleapis.com/x",
+    "fcm.googleapis.com/fcm/send/x",
+    "",
+]
+
+
+@pytest.mark.parametrize("endpoint", HOSTILE_ENDPOINTS)
+def test_hostile_endpoints_are_refused_and_nothing_is_stored(
+    client: TestClient, settings: Settings, endpoint: str
+) -> None:
+    response = client.post("/api/devices", json=device(subscription(endpoint)))
+    assert response.status_code == 400
+    assert response.json()["error"] == "push"
+    assert response.json()["message"] == "Dit pushabonnement kan niet worden gebruikt."
+    assert count(settings, devices) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (device(timezone="Mars/Base"), "timezone", "Unknown time zone. Expected a name"),
+        (device(reminders=[{**REMINDER, "days": []}]), "days", "Choose at least one day"),
+        (device(reminders=[{**REMINDER, "time": "25:00"}]), "time", "Choose a time such as"),
+        (
+            device(reminders=[{**REMINDER, "target": {"type": "exercise", "id": "x"}}]),
+            "target",
+            "Unknown exercise.",
+        ),
+        (device(reminders=[REMINDER] * 21), "too_many", "At most 20 reminders per device."),
+        (device(locale="fr"), "locale", "Unknown language."),
+        (device(extra=1), "json", "The request could not be read."),
+        (
+            device(
+                push={
+                    "endpoint": "https://fcm.googleapis.com/x",
+                    "keys": {"p256dh": "AAAA", "auth": "AAAA"},
+                }
+            ),
+            "push",
+            "This push subscription cannot be used.",
+        ),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_nothing_is_stored(
+    client: TestClient, settings: Settings, body: dict[str, Any], code: str, message: str
+) -> None:
+    if body.get("locale") == "nl":
+        body = {**body, "locale": "en"}
+    response = client.post("/api/devices", json=body, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert response.json()["error"] == code
+    assert response.json()["message"].startswith(message)
+    assert count(settings, devices) == 0
+
+
+def test_requests_must_be_json_of_a_sane_size(client: TestClient, settings: Settings) -> None:
+    form = client.post(
+        "/api/devices",
+        content=b"timezone=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "nl"},
+    )
+    assert form.status_code == 415
+    assert form.json()["message"] == "Het verzoek moet als JSON worden verstuurd."
+    broken = client.post(
+        "/api/devices", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400 and broken.json()["error"] == "json"
+    huge = client.post(
+        "/api/devices",
+        content=b"[" + b"1," * 40000 + b"1]",
+        headers={"Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    assert count(settings, devices) == 0

@@ -1,0 +1,311 @@
+"""Reminders end to end: the API stores them, the dispatcher sends what is due to a fake push
+service (the only stand-in: for Google's and Apple's servers), which checks the VAPID header
+and decrypts every message."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, create_engine, select, text, update
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.db import deliveries, devices, make_engine, open_database, reminders
+from server.exercises import load_exercises
+from server.i18n import Catalogs
+from server.push import PushSender, PushTarget, VapidKeys
+from server.reminders.devices import DeviceStore, parse_device
+from server.reminders.dispatcher import Dispatcher
+from server.reminders.messages import reminder_messages
+from server.settings import Settings
+from tests.conftest import isolated_settings
+from tests.fake_push_service import FakePushService
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Monday 23 November 2026, 08:30 in Amsterdam (CET): 07:30 UTC.
+MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC).timestamp()
+EXERCISES = load_exercises(Settings.from_env({}).exercises_dir)
+CATALOGS = Catalogs.load()
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[FakePushService]:
+    with FakePushService() as fake:
+        yield fake
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@asynccontextmanager
+async def dispatcher(
+    engine: Engine, settings: Settings, service: FakePushService, clock: Clock
+) -> AsyncIterator[Dispatcher]:
+    """A dispatcher built from the real parts, with its clock in the test's hand."""
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    vapid = VapidKeys.load_or_create(settings.data_dir)
+    sender = PushSender(
+        vapid,
+        settings.vapid_subject,
+        settings.push_ttl,
+        resolver=service.resolver(),
+        ssl=service.client_ssl,
+        sleep=no_wait,
+    )
+    async with sender:
+        yield Dispatcher(
+            engine,
+            sender,
+            reminder_messages(CATALOGS, EXERCISES),
+            lambda *push: PushTarget(*push),
+            clock=clock,
+        )
+
+
+def register(
+    store: DeviceStore,
+    subscription: dict[str, Any],
+    *,
+    locale: str = "nl",
+    days: list[int] | None = None,
+    time: str = "08:30",
+    exercise: str = "grounding",
+) -> str:
+    body = {
+        "timezone": "Europe/Amsterdam",
+        "locale": locale,
+        "reminders": [
+            {
+                "days": days or [1, 2, 3, 4, 5, 6, 7],
+                "time": time,
+                "target": {"type": "exercise", "id": exercise},
+            }
+        ],
+        "push": subscription,
+    }
+    data = parse_device(
+        body,
+        exercise_ids=EXERCISES.keys(),
+        limit=20,
+        validate_push=lambda push: PushTarget(
+            push["endpoint"], push["keys"]["p256dh"], push["keys"]["auth"]
+        ),
+    )
+    return store.create(data)[0]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return isolated_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = open_database(settings)
+    yield engine
+    engine.dispose()
+
+
+def test_a_reminder_due_now_arrives_once_readable_in_its_language(
+    settings: Settings, service: FakePushService
+) -> None:
+    """Through the API, as the reminders page does it, then the dispatcher at 08:30."""
+    app = create_app(settings, dispatch=False)
+    with TestClient(app) as client:
+        key = client.get("/api/push/key").json()["publicKey"]
+        subscription = service.subscribe(application_server_key=key)
+        body = {
+            "timezone": "Europe/Amsterdam",
+            "locale": "nl",
+            "reminders": [
+                {"days": [1], "time": "08:30", "target": {"type": "exercise", "id": "protector"}}
+            ],
+            "push": subscription,
+        }
+        assert client.post("/api/devices", json=body).status_code == 201
+
+    engine = make_engine(settings.database)
+    with engine.begin() as connection:
+        # The API computed the next Monday 08:30 from the real clock; put it at our Monday.
+        connection.execute(update(reminders).values(next_fire_at=int(MONDAY_0830)))
+
+    async def run() -> None:
+        clock = Clock(MONDAY_0830 + 3)
+        async with dispatcher(engine, settings, service, clock) as sending:
+            first = await sending.run()
+            again = await sending.run()
+        assert (first.claimed, first.delivered) == (1, 1)
+        assert (again.claimed, again.delivered) == (0, 0)
+
+    asyncio.run(run())
+    received = service.subscription(subscription["endpoint"]).messages
+    assert len(received) == 1, "arrives once"
+    message = received[0].data
+    assert message["title"] == "Houvast"
+    assert message["body"] == "Een moment voor ‘Je beschermer’, als het je nu uitkomt."
+    assert message["url"] == "/nl/exercises/protector"
+    assert received[0].ttl == settings.push_ttl and received[0].topic
+    with engine.begin() as connection:
+        status = connection.execute(select(deliveries.c.status)).scalars().all()
+        following = connection.execute(select(reminders.c.next_fire_at)).scalar()
+    assert status == ["delivered"]
+    assert following == int(MONDAY_0830 + 7 * 24 * 3600), "next Monday, same time"
+    engine.dispose()
+
+
+def test_a_restart_after_two_hours_down_sends_no_burst(
+    engine: Engine, settings: Settings, service: FakePushService
+) -> None:
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 24 * 3600))
+    endpoints = []
+    for minute in ("06:30", "07:00", "08:00", "08:30"):  # all due during the downtime
+        subscription = service.subscribe()
+        endpoints.append(subscription["endpoint"])
+        register(store, subscription, time=minute)
+
+    async def run() -> None:
+        clock = Clock(MONDAY_0830 + 2 * 3600)  # back up at 10:30
+        async with dispatcher(engine, settings, service, clock) as sending:
+            report = await sending.run()
+            assert (report.skipped, report.claimed) == (4, 0)
+            # The next day's reminders go out as usual.
+            clock.now = MONDAY_0830 + 24 * 3600 + 30
+            report = await sending.run()
+            assert report.delivered == 1  # 08:30 Tuesday; the others passed without a server
+
+    asyncio.run(run())
+    counts = [len(service.subscription(endpoint).messages) for endpoint in endpoints]
+    assert counts == [0, 0, 0, 1]
+    with engine.begin() as connection:
+        upcoming = connection.execute(select(reminders.c.next_fire_at)).scalars().all()
+    assert all(moment > MONDAY_0830 + 24 * 3600 for moment in upcoming)
+
+
+def test_gone_subscriptions_are_deleted_and_busy_services_retried(
+    engine: Engine, settings: Settings, service: FakePushService
+) -> None:
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    gone, busy, broken = service.subscribe(), service.subscribe(), service.subscribe()
+    service.script(gone["endpoint"], [410])
+    service.script(busy["endpoint"], [(429, {"Retry-After": "7"}), 503, 201])
+    service.script(broken["endpoint"], [503, 503, 503])
+    for subscription in (gone, busy, broken):
+        register(store, subscription)
+
+    async def run() -> None:
+        async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 1)) as sending:
+            report = await sending.run()
+            assert (report.delivered, report.gone, report.failed) == (1, 1, 1)
+
+    asyncio.run(run())
+    assert len(service.subscription(busy["endpoint"]).messages) == 1
+    with engine.begin() as connection:
+        endpoints = connection.execute(select(devices.c.endpoint)).scalars().all()
+        records = dict(connection.execute(select(deliveries.c.status, deliveries.c.attempts)).all())
+    assert gone["endpoint"] not in endpoints, "410: our copy is deleted"
+    assert busy["endpoint"] in endpoints and broken["endpoint"] in endpoints
+    assert records == {"delivered": 3, "failed": 3}
+
+
+def run_two_dispatchers(
+    make: Callable[[], Engine], settings: Settings, service: FakePushService, count: int
+) -> list[str]:
+    """``count`` reminders due at once, two dispatchers with their own connections racing."""
+    setup = make()
+    store = DeviceStore(setup, clock=Clock(MONDAY_0830 - 3600))
+    endpoints = []
+    for _ in range(count):
+        subscription = service.subscribe()
+        endpoints.append(subscription["endpoint"])
+        register(store, subscription)
+    setup.dispose()
+
+    async def run() -> tuple[Any, Any]:
+        first, second = make(), make()
+        clock = Clock(MONDAY_0830 + 2)
+        async with (
+            dispatcher(first, settings, service, clock) as one,
+            dispatcher(second, settings, service, clock) as two,
+        ):
+            reports = await asyncio.gather(one.run(), two.run(), one.run(), two.run())
+        first.dispose()
+        second.dispose()
+        return reports
+
+    reports = asyncio.run(run())
+    assert sum(report.claimed for report in reports) == count
+    assert sum(report.delivered for report in reports) == count
+    return endpoints
+
+
+def test_two_dispatchers_on_one_sqlite_database_send_each_once(
+    settings: Settings, service: FakePushService
+) -> None:
+    open_database(settings).dispose()
+    endpoints = run_two_dispatchers(lambda: make_engine(settings.database), settings, service, 60)
+    assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
+
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def test_two_dispatchers_on_postgresql_send_each_once(
+    tmp_path: Path, service: FakePushService
+) -> None:
+    """The same race on PostgreSQL, where claims use FOR UPDATE SKIP LOCKED."""
+    schema = f"houvast_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = POSTGRES + f"?options=-csearch_path%3D{schema}"
+    settings = isolated_settings(tmp_path / "data", database_url=url)
+    try:
+        open_database(settings).dispose()
+        endpoints = run_two_dispatchers(lambda: make_engine(url), settings, service, 60)
+        assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_old_delivery_records_are_pruned(
+    engine: Engine, settings: Settings, service: FakePushService
+) -> None:
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    register(store, service.subscribe())
+
+    async def run() -> int:
+        clock = Clock(MONDAY_0830 + 1)
+        async with dispatcher(engine, settings, service, clock) as sending:
+            await sending.run()
+            clock.now += 9 * 24 * 3600
+            return sending.prune()
+
+    assert asyncio.run(run()) == 1
+    with engine.begin() as connection:
+        assert connection.execute(select(deliveries)).all() == []
+
+
+def test_the_app_runs_the_dispatcher_in_its_lifespan(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app):
+        pass  # starts the scheduler and stops it again without errors
+    assert timedelta(seconds=settings.dispatch_interval) <= timedelta(minutes=5)
