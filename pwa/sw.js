@@ -102,3 +102,117 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fromCache(url).then((cached) => cached || fetch(request)));
   }
 });
+
+// Reminders ------------------------------------------------------------------------------------
+// The server sends {title, body, url, tag} (docs/reminders.md). A push must always show a
+// notification: iOS ends a subscription whose pushes show none.
+
+const ICON = CONFIG.precache.find((path) => path.endsWith('icons/icon-192.png'));
+
+/** Only a page of this app may be opened from a notification. */
+function appUrl(value) {
+  try {
+    const url = new URL(value, self.location);
+    if (url.origin === self.location.origin && url.pathname.startsWith(BASE)) return url.href;
+  } catch {
+    // Not a URL at all: fall back to the start page.
+  }
+  return new URL(BASE, self.location).href;
+}
+
+function pushMessage(data) {
+  try {
+    const message = data?.json();
+    if (message && typeof message === 'object') return message;
+  } catch {
+    // Unreadable: still show something, as the push service expects.
+  }
+  return {};
+}
+
+self.addEventListener('push', (event) => {
+  const message = pushMessage(event.data);
+  const url = appUrl(typeof message.url === 'string' ? message.url : BASE);
+  const options = {
+    body: typeof message.body === 'string' ? message.body : '',
+    icon: ICON,
+    badge: ICON,
+    data: { url },
+  };
+  if (typeof message.tag === 'string' && message.tag) options.tag = message.tag;
+  const locale = localeOf(new URL(url));
+  if (locale) options.lang = locale;
+  const title = typeof message.title === 'string' && message.title ? message.title : 'Houvast';
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+/** Show `url` in a window of this app: the one already there, another one taken to it, or a new one. */
+async function openFromNotification(url) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const same = windows.find((client) => client.url === url);
+  if (same) return same.focus().catch(() => same);
+  for (const client of windows) {
+    if (!new URL(client.url).pathname.startsWith(BASE) || !('navigate' in client)) continue;
+    try {
+      const moved = await client.navigate(url);
+      if (moved) return moved.focus().catch(() => moved);
+    } catch {
+      // A window this worker does not control cannot be navigated; try the next, or open one.
+    }
+  }
+  return self.clients.openWindow(url);
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const opening = openFromNotification(appUrl(event.notification.data?.url ?? BASE));
+  event.waitUntil(opening);
+});
+
+/** The device's registration, kept by pwa/js/reminders.js in its own small database. */
+function deviceRecord() {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('houvast-device', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('device');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const request = open.result.transaction('device').objectStore('device').get('current');
+      request.onsuccess = () => { open.result.close(); resolve(request.result ?? null); };
+      request.onerror = () => { open.result.close(); reject(request.error); };
+    };
+  });
+}
+
+function keyBytes(text) {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(text.length / 4) * 4, '=');
+  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+}
+
+/** The browser renewed (or dropped) the subscription: subscribe again and tell the server. */
+async function renewSubscription(event) {
+  const device = await deviceRecord();
+  if (!device?.push) return;
+  let subscription = event.newSubscription;
+  if (!subscription) {
+    let key = event.oldSubscription?.options?.applicationServerKey;
+    if (!key) {
+      const response = await fetch(`${BASE}api/push/key`, { cache: 'no-store' });
+      key = keyBytes((await response.json()).publicKey);
+    }
+    subscription = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: key,
+    });
+  }
+  const { endpoint, keys } = subscription.toJSON();
+  const push = { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } };
+  // The schedule as the page last sent it; the page sends newer changes itself.
+  await fetch(`${BASE}api/devices/${device.id}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${device.token}` },
+    body: JSON.stringify({ ...device.sent, push }),
+  });
+}
+
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(renewSubscription(event));
+});

@@ -98,6 +98,79 @@ STRINGS: dict[str, str] = {
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
     ),
+    # Reminders.
+    "reminder_no_day": N_("Choose at least one day."),
+    "reminder_no_time": N_("Choose a time."),
+    "reminder_bad_time": N_("Enter a time such as 08:30."),
+    "reminder_no_exercise": N_("Choose the exercise the reminder opens."),
+    "reminder_new_heading": N_("New reminder"),
+    "reminder_edit_heading": N_("Change reminder"),
+    "reminder_add": N_("Add reminder"),
+    "reminder_save": N_("Save changes"),
+    "reminder_added": N_("Reminder added."),
+    "reminder_changed": N_("Reminder changed."),
+    "reminder_deleted": N_("Reminder deleted."),
+    "reminder_change": N_("Change"),
+    "reminder_delete": N_("Delete"),
+    # Translators: days is a list of weekdays ("Monday and Thursday") or "every day".
+    "reminder_when": N_("%(days)s at %(time)s"),
+    "every_day": N_("every day"),
+    "server_unreachable": N_(
+        "The server could not be reached. Please check your connection and try again."
+    ),
+    "server_error": N_("Something went wrong on the server. Please try again later."),
+    "sync_failed": N_(
+        "It is kept on this device, but the server could not be updated: %(reason)s "
+        "Houvast tries again the next time you open this page."
+    ),
+    "push_offer": N_(
+        "Houvast can send you a notification at the times of your reminders, also when the "
+        "app is closed."
+    ),
+    "push_is_on": N_("Notifications are on for this device."),
+    "push_ios": N_(
+        "On an iPhone or iPad, Houvast can only send notifications once it is on your home "
+        'screen. Tap the Share button, then "Add to Home Screen", and open Houvast from there. '
+        "Until then, your calendar can remind you."
+    ),
+    "push_unsupported": N_(
+        "This browser cannot receive notifications from Houvast. Your calendar can remind you "
+        "instead."
+    ),
+    "push_denied": N_(
+        "Notifications from Houvast are blocked in this browser. If you want them after all, "
+        "you can allow them in the browser's settings. Your calendar can remind you instead."
+    ),
+    "push_declined": N_("That is fine: Houvast will not send notifications."),
+    "push_not_now": N_(
+        "Notifications were not turned on. You can try again whenever you like, or use your "
+        "calendar."
+    ),
+    "push_timeout": N_(
+        "The browser did not manage to turn on notifications. Please try again later, or use "
+        "your calendar."
+    ),
+    "push_browser_error": N_(
+        "This browser could not turn on notifications. Please try again later, or use your "
+        "calendar."
+    ),
+    "working": N_("One moment…"),
+    "push_turned_on": N_("Notifications are on. One will come at the times of your reminders."),
+    "push_turned_off": N_("Notifications are off, and the server no longer keeps your reminders."),
+    "calendar_needs_reminder": N_("Add a reminder first; then it can go into your calendar."),
+    "calendar_downloaded": N_(
+        "Saved as %(name)s. Open the file to add your reminders to your calendar."
+    ),
+    "calendar_link_ready": N_(
+        "Here is your calendar link. Open it in your calendar app, or copy it and paste it there."
+    ),
+    "calendar_link_stopped": N_(
+        "The link no longer works, and the server no longer keeps your reminders."
+    ),
+    "link_copied": N_("Link copied."),
+    "link_copy_yourself": N_(
+        "Copying did not work here. The link is selected, so you can copy it yourself."
+    ),
 }
 
 

@@ -65,7 +65,8 @@ def _database_url(value: str) -> str:
 def _hosts(value: str) -> tuple[str, ...]:
     hosts = tuple(host.strip().lower() for host in value.split(",") if host.strip())
     pattern = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")
-    bad = [host for host in hosts if not pattern.match(host)]
+    # A top-level label has letters: this also keeps IP addresses out.
+    bad = [h for h in hosts if not pattern.match(h) or not re.search(r"[a-z]", h.rsplit(".")[-1])]
     if not hosts or bad:
         raise ValueError(
             f"expected host names such as fcm.googleapis.com or *.push.apple.com: {bad}"

@@ -24,6 +24,7 @@ aes128gcm encryption, TLS, HTTP), and the fake checks it the way a push service 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime
@@ -32,6 +33,8 @@ import os
 import secrets
 import socket
 import ssl
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import http_ece
+import http_ece  # type: ignore[import-untyped]
 import uvicorn
 from aiohttp.abc import AbstractResolver, ResolveResult
 from cryptography import x509
@@ -66,7 +69,9 @@ MAX_TOKEN_LIFETIME = 24 * 3600
 _TOPIC_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _URGENCIES = frozenset({"very-low", "low", "normal", "high"})
 
-Script = Iterable[int | tuple[int, dict[str, str]]]
+# A scripted answer: a status, or (status, headers), or (status, headers, seconds to wait first).
+Answer = tuple[int, dict[str, str], float]
+Script = Iterable[int | tuple[int, dict[str, str]] | Answer]
 
 
 def _b64url(data: bytes) -> str:
@@ -117,9 +122,30 @@ class FakeSubscription:
     private_key: ec.EllipticCurvePrivateKey
     auth: bytes
     application_server_key: str | None
-    script: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
+    script: deque[Answer] = field(default_factory=deque)
     attempts: list[Attempt] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls, host: str = "fcm.googleapis.com", application_server_key: str | None = None
+    ) -> FakeSubscription:
+        """A new browser key pair and auth secret, with an endpoint shaped like the host's."""
+        token = secrets.token_urlsafe(24)
+        if host.endswith(".notify.windows.com"):
+            endpoint = f"https://{host}/w/?token={token}"
+        elif host == "fcm.googleapis.com":
+            endpoint = f"https://{host}/fcm/send/{token}"
+        elif host.endswith("mozilla.com"):
+            endpoint = f"https://{host}/wpush/v2/{token}"
+        else:
+            endpoint = f"https://{host}/{token}"
+        return cls(
+            endpoint=endpoint,
+            private_key=ec.generate_private_key(ec.SECP256R1()),
+            auth=os.urandom(16),
+            application_server_key=application_server_key,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """What ``PushSubscription.toJSON()`` gives in a browser."""
@@ -181,19 +207,17 @@ class FakePushService:
         self.requests = 0  # every POST, whatever the answer
         self.accepted = 0  # answered 2xx
         self.refusals: list[Attempt] = []  # every failed check, also for unknown endpoints
+        self.in_flight = 0  # requests being answered now
+        self.max_in_flight = 0  # the most at once (a test may reset it)
         self.first_at: float | None = None
         self.last_at: float | None = None
         self._lock = threading.Lock()
         self._verified: dict[str, tuple[str, int]] = {}  # Authorization value -> (k, exp)
         self._dir = tempfile.TemporaryDirectory(prefix="fake-push-")
         self._cert, self._key, ca = _make_certificates(Path(self._dir.name), hosts)
-        self.client_ssl = ssl.create_default_context(cafile=str(ca))
-        app = Starlette(
-            routes=[
-                Route("/__fake__/stats", self._stats, methods=["GET"]),
-                Route("/{path:path}", self._receive, methods=["POST"]),
-            ]
-        )
+        self.ca_pem = ca.read_text()
+        self.client_ssl = ssl.create_default_context(cadata=self.ca_pem)
+        app = Starlette(routes=[Route("/{path:path}", self._receive, methods=["POST"])])
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -235,6 +259,17 @@ class FakePushService:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def stats(self) -> dict[str, Any]:
+        """Counters: requests, accepted (2xx), refused, and first and last arrival times."""
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "accepted": self.accepted,
+                "refused": len(self.refusals),
+                "first_at": self.first_at,
+                "last_at": self.last_at,
+            }
+
     def resolver(self) -> FakeResolver:
         """A fresh resolver pointing the push hosts here (a session closes the one it gets)."""
         return FakeResolver(self.port, self.hosts)
@@ -253,24 +288,10 @@ class FakePushService:
         With ``application_server_key`` (what the page passed to ``pushManager.subscribe``),
         a push signed with another key is refused with 403, as real services do.
         """
-        token = secrets.token_urlsafe(24)
-        if host.endswith(".notify.windows.com"):
-            endpoint = f"https://{host}/w/?token={token}"
-        elif host == "fcm.googleapis.com":
-            endpoint = f"https://{host}/fcm/send/{token}"
-        elif host.endswith("mozilla.com"):
-            endpoint = f"https://{host}/wpush/v2/{token}"
-        else:
-            endpoint = f"https://{host}/{token}"
-        subscription = FakeSubscription(
-            endpoint=endpoint,
-            private_key=ec.generate_private_key(ec.SECP256R1()),
-            auth=os.urandom(16),
-            application_server_key=application_server_key,
-        )
+        subscription = FakeSubscription.create(host, application_server_key)
         self.script(subscription, script)
         with self._lock:
-            self.subscriptions[endpoint.removeprefix("https://")] = subscription
+            self.subscriptions[subscription.endpoint.removeprefix("https://")] = subscription
         return subscription.to_json()
 
     def script(self, subscription: FakeSubscription | str, answers: Script) -> None:
@@ -278,7 +299,12 @@ class FakePushService:
         found = self.subscription(subscription) if isinstance(subscription, str) else subscription
         with self._lock:
             for answer in answers:
-                found.script.append((answer, {}) if isinstance(answer, int) else answer)
+                if isinstance(answer, int):
+                    found.script.append((answer, {}, 0.0))
+                elif len(answer) == 2:
+                    found.script.append((answer[0], answer[1], 0.0))
+                else:
+                    found.script.append(answer)
 
     def subscription(self, endpoint: str) -> FakeSubscription:
         """The fake's record of the subscription with this endpoint."""
@@ -292,6 +318,14 @@ class FakePushService:
     # -- the service's side ------------------------------------------------------------------
 
     async def _receive(self, request: Request) -> Response:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._check_and_answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _check_and_answer(self, request: Request) -> Response:
         now = time.time()
         host = (request.headers.get("host") or "").lower().removesuffix(":443")
         target = host + request.url.path
@@ -315,9 +349,13 @@ class FakePushService:
         except Refused as refused:
             return self._answer(subscription, now, refused.status, {}, refused.reason, request)
         with self._lock:
-            status, headers = subscription.script.popleft() if subscription.script else (201, {})
+            status, headers, delay = (
+                subscription.script.popleft() if subscription.script else (201, {}, 0.0)
+            )
             if 200 <= status < 300 and self.decrypt:
                 subscription.messages.append(Message(now, data, topic, ttl, urgency))
+        if delay:
+            await asyncio.sleep(delay)
         return self._answer(subscription, now, status, headers, "", request)
 
     def _answer(
@@ -343,17 +381,6 @@ class FakePushService:
             if reason:
                 self.refusals.append(attempt)
         return Response(status_code=status, headers=headers)
-
-    async def _stats(self, request: Request) -> Response:
-        with self._lock:
-            stats = {
-                "requests": self.requests,
-                "accepted": self.accepted,
-                "refused": len(self.refusals),
-                "first_at": self.first_at,
-                "last_at": self.last_at,
-            }
-        return Response(json.dumps(stats), media_type="application/json")
 
     def _check_authorization(self, value: str | None, host: str, now: float) -> str:
         """Verify the VAPID header (RFC 8292); returns the public key ``k`` it was signed with."""
@@ -490,3 +517,69 @@ def _make_certificates(folder: Path, hosts: tuple[str, ...]) -> tuple[Path, Path
         )
     )
     return cert_path, key_path, ca_path
+
+
+class FakePushProcess:
+    """The counting fake (``decrypt=False``) in a child process, for benchmarks.
+
+    ``with FakePushProcess() as fake:`` then ``fake.resolver()``, ``fake.client_ssl`` and
+    ``fake.stats()`` as with ``FakePushService``.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self.port = 0
+        self.client_ssl: ssl.SSLContext | None = None
+
+    def __enter__(self) -> FakePushProcess:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fake_push_service"],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        hello = json.loads(self._ask(None))
+        self.port = hello["port"]
+        self.client_ssl = ssl.create_default_context(cadata=hello["ca"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            assert self._process.stdin is not None and self._process.stdout is not None
+            self._process.stdin.close()  # the child stops when its input ends
+            self._process.wait(timeout=15)
+            self._process.stdout.close()
+            self._process = None
+
+    def resolver(self) -> FakeResolver:
+        """A resolver pointing the push hosts at the child's port."""
+        return FakeResolver(self.port)
+
+    def stats(self) -> dict[str, Any]:
+        """The child's counters."""
+        return dict(json.loads(self._ask("stats")))
+
+    def _ask(self, command: str | None) -> str:
+        assert self._process is not None
+        assert self._process.stdin is not None and self._process.stdout is not None
+        if command is not None:
+            self._process.stdin.write(command + "\n")
+            self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the fake push process ended")
+        return line
+
+
+def main() -> None:
+    """Serve a counting fake until standard input ends (used by ``FakePushProcess``)."""
+    with FakePushService(decrypt=False) as service:
+        print(json.dumps({"port": service.port, "ca": service.ca_pem}), flush=True)
+        for line in sys.stdin:
+            if line.strip() == "stats":
+                print(json.dumps(service.stats()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,7 @@ export function weekdayName(day, locale) {
 /** "08:30" as people in `locale` read a clock: "08:30", "8:30 AM". */
 export function formatTime(time, locale) {
   const [hours, minutes] = time.split(':').map(Number);
-  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' })
+  return new Intl.DateTimeFormat(locale, { timeStyle: 'short', timeZone: 'UTC' })
     .format(reference(1, hours, minutes));
 }
 

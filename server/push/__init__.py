@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from .sender import MAX_PAYLOAD, Outcome, PushSender, check_topic, parse_retry_after
+from .outcome import Outcome
+from .sender import MAX_PAYLOAD, PushSender, check_topic, parse_retry_after
 from .subscriptions import InvalidSubscription, PushTarget, check_endpoint, validate_subscription
 from .vapid import VapidKeys
 

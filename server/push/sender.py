@@ -16,57 +16,52 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from ssl import SSLContext
 from types import TracebackType
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
-from pywebpush import WebPusher
 
+from ._batch import Batch, Place, host_of
+from .encryption import Encryptor, encrypt
+from .outcome import Outcome
 from .subscriptions import PushTarget
 from .vapid import VapidKeys
 
 log = logging.getLogger("houvast.push")
 
 MAX_PAYLOAD = 3993  # bytes of plaintext that fit one aes128gcm record of 4096 bytes
-CONNECTIONS = 100  # open connections, over all push services
+# Open connections, over all push services. send_many never has more requests in flight, so
+# no request spends its timeout waiting for a connection.
+CONNECTIONS = 256
 TIMEOUT = 10.0  # seconds for a whole request, connecting included
 BACKOFF = 1.0  # seconds before the first retry; doubles each time
 _TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _DELIVERED = frozenset({200, 201, 202})
 _GONE = frozenset({404, 410})
 
-Kind = Literal["delivered", "gone", "failed"]
 Sleep = Callable[[float], Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one message.
-
-    ``kind``: ``delivered`` (the push service took it), ``gone`` (the subscription no longer
-    exists: delete it) or ``failed`` (given up; the subscription may still be fine).
-    ``status`` is the last HTTP status, ``None`` when no answer came (connection error,
-    timeout) or nothing was sent; ``attempts`` counts the requests made.
-    """
-
-    kind: Kind
-    status: int | None
-    attempts: int
-
-
-_NOT_SENT = Outcome("failed", None, 0)
 
 
 class PushSender:
     """Encrypts and posts push messages through one connection pool.
 
     Use ``async with PushSender(...) as sender:`` or ``await start()`` / ``await close()``.
-    ``resolver`` and ``ssl`` let tests point the push hosts at a local fake that has its own
-    certificate; ``sleep`` is what waits between tries (tests record the waits instead).
+    ``subject`` is the operator's contact for the push services (``mailto:`` or ``https:``);
+    ``ttl`` the seconds a push service keeps a message for a device that is offline.
+
+    Answers: 200/201/202 delivered; 404/410 gone; 429 waits ``Retry-After`` (seconds or a
+    date; backoff without one) and tries again, unless that is longer than
+    ``max_retry_after``; 5xx and network errors back off exponentially with jitter (about 1 s,
+    2 s, 4 s; a 503's ``Retry-After`` is honoured); ``max_tries`` requests in all. Anything else
+    (400, 401, 403, 413, a redirect) fails at once.
+
+    Hooks for tests and benchmarks: ``resolver`` and ``ssl`` point the push hosts at a local
+    fake with its own certificate; ``sleep`` is what waits between tries; ``timeout`` bounds a
+    whole request. ``encrypt_workers`` > 0 encrypts ``send_many``'s messages in that many
+    worker processes, so a dispatch uses a second core (about half the event loop's work per
+    message is encryption).
     """
 
     def __init__(
@@ -81,6 +76,7 @@ class PushSender:
         max_tries: int = 3,
         max_retry_after: float = 600.0,
         timeout: float = TIMEOUT,
+        encrypt_workers: int = 0,
     ) -> None:
         if ttl < 0 or max_tries < 1:
             raise ValueError("ttl must be >= 0 and max_tries >= 1")
@@ -95,11 +91,13 @@ class PushSender:
         self._timeout = timeout
         self._ttl_header = str(ttl)
         self._session: aiohttp.ClientSession | None = None
+        self._encryptor = Encryptor(encrypt_workers)
 
     async def start(self) -> None:
         """Open the connection pool."""
         if self._session is not None:
             return
+        self._encryptor.start()
         connector = aiohttp.TCPConnector(
             limit=CONNECTIONS,
             resolver=self._resolver,
@@ -109,16 +107,16 @@ class PushSender:
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self._timeout),
-            # Push services set no cookies worth keeping, and nothing should follow a client.
+            # A push service's cookies are of no use to us; not keeping them saves work.
             cookie_jar=aiohttp.DummyCookieJar(),
-            raise_for_status=False,
         )
 
     async def close(self) -> None:
-        """Close the pool and every connection in it."""
+        """Close the pool and every connection in it, and stop any encryption workers."""
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
+        await self._encryptor.close()
 
     async def __aenter__(self) -> PushSender:
         await self.start()
@@ -138,80 +136,51 @@ class PushSender:
         ``topic`` replaces an undelivered message with the same topic on the push service
         (a phone that was off gets the latest reminder, not a pile).
         """
-        return await self._deliver(target, self._encode(payload), topic, None)
+        data = self._prepare(payload, topic)
+        return await self._deliver(target, encrypt(target, data), topic, None)
 
     async def send_many(
         self, items: Iterable[tuple[PushTarget, dict[str, Any], str]], concurrency: int = 100
     ) -> list[Outcome]:
         """Send many messages at once, at most ``concurrency`` requests in flight.
 
-        Outcomes come back in the order of ``items``. A message waiting to be retried does not
-        hold a place, so a slow push service does not stall the rest. An item with a bad payload
-        or topic becomes a ``failed`` outcome with 0 attempts (and an error in the log) instead
-        of stopping the others.
+        Outcomes come back in the order of ``items``. A message waiting to be retried holds no
+        place, so a slow push service does not stall the rest. An item with a bad payload or
+        topic becomes a ``failed`` outcome with 0 attempts (and an error in the log) instead of
+        stopping the others. With ``encrypt_workers``, chunks of messages are encrypted in
+        worker processes while the event loop posts the chunk before.
         """
-        slots = asyncio.Semaphore(concurrency)
-        outcomes: list[Outcome] = []
-        running: set[asyncio.Task[None]] = set()
-
-        async def one(index: int, target: PushTarget, body: bytes, topic: str) -> None:
-            place = _Place(slots)
-            try:
-                outcomes[index] = await self._deliver(target, body, topic, place)
-            except Exception:
-                log.exception("push to %s: unexpected error", _host(target.endpoint))
-            finally:
-                place.give_back()
-
+        if self._session is None:
+            raise RuntimeError("PushSender.start() was not called")
+        batch = Batch(self, max(1, min(concurrency, CONNECTIONS)))
         try:
-            for index, (target, payload, topic) in enumerate(items):
-                # Stays "failed, 0 attempts" unless the task gets further.
-                outcomes.append(_NOT_SENT)
-                try:
-                    body = self._encode(payload)
-                    check_topic(topic)
-                except ValueError as exc:
-                    log.error("push to %s not sent: %s", _host(target.endpoint), exc)
-                    continue
-                # Taking the place before creating the task keeps at most ``concurrency`` tasks
-                # alive (plus those waiting to retry), however long ``items`` is.
-                await slots.acquire()
-                task = asyncio.create_task(one(index, target, body, topic))
-                running.add(task)
-                task.add_done_callback(running.discard)
-            while running:
-                await asyncio.wait(set(running))
+            for target, payload, topic in items:
+                await batch.add(target, payload, topic)
+            return await batch.finish()
         except BaseException:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            await batch.cancel()
             raise
-        return outcomes
 
-    def _encode(self, payload: dict[str, Any]) -> bytes:
+    def _prepare(self, payload: dict[str, Any], topic: str) -> bytes:
+        """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
         data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         if len(data) > MAX_PAYLOAD:
             raise ValueError(f"push payload of {len(data)} bytes; at most {MAX_PAYLOAD} fit")
+        check_topic(topic)
         return data
 
     async def _deliver(
-        self, target: PushTarget, data: bytes, topic: str, place: _Place | None
+        self, target: PushTarget, body: bytes, topic: str, place: Place | None
     ) -> Outcome:
-        """Encrypt once, then post until an answer settles it or the tries run out.
+        """Post an encrypted body until an answer settles it or the tries run out.
 
         With a ``place`` (from ``send_many``) the caller already holds one for the first try;
         it is given back while waiting to retry and taken again after.
         """
-        check_topic(topic)
         session = self._session
         if session is None:
             raise RuntimeError("PushSender.start() was not called")
-        subscription = {
-            "endpoint": target.endpoint,
-            "keys": {"p256dh": target.p256dh, "auth": target.auth},
-        }
-        body = WebPusher(subscription).encode(data, "aes128gcm")["body"]
-        host = _host(target.endpoint)
+        host = host_of(target.endpoint)
         attempts = 0
         while True:
             attempts += 1
@@ -263,25 +232,6 @@ class PushSender:
             return None, None
 
 
-class _Place:
-    """One of ``send_many``'s places for a request in flight; knows whether it is held."""
-
-    __slots__ = ("held", "slots")
-
-    def __init__(self, slots: asyncio.Semaphore) -> None:
-        self.slots = slots
-        self.held = True
-
-    def give_back(self) -> None:
-        if self.held:
-            self.held = False
-            self.slots.release()
-
-    async def take(self) -> None:
-        await self.slots.acquire()
-        self.held = True
-
-
 def check_topic(topic: str) -> None:
     """Raise ``ValueError`` unless ``topic`` is 1-32 base64url characters (RFC 8030)."""
     if not isinstance(topic, str) or not _TOPIC.fullmatch(topic):
@@ -293,7 +243,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(int(value))
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -303,7 +253,3 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     moment = time.time() if now is None else now
     return max(0.0, when.timestamp() - moment)
-
-
-def _host(endpoint: str) -> str:
-    return urlsplit(endpoint).hostname or "?"

@@ -88,18 +88,20 @@ def check_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> None:
     if parts.scheme != "https" or not endpoint.startswith("https://"):
         raise InvalidSubscription("endpoint", "not https")
     netloc = parts.netloc
+    if not netloc:
+        raise InvalidSubscription("endpoint", "no host")
     if "@" in netloc:
         raise InvalidSubscription("endpoint", "user info in the URL")
     host, colon, port = netloc.partition(":")
     if colon and port != "443":
         raise InvalidSubscription("endpoint", "a port other than 443")
-    if not parts.path.startswith("/") or (parts.path == "/" and not parts.query):
-        raise InvalidSubscription("endpoint", "no path")
     host = host.lower()
     if not _is_dns_name(host):
         raise InvalidSubscription("endpoint_host", "not a DNS host name")
     if not host_allowed(host, allowed_hosts):
         raise InvalidSubscription("endpoint_host", "not a known push service")
+    if not parts.path.startswith("/") or (parts.path == "/" and not parts.query):
+        raise InvalidSubscription("endpoint", "no path naming a subscription")
 
 
 def host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:

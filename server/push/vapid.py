@@ -95,7 +95,7 @@ class VapidKeys:
 
         ``vapid t=<JWT>,k=<public key>``; the JWT's ``aud`` is the endpoint's origin, ``sub``
         the operator's contact. A token is reused for its origin until less than an hour of its
-        12 hours is left: signing per message would cost more than the rest of the request.
+        12 hours is left, so a dispatch signs once per push service instead of per message.
         """
         moment = time.time() if now is None else now
         origin = origin_of(endpoint)

@@ -1,0 +1,26 @@
+"""What became of a push message: the answer the dispatcher records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["delivered", "gone", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one message.
+
+    ``kind``: ``delivered`` (the push service took it), ``gone`` (the subscription no longer
+    exists: delete it) or ``failed`` (given up; the subscription may still be fine).
+    ``status`` is the last HTTP status, ``None`` when no answer came (connection error,
+    timeout) or nothing was sent; ``attempts`` counts the requests made.
+    """
+
+    kind: Kind
+    status: int | None
+    attempts: int
+
+
+NOT_SENT = Outcome("failed", None, 0)  # a message that never left (bad payload, say)
