@@ -43,7 +43,7 @@ from tests.fake_push_service import PUSH_HOSTS, _make_certificates
 HERE = Path(__file__).resolve().parent
 NODE_DIR = HERE / ".node"
 LEAD = 5.0  # seconds between setting up and the moment everything is due
-CONCURRENCY = 200
+CONCURRENCY = 64
 
 
 def b64(data: bytes) -> str:
@@ -114,16 +114,17 @@ def dispatch_process(data_dir: str, port: int, ca: str, due: float) -> None:
             settings.push_ttl,
             resolver=FakeResolver(port, PUSH_HOSTS),
             ssl=ssl.create_default_context(cafile=ca),
+            max_retry_after=60,
+            encrypt_workers=1,  # as the server runs it
         )
         messages = reminder_messages(Catalogs.load(), load_exercises(settings.exercises_dir))
         async with sender:
-            dispatcher = Dispatcher(
-                engine, sender, messages, lambda *p: PushTarget(*p), concurrency=CONCURRENCY
-            )
+            dispatcher = Dispatcher(engine, sender, messages, lambda *p: PushTarget(*p))
             await asyncio.sleep(max(0.0, due - time.time()))
             started = time.time()
             report = await dispatcher.run()
             finished = time.time()
+
         return {
             "delivered": report.delivered,
             "failed": report.failed,
@@ -167,24 +168,25 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def start_sink(
+    cert: Path, key: Path, port_file: Path, stats_file: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start bench/push_sink.py and wait until it listens; returns it and its port."""
+    port_file.write_text("")
+    sink = subprocess.Popen(
+        [sys.executable, str(HERE / "push_sink.py"), *map(str, (cert, key, port_file, stats_file))]
+    )
+    while not port_file.read_text():
+        time.sleep(0.05)
+    return sink, int(port_file.read_text())
+
+
 def measure(count: int, with_node: bool, processes: int) -> None:
     settings = bench_settings()
     work = Path(tempfile.mkdtemp())
     cert, key, ca = _make_certificates(work, PUSH_HOSTS)
     port_file, stats_file = work / "port", work / "arrivals.json"
-    sink = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "push_sink.py"),
-            str(cert),
-            str(key),
-            str(port_file),
-            str(stats_file),
-        ]
-    )
-    while not port_file.exists() or not port_file.read_text():
-        time.sleep(0.05)
-    port = int(port_file.read_text())
+    sink, port = start_sink(cert, key, port_file, stats_file)
 
     print(f"\nN = {count:,}: setting up ...", flush=True)
     due = int(time.time() + 60)  # placeholder; fixed below once the rows exist
@@ -232,19 +234,7 @@ def measure(count: int, with_node: bool, processes: int) -> None:
     print(f"  dispatcher peak memory: {result['peak_mb']:.0f} MB (the largest process)")
 
     if with_node:
-        sink = subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "push_sink.py"),
-                str(cert),
-                str(key),
-                str(port_file),
-                str(stats_file),
-            ]
-        )
-        port_file.write_text("")
-        while not port_file.read_text():
-            time.sleep(0.05)
+        sink, node_port = start_sink(cert, key, port_file, stats_file)
         from server.push import VapidKeys
 
         vapid = VapidKeys.load_or_create(settings.data_dir)
@@ -259,7 +249,7 @@ def measure(count: int, with_node: bool, processes: int) -> None:
             "privateKey": b64(private),
             "subject": settings.vapid_subject,
             "ttl": settings.push_ttl,
-            "port": int(port_file.read_text()),
+            "port": node_port,
             "concurrency": CONCURRENCY,
             "payload": {
                 "title": "Houvast",

@@ -8,19 +8,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.exercises import load_exercises
 from server.i18n import LOCALE_COOKIE
-from server.settings import PROJECT_ROOT, Settings
-
-EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
-PAGES = [
-    "",
-    "about",
-    "help",
-    "settings",
-    "history",
-    *(f"exercises/{i}" for i in EXERCISE_IDS),
-]
+from server.settings import Settings
+from tests.client_pages import EXERCISE_IDS, PAGES
 
 
 def lang_of(html: str) -> str:

@@ -614,7 +614,7 @@ def test_logs_name_the_host_and_status_but_nothing_personal(
     delivered = new_target(fake, vapid)
     gone = new_target(fake, vapid, "web.push.apple.com", script=[410])
     failed = new_target(fake, vapid, script=[400])
-    caplog.set_level(logging.INFO, logger="houvast.push")
+    caplog.set_level(logging.DEBUG, logger="houvast.push")
 
     async def use(sender: PushSender) -> list[Outcome]:
         items = [(target, MESSAGE, "r7") for target in (delivered, gone, failed)]

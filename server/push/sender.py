@@ -187,7 +187,7 @@ class PushSender:
             status, retry_after = await self._post(session, target.endpoint, body, topic)
             wait: float | None = None
             if status in _DELIVERED:
-                log.info("push to %s: delivered (%s, %d attempts)", host, status, attempts)
+                log.debug("push to %s: delivered (%s, %d attempts)", host, status, attempts)
                 return Outcome("delivered", status, attempts)
             if status in _GONE:
                 log.info("push to %s: subscription gone (%s, %d attempts)", host, status, attempts)

@@ -93,13 +93,15 @@ class Dispatcher:
         make_target: Callable[[str, str, str], Any],
         *,
         clock: Callable[[], float] = time.time,
-        concurrency: int = 200,
+        concurrency: int = 64,
     ) -> None:
         self.engine = engine
         self.sender = sender
         self.message_for = message_for
         self.make_target = make_target
         self.clock = clock
+        # 64 requests in flight keep a push service busy; every extra TLS connection costs
+        # about 130 KB of buffers in asyncio, which counts at 100,000 reminders a minute.
         self.concurrency = concurrency
         self.insert = insert_for(engine)
 

@@ -39,7 +39,16 @@ async def reminder_service(
     """
     engine = await anyio.to_thread.run_sync(open_database, settings)
     vapid = await anyio.to_thread.run_sync(VapidKeys.load_or_create, settings.data_dir)
-    sender = PushSender(vapid, settings.vapid_subject, settings.push_ttl, **(push_edge or {}))
+    # A dispatcher must not wait long on one busy push service: later batches would turn late.
+    # Encryption runs in a worker process so the event loop only does the HTTP.
+    sender = PushSender(
+        vapid,
+        settings.vapid_subject,
+        settings.push_ttl,
+        max_retry_after=60,
+        encrypt_workers=1 if dispatch else 0,
+        **(push_edge or {}),
+    )
     await sender.start()
     dispatcher = Dispatcher(
         engine, sender, reminder_messages(catalogs, exercises), lambda *push: PushTarget(*push)

@@ -8,18 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from server.exercises import load_exercises
-from server.settings import PROJECT_ROOT
+from tests.client_pages import EXERCISE_IDS, PAGES
 
-EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
-PAGES = [
-    "",
-    "about",
-    "help",
-    "settings",
-    "history",
-    *(f"exercises/{i}" for i in EXERCISE_IDS),
-]
 AXE = Axe()
 # Controls outside running text; links inside a sentence are exempt from the target size.
 CONTROLS = "header a, nav a, .button, .exercise-card a, .way-out a"

@@ -577,9 +577,21 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
         "ServiceWorker.workerRegistrationUpdated",
         lambda event: registrations.extend(event["registrations"]),
     )
+    debug: list[Any] = []
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: debug.append(("version", e)))
+    cdp.on("ServiceWorker.workerErrorReported", lambda e: debug.append(("error", e)))
+    profile.on("console", lambda m: debug.append(("console", m.text)))
+    import atexit
+    atexit.register(lambda: print("DEBUG", json.dumps(debug, default=str, indent=0)[:6000]))
     cdp.send("ServiceWorker.enable")
     page.goto(f"{origin}/nl/reminders")
     controlled(page)
+    # Chromium can lose a push sent while the worker is still activating (it claims the page
+    # before it is done); a phone gets pushes long after.
+    eventually(
+        lambda: page.evaluate("navigator.serviceWorker.controller.state") == "activated",
+        "the service worker to be active",
+    )
     registration_id = eventually(
         lambda: next(
             (r["registrationId"] for r in registrations if r["scopeURL"] == f"{origin}/"), None
