@@ -169,7 +169,7 @@ self.addEventListener('notificationclick', (event) => {
   event.waitUntil(opening);
 });
 
-/** The device's registration, kept by pwa/js/reminders.js in its own small database. */
+/** The device's registration, kept by pwa/js/online/reminders.js in its own small database. */
 function deviceRecord() {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open('houvast-device', 1);

@@ -98,7 +98,12 @@ STRINGS: dict[str, str] = {
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
     ),
-    # Reminders.
+}
+
+
+# Only the reminders page uses these, and it needs the server anyway: they travel in that
+# page, not in app.json, which every page shares and the offline bundle stores.
+REMINDER_STRINGS: dict[str, str] = {
     "reminder_no_day": N_("Choose at least one day."),
     "reminder_no_time": N_("Choose a time."),
     "reminder_bad_time": N_("Enter a time such as 08:30."),
@@ -174,9 +179,11 @@ STRINGS: dict[str, str] = {
 }
 
 
-def translated_strings(gettext: Callable[[str], str]) -> dict[str, str]:
-    """Every client string in one language."""
-    return {key: gettext(message) for key, message in STRINGS.items()}
+def translated_strings(
+    gettext: Callable[[str], str], strings: dict[str, str] = STRINGS
+) -> dict[str, str]:
+    """The client strings (by default the shared ones) in one language."""
+    return {key: gettext(message) for key, message in strings.items()}
 
 
 def app_data(exercises: Iterable[Exercise], gettext: Callable[[str], str]) -> dict[str, Any]:

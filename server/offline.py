@@ -22,6 +22,9 @@ from .settings import PROJECT_ROOT, Settings
 from .templating import TEMPLATES_DIR, SiteLinks
 
 SERVICE_WORKER = "sw.js"
+# Files under an online/ folder belong to pages that need the server (reminders): they are
+# not stored for offline use.
+ONLINE_ONLY = "online/"
 SERVER_DIR = PROJECT_ROOT / "server"
 THEME_COLOUR = "#2d6a63"
 # The manifest's colours show on the splash screen and the title bar, in light and dark alike.
@@ -91,7 +94,11 @@ def precache_urls(links: SiteLinks, assets: StaticAssets, exercise_ids: Iterable
     pages = client_pages(exercise_ids)
     urls = [links.page(locale, page) for locale in LOCALES for page in pages]
     urls += [links.app_data(locale) for locale in LOCALES]
-    urls += [links.base + assets.path(name) for name in sorted(assets.files)]
+    urls += [
+        links.base + assets.path(name)
+        for name in sorted(assets.files)
+        if f"/{ONLINE_ONLY}" not in f"/{name}"
+    ]
     urls += [links.base + manifest_path(locale) for locale in LOCALES]
     return urls
 

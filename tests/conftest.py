@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.applications import Starlette
@@ -14,6 +16,17 @@ from server.app import create_app
 from server.settings import PROJECT_ROOT, Settings
 
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end in a thread of its own.
+
+    Once a browser test has run, pytest-playwright keeps an event loop running in the main
+    thread, and asyncio.run refuses to start inside it.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:

@@ -26,7 +26,7 @@ from server.reminders.devices import DeviceStore, parse_device
 from server.reminders.dispatcher import Dispatcher
 from server.reminders.messages import reminder_messages
 from server.settings import Settings
-from tests.conftest import isolated_settings
+from tests.conftest import isolated_settings, run_async
 from tests.fake_push_service import FakePushService
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -154,7 +154,7 @@ def test_a_reminder_due_now_arrives_once_readable_in_its_language(
         assert (first.claimed, first.delivered) == (1, 1)
         assert (again.claimed, again.delivered) == (0, 0)
 
-    asyncio.run(run())
+    run_async(run())
     received = service.subscription(subscription["endpoint"]).messages
     assert len(received) == 1, "arrives once"
     message = received[0].data
@@ -190,7 +190,7 @@ def test_a_restart_after_two_hours_down_sends_no_burst(
             report = await sending.run()
             assert report.delivered == 1  # 08:30 Tuesday; the others passed without a server
 
-    asyncio.run(run())
+    run_async(run())
     counts = [len(service.subscription(endpoint).messages) for endpoint in endpoints]
     assert counts == [0, 0, 0, 1]
     with engine.begin() as connection:
@@ -214,7 +214,7 @@ def test_gone_subscriptions_are_deleted_and_busy_services_retried(
             report = await sending.run()
             assert (report.delivered, report.gone, report.failed) == (1, 1, 1)
 
-    asyncio.run(run())
+    run_async(run())
     assert len(service.subscription(busy["endpoint"]).messages) == 1
     with engine.begin() as connection:
         endpoints = connection.execute(select(devices.c.endpoint)).scalars().all()
@@ -249,7 +249,7 @@ def run_two_dispatchers(
         second.dispose()
         return reports
 
-    reports = asyncio.run(run())
+    reports = run_async(run())
     assert sum(report.claimed for report in reports) == count
     assert sum(report.delivered for report in reports) == count
     return endpoints
@@ -299,7 +299,7 @@ def test_old_delivery_records_are_pruned(
             clock.now += 9 * 24 * 3600
             return sending.prune()
 
-    assert asyncio.run(run()) == 1
+    assert run_async(run()) == 1
     with engine.begin() as connection:
         assert connection.execute(select(deliveries)).all() == []
 

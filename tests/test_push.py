@@ -35,6 +35,7 @@ from server.push import (
     validate_subscription,
 )
 from server.push import vapid as vapid_module
+from tests.conftest import run_async
 from tests.fake_push_service import PUSH_HOSTS, FakePushService
 
 SUBJECT = "mailto:webpush@houvast.invalid"
@@ -390,7 +391,7 @@ def run_sender(
         ) as sender:
             return await use(sender)
 
-    return asyncio.run(main())
+    return run_async(main())
 
 
 def new_target(
@@ -605,7 +606,7 @@ def test_sending_needs_a_started_sender(vapid: VapidKeys) -> None:
         await PushSender(vapid, SUBJECT, 60).send(target, MESSAGE, "r1")
 
     with pytest.raises(RuntimeError, match="start"):
-        asyncio.run(main())
+        run_async(main())
 
 
 def test_logs_name_the_host_and_status_but_nothing_personal(

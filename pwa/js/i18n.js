@@ -17,9 +17,12 @@ async function load() {
 /** The strings and exercise timings the server shares with every page (/<locale>/app.json). */
 export const appData = (await load()) ?? { strings: {}, exercises: [], missing: true };
 
+// A page may bring strings only it needs (the reminders page does), as JSON in #page-strings.
+const pageStrings = JSON.parse(document.getElementById('page-strings')?.textContent || '{}');
+
 /** The translated string for `key`, with %(name)s placeholders filled from `values`. */
 export function t(key, values = {}) {
-  const template = appData.strings[key];
+  const template = pageStrings[key] ?? appData.strings[key];
   if (template === undefined) {
     if (appData.missing) return '';
     throw new Error(`no client string '${key}'`);

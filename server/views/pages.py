@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..client_strings import app_data
+from ..client_strings import REMINDER_STRINGS, app_data, translated_strings
 from ..i18n import Catalogs
 
 
@@ -72,9 +72,12 @@ async def history_page(request: Request) -> Response:
 
 
 async def reminders_page(request: Request) -> Response:
-    """Reminders to practise: push notifications, or a calendar; pwa/js/reminders.js."""
+    """Reminders to practise: push notifications, or a calendar; pwa/js/online/reminders.js."""
     locale = _locale(request)
-    return request.state.templates.render(request, "reminders.html", locale, page="reminders")
+    strings = translated_strings(_gettext(request, locale), REMINDER_STRINGS)
+    return request.state.templates.render(
+        request, "reminders.html", locale, {"page_strings": strings}, page="reminders"
+    )
 
 
 async def app_json(request: Request) -> Response:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext, Playwright
 
 from server.app import create_app
 from server.settings import PROJECT_ROOT
@@ -67,3 +68,20 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture
+def profile(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
+    """A persistent browser profile, as an installed app has: service workers, push events and
+    installability need one (an ordinary context is incognito)."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        timezone_id="Europe/Amsterdam",
+    )
+    yield context
+    context.close()

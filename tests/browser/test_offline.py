@@ -10,11 +10,9 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
 from server.app import create_app
@@ -49,20 +47,6 @@ def controlled(page: Page) -> None:
     """Wait until the service worker has installed (every precached file loaded) and runs
     the page. If a precached URL failed, installation fails and this times out with a message."""
     wait_until(page, "navigator.serviceWorker.controller !== null", "the service worker")
-
-
-@pytest.fixture
-def profile(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-    )
-    yield context
-    context.close()
 
 
 def installability_errors(context: BrowserContext, page: Page) -> list[dict[str, Any]]:

@@ -26,11 +26,11 @@ from axe_playwright_python.sync_playwright import Axe
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from icalendar import Calendar
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.app import create_app
 from server.templating import SiteLinks
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import PHONE
 from tests.browser.test_offline import IPHONE, controlled
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
@@ -85,7 +85,7 @@ TEXTS = {
     },
 }
 
-# The registration pwa/js/reminders.js keeps for itself and the service worker.
+# The registration pwa/js/online/reminders.js keeps for itself and the service worker.
 READ_DEVICE = """() => new Promise((resolve, reject) => {
     const open = indexedDB.open('houvast-device', 1);
     open.onupgradeneeded = () => open.result.createObjectStore('device');
@@ -139,9 +139,10 @@ def browser_subscription() -> dict[str, Any]:
     }
 
 
-def eventually(check: Callable[[], Any], what: str) -> Any:
+def eventually(check: Callable[[], Any], what: str, seconds: float = WAIT_SECONDS) -> Any:
     """Poll until `check` returns something truthy; fail (never hang) after a while."""
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline = time.monotonic() + seconds
+    value = None
     while time.monotonic() < deadline:
         value = check()
         if value:
@@ -536,22 +537,6 @@ def test_a_static_copy_says_reminders_need_the_online_version(page: Page, tmp_pa
         expect(page.locator("#reminder-list > li")).to_contain_text("Wednesday at 12:00 PM")
 
 
-@pytest.fixture
-def profile(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
-    """A persistent profile: the service worker's push events need one, as an installed app has."""
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        timezone_id=ZONE,
-    )
-    yield context
-    context.close()
-
-
 def notifications(page: Page) -> list[dict[str, Any]]:
     return page.evaluate(
         """async () => {
@@ -577,12 +562,6 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
         "ServiceWorker.workerRegistrationUpdated",
         lambda event: registrations.extend(event["registrations"]),
     )
-    debug: list[Any] = []
-    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: debug.append(("version", e)))
-    cdp.on("ServiceWorker.workerErrorReported", lambda e: debug.append(("error", e)))
-    profile.on("console", lambda m: debug.append(("console", m.text)))
-    import atexit
-    atexit.register(lambda: print("DEBUG", json.dumps(debug, default=str, indent=0)[:6000]))
     cdp.send("ServiceWorker.enable")
     page.goto(f"{origin}/nl/reminders")
     controlled(page)
@@ -611,8 +590,18 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
         "url": "/nl/exercises/grounding#start",
         "tag": "houvast-reminder-7",
     }
-    push(json.dumps(message))
-    shown = eventually(lambda: notifications(page), "the notification")
+    # Under load, Chromium now and then drops a push sent through DevTools soon after the worker
+    # activated: the call succeeds and no event reaches the worker. So the first message is sent
+    # again until one arrives (same tag, so never twice); a handler that shows nothing still fails.
+    for _attempt in range(5):
+        push(json.dumps(message))
+        try:
+            shown = eventually(lambda: notifications(page), "the notification", seconds=4)
+            break
+        except AssertionError:
+            continue
+    else:
+        raise AssertionError("no notification after five pushes")
     assert [(n["title"], n["body"], n["tag"], n["lang"], n["url"]) for n in shown] == [
         ("Houvast", message["body"], message["tag"], "nl", f"{origin}/nl/exercises/grounding#start")
     ]
@@ -631,7 +620,9 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
 
     # A click: headless Chromium has no way to click a notification itself, so the test hands
     # the worker's own listener a NotificationEvent for the notification it showed. The window
-    # already open is taken to the exercise, and the notification closes.
+    # already open is taken to the exercise, and the notification closes. (The listener's
+    # waitUntil throws for an event made by script, after the opening has begun; a new window
+    # needs a real click, so openWindow is left untested.)
     (worker,) = profile.service_workers
     worker.evaluate(
         """async () => {

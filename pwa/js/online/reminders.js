@@ -2,7 +2,7 @@
 // chooses how they arrive: as notifications (Web Push, through the server) or from a calendar.
 // The server only learns the reminders once the person turns one of those on.
 
-import { appData, locale, t } from './i18n.js';
+import { appData, locale, t } from '../i18n.js';
 import {
   DAYS, base64UrlBytes, calendarLinks, capitalize, forServer, formatDays, formatTime, isReminder,
   newId, sameBytes, sortReminders, validateReminder, weekdayName,
