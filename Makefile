@@ -51,3 +51,4 @@ bench: $(VENV)/.installed catalogs chromium
 	$(BIN)/python bench/precache_size.py
 	$(BIN)/python bench/player_timing.py
 	$(BIN)/python bench/lighthouse.py
+	$(BIN)/python bench/dispatch.py

@@ -136,7 +136,7 @@ def service_worker(source: str, version: str, urls: list[str], links: SiteLinks)
     marker = "const CONFIG = /* filled in by server/offline.py */ null;"
     if marker not in source:
         raise RuntimeError(f"pwa/{SERVICE_WORKER} lacks the line {marker!r}")
-    return source.replace(marker, f"const CONFIG = {json.dumps(config, indent=1)};").encode()
+    return source.replace(marker, f"const CONFIG = {json.dumps(config)};").encode()
 
 
 def manifest(locale: str, catalogs: Catalogs, links: SiteLinks, assets: StaticAssets) -> bytes:
@@ -164,4 +164,4 @@ def manifest(locale: str, catalogs: Catalogs, links: SiteLinks, assets: StaticAs
             {**icon, "src": links.base + assets.path(icon["src"])} for icon in MANIFEST_ICONS
         ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1).encode()
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
