@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright
 
 from server.app import create_app
 from server.settings import PROJECT_ROOT
@@ -85,3 +85,16 @@ def profile(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
     )
     yield context
     context.close()
+
+
+def console_errors(page: Page) -> list[str]:
+    """A list that fills with the errors the page logs or throws from now on."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from server.exercises import load_exercises
 from server.settings import PROJECT_ROOT
+from tests.browser.conftest import console_errors
 
 pytestmark = pytest.mark.browser_context_args(timezone_id="Europe/Amsterdam")
 
@@ -109,14 +110,7 @@ def open_history(
     notes: dict[str, str] | None = None,
 ) -> list[str]:
     """Open the history at NOW with ``runs`` and ``notes`` on the device; return console errors."""
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = console_errors(page)
     page.clock.set_fixed_time(NOW)
     response = page.goto(f"/{locale}/history")
     assert response is not None and response.ok

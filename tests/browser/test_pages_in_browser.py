@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import console_errors
 from tests.client_pages import EXERCISE_IDS, PAGES
 
 AXE = Axe()
@@ -17,14 +18,7 @@ CONTROLS = "header a, nav a, .button, .exercise-card a, .way-out a"
 
 def open_page(page: Page, path: str) -> list[str]:
     """Go to ``path`` and return the console errors the page causes."""
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = console_errors(page)
     response = page.goto(path)
     assert response is not None and response.ok, f"{path}: {response and response.status}"
     return errors
