@@ -306,6 +306,13 @@ def test_old_delivery_records_are_pruned(
 
 def test_the_app_runs_the_dispatcher_in_its_lifespan(settings: Settings) -> None:
     app = create_app(settings)
-    with TestClient(app):
-        pass  # starts the scheduler and stops it again without errors
-    assert timedelta(seconds=settings.dispatch_interval) <= timedelta(minutes=5)
+
+    async def run() -> None:
+        async with app.router.lifespan_context(app) as state:
+            scheduler = state["scheduler"]
+            job = scheduler.get_job("dispatch")
+            assert scheduler.running and job is not None
+            assert job.trigger.interval == timedelta(seconds=settings.dispatch_interval)
+        assert not scheduler.running, "stopped with the app"
+
+    run_async(run())
