@@ -98,7 +98,7 @@ def dispatch_process(data_dir: str, port: int, ca: str, due: float) -> None:
 
     from server.exercises import load_exercises
     from server.i18n import Catalogs
-    from server.push import PushSender, PushTarget, VapidKeys
+    from server.push import PushSender, VapidKeys
     from server.reminders.dispatcher import Dispatcher
     from server.reminders.messages import reminder_messages
     from tests.fake_push_service import FakeResolver
@@ -119,7 +119,7 @@ def dispatch_process(data_dir: str, port: int, ca: str, due: float) -> None:
         )
         messages = reminder_messages(Catalogs.load(), load_exercises(settings.exercises_dir))
         async with sender:
-            dispatcher = Dispatcher(engine, sender, messages, lambda *p: PushTarget(*p))
+            dispatcher = Dispatcher(engine, sender, messages)
             await asyncio.sleep(max(0.0, due - time.time()))
             started = time.time()
             report = await dispatcher.run()

@@ -10,7 +10,6 @@ from pathlib import Path
 from babel import Locale, negotiate_locale
 from babel.dates import format_timedelta
 from babel.messages.mofile import read_mo
-from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
 
@@ -75,10 +74,6 @@ def format_seconds(seconds: int, locale: str) -> str:
     if seconds >= 120 and seconds % 60 == 0:
         return format_minutes(seconds // 60, locale)
     return format_unit(seconds, "duration-second", locale=locale)
-
-
-def format_number(number: float, locale: str) -> str:
-    return format_decimal(number, locale=locale)
 
 
 @dataclass(frozen=True)

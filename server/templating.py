@@ -19,7 +19,6 @@ from .i18n import (
     LOCALES,
     Catalogs,
     format_minutes,
-    format_number,
     format_seconds,
     language_name,
 )
@@ -68,7 +67,6 @@ def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
     env.globals["locale"] = locale
     env.filters["minutes"] = lambda minutes: format_minutes(minutes, locale)
     env.filters["seconds"] = lambda seconds: format_seconds(seconds, locale)
-    env.filters["number"] = lambda number: format_number(number, locale)
     return env
 
 

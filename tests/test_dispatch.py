@@ -74,7 +74,6 @@ async def dispatcher(
             engine,
             sender,
             reminder_messages(CATALOGS, EXERCISES),
-            lambda *push: PushTarget(*push),
             clock=clock,
         )
 

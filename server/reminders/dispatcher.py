@@ -13,16 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db import deliveries, devices, reminders
+from ..push import PushSender, PushTarget
 from .schedule import Weekly, next_occurrence, parse_timezone
 
 log = logging.getLogger("houvast.reminders")
@@ -30,23 +31,6 @@ log = logging.getLogger("houvast.reminders")
 LATE_LIMIT = 10 * 60  # seconds
 BATCH = 2000
 KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
-
-
-class Target(Protocol):
-    endpoint: str
-    p256dh: str
-    auth: str
-
-
-class OutcomeLike(Protocol):
-    kind: str
-    attempts: int
-
-
-class Sender(Protocol):
-    def send_many(
-        self, items: Iterable[tuple[Any, dict[str, Any], str]], concurrency: int = ...
-    ) -> Awaitable[list[Any]]: ...
 
 
 @dataclass
@@ -88,9 +72,8 @@ class Dispatcher:
     def __init__(
         self,
         engine: Engine,
-        sender: Sender,
+        sender: PushSender,
         message_for: Callable[[str, str, int], dict[str, Any]],
-        make_target: Callable[[str, str, str], Any],
         *,
         clock: Callable[[], float] = time.time,
         concurrency: int = 64,
@@ -98,7 +81,6 @@ class Dispatcher:
         self.engine = engine
         self.sender = sender
         self.message_for = message_for
-        self.make_target = make_target
         self.clock = clock
         # 64 requests in flight keep a push service busy; every extra TLS connection costs
         # about 130 KB of buffers in asyncio, which counts at 100,000 reminders a minute.
@@ -223,7 +205,7 @@ class Dispatcher:
         started = self.clock()
         items = [
             (
-                self.make_target(*item.push),
+                PushTarget(*item.push),
                 self.message_for(item.locale, item.target, item.reminder_id),
                 f"r{item.reminder_id}",
             )

@@ -14,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from ..db import open_database
 from ..exercises import Exercise
 from ..i18n import Catalogs
-from ..push import PushSender, PushTarget, VapidKeys
+from ..push import PushSender, VapidKeys
 from ..settings import Settings
 from .devices import DeviceStore
 from .dispatcher import Dispatcher
@@ -50,9 +50,7 @@ async def reminder_service(
         **(push_edge or {}),
     )
     await sender.start()
-    dispatcher = Dispatcher(
-        engine, sender, reminder_messages(catalogs, exercises), lambda *push: PushTarget(*push)
-    )
+    dispatcher = Dispatcher(engine, sender, reminder_messages(catalogs, exercises))
     scheduler = AsyncIOScheduler(timezone="UTC")
     if dispatch:
         # One job per process; the database makes sure each occurrence is sent once.
