@@ -90,6 +90,15 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _dispatch_interval(value: str) -> int:
+    # Reminders fall due on whole minutes; runs that do too send them at once, not up to an
+    # interval later.
+    seconds = int(value)
+    if not 1 <= seconds <= 300 or (60 % seconds and seconds % 60):
+        raise ValueError("expected seconds that divide a minute (1 to 60) or 120, 180, 240, 300")
+    return seconds
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -180,8 +189,9 @@ SETTINGS: dict[str, Setting] = {
     "dispatch_interval": Setting(
         "HOUVAST_DISPATCH_INTERVAL",
         "15",
-        _bounded_int(1, 300),
-        "Seconds between two runs of the job that sends due reminders.",
+        _dispatch_interval,
+        "Seconds between two runs of the job that sends due reminders; the runs fall on whole "
+        "minutes, so it divides 60, or is 120, 180, 240 or 300.",
     ),
 }
 

@@ -5,6 +5,7 @@ and decrypts every message."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -312,6 +313,10 @@ def test_the_app_runs_the_dispatcher_in_its_lifespan(settings: Settings) -> None
             job = scheduler.get_job("dispatch")
             assert scheduler.running and job is not None
             assert job.trigger.interval == timedelta(seconds=settings.dispatch_interval)
+            # Runs fall on whole minutes, when reminders are due: 15 s means :00 :15 :30 :45.
+            first = job.next_run_time.timestamp()
+            assert first % settings.dispatch_interval == 0
+            assert 0 < first - time.time() <= settings.dispatch_interval
         assert not scheduler.running, "stopped with the app"
 
     run_async(run())

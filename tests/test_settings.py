@@ -39,6 +39,9 @@ def test_environment_overrides_defaults() -> None:
         ("HOUVAST_PUSH_TTL", "999999"),
         ("HOUVAST_MAX_REMINDERS", "0"),
         ("HOUVAST_DISPATCH_INTERVAL", "soon"),
+        ("HOUVAST_DISPATCH_INTERVAL", "7"),  # runs would drift off the whole minutes
+        ("HOUVAST_DISPATCH_INTERVAL", "90"),
+        ("HOUVAST_DISPATCH_INTERVAL", "600"),
     ],
 )
 def test_a_bad_value_fails_loudly_naming_the_variable(variable: str, value: str) -> None:

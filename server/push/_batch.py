@@ -1,5 +1,12 @@
-"""The machinery behind ``PushSender.send_many``: places for requests in flight, and chunks of
-messages encrypted ahead in worker processes while the event loop posts the chunk before."""
+"""The machinery behind ``PushSender.batch`` and ``send_many``: places for requests in flight,
+and chunks of messages encrypted ahead in worker processes while the event loop posts the ones
+before.
+
+A batch is a stream: messages can be added for as long as it is open, each answered by a
+future, so a caller with a long queue (the dispatcher, claiming reminders from the database
+batch after batch) keeps the encryption workers and the connections busy without a pause
+between its batches.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("houvast.push")
 
 CHUNK = 128  # messages handed to an encryption worker at once
+# Chunks queued for each worker beyond the one it works on. Posting a chunk takes about as long
+# as encrypting one, so with less a worker would wait for the event loop between chunks.
+QUEUED_PER_WORKER = 3
 
 
 class Place:
@@ -43,7 +53,7 @@ class Place:
 
 
 class _Item(NamedTuple):
-    position: int
+    outcome: asyncio.Future[Outcome]
     target: PushTarget
     data: bytes
     topic: str
@@ -54,52 +64,62 @@ class _Item(NamedTuple):
 
 
 class Batch:
-    """One ``send_many`` call: ``add`` each message, then ``finish`` for the outcomes."""
+    """Messages sent together: ``add`` each (its outcome is a future), then ``finish``."""
 
     def __init__(self, sender: PushSender, concurrency: int) -> None:
         self.sender = sender
         self.slots = asyncio.Semaphore(concurrency)
-        self.outcomes: list[Outcome] = []
         self.running: set[asyncio.Task[None]] = set()
         self.chunk: list[_Item] = []
         # Chunks whose encryption has started in a worker (future None: each task encrypts its
-        # own message). One more chunk than there are workers keeps every worker busy.
+        # own message).
         self.ahead: deque[tuple[list[_Item], asyncio.Future[list[bytes | None]] | None]] = deque()
-        self.depth = sender._encryptor.workers + 1
+        workers = sender._encryptor.workers
+        self.depth = workers * (1 + QUEUED_PER_WORKER) if sender._encryptor.parallel else 1
 
-    async def add(self, target: PushTarget, payload: dict[str, Any], topic: str) -> None:
-        """Queue one message; waits while ``concurrency`` requests are in flight."""
-        index = len(self.outcomes)
-        # Stays "failed, 0 attempts" unless a task gets further.
-        self.outcomes.append(NOT_SENT)
+    async def add(
+        self, target: PushTarget, payload: dict[str, Any], topic: str
+    ) -> asyncio.Future[Outcome]:
+        """Queue one message; waits while the batch has its fill of messages under way.
+
+        The future settles with the message's ``Outcome``; a message that cannot be sent (bad
+        payload or topic) settles at once as failed, with an error in the log.
+        """
+        outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         try:
             data = self.sender._prepare(payload, topic)
         except ValueError as exc:
             log.error("push to %s not sent: %s", host_of(target.endpoint), exc)
-            return
-        self.chunk.append(_Item(index, target, data, topic))
+            outcome.set_result(NOT_SENT)
+            return outcome
+        self.chunk.append(_Item(outcome, target, data, topic))
         if len(self.chunk) == CHUNK:
             self._encrypt_ahead()
-            if len(self.ahead) >= self.depth:
+            while len(self.ahead) >= self.depth:
                 await self._launch()
+        return outcome
 
-    async def finish(self) -> list[Outcome]:
-        """Send what is queued and wait for every message to settle."""
+    async def finish(self) -> None:
+        """Send what is queued and wait until every message has settled."""
         if self.chunk:
             self._encrypt_ahead()
         while self.ahead:
             await self._launch()
         while self.running:
             await asyncio.wait(set(self.running))
-        return self.outcomes
 
     async def cancel(self) -> None:
-        """Stop every message still under way."""
+        """Stop every message still under way; their futures are cancelled."""
         for task in self.running:
             task.cancel()
-        for _, future in self.ahead:
+        waiting = list(self.chunk)
+        for chunk, future in self.ahead:
+            waiting.extend(chunk)
             if future is not None:
                 future.cancel()
+        self.chunk, self.ahead = [], deque()
+        for item in waiting:
+            item.outcome.cancel()
         await asyncio.gather(*self.running, return_exceptions=True)
 
     def _encrypt_ahead(self) -> None:
@@ -124,13 +144,17 @@ class Batch:
         try:
             if body is None:
                 body = encrypt(item.target, item.data)
-            self.outcomes[item.position] = await self.sender._deliver(
-                item.target, body, item.topic, place
-            )
+            outcome = await self.sender._deliver(item.target, body, item.topic, place)
+        except asyncio.CancelledError:
+            item.outcome.cancel()
+            raise
         except Exception:
             log.exception("push to %s: unexpected error", host_of(item.target.endpoint))
+            outcome = NOT_SENT
         finally:
             place.give_back()
+        if not item.outcome.done():  # the caller may have stopped waiting for it
+            item.outcome.set_result(outcome)
 
 
 def host_of(endpoint: str) -> str:

@@ -32,7 +32,7 @@ from .vapid import VapidKeys
 log = logging.getLogger("houvast.push")
 
 MAX_PAYLOAD = 3993  # bytes of plaintext that fit one aes128gcm record of 4096 bytes
-# Open connections, over all push services. send_many never has more requests in flight, so
+# Open connections, over all push services. A batch never has more requests in flight, so
 # no request spends its timeout waiting for a connection.
 CONNECTIONS = 256
 TIMEOUT = 10.0  # seconds for a whole request, connecting included
@@ -59,7 +59,7 @@ class PushSender:
 
     Hooks for tests and benchmarks: ``resolver`` and ``ssl`` point the push hosts at a local
     fake with its own certificate; ``sleep`` is what waits between tries; ``timeout`` bounds a
-    whole request. ``encrypt_workers`` > 0 encrypts ``send_many``'s messages in that many
+    whole request. ``encrypt_workers`` > 0 encrypts a batch's messages in that many
     worker processes, so a dispatch uses a second core (about half the event loop's work per
     message is encryption).
     """
@@ -139,27 +139,34 @@ class PushSender:
         data = self._prepare(payload, topic)
         return await self._deliver(target, encrypt(target, data), topic, None)
 
-    async def send_many(
-        self, items: Iterable[tuple[PushTarget, dict[str, Any], str]], concurrency: int = 100
-    ) -> list[Outcome]:
-        """Send many messages at once, at most ``concurrency`` requests in flight.
+    def batch(self, concurrency: int = 100) -> Batch:
+        """A stream of messages with at most ``concurrency`` requests in flight.
 
-        Outcomes come back in the order of ``items``. A message waiting to be retried holds no
-        place, so a slow push service does not stall the rest. An item with a bad payload or
-        topic becomes a ``failed`` outcome with 0 attempts (and an error in the log) instead of
-        stopping the others. With ``encrypt_workers``, chunks of messages are encrypted in
-        worker processes while the event loop posts the chunk before.
+        ``await batch.add(target, payload, topic)`` queues a message and returns a future for
+        its ``Outcome`` (it waits while the batch has its fill under way); ``await
+        batch.finish()`` sends the rest and waits for all; ``await batch.cancel()`` stops them.
+        A message waiting to be retried holds no place, so a slow push service does not stall
+        the rest. A message with a bad payload or topic is ``failed`` with 0 attempts (and an
+        error in the log) instead of stopping the others. With ``encrypt_workers``, chunks of
+        messages are encrypted in worker processes while the event loop posts the ones before.
         """
         if self._session is None:
             raise RuntimeError("PushSender.start() was not called")
-        batch = Batch(self, max(1, min(concurrency, CONNECTIONS)))
+        return Batch(self, max(1, min(concurrency, CONNECTIONS)))
+
+    async def send_many(
+        self, items: Iterable[tuple[PushTarget, dict[str, Any], str]], concurrency: int = 100
+    ) -> list[Outcome]:
+        """Send many messages as one ``batch``; the outcomes come back in the order of
+        ``items``."""
+        batch = self.batch(concurrency)
         try:
-            for target, payload, topic in items:
-                await batch.add(target, payload, topic)
-            return await batch.finish()
+            outcomes = [await batch.add(target, payload, topic) for target, payload, topic in items]
+            await batch.finish()
         except BaseException:
             await batch.cancel()
             raise
+        return [outcome.result() for outcome in outcomes]
 
     def _prepare(self, payload: dict[str, Any], topic: str) -> bytes:
         """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
@@ -174,13 +181,13 @@ class PushSender:
     ) -> Outcome:
         """Post an encrypted body until an answer settles it or the tries run out.
 
-        With a ``place`` (from ``send_many``) the caller already holds one for the first try;
+        With a ``place`` (from a batch) the caller already holds one for the first try;
         it is given back while waiting to retry and taken again after.
         """
         session = self._session
         if session is None:
             raise RuntimeError("PushSender.start() was not called")
-        host = host_of(target.endpoint)
+        host = _Host(target.endpoint)
         attempts = 0
         while True:
             attempts += 1
@@ -230,6 +237,19 @@ class PushSender:
                 return response.status, response.headers.get("Retry-After")
         except (aiohttp.ClientError, TimeoutError):
             return None, None
+
+
+class _Host:
+    """An endpoint's host for a log line, worked out only if the line is written (the
+    dispatcher's thousands of "delivered" lines are usually not)."""
+
+    __slots__ = ("endpoint",)
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def __str__(self) -> str:
+        return host_of(self.endpoint)
 
 
 def check_topic(topic: str) -> None:

@@ -13,23 +13,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db import deliveries, devices, reminders
-from ..push import PushSender, PushTarget
+from ..push import Outcome, PushSender, PushTarget
 from .schedule import Weekly, next_occurrence, parse_timezone
 
 log = logging.getLogger("houvast.reminders")
 
+T = TypeVar("T")
+
 LATE_LIMIT = 10 * 60  # seconds
 BATCH = 2000
+IN_LIMIT = 900  # values in one IN (...) list: under SQLite's oldest limit of 999 parameters
 KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
 
 
@@ -90,20 +93,45 @@ class Dispatcher:
     async def run(self) -> DispatchReport:
         """Send everything due now; returns what happened.
 
-        While one batch is being sent, the next is claimed, so the database and the network
+        The work flows: while the sender posts one batch, the next is claimed, and the outcomes
+        of the one before are recorded, so the database, the encryption worker and the network
         work at the same time.
         """
         report = DispatchReport()
+        batch = self.sender.batch(self.concurrency)
+        recording: list[asyncio.Task[DispatchReport]] = []
         claiming = asyncio.ensure_future(self._claim_now())
-        while True:
-            due, batch_report, more = await claiming
-            report.add(batch_report)
-            if more:
-                claiming = asyncio.ensure_future(self._claim_now())
-            if due:
-                report.add(await self._send(due))
-            if not more:
-                break
+        try:
+            more = True
+            while more:
+                due, claim_report, more = await claiming
+                report.add(claim_report)
+                if more:
+                    claiming = asyncio.ensure_future(self._claim_now())
+                if due:
+                    started = self.clock()
+                    outcomes = [
+                        await batch.add(
+                            PushTarget(*item.push),
+                            self.message_for(item.locale, item.target, item.reminder_id),
+                            f"r{item.reminder_id}",
+                        )
+                        for item in due
+                    ]
+                    report.lateness.extend(started - item.occurrence for item in due)
+                    recording.append(asyncio.create_task(self._settle(due, outcomes)))
+            await batch.finish()
+        except BaseException:
+            claiming.cancel()
+            await batch.cancel()
+            raise
+        finally:
+            # Whatever happened, what was sent gets recorded.
+            for settled in await asyncio.gather(*recording, return_exceptions=True):
+                if isinstance(settled, DispatchReport):
+                    report.add(settled)
+                elif not isinstance(settled, asyncio.CancelledError):
+                    log.error("dispatch: recording outcomes failed", exc_info=settled)
         if report.claimed or report.skipped:
             log.info(
                 "dispatch: %d claimed, %d delivered, %d gone, %d failed, %d skipped, %d lost",
@@ -168,24 +196,27 @@ class Dispatcher:
             report.claimed = len(claimed)
             report.lost = len(fresh) - len(claimed)
             moment = datetime.fromtimestamp(now, UTC)
-            advances = []
+            # Reminders with the same schedule, zone and due time move on together: work out
+            # each such next time once, and move each group with one statement.
+            following: dict[tuple[int, str, str, int], int] = {}
+            moves: dict[tuple[int, int], list[int]] = {}
             for row in rows:
-                after = max(moment, datetime.fromtimestamp(row.next_fire_at, UTC))
-                following = next_occurrence(
-                    Weekly.from_mask(row.days, row.time), parse_timezone(row.timezone), after
-                )
-                advances.append(
-                    {"rid": row.id, "old": row.next_fire_at, "new": int(following.timestamp())}
-                )
-            if advances:
-                # Only if nobody moved it meanwhile: two processes agree on the next time anyway.
-                connection.execute(
-                    update(reminders)
-                    .where(reminders.c.id == bindparam("rid"))
-                    .where(reminders.c.next_fire_at == bindparam("old"))
-                    .values(next_fire_at=bindparam("new")),
-                    advances,
-                )
+                key = (row.days, row.time, row.timezone, row.next_fire_at)
+                if key not in following:
+                    after = max(moment, datetime.fromtimestamp(row.next_fire_at, UTC))
+                    weekly = Weekly.from_mask(row.days, row.time)
+                    zone = parse_timezone(row.timezone)
+                    following[key] = int(next_occurrence(weekly, zone, after).timestamp())
+                moves.setdefault((row.next_fire_at, following[key]), []).append(row.id)
+            for (old, new), ids in moves.items():
+                for part in _parts(ids):
+                    # Only if nobody moved it meanwhile: two processes agree on the next time.
+                    connection.execute(
+                        update(reminders)
+                        .where(reminders.c.id.in_(part))
+                        .where(reminders.c.next_fire_at == old)
+                        .values(next_fire_at=new)
+                    )
         due = [
             Due(
                 reminder_id=row.id,
@@ -200,23 +231,16 @@ class Dispatcher:
         ]
         return due, report, len(rows) == BATCH
 
-    async def _send(self, due: Sequence[Due]) -> DispatchReport:
+    async def _settle(
+        self, due: Sequence[Due], outcomes: Sequence[asyncio.Future[Outcome]]
+    ) -> DispatchReport:
+        """Wait for a claimed batch's outcomes and record them."""
+        settled = await asyncio.gather(*outcomes)
         report = DispatchReport()
-        started = self.clock()
-        items = [
-            (
-                PushTarget(*item.push),
-                self.message_for(item.locale, item.target, item.reminder_id),
-                f"r{item.reminder_id}",
-            )
-            for item in due
-        ]
-        outcomes = await self.sender.send_many(items, concurrency=self.concurrency)
-        finished = self.clock()
-        report.lateness = [started - item.occurrence for item in due]
-        results = []
+        finished = int(self.clock())
+        results: dict[tuple[str, int, int], list[int]] = {}
         gone_devices = set()
-        for item, outcome in zip(due, outcomes, strict=True):
+        for item, outcome in zip(due, settled, strict=True):
             kind = outcome.kind
             if kind == "delivered":
                 report.delivered += 1
@@ -225,35 +249,35 @@ class Dispatcher:
                 gone_devices.add(item.device_id)
             else:
                 report.failed += 1
-            results.append(
-                {
-                    "rid": item.reminder_id,
-                    "occ": item.occurrence,
-                    "status": kind,
-                    "attempts": outcome.attempts,
-                    "at": int(finished),
-                }
-            )
-        await anyio.to_thread.run_sync(self._record, results, gone_devices)
+            key = (kind, outcome.attempts, item.occurrence)
+            results.setdefault(key, []).append(item.reminder_id)
+        await anyio.to_thread.run_sync(self._record, results, finished, gone_devices)
         return report
 
-    def _record(self, results: list[dict[str, Any]], gone_devices: set[str]) -> None:
+    def _record(
+        self,
+        results: dict[tuple[str, int, int], list[int]],
+        finished: int,
+        gone_devices: set[str],
+    ) -> None:
+        """Write outcomes: ``results`` maps (status, attempts, occurrence) to reminder ids.
+
+        Nearly all of a batch shares one key (delivered at the first try, same minute), so
+        this is one statement rather than one per reminder.
+        """
         with self.engine.begin() as connection:
-            if results:
-                connection.execute(
-                    update(deliveries)
-                    .where(deliveries.c.reminder_id == bindparam("rid"))
-                    .where(deliveries.c.occurrence == bindparam("occ"))
-                    .values(
-                        status=bindparam("status"),
-                        attempts=bindparam("attempts"),
-                        updated_at=bindparam("at"),
-                    ),
-                    results,
-                )
+            for (status, attempts, occurrence), ids in results.items():
+                for part in _parts(ids):
+                    connection.execute(
+                        update(deliveries)
+                        .where(deliveries.c.occurrence == occurrence)
+                        .where(deliveries.c.reminder_id.in_(part))
+                        .values(status=status, attempts=attempts, updated_at=finished)
+                    )
             if gone_devices:
                 # The push service says the subscription is gone: so is our copy of it.
-                connection.execute(delete(devices).where(devices.c.id.in_(gone_devices)))
+                for part in _parts(sorted(gone_devices)):
+                    connection.execute(delete(devices).where(devices.c.id.in_(part)))
 
     def prune(self) -> int:
         """Forget delivery records older than a week; returns how many."""
@@ -261,3 +285,9 @@ class Dispatcher:
         with self.engine.begin() as connection:
             result = connection.execute(delete(deliveries).where(deliveries.c.occurrence < cutoff))
         return result.rowcount or 0
+
+
+def _parts(values: Sequence[T], size: int = IN_LIMIT) -> Iterator[Sequence[T]]:
+    """``values`` in slices that fit an ``IN (...)`` list on every database."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -4,12 +4,15 @@ VAPID keys, the push sender's HTTP pool, and the scheduler that runs the dispatc
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from ..db import open_database
 from ..exercises import Exercise
@@ -53,11 +56,16 @@ async def reminder_service(
     dispatcher = Dispatcher(engine, sender, reminder_messages(catalogs, exercises))
     scheduler = AsyncIOScheduler(timezone="UTC")
     if dispatch:
-        # One job per process; the database makes sure each occurrence is sent once.
+        # One job per process; the database makes sure each occurrence is sent once. Runs
+        # fall on whole minutes (the interval divides a minute or is whole minutes), when
+        # reminders fall due, so they go out at once rather than up to an interval later.
+        interval = settings.dispatch_interval
+        first = (int(time.time()) // interval + 1) * interval
         scheduler.add_job(
             dispatcher.run,
-            "interval",
-            seconds=settings.dispatch_interval,
+            IntervalTrigger(
+                seconds=interval, start_date=datetime.fromtimestamp(first, UTC), timezone=UTC
+            ),
             id="dispatch",
             max_instances=1,
             coalesce=True,
