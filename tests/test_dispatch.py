@@ -23,6 +23,7 @@ from server.db import deliveries, devices, make_engine, open_database, reminders
 from server.exercises import load_exercises
 from server.i18n import Catalogs
 from server.push import PushSender, PushTarget, VapidKeys
+from server.reminders import dispatcher as dispatch_module
 from server.reminders.devices import DeviceStore, parse_device
 from server.reminders.dispatcher import Dispatcher
 from server.reminders.messages import reminder_messages
@@ -222,6 +223,51 @@ def test_gone_subscriptions_are_deleted_and_busy_services_retried(
     assert gone["endpoint"] not in endpoints, "410: our copy is deleted"
     assert busy["endpoint"] in endpoints and broken["endpoint"] in endpoints
     assert records == {"delivered": 3, "failed": 3}
+
+
+def test_many_batches_stream_through_and_are_all_recorded(
+    engine: Engine, settings: Settings, service: FakePushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches and short IN lists, so one run claims, sends and records many batches at
+    once; reminders on different schedules move on to their own next times."""
+    monkeypatch.setattr(dispatch_module, "BATCH", 7)
+    monkeypatch.setattr(dispatch_module, "IN_LIMIT", 3)
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    daily, mondays, gone = [], [], []
+    for number in range(45):
+        subscription = service.subscribe()
+        if number % 9 == 4:
+            service.script(subscription["endpoint"], [410])
+            gone.append(subscription["endpoint"])
+        elif number % 2:
+            mondays.append(subscription["endpoint"])
+        else:
+            daily.append(subscription["endpoint"])
+        register(store, subscription, days=[1] if number % 2 else None)
+
+    async def run() -> None:
+        async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 5)) as sending:
+            report = await sending.run()
+        assert (report.claimed, report.delivered, report.gone) == (45, 45 - len(gone), len(gone))
+        assert len(report.lateness) == 45
+
+    run_async(run())
+    for endpoint in daily + mondays:
+        assert len(service.subscription(endpoint).messages) == 1
+    with engine.begin() as connection:
+        statuses = connection.execute(select(deliveries.c.status)).scalars().all()
+        following = dict(
+            connection.execute(
+                select(devices.c.endpoint, reminders.c.next_fire_at).select_from(
+                    reminders.join(devices)
+                )
+            ).all()
+        )
+    # A gone subscription's device goes, and its reminders and records with it.
+    assert statuses == ["delivered"] * (45 - len(gone))
+    assert set(following) == set(daily + mondays)
+    assert {following[e] for e in daily} == {int(MONDAY_0830 + 24 * 3600)}
+    assert {following[e] for e in mondays} == {int(MONDAY_0830 + 7 * 24 * 3600)}
 
 
 def run_two_dispatchers(

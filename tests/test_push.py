@@ -723,6 +723,43 @@ def test_send_many_with_an_encryption_worker(fake: FakePushService, vapid: Vapid
         assert [m.data for m in fake.subscription(target.endpoint).messages] == [payload]
 
 
+def test_a_batch_sends_while_messages_are_still_being_added(
+    fake: FakePushService, vapid: VapidKeys
+) -> None:
+    """A batch is a stream: the first messages arrive before the caller has finished adding
+    (the dispatcher keeps adding batch after batch from the database)."""
+    targets = [new_target(fake, vapid) for _ in range(400)]
+
+    async def use(sender: PushSender) -> list[Outcome]:
+        batch = sender.batch(concurrency=16)
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets[:300]]
+        # Not finished, yet the earliest messages settle and reach their phones.
+        first = await asyncio.wait_for(outcomes[0], timeout=10)
+        assert first == Outcome("delivered", 201, 1)
+        assert fake.subscription(targets[0].endpoint).messages
+        outcomes += [await batch.add(target, MESSAGE, "r1") for target in targets[300:]]
+        await batch.finish()
+        return [outcome.result() for outcome in outcomes]
+
+    assert run_sender(fake, vapid, use, encrypt_workers=1) == [Outcome("delivered", 201, 1)] * 400
+    assert all(len(fake.subscription(t.endpoint).messages) == 1 for t in targets)
+
+
+def test_a_cancelled_batch_sends_nothing_more(fake: FakePushService, vapid: VapidKeys) -> None:
+    targets = [new_target(fake, vapid) for _ in range(5)]
+
+    async def use(sender: PushSender) -> list[asyncio.Future[Outcome]]:
+        batch = sender.batch()
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets]
+        await batch.cancel()
+        await batch.finish()  # nothing left to send
+        return outcomes
+
+    outcomes = run_sender(fake, vapid, use)
+    assert all(outcome.cancelled() for outcome in outcomes)
+    assert all(fake.subscription(t.endpoint).messages == [] for t in targets)
+
+
 # -- Retry-After ---------------------------------------------------------------------------------
 
 

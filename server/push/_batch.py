@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -63,19 +62,31 @@ class _Item(NamedTuple):
         return (self.target.endpoint, self.target.p256dh, self.target.auth, self.data)
 
 
+class _Chunk(NamedTuple):
+    items: list[_Item]
+    bodies: asyncio.Future[list[bytes | None]] | None  # None: encrypted by each task
+
+
 class Batch:
-    """Messages sent together: ``add`` each (its outcome is a future), then ``finish``."""
+    """Messages sent together: ``add`` each (its outcome is a future), then ``finish``.
+
+    ``add`` gathers messages into chunks and starts encrypting each full chunk; a launcher
+    task takes the chunks in order as their encryption finishes and starts a request for each
+    message as soon as a place is free. ``add`` waits while ``depth`` chunks are queued, so a
+    fast producer cannot run far ahead of the network.
+    """
 
     def __init__(self, sender: PushSender, concurrency: int) -> None:
         self.sender = sender
         self.slots = asyncio.Semaphore(concurrency)
         self.running: set[asyncio.Task[None]] = set()
         self.chunk: list[_Item] = []
-        # Chunks whose encryption has started in a worker (future None: each task encrypts its
-        # own message).
-        self.ahead: deque[tuple[list[_Item], asyncio.Future[list[bytes | None]] | None]] = deque()
-        workers = sender._encryptor.workers
-        self.depth = workers * (1 + QUEUED_PER_WORKER) if sender._encryptor.parallel else 1
+        encryptor = sender._encryptor
+        depth = encryptor.workers * (1 + QUEUED_PER_WORKER) if encryptor.parallel else 1
+        # Chunks whose encryption has started (future None: each task encrypts its own
+        # message); None ends the stream.
+        self.queue: asyncio.Queue[_Chunk | None] = asyncio.Queue(depth)
+        self.launcher = asyncio.create_task(self._launch())
 
     async def add(
         self, target: PushTarget, payload: dict[str, Any], topic: str
@@ -85,6 +96,8 @@ class Batch:
         The future settles with the message's ``Outcome``; a message that cannot be sent (bad
         payload or topic) settles at once as failed, with an error in the log.
         """
+        if self.launcher.done():
+            raise RuntimeError("this batch was cancelled or finished")
         outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         try:
             data = self.sender._prepare(payload, topic)
@@ -94,50 +107,57 @@ class Batch:
             return outcome
         self.chunk.append(_Item(outcome, target, data, topic))
         if len(self.chunk) == CHUNK:
-            self._encrypt_ahead()
-            while len(self.ahead) >= self.depth:
-                await self._launch()
+            await self._encrypt_ahead()
         return outcome
 
     async def finish(self) -> None:
         """Send what is queued and wait until every message has settled."""
-        if self.chunk:
-            self._encrypt_ahead()
-        while self.ahead:
-            await self._launch()
+        if not self.launcher.done():  # else cancelled: nothing is queued any more
+            if self.chunk:
+                await self._encrypt_ahead()
+            await self.queue.put(None)
+            await self.launcher
         while self.running:
             await asyncio.wait(set(self.running))
 
     async def cancel(self) -> None:
         """Stop every message still under way; their futures are cancelled."""
+        self.launcher.cancel()
         for task in self.running:
             task.cancel()
         waiting = list(self.chunk)
-        for chunk, future in self.ahead:
-            waiting.extend(chunk)
-            if future is not None:
-                future.cancel()
-        self.chunk, self.ahead = [], deque()
+        self.chunk = []
+        while not self.queue.empty():
+            queued = self.queue.get_nowait()
+            if queued is not None:
+                waiting.extend(queued.items)
+                if queued.bodies is not None:
+                    queued.bodies.cancel()
         for item in waiting:
             item.outcome.cancel()
-        await asyncio.gather(*self.running, return_exceptions=True)
+        await asyncio.gather(self.launcher, *self.running, return_exceptions=True)
 
-    def _encrypt_ahead(self) -> None:
+    async def _encrypt_ahead(self) -> None:
         chunk, self.chunk = self.chunk, []
         encryptor = self.sender._encryptor
-        future = encryptor.submit([item.job for item in chunk]) if encryptor.parallel else None
-        self.ahead.append((chunk, future))
+        bodies = encryptor.submit([item.job for item in chunk]) if encryptor.parallel else None
+        await self.queue.put(_Chunk(chunk, bodies))
 
     async def _launch(self) -> None:
-        chunk, future = self.ahead.popleft()
-        bodies = await self.sender._encryptor.collect(future, len(chunk))
-        for item, body in zip(chunk, bodies, strict=True):
-            # Taking the place before creating the task keeps at most ``concurrency`` tasks
-            # alive (plus those waiting to retry), however many messages there are.
-            await self.slots.acquire()
-            task = asyncio.create_task(self._one(item, body))
-            self.running.add(task)
-            task.add_done_callback(self.running.discard)
+        while (chunk := await self.queue.get()) is not None:
+            bodies = await self.sender._encryptor.collect(chunk.bodies, len(chunk.items))
+            for number, (item, body) in enumerate(zip(chunk.items, bodies, strict=True)):
+                try:
+                    # Taking the place before creating the task keeps at most ``concurrency``
+                    # tasks alive (plus those waiting to retry), however many messages there are.
+                    await self.slots.acquire()
+                except asyncio.CancelledError:
+                    for left in chunk.items[number:]:
+                        left.outcome.cancel()
+                    raise
+                task = asyncio.create_task(self._one(item, body))
+                self.running.add(task)
+                task.add_done_callback(self.running.discard)
 
     async def _one(self, item: _Item, body: bytes | None) -> None:
         place = Place(self.slots)
