@@ -1,35 +1,40 @@
 """Dispatching reminders: N reminders due in the same minute, sent to a push service on loopback.
 
-    .venv/bin/python bench/dispatch.py [--counts 10000 100000] [--no-node]
+    .venv/bin/python bench/dispatch.py [--counts 10000 100000] [--no-node] [--processes K]
 
 For each N: a fresh SQLite database gets N devices with real P-256 subscription keys and one
-reminder each, all due at the same moment. A separate process runs the real dispatcher (the
-one the server runs: claims, pywebpush encryption, VAPID, one pooled aiohttp client) as soon
-as that moment comes, against a minimal TLS sink in a third process (bench/push_sink.py).
-Prints messages per second, p50/p99 lateness (arrival at the push service minus the due
-time), the server's peak memory (the dispatching process and the encryption worker it
-starts) and CPU time per message, and, where Node is present, the rate of the npm `web-push`
-library sending the same N to the same sink, with the ratio between the two.
+reminder each, all due at the same whole minute. The real server (bench/dispatch_server.py:
+create_app under uvicorn, as `houvast serve` runs it) sends them when its scheduler's job
+comes round on that minute: claims, pywebpush encryption in its worker process, VAPID, one
+pooled aiohttp client. The push service is a minimal TLS sink in a process of its own
+(bench/push_sink.py). Prints messages per second, p50/p99 lateness (arrival at the push
+service minus the due minute), the server's peak memory (its process and the worker
+processes it starts) and CPU time per message, and, where Node is present, the rate of the
+npm `web-push` library sending the same N to the same sink, with the ratio between the two.
 
 Targets on a 2-core machine: 100,000 delivered within 30 s of their minute, at least 3 times
-the npm library's rate, peak memory under 250 MB. Prints figures; asserts nothing.
+the npm library's rate, server memory under 250 MB. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import json
 import os
 import shutil
 import signal
+import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from _setup import bench_settings
 from cryptography.hazmat.primitives import serialization
@@ -42,7 +47,7 @@ from tests.fake_push_service import PUSH_HOSTS, _make_certificates
 
 HERE = Path(__file__).resolve().parent
 NODE_DIR = HERE / ".node"
-LEAD = 5.0  # seconds between setting up and the moment everything is due
+LEAD = 3  # seconds at least between starting the server and the minute everything is due
 CONCURRENCY = 64
 
 
@@ -50,11 +55,12 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def fill(settings: Settings, count: int, due: int) -> list[dict[str, object]]:
-    """N devices with one daily reminder each, all due at ``due``; returns subscriptions."""
+def fill(settings: Settings, count: int) -> list[dict[str, object]]:
+    """N devices with one daily reminder each (not due yet); returns their subscriptions."""
     engine = open_database(settings)
     subscriptions = []
     device_rows, reminder_rows = [], []
+    later = int(time.time()) + 86400
     for number in range(count):
         point = (
             ec.generate_private_key(ec.SECP256R1())
@@ -71,8 +77,8 @@ def fill(settings: Settings, count: int, due: int) -> list[dict[str, object]]:
                 "timezone": "Europe/Amsterdam",
                 "locale": "nl" if number % 2 else "en",
                 "endpoint": endpoint,
-                "created_at": due,
-                "updated_at": due,
+                "created_at": later,
+                "updated_at": later,
                 **keys,
             }
         )
@@ -80,9 +86,9 @@ def fill(settings: Settings, count: int, due: int) -> list[dict[str, object]]:
             {
                 "device_id": f"d{number}",
                 "days": 0b1111111,
-                "time": time.strftime("%H:%M", time.localtime(due)),
+                "time": "08:30",
                 "target": "exercise:grounding",
-                "next_fire_at": due,
+                "next_fire_at": later,
             }
         )
     with engine.begin() as connection:
@@ -92,11 +98,49 @@ def fill(settings: Settings, count: int, due: int) -> list[dict[str, object]]:
     return subscriptions
 
 
-def process_figures(pid: int | str) -> tuple[float, float]:
+def make_due(settings: Settings, due: int) -> None:
+    """Every reminder falls due at ``due``, a whole minute (as its time of day says)."""
+    local = datetime.fromtimestamp(due, ZoneInfo("Europe/Amsterdam")).strftime("%H:%M")
+    engine = open_database(settings)
+    with engine.begin() as connection:
+        connection.execute(reminders.update().values(next_fire_at=due, time=local))
+    engine.dispose()
+
+
+def settled(settings: Settings) -> int:
+    """How many deliveries the server has finished with (read beside it, as WAL allows)."""
+    with sqlite3.connect(f"file:{settings.data_dir / 'houvast.db'}?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM deliveries WHERE status != 'sending'").fetchone()[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(settings: Settings, sink_port: int, ca: Path) -> subprocess.Popen[bytes]:
+    """Start the real server on a free port and wait until it answers."""
+    port = free_port()
+    arguments = [str(settings.data_dir), str(port), str(sink_port), str(ca)]
+    server = subprocess.Popen([sys.executable, str(HERE / "dispatch_server.py"), *arguments])
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server did not start (its error is above)")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/push/key", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not answer within a minute")
+
+
+def process_figures(pid: int) -> tuple[float, float]:
     """A process's peak resident memory (MB) and the CPU seconds it has used, from /proc.
 
-    VmHWM, not getrusage's ru_maxrss: a child started with fork+exec inherits its parent's
-    ru_maxrss, which would report the benchmark's own size (it holds N subscriptions).
+    VmHWM rather than getrusage's ru_maxrss: a process started with fork and exec inherits
+    its parent's ru_maxrss, which would report the benchmark's own size.
     """
     status = Path(f"/proc/{pid}/status").read_text()
     peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
@@ -105,59 +149,12 @@ def process_figures(pid: int | str) -> tuple[float, float]:
     return peak / 1024, cpu
 
 
-def child_processes() -> list[str]:
-    """The processes this one started (the encryption worker, multiprocessing's helper)."""
-    tasks = Path("/proc/self/task")
-    return [pid for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
-
-
-def dispatch_process(data_dir: str, port: int, ca: str, due: float) -> None:
-    """The server's side, in its own process: wait for the moment, then dispatch."""
-    import ssl
-
-    from server.exercises import load_exercises
-    from server.i18n import Catalogs
-    from server.push import PushSender, VapidKeys
-    from server.reminders.dispatcher import Dispatcher
-    from server.reminders.messages import reminder_messages
-    from tests.fake_push_service import FakeResolver
-
-    settings = Settings.from_env({}, data_dir=Path(data_dir))
-
-    async def run() -> dict[str, object]:
-        engine = open_database(settings)
-        vapid = VapidKeys.load_or_create(settings.data_dir)
-        sender = PushSender(
-            vapid,
-            settings.vapid_subject,
-            settings.push_ttl,
-            resolver=FakeResolver(port, PUSH_HOSTS),
-            ssl=ssl.create_default_context(cafile=ca),
-            max_retry_after=60,
-            encrypt_workers=1,  # as the server runs it
-        )
-        messages = reminder_messages(Catalogs.load(), load_exercises(settings.exercises_dir))
-        async with sender:
-            dispatcher = Dispatcher(engine, sender, messages)
-            await asyncio.sleep(max(0.0, due - time.time()))
-            started = time.time()
-            report = await dispatcher.run()
-            finished = time.time()
-            # Measured while the worker is still there to ask.
-            own = process_figures("self")
-            children = [process_figures(pid) for pid in child_processes()]
-
-        return {
-            "delivered": report.delivered,
-            "failed": report.failed,
-            "seconds": finished - started,
-            "peak_mb": own[0],
-            "children_peak_mb": [peak for peak, _ in children],
-            "cpu_seconds": own[1],
-            "children_cpu_seconds": sum(cpu for _, cpu in children),
-        }
-
-    print(json.dumps(asyncio.run(run())))
+def child_processes(pid: int) -> list[int]:
+    """The processes ``pid`` started: the encryption worker and multiprocessing's helper."""
+    tasks = Path(f"/proc/{pid}/task")
+    return [
+        int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()
+    ]
 
 
 def node_rate(job: dict[str, object], ca: Path) -> dict[str, float] | None:
@@ -214,32 +211,24 @@ def measure(count: int, with_node: bool, processes: int) -> None:
     sink, port = start_sink(cert, key, port_file, stats_file)
 
     print(f"\nN = {count:,}: setting up ...", flush=True)
-    due = int(time.time() + 60)  # placeholder; fixed below once the rows exist
-    subscriptions = fill(settings, count, due)
-    due = time.time() + LEAD
-    engine = open_database(settings)
-    with engine.begin() as connection:
-        connection.execute(reminders.update().values(next_fire_at=int(due)))
-    engine.dispose()
-    due = int(due)
-
+    subscriptions = fill(settings, count)
     # Every process of a server runs the dispatch job; the database splits the work.
-    command = [sys.executable, __file__, "--worker", str(settings.data_dir), str(port), str(ca)]
-    workers = [
-        subprocess.Popen([*command, str(due)], stdout=subprocess.PIPE, text=True)
-        for _ in range(processes)
-    ]
-    outputs = [worker.communicate()[0] for worker in workers]
-    if any(worker.returncode for worker in workers):
-        raise SystemExit("a dispatcher process failed (its error is above)")
-    results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
-    if processes > 1:
-        print(f"  delivered per process: {[r['delivered'] for r in results]}")
-    result = {
-        "delivered": sum(r["delivered"] for r in results),
-        "failed": sum(r["failed"] for r in results),
-        "seconds": max(r["seconds"] for r in results),
-    }
+    servers = [start_server(settings, port, ca) for _ in range(processes)]
+    due = (int(time.time()) + LEAD) // 60 * 60 + 60  # the next whole minute with time to spare
+    make_due(settings, due)
+    time.sleep(max(0.0, due - 1 - time.time()))
+    cpu_before = [process_figures(server.pid)[1] for server in servers]
+    deadline = due + 600
+    while settled(settings) < count and time.time() < deadline:
+        time.sleep(0.25)
+    figures = []
+    for server, before in zip(servers, cpu_before, strict=True):
+        own = process_figures(server.pid)
+        children = [process_figures(pid) for pid in child_processes(server.pid)]
+        figures.append((own[0], [peak for peak, _ in children], own[1] - before, children))
+    for server in servers:
+        server.send_signal(signal.SIGINT)  # as Ctrl-C or systemd would stop it
+        server.wait(timeout=60)
     sink.send_signal(signal.SIGTERM)
     sink.wait(timeout=30)
     arrivals = json.loads(stats_file.read_text())
@@ -247,23 +236,23 @@ def measure(count: int, with_node: bool, processes: int) -> None:
     # The rate as the push service saw it: first arrival to last.
     rate = len(arrivals) / max(1e-9, max(arrivals) - min(arrivals))
     print(
-        f"  ours ({processes} process{'es' if processes > 1 else ''}): "
-        f"{result['delivered']:,} delivered, {result['failed']} failed, "
-        f"{result['seconds']:.1f} s, {rate:,.0f} messages/s"
+        f"  ours ({processes} server process{'es' if processes > 1 else ''}): "
+        f"{len(arrivals):,} of {count:,} arrived, the last {max(lateness):.1f} s after their "
+        f"minute; {rate:,.0f} messages/s"
     )
     print(
-        f"  lateness after the due time: p50 {statistics.median(lateness):.1f} s, "
-        f"p99 {percentile(lateness, 0.99):.1f} s, last {max(lateness):.1f} s"
+        f"  lateness after the due minute: p50 {statistics.median(lateness):.1f} s, "
+        f"p99 {percentile(lateness, 0.99):.1f} s"
     )
-    for number, figures in enumerate(results, 1):
-        helpers = " + ".join(f"{peak:.0f}" for peak in figures["children_peak_mb"])
-        total = figures["peak_mb"] + sum(figures["children_peak_mb"])
-        per_message = 1e6 / max(1, figures["delivered"])
+    for number, (peak, helpers, cpu, children) in enumerate(figures, 1):
+        total = peak + sum(helpers)
+        per_message = 1e6 / max(1, len(arrivals))
+        helper_cpu = sum(seconds for _, seconds in children)
         print(
-            f"  server process {number}: peak memory {figures['peak_mb']:.0f} MB, its worker "
-            f"processes {helpers or 'none'} MB, together at most {total:.0f} MB; CPU per "
-            f"message {figures['cpu_seconds'] * per_message:.0f} µs + "
-            f"{figures['children_cpu_seconds'] * per_message:.0f} µs in the workers"
+            f"  server process {number}: peak memory {peak:.0f} MB, its helper processes "
+            f"{' + '.join(f'{mb:.0f}' for mb in helpers) or 'none'} MB: at most {total:.0f} MB "
+            f"together. CPU per message: {cpu * per_message:.0f} µs in the server, "
+            f"{helper_cpu * per_message:.0f} µs in its helpers"
         )
 
     if with_node:
@@ -303,14 +292,11 @@ def measure(count: int, with_node: bool, processes: int) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        dispatch_process(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--no-node", action="store_true", help="skip the npm comparison")
     parser.add_argument(
-        "--processes", type=int, default=1, help="server processes dispatching (default 1)"
+        "--processes", type=int, default=1, help="server processes sharing the work (default 1)"
     )
     args = parser.parse_args()
     for count in args.counts:
