@@ -746,18 +746,24 @@ def test_a_batch_sends_while_messages_are_still_being_added(
 
 
 def test_a_cancelled_batch_sends_nothing_more(fake: FakePushService, vapid: VapidKeys) -> None:
-    targets = [new_target(fake, vapid) for _ in range(5)]
+    """Cancelling leaves no future hanging: queued, encrypting and in-flight messages alike."""
+    slow = [new_target(fake, vapid, script=[(201, {}, 0.3)]) for _ in range(300)]
 
     async def use(sender: PushSender) -> list[asyncio.Future[Outcome]]:
-        batch = sender.batch()
-        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets]
+        batch = sender.batch(concurrency=4)
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in slow]
+        await asyncio.sleep(0.1)  # the first requests are under way
         await batch.cancel()
         await batch.finish()  # nothing left to send
+        with pytest.raises(RuntimeError):
+            await batch.add(slow[0], MESSAGE, "r1")
         return outcomes
 
-    outcomes = run_sender(fake, vapid, use)
-    assert all(outcome.cancelled() for outcome in outcomes)
-    assert all(fake.subscription(t.endpoint).messages == [] for t in targets)
+    outcomes = run_sender(fake, vapid, use, encrypt_workers=1)
+    assert all(outcome.done() for outcome in outcomes)
+    assert sum(outcome.cancelled() for outcome in outcomes) >= 290
+    time.sleep(0.5)  # whatever was stopped would have arrived by now
+    assert sum(len(fake.subscription(t.endpoint).messages) for t in slow) <= 10
 
 
 # -- Retry-After ---------------------------------------------------------------------------------

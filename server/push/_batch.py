@@ -145,19 +145,23 @@ class Batch:
 
     async def _launch(self) -> None:
         while (chunk := await self.queue.get()) is not None:
-            bodies = await self.sender._encryptor.collect(chunk.bodies, len(chunk.items))
-            for number, (item, body) in enumerate(zip(chunk.items, bodies, strict=True)):
-                try:
+            started = 0
+            try:
+                bodies = await self.sender._encryptor.collect(chunk.bodies, len(chunk.items))
+                for item, body in zip(chunk.items, bodies, strict=True):
                     # Taking the place before creating the task keeps at most ``concurrency``
                     # tasks alive (plus those waiting to retry), however many messages there are.
                     await self.slots.acquire()
-                except asyncio.CancelledError:
-                    for left in chunk.items[number:]:
-                        left.outcome.cancel()
-                    raise
-                task = asyncio.create_task(self._one(item, body))
-                self.running.add(task)
-                task.add_done_callback(self.running.discard)
+                    task = asyncio.create_task(self._one(item, body))
+                    self.running.add(task)
+                    task.add_done_callback(self.running.discard)
+                    started += 1
+            except asyncio.CancelledError:
+                if chunk.bodies is not None:
+                    chunk.bodies.cancel()
+                for item in chunk.items[started:]:
+                    item.outcome.cancel()
+                raise
 
     async def _one(self, item: _Item, body: bytes | None) -> None:
         place = Place(self.slots)
