@@ -766,6 +766,43 @@ def test_a_cancelled_batch_sends_nothing_more(fake: FakePushService, vapid: Vapi
     assert sum(len(fake.subscription(t.endpoint).messages) for t in slow) <= 10
 
 
+def test_a_batch_cancelled_at_once_leaves_no_future_hanging(
+    fake: FakePushService, vapid: VapidKeys
+) -> None:
+    targets = [new_target(fake, vapid) for _ in range(130)]
+
+    async def use(sender: PushSender) -> list[asyncio.Future[Outcome]]:
+        batch = sender.batch(concurrency=8)
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets]
+        await asyncio.sleep(0)  # the first tasks exist but have not started
+        await batch.cancel()
+        return outcomes
+
+    outcomes = run_sender(fake, vapid, use)
+    assert all(outcome.done() for outcome in outcomes)
+
+
+def test_chunks_waiting_when_the_encryption_pool_stops_are_still_sent(
+    fake: FakePushService, vapid: VapidKeys
+) -> None:
+    """The pool shuts down (as when it gives up on a dead worker) with chunks queued for it:
+    those chunks are encrypted in the server process instead, and nothing hangs."""
+    targets = [new_target(fake, vapid) for _ in range(128 * 6)]
+
+    async def use(sender: PushSender) -> list[Outcome]:
+        batch = sender.batch(concurrency=8)
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets[: 128 * 3]]
+        pool = sender._encryptor._pool
+        assert isinstance(pool, ProcessPoolExecutor)
+        pool.shutdown(wait=False, cancel_futures=True)
+        outcomes += [await batch.add(target, MESSAGE, "r1") for target in targets[128 * 3 :]]
+        await asyncio.wait_for(batch.finish(), timeout=30)
+        return [outcome.result() for outcome in outcomes]
+
+    outcomes = run_sender(fake, vapid, use, encrypt_workers=1)
+    assert outcomes == [Outcome("delivered", 201, 1)] * len(targets)
+
+
 # -- Retry-After ---------------------------------------------------------------------------------
 
 

@@ -5,11 +5,13 @@
 - ``validate_subscription(data, allowed_hosts)``: a browser's ``PushSubscription.toJSON()``
   checked and turned into a ``PushTarget``, or ``InvalidSubscription(code)``.
 - ``PushSender(vapid, subject, ttl)``: encrypts and posts messages through one connection pool;
-  ``send`` and ``send_many`` answer with an ``Outcome`` (``delivered``, ``gone``, ``failed``).
+  ``send`` and ``send_many`` answer with an ``Outcome`` (``delivered``, ``gone``, ``failed``);
+  ``batch`` gives a ``Batch``, a stream of messages with a future for each outcome.
 """
 
 from __future__ import annotations
 
+from ._batch import Batch
 from .outcome import Outcome
 from .sender import MAX_PAYLOAD, PushSender, check_topic, parse_retry_after
 from .subscriptions import InvalidSubscription, PushTarget, check_endpoint, validate_subscription
@@ -17,6 +19,7 @@ from .vapid import VapidKeys
 
 __all__ = [
     "MAX_PAYLOAD",
+    "Batch",
     "InvalidSubscription",
     "Outcome",
     "PushSender",

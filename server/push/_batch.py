@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .encryption import Job, encrypt
-from .outcome import NOT_SENT, Outcome
+from .outcome import INTERRUPTED, NOT_SENT, Outcome
 from .subscriptions import PushTarget
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class Batch:
         self.sender = sender
         self.slots = asyncio.Semaphore(concurrency)
         self.running: set[asyncio.Task[None]] = set()
+        self.pending: set[asyncio.Future[Outcome]] = set()  # outcomes not settled yet
         self.chunk: list[_Item] = []
         encryptor = sender._encryptor
         depth = encryptor.workers * (1 + QUEUED_PER_WORKER) if encryptor.parallel else 1
@@ -105,6 +106,8 @@ class Batch:
             log.error("push to %s not sent: %s", host_of(target.endpoint), exc)
             outcome.set_result(NOT_SENT)
             return outcome
+        self.pending.add(outcome)
+        outcome.add_done_callback(self.pending.discard)
         self.chunk.append(_Item(outcome, target, data, topic))
         if len(self.chunk) == CHUNK:
             await self._encrypt_ahead()
@@ -121,21 +124,23 @@ class Batch:
             await asyncio.wait(set(self.running))
 
     async def cancel(self) -> None:
-        """Stop every message still under way; their futures are cancelled."""
+        """Stop every message still under way.
+
+        The future of a message that never left is cancelled; one whose request had started
+        settles as ``INTERRUPTED`` (it may have arrived).
+        """
         self.launcher.cancel()
         for task in self.running:
             task.cancel()
-        waiting = list(self.chunk)
         self.chunk = []
         while not self.queue.empty():
             queued = self.queue.get_nowait()
-            if queued is not None:
-                waiting.extend(queued.items)
-                if queued.bodies is not None:
-                    queued.bodies.cancel()
-        for item in waiting:
-            item.outcome.cancel()
+            if queued is not None and queued.bodies is not None:
+                queued.bodies.cancel()
         await asyncio.gather(self.launcher, *self.running, return_exceptions=True)
+        # Tasks cancelled before their first step never ran: their messages never left.
+        for outcome in list(self.pending):
+            outcome.cancel()
 
     async def _encrypt_ahead(self) -> None:
         chunk, self.chunk = self.chunk, []
@@ -145,23 +150,14 @@ class Batch:
 
     async def _launch(self) -> None:
         while (chunk := await self.queue.get()) is not None:
-            started = 0
-            try:
-                bodies = await self.sender._encryptor.collect(chunk.bodies, len(chunk.items))
-                for item, body in zip(chunk.items, bodies, strict=True):
-                    # Taking the place before creating the task keeps at most ``concurrency``
-                    # tasks alive (plus those waiting to retry), however many messages there are.
-                    await self.slots.acquire()
-                    task = asyncio.create_task(self._one(item, body))
-                    self.running.add(task)
-                    task.add_done_callback(self.running.discard)
-                    started += 1
-            except asyncio.CancelledError:
-                if chunk.bodies is not None:
-                    chunk.bodies.cancel()
-                for item in chunk.items[started:]:
-                    item.outcome.cancel()
-                raise
+            bodies = await self.sender._encryptor.collect(chunk.bodies, len(chunk.items))
+            for item, body in zip(chunk.items, bodies, strict=True):
+                # Taking the place before creating the task keeps at most ``concurrency``
+                # tasks alive (plus those waiting to retry), however many messages there are.
+                await self.slots.acquire()
+                task = asyncio.create_task(self._one(item, body))
+                self.running.add(task)
+                task.add_done_callback(self.running.discard)
 
     async def _one(self, item: _Item, body: bytes | None) -> None:
         place = Place(self.slots)
@@ -170,7 +166,10 @@ class Batch:
                 body = encrypt(item.target, item.data)
             outcome = await self.sender._deliver(item.target, body, item.topic, place)
         except asyncio.CancelledError:
-            item.outcome.cancel()
+            # Stopped while the request was under way: it may have reached the push service,
+            # so it must not be offered again.
+            if not item.outcome.done():
+                item.outcome.set_result(INTERRUPTED)
             raise
         except Exception:
             log.exception("push to %s: unexpected error", host_of(item.target.endpoint))

@@ -98,6 +98,11 @@ class Encryptor:
         if future is not None:
             try:
                 return await future
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # the caller is being stopped
+                # The pool was shut down under the chunk (it is closing, or gave up).
             except BrokenProcessPool:
                 self._give_up()
             except Exception:

@@ -24,3 +24,5 @@ class Outcome:
 
 
 NOT_SENT = Outcome("failed", None, 0)  # a message that never left (bad payload, say)
+# Stopped while its request was under way: no answer, and it may have arrived all the same.
+INTERRUPTED = Outcome("failed", None, 1)

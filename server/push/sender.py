@@ -170,7 +170,10 @@ class PushSender:
 
     def _prepare(self, payload: dict[str, Any], topic: str) -> bytes:
         """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
-        data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"push payload is not JSON: {exc}") from None
         if len(data) > MAX_PAYLOAD:
             raise ValueError(f"push payload of {len(data)} bytes; at most {MAX_PAYLOAD} fit")
         check_topic(topic)

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db import deliveries, devices, reminders
-from ..push import Outcome, PushSender, PushTarget
+from ..push import Batch, Outcome, PushSender, PushTarget
 from .schedule import Weekly, next_occurrence, parse_timezone
 
 log = logging.getLogger("houvast.reminders")
@@ -46,12 +46,13 @@ class DispatchReport:
     failed: int = 0
     skipped: int = 0
     lost: int = 0  # claimed by another process
-    lateness: list[float] = field(default_factory=list)  # seconds after the occurrence
+    released: int = 0  # claimed, not sent (the run was stopped): due again
+    latest: float = 0.0  # seconds after its time that the last message settled
 
     def add(self, other: DispatchReport) -> None:
-        for name in ("claimed", "delivered", "gone", "failed", "skipped", "lost"):
+        for name in ("claimed", "delivered", "gone", "failed", "skipped", "lost", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.lateness.extend(other.lateness)
+        self.latest = max(self.latest, other.latest)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class Due:
     locale: str
     target: str
     push: tuple[str, str, str]
+
+
+# What a claim gives: the reminders to send, what happened, and whether more may be due.
+Claim = tuple[list[Due], DispatchReport, bool]
 
 
 def insert_for(engine: Engine) -> Callable[..., Any]:
@@ -89,65 +94,92 @@ class Dispatcher:
         # about 130 KB of buffers in asyncio, which counts at 100,000 reminders a minute.
         self.concurrency = concurrency
         self.insert = insert_for(engine)
+        self._runs: set[asyncio.Task[Any]] = set()
 
     async def run(self) -> DispatchReport:
         """Send everything due now; returns what happened.
 
         The work flows: while the sender posts one batch, the next is claimed, and the outcomes
         of the one before are recorded, so the database, the encryption worker and the network
-        work at the same time.
+        work at the same time. If claiming fails (the database), what was claimed before is
+        still sent and recorded, then the error is raised. If the run is cancelled (the server
+        stops), what was claimed but not sent is released, to be sent by the next run.
         """
+        this = asyncio.current_task()
+        assert this is not None  # a coroutine always runs in a task
+        self._runs.add(this)
         report = DispatchReport()
         batch = self.sender.batch(self.concurrency)
-        recording: list[asyncio.Task[DispatchReport]] = []
-        claiming = asyncio.ensure_future(self._claim_now())
+        settling: list[asyncio.Task[DispatchReport]] = []
+        claiming: asyncio.Future[Claim] | None = asyncio.ensure_future(self._claim_now())
         try:
-            more = True
-            while more:
-                due, claim_report, more = await claiming
+            while claiming is not None:
+                # Shielded: a claim runs to its end in its thread whatever happens here, and
+                # what it claimed must then be released rather than forgotten.
+                due, claim_report, more = await asyncio.shield(claiming)
+                claiming = asyncio.ensure_future(self._claim_now()) if more else None
                 report.add(claim_report)
-                if more:
-                    claiming = asyncio.ensure_future(self._claim_now())
                 if due:
-                    started = self.clock()
-                    outcomes = [
-                        await batch.add(
-                            PushTarget(*item.push),
-                            self.message_for(item.locale, item.target, item.reminder_id),
-                            f"r{item.reminder_id}",
-                        )
-                        for item in due
-                    ]
-                    report.lateness.extend(started - item.occurrence for item in due)
-                    recording.append(asyncio.create_task(self._settle(due, outcomes)))
+                    outcomes = [await self._add(batch, item) for item in due]
+                    settling.append(asyncio.create_task(self._settle(due, outcomes)))
             await batch.finish()
-        except BaseException:
-            claiming.cancel()
-            await batch.cancel()
+        except BaseException as error:
+            if isinstance(error, Exception):
+                # Most likely the database failed: what was claimed goes out all the same.
+                try:
+                    await batch.finish()
+                except Exception:
+                    await batch.cancel()
+            else:
+                await batch.cancel()  # stopped: what has not left is released below
+            if claiming is not None:
+                # A claim under way commits in its thread; what it took is given back.
+                try:
+                    unsent, claim_report, _ = await claiming
+                except Exception:
+                    pass  # that claim failed: it took nothing
+                else:
+                    report.add(claim_report)
+                    settling.append(asyncio.create_task(self._settle(unsent, [])))
             raise
         finally:
-            # Whatever happened, what was sent gets recorded.
-            for settled in await asyncio.gather(*recording, return_exceptions=True):
+            for settled in await asyncio.gather(*settling, return_exceptions=True):
                 if isinstance(settled, DispatchReport):
                     report.add(settled)
-                elif not isinstance(settled, asyncio.CancelledError):
+                else:
                     log.error("dispatch: recording outcomes failed", exc_info=settled)
-        if report.claimed or report.skipped:
-            log.info(
-                "dispatch: %d claimed, %d delivered, %d gone, %d failed, %d skipped, %d lost",
-                report.claimed,
-                report.delivered,
-                report.gone,
-                report.failed,
-                report.skipped,
-                report.lost,
-            )
+            self._runs.discard(this)
+            if report.claimed or report.skipped:
+                log.info(
+                    "dispatch: %d claimed, %d delivered, %d gone, %d failed, %d released, "
+                    "%d skipped, %d lost; the last settled %.1f s after its time",
+                    report.claimed,
+                    report.delivered,
+                    report.gone,
+                    report.failed,
+                    report.released,
+                    report.skipped,
+                    report.lost,
+                    report.latest,
+                )
         return report
 
-    async def _claim_now(self) -> tuple[list[Due], DispatchReport, bool]:
+    async def stop(self) -> None:
+        """Stop the runs under way and wait until they have recorded and released what they
+        claimed (the server is shutting down)."""
+        runs = list(self._runs)
+        for run in runs:
+            run.cancel()
+        await asyncio.gather(*runs, return_exceptions=True)
+
+    async def _add(self, batch: Batch, item: Due) -> asyncio.Future[Outcome]:
+        message = self.message_for(item.locale, item.target, item.reminder_id)
+        return await batch.add(PushTarget(*item.push), message, f"r{item.reminder_id}")
+
+    async def _claim_now(self) -> Claim:
         return await anyio.to_thread.run_sync(self._claim, int(self.clock()))
 
-    def _claim(self, now: int) -> tuple[list[Due], DispatchReport, bool]:
+    def _claim(self, now: int) -> Claim:
         report = DispatchReport()
         query = (
             select(
@@ -234,13 +266,19 @@ class Dispatcher:
     async def _settle(
         self, due: Sequence[Due], outcomes: Sequence[asyncio.Future[Outcome]]
     ) -> DispatchReport:
-        """Wait for a claimed batch's outcomes and record them."""
-        settled = await asyncio.gather(*outcomes)
+        """Wait for a claimed batch's outcomes and record them. A message whose future was
+        cancelled (or that has none) never left: its claim is released."""
+        settled = await asyncio.gather(*outcomes, return_exceptions=True)
+        settled += [asyncio.CancelledError()] * (len(due) - len(settled))
         report = DispatchReport()
-        finished = int(self.clock())
+        finished = self.clock()
         results: dict[tuple[str, int, int], list[int]] = {}
         gone_devices = set()
+        unsent = []
         for item, outcome in zip(due, settled, strict=True):
+            if not isinstance(outcome, Outcome):
+                unsent.append(item)
+                continue
             kind = outcome.kind
             if kind == "delivered":
                 report.delivered += 1
@@ -251,7 +289,9 @@ class Dispatcher:
                 report.failed += 1
             key = (kind, outcome.attempts, item.occurrence)
             results.setdefault(key, []).append(item.reminder_id)
-        await anyio.to_thread.run_sync(self._record, results, finished, gone_devices)
+            report.latest = max(report.latest, finished - item.occurrence)
+        report.released = len(unsent)
+        await anyio.to_thread.run_sync(self._record, results, int(finished), gone_devices, unsent)
         return report
 
     def _record(
@@ -259,11 +299,14 @@ class Dispatcher:
         results: dict[tuple[str, int, int], list[int]],
         finished: int,
         gone_devices: set[str],
+        unsent: Sequence[Due] = (),
     ) -> None:
         """Write outcomes: ``results`` maps (status, attempts, occurrence) to reminder ids.
 
         Nearly all of a batch shares one key (delivered at the first try, same minute), so
-        this is one statement rather than one per reminder.
+        this is one statement rather than one per reminder. ``unsent`` reminders get their
+        claim back and their time set back to the occurrence, so the next run sends them
+        (if that is within ``LATE_LIMIT``).
         """
         with self.engine.begin() as connection:
             for (status, attempts, occurrence), ids in results.items():
@@ -278,6 +321,23 @@ class Dispatcher:
                 # The push service says the subscription is gone: so is our copy of it.
                 for part in _parts(sorted(gone_devices)):
                     connection.execute(delete(devices).where(devices.c.id.in_(part)))
+            released: dict[int, list[int]] = {}
+            for item in unsent:
+                released.setdefault(item.occurrence, []).append(item.reminder_id)
+            for occurrence, ids in released.items():
+                for part in _parts(ids):
+                    connection.execute(
+                        delete(deliveries)
+                        .where(deliveries.c.occurrence == occurrence)
+                        .where(deliveries.c.reminder_id.in_(part))
+                        .where(deliveries.c.status == "sending")
+                    )
+                    connection.execute(
+                        update(reminders)
+                        .where(reminders.c.id.in_(part))
+                        .where(reminders.c.next_fire_at > occurrence)
+                        .values(next_fire_at=occurrence)
+                    )
 
     def prune(self) -> int:
         """Forget delivery records older than a week; returns how many."""
@@ -287,7 +347,8 @@ class Dispatcher:
         return result.rowcount or 0
 
 
-def _parts(values: Sequence[T], size: int = IN_LIMIT) -> Iterator[Sequence[T]]:
+def _parts(values: Sequence[T]) -> Iterator[Sequence[T]]:
     """``values`` in slices that fit an ``IN (...)`` list on every database."""
+    size = IN_LIMIT
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -69,6 +69,8 @@ async def reminder_service(
             id="dispatch",
             max_instances=1,
             coalesce=True,
+            # A busy event loop may start a run a little late; it should still run.
+            misfire_grace_time=interval,
         )
         scheduler.add_job(dispatcher.prune, "interval", hours=6, id="prune")
         scheduler.start()
@@ -83,5 +85,7 @@ async def reminder_service(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        # A run under way gives back what it has not sent before its connections close.
+        await dispatcher.stop()
         await sender.close()
         engine.dispose()
