@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
+from ..uninterrupted import uninterrupted
 from .encryption import Job, encrypt
 from .outcome import INTERRUPTED, NOT_SENT, Outcome
 from .subscriptions import PushTarget
@@ -137,10 +138,15 @@ class Batch:
             queued = self.queue.get_nowait()
             if queued is not None and queued.bodies is not None:
                 queued.bodies.cancel()
-        await asyncio.gather(self.launcher, *self.running, return_exceptions=True)
-        # Tasks cancelled before their first step never ran: their messages never left.
-        for outcome in list(self.pending):
-            outcome.cancel()
+        try:
+            await uninterrupted(
+                asyncio.gather(self.launcher, *self.running, return_exceptions=True)
+            )
+        finally:
+            # Every task has ended; those cancelled before their first step never ran, so
+            # their messages never left.
+            for outcome in list(self.pending):
+                outcome.cancel()
 
     async def _encrypt_ahead(self) -> None:
         chunk, self.chunk = self.chunk, []

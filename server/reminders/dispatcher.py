@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db import deliveries, devices, reminders
 from ..push import Batch, Outcome, PushSender, PushTarget
+from ..uninterrupted import uninterrupted
 from .schedule import Weekly, next_occurrence, parse_timezone
 
 log = logging.getLogger("houvast.reminders")
@@ -59,6 +60,7 @@ class DispatchReport:
 class Due:
     reminder_id: int
     occurrence: int
+    following: int  # the next time the claim moved the reminder on to
     device_id: str
     locale: str
     target: str
@@ -67,6 +69,17 @@ class Due:
 
 # What a claim gives: the reminders to send, what happened, and whether more may be due.
 Claim = tuple[list[Due], DispatchReport, bool]
+
+
+@dataclass
+class _Run:
+    """One run's moving parts, so that winding down sees what is under way."""
+
+    batch: Batch
+    report: DispatchReport = field(default_factory=DispatchReport)
+    settling: list[asyncio.Task[DispatchReport]] = field(default_factory=list)
+    claiming: asyncio.Future[Claim] | None = None  # the claim under way
+    error: BaseException | None = None
 
 
 def insert_for(engine: Engine) -> Callable[..., Any]:
@@ -101,68 +114,28 @@ class Dispatcher:
 
         The work flows: while the sender posts one batch, the next is claimed, and the outcomes
         of the one before are recorded, so the database, the encryption worker and the network
-        work at the same time. If claiming fails (the database), what was claimed before is
-        still sent and recorded, then the error is raised. If the run is cancelled (the server
-        stops), what was claimed but not sent is released, to be sent by the next run.
+        work at the same time. If something fails (the database), what was claimed is still
+        sent and recorded, then the error is raised. If the run is cancelled (the server
+        stops), what was claimed but never left is released, to be sent by the next run.
         """
         this = asyncio.current_task()
         assert this is not None  # a coroutine always runs in a task
         self._runs.add(this)
-        report = DispatchReport()
-        batch = self.sender.batch(self.concurrency)
-        settling: list[asyncio.Task[DispatchReport]] = []
-        claiming: asyncio.Future[Claim] | None = asyncio.ensure_future(self._claim_now())
+        run = _Run(self.sender.batch(self.concurrency))
         try:
-            while claiming is not None:
-                # Shielded: a claim runs to its end in its thread whatever happens here, and
-                # what it claimed must then be released rather than forgotten.
-                due, claim_report, more = await asyncio.shield(claiming)
-                claiming = asyncio.ensure_future(self._claim_now()) if more else None
-                report.add(claim_report)
-                if due:
-                    outcomes = [await self._add(batch, item) for item in due]
-                    settling.append(asyncio.create_task(self._settle(due, outcomes)))
-            await batch.finish()
+            await self._stream(run)
         except BaseException as error:
-            if isinstance(error, Exception):
-                # Most likely the database failed: what was claimed goes out all the same.
-                try:
-                    await batch.finish()
-                except Exception:
-                    await batch.cancel()
-            else:
-                await batch.cancel()  # stopped: what has not left is released below
-            if claiming is not None:
-                # A claim under way commits in its thread; what it took is given back.
-                try:
-                    unsent, claim_report, _ = await claiming
-                except Exception:
-                    pass  # that claim failed: it took nothing
-                else:
-                    report.add(claim_report)
-                    settling.append(asyncio.create_task(self._settle(unsent, [])))
-            raise
+            run.error = error
+        try:
+            # Winding down is not cut short by a second cancel: what was sent gets recorded
+            # and what was not gets released, whatever happens meanwhile.
+            await uninterrupted(self._wind_down(run))
         finally:
-            for settled in await asyncio.gather(*settling, return_exceptions=True):
-                if isinstance(settled, DispatchReport):
-                    report.add(settled)
-                else:
-                    log.error("dispatch: recording outcomes failed", exc_info=settled)
             self._runs.discard(this)
-            if report.claimed or report.skipped:
-                log.info(
-                    "dispatch: %d claimed, %d delivered, %d gone, %d failed, %d released, "
-                    "%d skipped, %d lost; the last settled %.1f s after its time",
-                    report.claimed,
-                    report.delivered,
-                    report.gone,
-                    report.failed,
-                    report.released,
-                    report.skipped,
-                    report.lost,
-                    report.latest,
-                )
-        return report
+            self._log(run.report)
+        if run.error is not None:
+            raise run.error
+        return run.report
 
     async def stop(self) -> None:
         """Stop the runs under way and wait until they have recorded and released what they
@@ -172,9 +145,66 @@ class Dispatcher:
             run.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
 
-    async def _add(self, batch: Batch, item: Due) -> asyncio.Future[Outcome]:
-        message = self.message_for(item.locale, item.target, item.reminder_id)
-        return await batch.add(PushTarget(*item.push), message, f"r{item.reminder_id}")
+    async def _stream(self, run: _Run) -> None:
+        run.claiming = asyncio.ensure_future(self._claim_now())
+        while run.claiming is not None:
+            # Shielded: a claim runs to its end in its thread whatever happens here; if this
+            # run stops meanwhile, winding down releases what it took.
+            due, claim_report, more = await asyncio.shield(run.claiming)
+            run.claiming = asyncio.ensure_future(self._claim_now()) if more else None
+            run.report.add(claim_report)
+            if due:
+                outcomes: list[asyncio.Future[Outcome]] = []
+                try:
+                    for item in due:
+                        message = self.message_for(item.locale, item.target, item.reminder_id)
+                        target = PushTarget(*item.push)
+                        outcomes.append(
+                            await run.batch.add(target, message, f"r{item.reminder_id}")
+                        )
+                finally:
+                    # Those without an outcome (the run stopped while adding) are released.
+                    run.settling.append(asyncio.create_task(self._settle(due, outcomes)))
+        await run.batch.finish()
+
+    async def _wind_down(self, run: _Run) -> None:
+        if isinstance(run.error, Exception):
+            # Most likely the database failed: what was claimed goes out all the same.
+            try:
+                await run.batch.finish()
+            except Exception:
+                await run.batch.cancel()
+        elif run.error is not None:
+            await run.batch.cancel()  # stopped: what has not left is released
+        if run.claiming is not None:
+            # A claim under way commits in its thread; what it took is given back.
+            try:
+                unsent, claim_report, _ = await run.claiming
+            except Exception:
+                pass  # that claim failed: it took nothing
+            else:
+                run.report.add(claim_report)
+                run.settling.append(asyncio.create_task(self._settle(unsent, [])))
+        for settled in await asyncio.gather(*run.settling, return_exceptions=True):
+            if isinstance(settled, DispatchReport):
+                run.report.add(settled)
+            else:
+                log.error("dispatch: recording outcomes failed", exc_info=settled)
+
+    def _log(self, report: DispatchReport) -> None:
+        if report.claimed or report.skipped:
+            log.info(
+                "dispatch: %d claimed, %d delivered, %d gone, %d failed, %d released, "
+                "%d skipped, %d lost; the last settled %.1f s after its time",
+                report.claimed,
+                report.delivered,
+                report.gone,
+                report.failed,
+                report.released,
+                report.skipped,
+                report.lost,
+                report.latest,
+            )
 
     async def _claim_now(self) -> Claim:
         return await anyio.to_thread.run_sync(self._claim, int(self.clock()))
@@ -230,16 +260,18 @@ class Dispatcher:
             moment = datetime.fromtimestamp(now, UTC)
             # Reminders with the same schedule, zone and due time move on together: work out
             # each such next time once, and move each group with one statement.
-            following: dict[tuple[int, str, str, int], int] = {}
+            next_times: dict[tuple[int, str, str, int], int] = {}
+            following: dict[int, int] = {}
             moves: dict[tuple[int, int], list[int]] = {}
             for row in rows:
                 key = (row.days, row.time, row.timezone, row.next_fire_at)
-                if key not in following:
+                if key not in next_times:
                     after = max(moment, datetime.fromtimestamp(row.next_fire_at, UTC))
                     weekly = Weekly.from_mask(row.days, row.time)
                     zone = parse_timezone(row.timezone)
-                    following[key] = int(next_occurrence(weekly, zone, after).timestamp())
-                moves.setdefault((row.next_fire_at, following[key]), []).append(row.id)
+                    next_times[key] = int(next_occurrence(weekly, zone, after).timestamp())
+                following[row.id] = next_times[key]
+                moves.setdefault((row.next_fire_at, next_times[key]), []).append(row.id)
             for (old, new), ids in moves.items():
                 for part in _parts(ids):
                     # Only if nobody moved it meanwhile: two processes agree on the next time.
@@ -253,6 +285,7 @@ class Dispatcher:
             Due(
                 reminder_id=row.id,
                 occurrence=row.next_fire_at,
+                following=following[row.id],
                 device_id=row.device_id,
                 locale=row.locale,
                 target=row.target,
@@ -321,10 +354,10 @@ class Dispatcher:
                 # The push service says the subscription is gone: so is our copy of it.
                 for part in _parts(sorted(gone_devices)):
                     connection.execute(delete(devices).where(devices.c.id.in_(part)))
-            released: dict[int, list[int]] = {}
+            released: dict[tuple[int, int], list[int]] = {}
             for item in unsent:
-                released.setdefault(item.occurrence, []).append(item.reminder_id)
-            for occurrence, ids in released.items():
+                released.setdefault((item.occurrence, item.following), []).append(item.reminder_id)
+            for (occurrence, following), ids in released.items():
                 for part in _parts(ids):
                     connection.execute(
                         delete(deliveries)
@@ -332,10 +365,11 @@ class Dispatcher:
                         .where(deliveries.c.reminder_id.in_(part))
                         .where(deliveries.c.status == "sending")
                     )
+                    # Only where the claim left it: a reminder changed since keeps its new time.
                     connection.execute(
                         update(reminders)
                         .where(reminders.c.id.in_(part))
-                        .where(reminders.c.next_fire_at > occurrence)
+                        .where(reminders.c.next_fire_at == following)
                         .values(next_fire_at=occurrence)
                     )
 
