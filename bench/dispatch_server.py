@@ -22,6 +22,7 @@ def main(data_dir: str, port: str, sink_port: str, ca: str) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.cli import log_config
     from server.settings import Settings
     from tests.fake_push_service import PUSH_HOSTS, FakeResolver
 
@@ -31,7 +32,15 @@ def main(data_dir: str, port: str, sink_port: str, ca: str) -> None:
         "ssl": ssl.create_default_context(cafile=ca),
     }
     app = create_app(settings, push_edge=edge)
-    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", server_header=False)
+    # As `houvast serve` logs, less uvicorn's start-up lines: the dispatch's summary shows.
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(port),
+        log_level="warning",
+        log_config=log_config(),
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

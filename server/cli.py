@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .exercises import ExerciseError
 from .export import ExportError
 from .i18n import CatalogError
 from .settings import Settings, SettingsError
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the app's own: what the reminder service reports (houvast.*,
+    INFO and up) and the scheduler's warnings, on standard error in uvicorn's format. Without
+    it Python drops INFO lines, and warnings come out bare."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["houvast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"]["apscheduler"] = {
+        "handlers": ["default"],
+        "level": "WARNING",
+        "propagate": False,
+    }
+    return config
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -26,6 +44,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        log_config=log_config(),
     )
     return 0
 

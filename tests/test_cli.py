@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from server.settings import PROJECT_ROOT
@@ -35,6 +40,34 @@ def test_a_bad_setting_stops_the_command() -> None:
     result = run("check", env={"HOUVAST_PORT": "port", "PATH": ""})
     assert result.returncode == 2
     assert "HOUVAST_PORT" in result.stderr
+
+
+def test_the_server_reports_what_the_reminder_service_does(tmp_path: Path) -> None:
+    """`houvast serve` shows the app's own log lines (here: the VAPID key made on first start),
+    not only uvicorn's, so an operator sees what the reminder service reports."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "data"
+    env = {**os.environ, "HOUVAST_DATA_DIR": str(data), "HOUVAST_PORT": str(port)}
+    server = subprocess.Popen(
+        [HOUVAST, "serve"], stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/push/key", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert f"INFO:     created a new VAPID key in {data / 'vapid_private.pem'}" in stderr
+    assert "Application startup complete" in stderr
 
 
 def test_seed_texts_are_not_copied() -> None:
