@@ -44,6 +44,9 @@ notices.append(
   notice('ios-install', t('ios_install'), button(t('got_it'), { dismiss: 'ios-install' })),
 );
 document.getElementById('main').prepend(notices);
+// The CSS keeps focused content clear of the notices; it needs their height to do so.
+new ResizeObserver(() => root.style.setProperty('--notices-height', `${notices.offsetHeight}px`))
+  .observe(notices);
 
 function dismissed() {
   try {

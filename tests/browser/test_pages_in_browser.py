@@ -114,6 +114,37 @@ def test_keyboard_reaches_content_first(page: Page) -> None:
     expect(page.locator("main")).to_be_focused()
 
 
+FOCUS_HIDDEN = """() => {
+    // Is the focused element covered by the notices or the way-out bar, or out of view?
+    const focused = document.activeElement;
+    if (!focused || focused === document.body || focused.closest('.app-notices, .way-out')) {
+        return null;
+    }
+    const box = focused.getBoundingClientRect();
+    const covered = [...document.querySelectorAll('.app-notices > :not([hidden]), .way-out')]
+        .map((cover) => cover.getBoundingClientRect())
+        .some((c) => box.left < c.right && c.left < box.right && box.top < c.bottom
+            && c.top < box.bottom);
+    const outside = box.top < 0 || box.bottom > innerHeight;
+    return covered || outside ? focused.outerHTML.slice(0, 90) : null;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/en/", "/nl/exercises/four-s", "/en/reminders", "/nl/settings"])
+def test_a_notice_never_hides_what_the_keyboard_moves_to(page: Page, path: str) -> None:
+    """With a notice shown above the way-out bar, every control tabbed to is in plain view
+    (WCAG 2.4.11 and 2.4.12: focus not obscured)."""
+    open_page(page, path)
+    # The first visit installs the app for offline use, and a notice says so.
+    expect(page.locator("#offline-ready")).to_be_visible(timeout=15_000)
+    hidden = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if (found := page.evaluate(FOCUS_HIDDEN)) is not None:
+            hidden.append(found)
+    assert hidden == []
+
+
 def test_every_exercise_is_reachable_from_home_by_tapping(page: Page, base_url: str) -> None:
     open_page(page, "/en/")
     cards = page.locator(".exercise-card a")
