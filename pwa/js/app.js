@@ -56,15 +56,27 @@ function dismissed() {
   }
 }
 
+// One notice at a time: two would cover half a phone's screen, and a second one arriving
+// would push the first up (a layout shift). The rest wait their turn.
+const waiting = [];
+
 function show(id) {
-  if (!dismissed().includes(id)) $(id).hidden = false;
+  if (dismissed().includes(id) || !$(id).hidden || waiting.includes(id)) return;
+  if (notices.querySelector('.banner:not([hidden])')) waiting.push(id);
+  else $(id).hidden = false;
+}
+
+function hide(id) {
+  $(id).hidden = true;
+  const next = waiting.shift();
+  if (next) show(next);
 }
 
 for (const button of document.querySelectorAll('[data-dismiss]')) {
   button.addEventListener('click', () => {
     const id = button.dataset.dismiss;
-    $(id).hidden = true;
     localStorage.setItem(DISMISSED, JSON.stringify([...new Set([...dismissed(), id])]));
+    hide(id);
   });
 }
 
@@ -80,7 +92,7 @@ async function registerWorker() {
   const registration = await navigator.serviceWorker.register(`${base}sw.js`, { scope: base });
 
   const offerUpdate = (worker) => {
-    $('update-banner').hidden = false;
+    show('update-banner');
     $('update-button').onclick = () => {
       accepted = true;
       $('update-button').disabled = true;
@@ -113,7 +125,7 @@ function offerInstall() {
     event.preventDefault();
     show('install-offer');
     $('install-button').onclick = async () => {
-      $('install-offer').hidden = true;
+      hide('install-offer');
       event.prompt();
       await event.userChoice.catch(() => null);
     };

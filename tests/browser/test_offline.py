@@ -49,6 +49,18 @@ def controlled(page: Page) -> None:
     wait_until(page, "navigator.serviceWorker.controller !== null", "the service worker")
 
 
+def read_notice(page: Page, text: str) -> None:
+    """Wait for the notice saying ``text``, closing those that come before it (one notice
+    shows at a time, in the order they arose: the install offer may come first)."""
+    shown = page.locator(".app-notices .banner:visible")
+    for _ in range(4):
+        expect(shown).to_have_count(1, timeout=WAIT_SECONDS * 1000)
+        if text in shown.inner_text():
+            return
+        shown.get_by_role("button").last.click()
+    raise AssertionError(f"no notice saying {text!r}")
+
+
 def installability_errors(context: BrowserContext, page: Page) -> list[dict[str, Any]]:
     cdp = context.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
@@ -90,7 +102,7 @@ def test_the_app_installs_and_works_offline(profile: BrowserContext, tmp_path: P
         page = profile.new_page()
         page.goto(f"{url}/nl/")
         controlled(page)
-        expect(page.get_by_text("Houvast staat nu op dit apparaat")).to_be_visible()
+        read_notice(page, "Houvast staat nu op dit apparaat")
         assert installability_errors(profile, page) == []
         visit_offline(page, url, lambda locale, path: f"{url}/{locale}/{path}")
 
@@ -139,9 +151,7 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
     css.write_text(css.read_text() + "\n.update-marker { display: none; }\n")
     with LiveServer(create_app(settings, pwa_dir=pwa, dispatch=False), port=port):
         page.reload()
-        banner = page.locator("#update-banner")
-        expect(banner).to_be_visible(timeout=WAIT_SECONDS * 1000)
-        expect(banner).to_contain_text("A new version of Houvast is ready.")
+        read_notice(page, "A new version of Houvast is ready.")
         # The page keeps running the old version until the person says so.
         assert page.locator("link[rel=stylesheet]").get_attribute("href") == old_css
         with page.expect_navigation():
@@ -176,6 +186,32 @@ def test_install_is_offered_unobtrusively_and_can_be_declined(
         page.reload()
         page.wait_for_load_state("load")
         expect(offer).to_be_hidden()
+
+
+def test_notices_come_one_at_a_time(profile: BrowserContext, tmp_path: Path) -> None:
+    """On a first visit the app is stored for offline use and offered for install at about
+    the same moment: one notice shows, the other waits until it is closed."""
+    with LiveServer(create_app(isolated_settings(tmp_path), dispatch=False)) as url:
+        page = profile.new_page()
+        page.goto(f"{url}/en/")
+        controlled(page)
+        # The browser's install offer (Chromium may also have sent its own already).
+        page.evaluate(
+            """() => {
+                const offer = new Event('beforeinstallprompt', { cancelable: true });
+                offer.prompt = () => {};
+                offer.userChoice = Promise.resolve({ outcome: 'dismissed' });
+                dispatchEvent(offer);
+            }"""
+        )
+        shown = page.locator(".app-notices .banner:visible")
+        seen = []
+        for _ in range(2):
+            expect(shown).to_have_count(1, timeout=WAIT_SECONDS * 1000)
+            seen.append(shown.get_attribute("id"))
+            shown.get_by_role("button").last.click()  # "Close" or "Not now"
+        assert sorted(seen) == ["install-offer", "offline-ready"]
+        expect(shown).to_have_count(0)
 
 
 IPHONE = (
