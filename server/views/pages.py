@@ -1,8 +1,9 @@
-"""The client's pages: home, an exercise, about, help. Server-rendered, readable without script."""
+"""The client's pages: home, exercises, about, help, settings, history, reminders. Server-rendered,
+readable without script."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from starlette.exceptions import HTTPException
@@ -48,27 +49,14 @@ async def exercise(request: Request) -> Response:
     )
 
 
-async def about(request: Request) -> Response:
-    locale = _locale(request)
-    return request.state.templates.render(request, "about.html", locale, page="about")
+def template_page(name: str) -> Callable[[Request], Awaitable[Response]]:
+    """A page that is its template and nothing more: about, help, and the settings and history
+    pages whose content pwa/js/settings.js and pwa/js/history.js fill in on the device."""
 
+    async def endpoint(request: Request) -> Response:
+        return request.state.templates.render(request, f"{name}.html", _locale(request), page=name)
 
-async def help_page(request: Request) -> Response:
-    locale = _locale(request)
-    return request.state.templates.render(request, "help.html", locale, page="help")
-
-
-async def settings_page(request: Request) -> Response:
-    """Pace, timings, sound, vibration, voice, ratings and motion, kept on the device by
-    pwa/js/settings.js."""
-    locale = _locale(request)
-    return request.state.templates.render(request, "settings.html", locale, page="settings")
-
-
-async def history_page(request: Request) -> Response:
-    """The runs kept on this device; pwa/js/history.js reads and draws them."""
-    locale = _locale(request)
-    return request.state.templates.render(request, "history.html", locale, page="history")
+    return endpoint
 
 
 async def reminders_page(request: Request) -> Response:
