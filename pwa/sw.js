@@ -1,11 +1,16 @@
 // Houvast's service worker: keeps the whole client (both languages, every exercise) on the
 // device, serves it offline, and hands over to a new version only when the person says so.
-// The server fills in CONFIG (version, base path, precache list) from file hashes.
+// The server fills in CONFIG (version, URLs from its route table, precache list); the version
+// is a hash of the stored responses themselves.
 
 const CONFIG = /* filled in by server/offline.py */ null;
 
-const CACHE = `houvast-${CONFIG.version}`;
-const BASE = CONFIG.base;
+// The app's own files live in caches named by version; other caches under "houvast-" hold
+// what belongs to the person (sets they keep) and survive every update.
+const APP_CACHES = 'houvast-app-';
+const CACHE = `${APP_CACHES}${CONFIG.version}`;
+const BASE = CONFIG.scope;
+const LOCALES = Object.keys(CONFIG.homes);
 const PRECACHED = new Set(CONFIG.precache.map((path) => new URL(path, self.location).href));
 
 self.addEventListener('install', (event) => {
@@ -21,7 +26,7 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith('houvast-') && name !== CACHE) await caches.delete(name);
+      if (name.startsWith(APP_CACHES) && name !== CACHE) await caches.delete(name);
     }
     await self.clients.claim();
   })());
@@ -32,8 +37,7 @@ self.addEventListener('message', (event) => {
 });
 
 function localeOf(url) {
-  const first = url.pathname.slice(BASE.length).split('/')[0];
-  return CONFIG.locales.includes(first) ? first : null;
+  return LOCALES.find((locale) => url.pathname.startsWith(CONFIG.homes[locale])) ?? null;
 }
 
 /** The language for "/" when the server cannot be asked: the browser's preference, else Dutch. */
@@ -41,9 +45,9 @@ function preferredLocale(request) {
   const header = request.headers.get('accept-language') || '';
   for (const part of header.split(',')) {
     const tag = part.split(';')[0].trim().toLowerCase().split('-')[0];
-    if (CONFIG.locales.includes(tag)) return tag;
+    if (LOCALES.includes(tag)) return tag;
   }
-  return CONFIG.locales[0];
+  return LOCALES[0];
 }
 
 function cleanKey(url) {
@@ -59,25 +63,26 @@ async function fromCache(url) {
 }
 
 async function offlinePage(url) {
-  const locale = localeOf(url) || CONFIG.locales[0];
-  const page = CONFIG.staticSite ? `${BASE}${locale}/offline/` : `${BASE}${locale}/offline`;
+  const page = CONFIG.offline[localeOf(url) || LOCALES[0]];
   return (await fromCache(new URL(page, self.location))) || Response.error();
 }
 
 async function navigate(request) {
   const url = new URL(request.url);
-  if (url.pathname === BASE) {
+  if (url.pathname === CONFIG.root) {
     try {
       return await fetch(request);
     } catch {
-      return Response.redirect(`${BASE}${preferredLocale(request)}/`, 302);
+      return Response.redirect(CONFIG.homes[preferredLocale(request)], 302);
     }
   }
-  if (!CONFIG.staticSite && url.pathname.startsWith(`${BASE}lang/`)) {
+  const switchTo = LOCALES.find((locale) => url.pathname.startsWith(CONFIG.switch[locale]));
+  if (switchTo) {
     try {
       return await fetch(request);
     } catch {
-      return Response.redirect(url.pathname.replace(`${BASE}lang/`, BASE), 303);
+      const page = url.pathname.slice(CONFIG.switch[switchTo].length);
+      return Response.redirect(CONFIG.homes[switchTo] + page, 303);
     }
   }
   const cached = await fromCache(url);
@@ -196,7 +201,7 @@ async function renewSubscription(event) {
   if (!subscription) {
     let key = event.oldSubscription?.options?.applicationServerKey;
     if (!key) {
-      const response = await fetch(`${BASE}api/push/key`, { cache: 'no-store' });
+      const response = await fetch(CONFIG.api.pushKey, { cache: 'no-store' });
       key = keyBytes((await response.json()).publicKey);
     }
     subscription = await self.registration.pushManager.subscribe({
@@ -206,7 +211,7 @@ async function renewSubscription(event) {
   const { endpoint, keys } = subscription.toJSON();
   const push = { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } };
   // The schedule as the page last sent it; the page sends newer changes itself.
-  await fetch(`${BASE}api/devices/${device.id}`, {
+  await fetch(CONFIG.api.device.replace('{id}', encodeURIComponent(device.id)), {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${device.token}` },
     body: JSON.stringify({ ...device.sent, push }),

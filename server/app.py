@@ -12,32 +12,37 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute
 
 from .assets import PWA_DIR, StaticAssets
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
-from .offline import OfflineBundle
+from .offline import SERVICE_WORKER, OfflineBundle, manifest
 from .reminders.service import reminder_service
-from .routes import routes
+from .routes import routes as default_routes
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
-from .templating import SiteLinks, Templates
+from .templating import Templates
+from .urls import Urls
 from .views import errors
 
 
 def create_app(
     settings: Settings | None = None,
     *,
-    links: SiteLinks | None = None,
+    base_path: str = "/",
+    static_site: bool = False,
     pwa_dir: Path = PWA_DIR,
+    routes: list[BaseRoute] | None = None,
     dispatch: bool = True,
     push_edge: Mapping[str, Any] | None = None,
 ) -> Starlette:
     """Build the app. Exercises and catalogs are loaded and checked here, so a broken exercise
     file or an incomplete translation stops the server before it serves anything.
 
-    ``links`` describes the URLs pages link to (``houvast export`` renders a static site,
-    which has no reminder service); ``pwa_dir`` holds the front-end files; ``dispatch`` and
+    ``base_path`` and ``static_site`` describe a static export (``houvast export`` renders a
+    site without a reminder service under a base path); ``pwa_dir`` holds the front-end files;
+    ``routes`` replaces the route table (tests move it under a prefix); ``dispatch`` and
     ``push_edge`` go to the reminder service (server/reminders/service.py).
     """
     settings = settings or Settings.from_env()
@@ -48,28 +53,28 @@ def create_app(
         {locale: partial(catalogs.lookup, locale) for locale in LOCALES},
     )
     assets = StaticAssets(pwa_dir)
-    links = links or SiteLinks()
+    worker_source = (pwa_dir / SERVICE_WORKER).read_bytes()
     state: dict[str, Any] = {
         "settings": settings,
         "catalogs": catalogs,
         "exercises": exercises,
         "assets": assets,
-        "templates": Templates(catalogs, assets, settings, links),
-        "offline": OfflineBundle.build(settings, catalogs, assets, links, exercises),
     }
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        if links.static_site:
+        # The worker's version is the hash of what it stores, rendered here, once.
+        state["offline"] = await OfflineBundle.render(app, state, worker_source)
+        if static_site:
             yield state
             return
         async with reminder_service(
-            settings, catalogs, exercises, dispatch=dispatch, push_edge=push_edge
+            settings, catalogs, exercises, state["urls"], dispatch=dispatch, push_edge=push_edge
         ) as service:
             yield {**state, **service}
 
-    return Starlette(
-        routes=routes,
+    app = Starlette(
+        routes=default_routes if routes is None else routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             Middleware(GZipMiddleware, minimum_size=500),
@@ -77,3 +82,13 @@ def create_app(
         exception_handlers={404: errors.not_found, HTTPException: errors.http_error},
         lifespan=lifespan,
     )
+    urls = Urls(
+        app.router,
+        base=base_path,
+        static_site=static_site,
+        origin="" if static_site else settings.origin,
+    )
+    state["urls"] = urls
+    state["templates"] = Templates(catalogs, assets, settings, urls)
+    state["manifests"] = {locale: manifest(locale, catalogs, urls, assets) for locale in LOCALES}
+    return app

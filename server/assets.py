@@ -15,11 +15,15 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from .urls import Urls
 
 PWA_DIR = PROJECT_ROOT / "pwa"
 # Served from the site root, not under /static/ (a service worker's scope is its own folder).
@@ -72,14 +76,14 @@ class StaticAssets:
             self.files[name] = Asset(body, media_type or "application/octet-stream")
         self.version = digest.hexdigest()[:12]
 
-    def path(self, name: str) -> str:
-        """The hashed path (without the site's base) of a file under pwa/.
+    def url(self, name: str, urls: Urls) -> str:
+        """The hashed URL of a file under pwa/.
 
         An unknown name is a programmer's mistake and fails the page loudly.
         """
         if name not in self.files:
             raise KeyError(f"no static file pwa/{name}")
-        return f"static/{self.version}/{name}"
+        return urls.static(self.version, name)
 
     async def serve(self, request: Request) -> Response:
         """Serve a file of the current version; anything else is not found."""

@@ -11,7 +11,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .exercises import Exercise
-from .i18n import N_
+from .exercises.kinds import Timing
+from .exercises.model import Step
+from .i18n import N_, Language
+from .urls import Urls
 
 STRINGS: dict[str, str] = {
     # The player.
@@ -24,6 +27,7 @@ STRINGS: dict[str, str] = {
     "paused": N_("Paused. Take all the time you need."),
     "back": N_("Back"),
     "next": N_("Next"),
+    "next_soon": N_("You can go on in a moment."),
     "stop": N_("Stop"),
     "breathe_in": N_("Breathe in"),
     "hold": N_("Hold"),
@@ -56,14 +60,7 @@ STRINGS: dict[str, str] = {
         'To put Houvast on your home screen: tap the Share button, then "Add to Home Screen".'
     ),
     "got_it": N_("Got it"),
-    # Settings.
-    "field_duration": N_("seconds"),
-    "field_inhale": N_("seconds breathing in"),
-    "field_hold": N_("seconds holding"),
-    "field_exhale": N_("seconds breathing out"),
-    "field_cycles": N_("number of breaths"),
-    "field_rounds": N_("number of rounds"),
-    "field_timeout": N_("seconds before it goes on by itself"),
+    # Settings (the timings' own labels come from server/exercises/kinds.py).
     "error_number": N_("Enter a whole number."),
     "error_range": N_("Choose a value from %(min)s to %(max)s."),
     "error_pace": N_("Choose a pace from 0.5 to 2."),
@@ -179,6 +176,13 @@ REMINDER_STRINGS: dict[str, str] = {
 }
 
 
+def timing_label(step: Step, name: str) -> str:
+    """What a step's adjustable value is called where a person changes it."""
+    spec = next(f.spec for f in step.kind.fields if f.name == name)
+    assert isinstance(spec, Timing)
+    return spec.label
+
+
 def translated_strings(
     gettext: Callable[[str], str], strings: dict[str, str] = STRINGS
 ) -> dict[str, str]:
@@ -186,25 +190,26 @@ def translated_strings(
     return {key: gettext(message) for key, message in strings.items()}
 
 
-def app_data(exercises: Iterable[Exercise], gettext: Callable[[str], str]) -> dict[str, Any]:
-    """What the scripts of every page share, in one language: the strings, and each exercise's
-    title and the timings a person may change (for settings and history)."""
+def app_data(exercises: Iterable[Exercise], language: Language, urls: Urls) -> dict[str, Any]:
+    """What the scripts of every page share, in one language: the strings, the URL templates,
+    and each exercise's title and the timings a person may change (for settings and history)."""
     return {
-        "strings": translated_strings(gettext),
+        "strings": translated_strings(language.gettext),
+        "urls": urls.for_scripts(language.locale),
         "exercises": [
             {
                 "id": exercise.id,
-                "title": gettext(exercise.title),
+                "title": language.gettext(exercise.title),
                 "timings": [
                     {
                         "key": key,
-                        "step": gettext(step.title),
-                        "field": field,
+                        "step": language.gettext(step.title),
+                        "label": language.gettext(timing_label(step, field)),
                         "value": bounds.value,
                         "min": bounds.low,
                         "max": bounds.high,
                     }
-                    for key, step, field, bounds in exercise.adjustable()
+                    for key, step, field, bounds in exercise.adjustable("person")
                 ],
             }
             for exercise in exercises

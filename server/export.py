@@ -12,15 +12,13 @@ import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-
-from starlette.applications import Starlette
 
 from .app import create_app
-from .i18n import LOCALES
-from .offline import client_pages, manifest_path
+from .i18n import DEFAULT_LOCALE
+from .in_process import get
+from .offline import OfflineBundle
 from .settings import Settings
-from .templating import SiteLinks
+from .urls import Page, Urls
 
 _BASE_PATH = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
 
@@ -37,67 +35,26 @@ def normalise_base_path(base_path: str) -> str:
     return path
 
 
-async def _get(app: Starlette, state: dict[str, Any], path: str) -> tuple[int, bytes]:
-    """One GET request to the app, without a network."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "https",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"export.invalid")],
-        "client": ("127.0.0.1", 0),
-        "server": ("export.invalid", 443),
-        "state": dict(state),
-    }
-    status = 0
-    body = bytearray()
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            body.extend(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, bytes(body)
-
-
 async def _export(settings: Settings, directory: Path, base_path: str) -> list[Path]:
-    app = create_app(settings, links=SiteLinks(base=base_path, static_site=True))
+    app = create_app(settings, base_path=base_path, static_site=True)
     written: list[Path] = []
 
-    async def write(url: str, target: Path, expect: int = 200) -> None:
-        status, body = await _get(app, state, url)
-        if status != expect:
-            raise ExportError(f"{url} answered {status}, expected {expect}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
-        written.append(target)
-
     async with app.router.lifespan_context(app) as state:
-        exercises = state["exercises"]
-        for locale in LOCALES:
-            for page in client_pages(exercises):
-                await write(f"/{locale}/{page}", directory / locale / page / "index.html")
-            await write(f"/{manifest_path(locale)}", directory / manifest_path(locale))
-            await write(f"/{locale}/app.json", directory / locale / "app.json")
-        await write("/", directory / "index.html")
-        await write("/sw.js", directory / "sw.js")
-        await write("/nl/page-not-found", directory / "404.html", expect=404)
-        assets = state["assets"]
-        for name, asset in sorted(assets.files.items()):
-            target = directory / assets.path(name)
+        assert state is not None
+        urls: Urls = state["urls"]
+        offline: OfflineBundle = state["offline"]
+        # What the worker stores is what the export holds, and the pages a static host needs
+        # besides: its start page, the worker itself and the page for unknown paths.
+        wanted = [(url, 200) for url in offline.precache]
+        wanted += [(urls.path("root"), 200), (urls.path("service_worker"), 200)]
+        wanted.append((urls.page(Page.of("exercise", exercise_id="-"), DEFAULT_LOCALE), 404))
+        for url, expect in wanted:
+            status, body = await get(app, state, urls.app_path(url))
+            if status != expect:
+                raise ExportError(f"{url} answered {status}, expected {expect}")
+            target = directory / (urls.file_of(url) if expect == 200 else "404.html")
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(asset.body)
+            target.write_bytes(body)
             written.append(target)
     return written
 

@@ -31,6 +31,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with a plural form (``%(count)s``) for extraction."""
+    return singular, plural
+
+
 class CatalogError(RuntimeError):
     """A message catalog is missing or stale: the server cannot show a complete language."""
 
@@ -112,6 +117,31 @@ class Catalogs:
 
     def gettext(self, locale: str, message: str) -> str:
         return self.translations[locale].gettext(message)
+
+    def language(self, locale: str) -> Language:
+        """Texts and formats in one locale, for code that renders in it."""
+        return Language(locale, self.translations[locale])
+
+
+@dataclass(frozen=True)
+class Language:
+    """One locale's translations and formats (server/exercises/kinds.py summarises with it)."""
+
+    locale: str
+    translations: Translations
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form for ``count``, with ``%(count)s`` filled in."""
+        return self.translations.ngettext(singular, plural, count) % {"count": count}
+
+    def seconds(self, seconds: int) -> str:
+        return format_seconds(seconds, self.locale)
+
+    def minutes(self, minutes: int) -> str:
+        return format_minutes(minutes, self.locale)
 
 
 def language_name(locale: str) -> str:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from .i18n import LOCALES
+from .state import app_state
 from .views import api, language, offline, pages
 
 
@@ -27,8 +28,22 @@ register_url_convertor("locale", LocaleConvertor())
 
 
 async def static_file(request: Request) -> Response:
-    return await request.state.assets.serve(request)
+    return await app_state(request).assets.serve(request)
 
+
+# The client's pages, in each language. Everything that links to them asks server/urls.py,
+# so this table alone decides where they live.
+page_routes = [
+    Route("/", pages.home, name="home"),
+    Route("/exercises/{exercise_id}", pages.exercise, name="exercise"),
+    Route("/about", pages.template_page("about"), name="about"),
+    Route("/help", pages.template_page("help"), name="help"),
+    Route("/settings", pages.template_page("settings"), name="settings"),
+    Route("/history", pages.template_page("history"), name="history"),
+    Route("/offline", pages.template_page("offline"), name="offline"),
+    Route("/reminders", pages.reminders_page, name="reminders"),
+    Route("/app.json", pages.app_json, name="app_json"),
+]
 
 routes = [
     Route("/", language.root, name="root"),
@@ -57,18 +72,5 @@ routes = [
         name="device_calendar",
     ),
     Route("/api/calendar.ics", api.calendar_download, methods=["POST"], name="calendar"),
-    Mount(
-        "/{locale:locale}",
-        routes=[
-            Route("/", pages.home, name="home"),
-            Route("/exercises/{exercise_id}", pages.exercise, name="exercise"),
-            Route("/about", pages.template_page("about"), name="about"),
-            Route("/help", pages.template_page("help"), name="help"),
-            Route("/settings", pages.template_page("settings"), name="settings"),
-            Route("/history", pages.template_page("history"), name="history"),
-            Route("/reminders", pages.reminders_page, name="reminders"),
-            Route("/offline", pages.offline_page, name="offline"),
-            Route("/app.json", pages.app_json, name="app_json"),
-        ],
-    ),
+    Mount("/{locale:locale}", routes=page_routes),
 ]

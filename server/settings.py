@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,22 @@ def _https_url(value: str) -> str:
     if not value.startswith("https://"):
         raise ValueError("expected an https:// address")
     return value
+
+
+def _public_url(value: str) -> str:
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.path.strip("/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError("expected the site's address alone, e.g. https://houvast.example.org")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _directory(value: str) -> Path:
@@ -118,6 +135,13 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     "host": Setting("HOUVAST_HOST", "127.0.0.1", _text, "Address `houvast serve` listens on."),
     "port": Setting("HOUVAST_PORT", "8000", _port, "Port `houvast serve` listens on."),
+    "public_url": Setting(
+        "HOUVAST_PUBLIC_URL",
+        "",
+        _public_url,
+        "The address people reach the site at, e.g. https://houvast.example.org; calendar "
+        "files and links to the other language use it. Empty: http://HOUVAST_HOST:HOUVAST_PORT.",
+    ),
     "exercises_dir": Setting(
         "HOUVAST_EXERCISES_DIR",
         "exercises",
@@ -202,6 +226,7 @@ class Settings:
 
     host: str
     port: int
+    public_url: str
     exercises_dir: Path
     crisis_name: str
     crisis_phone: str
@@ -215,6 +240,11 @@ class Settings:
     push_ttl: int
     max_reminders: int
     dispatch_interval: int
+
+    @property
+    def origin(self) -> str:
+        """Where the site is reached: the public address, else where the server listens."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def database(self) -> str:

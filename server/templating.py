@@ -6,12 +6,10 @@ Two small environments instead of a per-request translation switch: templates st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .assets import StaticAssets
@@ -24,33 +22,9 @@ from .i18n import (
 )
 from .security import META_CONTENT_SECURITY_POLICY
 from .settings import Settings
+from .urls import Page, Urls
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-
-
-@dataclass(frozen=True)
-class SiteLinks:
-    """How the site's own URLs look: served by the app, or exported as static files.
-
-    A static host serves ``nl/about/index.html`` at ``nl/about/``, so exported links end in a
-    slash, and the language switch goes straight to the other page (no server to remember it).
-    """
-
-    base: str = "/"
-    static_site: bool = False
-
-    def page(self, locale: str, page: str = "") -> str:
-        path = f"{self.base}{locale}/{page}"
-        return path if path.endswith("/") or not self.static_site else f"{path}/"
-
-    def app_data(self, locale: str) -> str:
-        """The URL of the strings and timings the scripts share (server/client_strings.py)."""
-        return f"{self.base}{locale}/app.json"
-
-    def switch(self, locale: str, page: str = "") -> str:
-        if self.static_site:
-            return self.page(locale, page)
-        return f"{self.base}lang/{locale}/{page}"
 
 
 def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
@@ -74,55 +48,51 @@ class Templates:
     """Renders a named template in a locale, with what every page needs."""
 
     def __init__(
-        self,
-        catalogs: Catalogs,
-        assets: StaticAssets,
-        settings: Settings,
-        links: SiteLinks | None = None,
+        self, catalogs: Catalogs, assets: StaticAssets, settings: Settings, urls: Urls
     ) -> None:
         self.environments = {locale: _environment(locale, catalogs) for locale in LOCALES}
         self.assets = assets
         self.settings = settings
-        self.links = links or SiteLinks()
+        self.urls = urls
 
     def render(
         self,
-        request: Request,
         name: str,
         locale: str,
         context: dict[str, Any] | None = None,
         *,
-        page: str = "",
+        page: Page,
         status_code: int = 200,
     ) -> HTMLResponse:
-        """Render ``name`` in ``locale``; ``page`` is the path after ``/<locale>/``.
+        """Render ``name`` in ``locale`` as ``page``, which gives the language switch and the
+        hreflang alternates the same page in the other language.
 
-        ``page`` gives the language switch and the hreflang alternates the same page in the
-        other language.
+        Nothing in a page depends on the request: the client's pages are the same bytes for
+        every visitor, so the service worker's version is a hash of them (server/offline.py).
         """
         template = self.environments[locale].get_template(name)
-        links = self.links
-        # hreflang wants absolute URLs; an export does not know its host, so it gives paths.
-        origin = "" if links.static_site else str(request.base_url).rstrip("/")
+        urls = self.urls
         alternates = [
             {
                 "locale": other,
                 "name": language_name(other),
-                "url": origin + links.page(other, page),
-                "switch": links.switch(other, page),
+                "url": urls.absolute(urls.page(page, other)),
+                "switch": urls.switch(page, other),
             }
             for other in LOCALES
         ]
+
+        def url(route: str, **params: str) -> str:
+            return urls.page(Page.of(route, **params), locale)
+
         html = template.render(
             {
-                "request": request,
                 "settings": self.settings,
-                "page": page,
-                "href": lambda target="", to=locale: links.page(to, target),
-                "static": lambda asset: links.base + self.assets.path(asset),
-                "static_site": links.static_site,
-                "base": links.base,
-                "app_data": links.app_data(locale),
+                "url": url,
+                "static": lambda asset: self.assets.url(asset, urls),
+                "static_site": urls.static_site,
+                "app_data": urls.path("app_json", locale=locale),
+                "manifest": urls.path("manifest", locale=locale),
                 "meta_csp": META_CONTENT_SECURITY_POLICY,
                 "alternates": alternates,
                 "switch": [alt for alt in alternates if alt["locale"] != locale],

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, create_engine, select, text, update
 from sqlalchemy.exc import OperationalError
+from starlette.routing import Router
 from starlette.testclient import TestClient
 
 from server.app import create_app
@@ -29,7 +30,9 @@ from server.reminders import dispatcher as dispatch_module
 from server.reminders.devices import DeviceStore, parse_device
 from server.reminders.dispatcher import Dispatcher, DispatchReport
 from server.reminders.messages import reminder_messages
+from server.routes import routes
 from server.settings import Settings
+from server.urls import Urls
 from tests.conftest import isolated_settings, run_async
 from tests.fake_push_service import FakePushService
 
@@ -77,7 +80,7 @@ async def dispatcher(
         yield Dispatcher(
             engine,
             sender,
-            reminder_messages(CATALOGS, EXERCISES),
+            reminder_messages(CATALOGS, EXERCISES, Urls(Router(routes))),
             clock=clock,
             **options,
         )

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from server.app import create_app
-from server.exercises import ExerciseError, check_translations, load_exercises, parse_exercise
-from server.exercises.model import STEP_KINDS
+from server.exercises import ExerciseError, check_translations, docs, load_exercises, parse_exercise
+from server.exercises.kinds import KINDS
 from server.i18n import LOCALES, Catalogs
 from server.settings import PROJECT_ROOT, Settings
 
@@ -45,29 +45,30 @@ def test_every_core_exercise_has_what_a_person_needs_to_choose_it() -> None:
         assert exercise.purpose and exercise.intro and exercise.closing
         if exercise.id != "grounding":
             assert exercise.alone, f"{exercise.id} says nothing about doing it alone"
-            moments = [step.moment for step in exercise.steps if step.kind == "rate"]
+            moments = [step.values["moment"] for step in exercise.steps if step.kind.name == "rate"]
             assert moments[0] == "before" and moments[-1] == "after"
 
 
 def test_grounding_is_short_and_asks_nothing_first() -> None:
     grounding = load_exercises(EXERCISES_DIR)["grounding"]
     assert 2 <= grounding.estimated_minutes() <= 3
-    assert grounding.steps[0].kind != "rate", "a person who is overwhelmed is not asked to rate"
+    assert grounding.steps[0].kind.name != "rate", "an overwhelmed person is not asked to rate"
 
 
 def test_the_boundary_exercises_have_the_big_button() -> None:
     exercises = load_exercises(EXERCISES_DIR)
     for name in ("stop-partner", "stop-solo"):
-        rounds = [step for step in exercises[name].steps if step.kind == "rounds"]
         buttons = {
-            inner.button for group in rounds for inner in group.steps if inner.kind == "action"
+            step.values["button"]
+            for step in exercises[name].all_steps()
+            if step.kind.name == "action"
         }
         assert "STOP" in buttons
 
 
 def test_the_protector_keeps_notes() -> None:
     protector = load_exercises(EXERCISES_DIR)["protector"]
-    assert {step.key for step in protector.steps if step.kind == "note"} == {
+    assert {step.values["key"] for step in protector.steps if step.kind.name == "note"} == {
         "protector",
         "safe-place",
     }
@@ -80,6 +81,7 @@ def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
         MINIMAL
         + """
         [[steps]]
+        id = "s1"
         kind = "timed"
         title = "Wait"
         text = "Wait."
@@ -87,6 +89,7 @@ def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
         duration_range = [10, 300]
 
         [[steps]]
+        id = "s2"
         kind = "breath"
         title = "Breathe"
         text = "Breathe."
@@ -98,12 +101,14 @@ def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
         cycles_range = [1, 10]
 
         [[steps]]
+        id = "s3"
         kind = "rounds"
         title = "Rounds"
         text = "Rounds."
         rounds = 3
         rounds_range = [1, 5]
           [[steps.steps]]
+          id = "s4"
           kind = "timed"
           title = "Notice"
           text = "Notice."
@@ -118,53 +123,55 @@ def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
 
 
 def test_every_step_kind_in_the_design_is_known() -> None:
-    assert set(STEP_KINDS) == {"text", "timed", "breath", "rounds", "action", "rate", "note"}
+    assert set(KINDS) >= {"text", "timed", "breath", "rounds", "action", "rate", "note"}
 
 
 BROKEN = [
     (
         "unknown top-level key",
-        MINIMAL + 'colour = "red"\n[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\n',
+        MINIMAL + 'colour = "red"\n[[steps]]\nid = "a"\nkind = "text"\ntitle = "T"\ntext = "T"\n',
         "unknown key 'colour'",
     ),
     (
         "unknown step kind",
-        MINIMAL + '[[steps]]\nkind = "dance"\ntitle = "T"\ntext = "T"\n',
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "dance"\ntitle = "T"\ntext = "T"\n',
         "unknown step kind 'dance'",
     ),
     (
         "unknown step key",
-        MINIMAL + '[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\nspeed = 2\n',
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "text"\ntitle = "T"\ntext = "T"\nspeed = 2\n',
         "step 1 (text): unknown key 'speed'",
     ),
     (
         "default out of its range",
-        MINIMAL + '[[steps]]\nkind = "timed"\ntitle = "T"\n'
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "timed"\ntitle = "T"\n'
         'text = "T"\nduration = 500\nduration_range = [10, 120]\n',
         "'duration' 500 is outside its range [10, 120]",
     ),
     (
         "range beyond the limits",
-        MINIMAL + '[[steps]]\nkind = "timed"\ntitle = "T"\n'
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "timed"\ntitle = "T"\n'
         'text = "T"\nduration = 3\nduration_range = [1, 120]\n',
         "must lie within [5, 1800]",
     ),
     (
         "missing range",
-        MINIMAL + '[[steps]]\nkind = "timed"\ntitle = "T"\ntext = "T"\nduration = 30\n',
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "timed"\ntitle = "T"\ntext = "T"\nduration = 30\n',
         "missing key 'duration_range'",
     ),
     (
         "nested rounds",
-        MINIMAL + '[[steps]]\nkind = "rounds"\ntitle = "R"\ntext = "R"\n'
-        'rounds = 2\nrounds_range = [1, 3]\n[[steps.steps]]\nkind = "rounds"\ntitle = "R"\n'
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "rounds"\ntitle = "R"\ntext = "R"\n'
+        'rounds = 2\nrounds_range = [1, 3]\n[[steps.steps]]\nid = "b"\nkind = "rounds"\n'
+        'title = "R"\n'
         'text = "R"\nrounds = 2\nrounds_range = [1, 3]\nsteps = []\n',
         "cannot be nested",
     ),
     ("no steps", MINIMAL, "missing key 'steps'"),
     (
         "bad rating moment",
-        MINIMAL + '[[steps]]\nkind = "rate"\ntitle = "R"\ntext = "R"\nmoment = "during"\n',
+        MINIMAL
+        + '[[steps]]\nid = "a"\nkind = "rate"\ntitle = "R"\ntext = "R"\nmoment = "during"\n',
         "'moment' must be 'before' or 'after'",
     ),
     ("not TOML", "id = ", "cannot be read as TOML"),
@@ -183,7 +190,9 @@ def test_a_broken_file_is_refused_with_the_file_and_problem_named(
 
 
 def test_the_id_must_match_the_file_name(tmp_path: Path) -> None:
-    path = write(tmp_path, "other", MINIMAL + '[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\n')
+    path = write(
+        tmp_path, "other", MINIMAL + '[[steps]]\nid = "a"\nkind = "text"\ntitle = "T"\ntext = "T"\n'
+    )
     with pytest.raises(ExerciseError, match="differs from the file name 'other'"):
         parse_exercise(path)
 
@@ -220,3 +229,74 @@ def test_grounding_is_required_as_the_way_out(exercise_copy: Path) -> None:
     (exercise_copy / "grounding.toml").unlink()
     with pytest.raises(ExerciseError, match="'grounding' exercise is required"):
         load_exercises(exercise_copy)
+
+
+def step_ids_file(tmp_path: Path, first: str, second: str, nested: str = "c") -> Path:
+    return write(
+        tmp_path,
+        "sample",
+        MINIMAL
+        + f"""
+        [[steps]]
+        id = "{first}"
+        kind = "text"
+        title = "T"
+        text = "T"
+
+        [[steps]]
+        id = "{second}"
+        kind = "rounds"
+        title = "R"
+        text = "R"
+        rounds = 2
+        rounds_range = [1, 3]
+          [[steps.steps]]
+          id = "{nested}"
+          kind = "timed"
+          title = "N"
+          text = "N"
+          duration = 20
+          duration_range = [10, 60]
+        """,
+    )
+
+
+def test_every_step_has_an_id_unique_in_its_exercise(tmp_path: Path) -> None:
+    assert [s.id for s in parse_exercise(step_ids_file(tmp_path, "a", "b")).all_steps()] == [
+        "a",
+        "b",
+        "c",
+    ]
+    with pytest.raises(ExerciseError, match="the id 'a' is used by another step"):
+        parse_exercise(step_ids_file(tmp_path, "a", "b", nested="a"))
+    with pytest.raises(ExerciseError, match="'id' must be lower-case letters, digits and dashes"):
+        parse_exercise(step_ids_file(tmp_path, "Step One", "b"))
+    no_id = MINIMAL + '[[steps]]\nkind = "text"\ntitle = "T"\ntext = "T"\n'
+    with pytest.raises(ExerciseError, match="missing key 'id'"):
+        parse_exercise(write(tmp_path, "sample", no_id))
+
+
+def test_the_shipped_exercises_have_unique_step_ids() -> None:
+    for exercise in load_exercises(EXERCISES_DIR).values():
+        ids = [step.id for step in exercise.all_steps()]
+        assert len(ids) == len(set(ids)), exercise.id
+
+
+def test_adjustable_values_are_keyed_by_step_id(tmp_path: Path) -> None:
+    exercise = parse_exercise(step_ids_file(tmp_path, "intro", "practise", nested="wait"))
+    keys = [key for key, *_ in exercise.adjustable("person")]
+    assert keys == ["practise.rounds", "wait.duration"]
+    assert keys == [key for key, *_ in exercise.adjustable("therapist")]
+
+
+def test_the_format_documentation_is_generated_from_the_kinds() -> None:
+    """docs/exercise-format.md says what the loader checks: run
+    `python -m server.exercises.docs` after changing server/exercises/kinds.py."""
+    assert docs.DOC_PATH.read_text(encoding="utf-8") == docs.render()
+    for name in KINDS:
+        assert f"| `{name}` |" in docs.render()
+
+
+def test_every_kind_has_one_renderer_in_the_player() -> None:
+    renderers = {path.stem for path in (PROJECT_ROOT / "pwa" / "js" / "kinds").glob("*.js")}
+    assert renderers == set(KINDS)

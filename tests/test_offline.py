@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.assets import PWA_DIR
 from server.export import ExportError, export_site, normalise_base_path
+from server.settings import Settings
 from tests.conftest import isolated_settings
 
 
@@ -27,7 +29,7 @@ def test_the_service_worker_is_served_from_the_root_uncached(client: TestClient)
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["cache-control"] == "no-cache"
     config = precache_of(response.text)
-    assert config["base"] == "/" and len(config["version"]) == 16
+    assert config["scope"] == "/" and len(config["version"]) == 16
 
 
 def test_every_precached_url_answers_200(client: TestClient) -> None:
@@ -65,6 +67,32 @@ def test_a_changed_file_changes_the_worker(tmp_path: Path) -> None:
     second = worker()
     assert precache_of(second)["version"] != precache_of(first)["version"]
     assert precache_of(second)["precache"] != precache_of(first)["precache"]
+
+
+def test_the_version_is_the_hash_of_what_the_worker_stores(client: TestClient) -> None:
+    config = precache_of(client.get("/sw.js").text)
+    digest = hashlib.sha256()
+    for url in config["precache"]:
+        body = client.get(url, headers={"Accept-Encoding": "identity"}).content
+        digest.update(url.encode() + b"\0" + body + b"\0")
+    assert config["version"] == digest.hexdigest()[:16]
+
+
+def test_a_server_only_change_offers_no_update(tmp_path: Path) -> None:
+    """Another instance (its own data folder) with other server-only settings serves the very
+    same worker and manifests, so no phone is offered an update for it."""
+
+    def served(settings: Settings) -> list[bytes]:
+        with TestClient(create_app(settings, dispatch=False)) as client:
+            paths = ["/sw.js", "/manifest-nl.webmanifest", "/manifest-en.webmanifest"]
+            return [client.get(path).content for path in paths]
+
+    first = served(isolated_settings(tmp_path / "one"))
+    other = isolated_settings(tmp_path / "two", max_reminders=5, push_ttl=600, dispatch_interval=30)
+    assert served(other) == first
+    # A setting that shows on a stored page (the crisis line on the help page) is an update.
+    changed = isolated_settings(tmp_path / "three", crisis_phone="0800-1234")
+    assert served(changed)[0] != first[0]
 
 
 @pytest.mark.parametrize(("locale", "word"), [("nl", "therapiesessies"), ("en", "therapy")])
@@ -106,7 +134,7 @@ def test_export_writes_a_static_site_under_a_sub_path(tmp_path: Path) -> None:
     assert "/lang/" not in home
     assert 'http-equiv="Content-Security-Policy"' in home
     config = precache_of((site / "sw.js").read_text())
-    assert config["base"] == "/houvast/" and config["staticSite"] is True
+    assert config["scope"] == "/houvast/" and config["api"] == {}
     for url in config["precache"]:
         path = site / url.removeprefix("/houvast/")
         assert path.is_file() or (path / "index.html").is_file(), url

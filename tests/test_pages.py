@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -31,7 +32,8 @@ def test_every_page_renders_in_both_languages(client: TestClient, locale: str, p
     other = "en" if locale == "nl" else "nl"
     assert f'href="/lang/{other}/{page}"' in html, "the switch must keep the same page"
     for hreflang in ("nl", "en"):
-        assert f'hreflang="{hreflang}" href="http://testserver/{hreflang}/{page}"' in html
+        # Absolute, on the configured address (never the request's Host).
+        assert f'hreflang="{hreflang}" href="http://127.0.0.1:8000/{hreflang}/{page}"' in html
     assert "<script>" not in html and " style=" not in html
 
 
@@ -49,7 +51,13 @@ def test_exercise_page_shows_overview_and_start(client: TestClient) -> None:
     html = client.get("/nl/exercises/stop-partner").text
     assert "Liever niet alleen" in html
     assert 'id="start" href="#steps"' in html, "without script, Start leads to the steps"
-    assert 'data-kind="action" data-timeout="60 15 300" data-button="STOP"' in html
+    data = re.search(r'<script type="application/json" id="exercise-data">(.*?)</script>', html)
+    assert data, "the player gets the exercise as one JSON document"
+    exercise = json.loads(data.group(1))
+    practise = next(step for step in exercise["steps"] if step["id"] == "practise-stop")
+    action = practise["steps"][0]
+    assert action["kind"] == "action" and action["button"] == "STOP"
+    assert action["timeout"] == {"value": 60, "min": 15, "max": 300}
     assert re.search(r"\d+ rondes", html), "the rounds are not in the overview"
     assert "seconden" in html
     english = client.get("/en/exercises/stop-partner").text

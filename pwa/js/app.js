@@ -2,34 +2,26 @@
 // The notices are made here rather than in every page's HTML: they only mean something when
 // this script runs, and the pages stay small for the offline bundle.
 
+import { $, element } from './dom.js';
 import { t } from './i18n.js';
+import { saveUnsavedRuns } from './store.js';
+import { url } from './urls.js';
 
 const root = document.documentElement;
-const base = root.dataset.base || '/';
-const $ = (id) => document.getElementById(id);
 const DISMISSED = 'houvast.dismissed';
 
-function button(text, attributes = {}) {
-  const node = document.createElement('button');
-  node.type = 'button';
-  node.className = attributes.primary ? 'button primary' : 'button';
-  if (attributes.id) node.id = attributes.id;
-  if (attributes.dismiss) node.dataset.dismiss = attributes.dismiss;
-  node.textContent = text;
+function button(text, { primary = false, id = null, dismiss = null } = {}) {
+  const node = element('button', { type: 'button', class: primary ? 'button primary' : 'button' }, text);
+  if (id) node.id = id;
+  if (dismiss) node.dataset.dismiss = dismiss;
   return node;
 }
 
 function notice(id, text, ...buttons) {
-  const box = document.createElement('div');
-  box.id = id;
-  box.className = 'banner';
-  box.hidden = true;
-  const message = document.createElement('p');
-  message.textContent = text;
-  const actions = document.createElement('p');
-  actions.className = 'call-buttons';
+  const box = element('div', { id, class: 'banner', hidden: true });
+  const actions = element('p', { class: 'call-buttons' });
   actions.append(...buttons);
-  box.append(message, actions);
+  box.append(element('p', {}, text), actions);
   return box;
 }
 
@@ -89,7 +81,7 @@ async function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   const hadController = Boolean(navigator.serviceWorker.controller);
   let accepted = false;
-  const registration = await navigator.serviceWorker.register(`${base}sw.js`, { scope: base });
+  const registration = await navigator.serviceWorker.register(url('worker'), { scope: url('scope') });
 
   const offerUpdate = (worker) => {
     show('update-banner');
@@ -114,7 +106,8 @@ async function registerWorker() {
   });
   // A page kept open for days still learns about new versions.
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') registration.update().catch(() => {});
+    if (document.visibilityState !== 'visible') return;
+    registration.update().catch((error) => console.warn('Houvast: no update check', error));
   });
 }
 
@@ -141,5 +134,6 @@ function offerInstall() {
   }
 }
 
-registerWorker().catch(() => {});
+registerWorker().catch((error) => console.error('Houvast: the service worker failed', error));
 offerInstall();
+saveUnsavedRuns();

@@ -48,8 +48,4 @@ export class WakeLock {
   async restore() {
     if (this.wanted) await this.hold();
   }
-
-  get held() {
-    return this.sentinel !== null;
-  }
 }

@@ -15,6 +15,7 @@ import {
 import {
   appData, formatDate, formatDateTime, formatNumber, formatSeconds, locale, t,
 } from './i18n.js';
+import { download, element } from './dom.js';
 import { allRuns, clearNotes, clearRuns, mergeRuns } from './store.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -38,13 +39,6 @@ const elements = {
   deleteCancel: byId('delete-cancel'),
 };
 
-function html(name, attributes = {}, text = null) {
-  const element = document.createElement(name);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
-  if (text !== null) element.textContent = text;
-  return element;
-}
-
 function svg(name, attributes = {}, text = null) {
   const element = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
@@ -67,16 +61,16 @@ function formatRating(rating) {
 // The list -----------------------------------------------------------------------------------
 
 function runItem(run) {
-  const item = html('li', { class: `history-run history-run-${run.status}` });
+  const item = element('li', { class: `history-run history-run-${run.status}` });
   item.append(
-    html('span', { class: 'history-run-title' }, titles[run.exercise] ?? t('unknown_exercise')),
-    html('time', { class: 'history-run-time', datetime: run.startedAt },
+    element('span', { class: 'history-run-title' }, titles[run.exercise] ?? t('unknown_exercise')),
+    element('time', { class: 'history-run-time', datetime: run.startedAt },
       formatDateTime(new Date(run.startedAt))),
   );
   const status = run.status === 'completed' ? t('completed') : t('stopped_short');
-  item.append(html('span', { class: 'history-run-meta' }, `${formatSeconds(run.seconds)} · ${status}`));
+  item.append(element('span', { class: 'history-run-meta' }, `${formatSeconds(run.seconds)} · ${status}`));
   if (Number.isInteger(run.before) || Number.isInteger(run.after)) {
-    item.append(html('span', { class: 'history-run-rating' },
+    item.append(element('span', { class: 'history-run-rating' },
       t('before_after', { before: formatRating(run.before), after: formatRating(run.after) })));
   }
   return item;
@@ -180,11 +174,11 @@ function chartSvg(summary) {
 }
 
 function chartLegend() {
-  const legend = html('figcaption', { class: 'history-legend' });
-  const list = html('ul');
+  const legend = element('figcaption', { class: 'history-legend' });
+  const list = element('ul');
   for (const [kind, label] of [['bars', t('chart_runs')], ['change', t('chart_change')]]) {
-    const item = html('li');
-    item.append(html('span', { class: `history-swatch ${kind}`, 'aria-hidden': 'true' }), label);
+    const item = element('li');
+    item.append(element('span', { class: `history-swatch ${kind}`, 'aria-hidden': 'true' }), label);
     list.append(item);
   }
   legend.append(list);
@@ -192,27 +186,27 @@ function chartLegend() {
 }
 
 function chartTable(summary) {
-  const table = html('table', { id: 'history-chart-table' });
-  table.append(html('caption', {}, t('chart_title', { weeks: CHART_WEEKS })));
-  const head = html('tr');
+  const table = element('table', { id: 'history-chart-table' });
+  table.append(element('caption', {}, t('chart_title', { weeks: CHART_WEEKS })));
+  const head = element('tr');
   for (const label of [t('chart_week'), t('chart_runs'), t('chart_change')]) {
-    head.append(html('th', { scope: 'col' }, label));
+    head.append(element('th', { scope: 'col' }, label));
   }
-  table.append(html('thead'));
+  table.append(element('thead'));
   table.tHead.append(head);
-  const body = html('tbody');
+  const body = element('tbody');
   for (const week of summary) {
-    const row = html('tr', { 'data-week': week.key });
+    const row = element('tr', { 'data-week': week.key });
     row.append(
-      html('th', { scope: 'row' }, t('week_of', { date: formatDate(week.start) })),
-      html('td', {}, formatNumber(week.count)),
-      html('td', {}, week.change === null ? t('chart_no_change') : formatChange(week.change)),
+      element('th', { scope: 'row' }, t('week_of', { date: formatDate(week.start) })),
+      element('td', {}, formatNumber(week.count)),
+      element('td', {}, week.change === null ? t('chart_no_change') : formatChange(week.change)),
     );
     body.append(row);
   }
   table.append(body);
   // A table sizes itself to its content, so the visually hidden box is a wrapper around it.
-  const wrapper = html('div', { class: 'history-sr-only' });
+  const wrapper = element('div', { class: 'history-sr-only' });
   wrapper.append(table);
   return wrapper;
 }
@@ -239,23 +233,13 @@ async function render() {
   elements.exportCsv.disabled = current.length === 0;
 }
 
-function download(name, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = html('a', { href: url, download: name, hidden: '' });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the browser time to start the download before the URL goes away.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 function exportAs(kind) {
   const now = new Date();
   const name = exportFileName(kind, now);
   if (kind === 'json') {
-    download(name, 'application/json', `${JSON.stringify(exportDocument(current, now), null, 2)}\n`);
+    download(name, new Blob([`${JSON.stringify(exportDocument(current, now), null, 2)}\n`], { type: 'application/json' }));
   } else {
-    download(name, 'text/csv;charset=utf-8', toCsv(newestFirst(current)));
+    download(name, new Blob([toCsv(newestFirst(current))], { type: 'text/csv;charset=utf-8' }));
   }
   say(t('exported', { name }));
 }
@@ -281,7 +265,8 @@ async function importFile(file) {
   try {
     const added = await mergeRuns(result.runs);
     say(t('imported', { count: formatNumber(added), skipped: formatNumber(result.runs.length - added) }));
-  } catch {
+  } catch (error) {
+    console.error('Houvast: the import could not be stored', error);
     say(t('storage_error'));
   }
   await render();
@@ -302,7 +287,8 @@ async function deleteEverything() {
     await clearRuns();
     await clearNotes();
     say(t('deleted'));
-  } catch {
+  } catch (error) {
+    console.error('Houvast: the history could not be deleted', error);
     say(t('storage_error'));
   }
   await render();
@@ -314,8 +300,9 @@ async function start() {
   elements.root.hidden = false;
   try {
     await render();
-  } catch {
+  } catch (error) {
     // IndexedDB can be missing or refused (some private windows): say so, offer nothing to press.
+    console.warn('Houvast: no history store here', error);
     elements.empty.hidden = false;
     elements.empty.textContent = t('storage_unavailable');
     for (const control of [elements.exportJson, elements.exportCsv, elements.importFile, elements.deleteAll]) {

@@ -14,11 +14,13 @@ async function load() {
   return null;
 }
 
-/** The strings and exercise timings the server shares with every page (/<locale>/app.json). */
-export const appData = (await load()) ?? { strings: {}, exercises: [], missing: true };
+/** The strings, URL templates and exercise timings every page shares (/<locale>/app.json). */
+export const appData = (await load()) ?? { strings: {}, urls: {}, exercises: [], missing: true };
 
-// A page may bring strings only it needs (the reminders page does), as JSON in #page-strings.
-const pageStrings = JSON.parse(document.getElementById('page-strings')?.textContent || '{}');
+/** What a page brings for itself only (the reminders page: its strings and the API), as JSON in
+ * #page-data. */
+export const pageData = JSON.parse(document.getElementById('page-data')?.textContent || '{}');
+const pageStrings = pageData.strings ?? {};
 
 /** The translated string for `key`, with %(name)s placeholders filled from `values`. */
 export function t(key, values = {}) {

@@ -1,17 +1,8 @@
 // The player's screen: built here, not sent in every exercise page, because it only exists
 // when this script runs (and the pages stay small for the offline bundle).
 
+import { element } from './dom.js';
 import { t } from './i18n.js';
-
-function element(tag, attributes = {}, text = '') {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === true) node.setAttribute(name, '');
-    else node.setAttribute(name, value);
-  }
-  if (text) node.textContent = text;
-  return node;
-}
 
 function button(id, text, className = 'button') {
   return element('button', { type: 'button', class: className, id }, text);
@@ -28,7 +19,8 @@ export function buildPlayerScreen(anchor, { home, history }) {
   const controls = element('div', { class: 'player-controls' });
   const pause = button('player-pause', t('pause'));
   pause.setAttribute('aria-pressed', 'false');
-  controls.append(button('player-back', t('back')), pause, button('player-next', t('next'), 'button primary'));
+  controls.append(button('player-back', t('back')), pause, button('player-next', t('next'), 'button primary'),
+    element('p', { id: 'player-next-soon', class: 'player-next-soon', hidden: true }, t('next_soon')));
   // "Too much?" is the way-out bar every page has at the bottom; the player adds Stop.
   const exits = element('div', { class: 'player-exits' });
   exits.append(button('player-stop', t('stop')));

@@ -1,53 +1,47 @@
 // The exercise player: shows the run's current segment and its controls. Timing and step logic
-// live in timeline.js and runstate.js; this module only draws and listens.
+// live in timeline.js and runstate.js, each step kind's drawing in kinds/<kind>.js; this module
+// ties them together and listens.
 
 import { ring, unlockAudio } from './bell.js';
 import { speak, stopSpeaking, vibrate, WakeLock } from './cues.js';
+import { $ } from './dom.js';
 import { formatClock, locale, t } from './i18n.js';
 import { buildPlayerScreen } from './player-screen.js';
 import { loadPrefs, reduceMotion } from './prefs.js';
 import {
   elapsed, finish, goTo, pause, remaining, resume, startRun, sync, toRecord,
 } from './runstate.js';
-import { addRun, getNotes, saveNote } from './store.js';
-import { breathPhase, buildTimeline } from './timeline.js';
-
-const SVG = 'http://www.w3.org/2000/svg';
-const RING_RADIUS = 54;
-const RING_LENGTH = 2 * Math.PI * RING_RADIUS;
-
-const $ = (id) => document.getElementById(id);
-
-function element(tag, attributes = {}, text = '') {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
+import { getNotes, saveNote, saveRun } from './store.js';
+import { buildTimeline, kindsOf } from './timeline.js';
+import { url } from './urls.js';
 
 class Player {
-  constructor(exercise) {
+  constructor(exercise, kinds) {
     this.exercise = exercise;
+    this.kinds = kinds;
     this.prefs = loadPrefs();
-    this.segments = buildTimeline(exercise, this.prefs, t('closing'));
+    this.segments = buildTimeline(exercise, this.prefs, t('closing'), kinds);
     this.storageKey = `houvast.run.${exercise.id}`;
     this.wakeLock = new WakeLock();
     this.timer = null;
+    this.view = null;
     this.notes = {};
     this.root = $('player');
-    this.helpUrl = document.querySelector('.way-out-help')?.href ?? '';
+    this.t = t;
     this.root.classList.toggle('reduce-motion', reduceMotion(this.prefs));
   }
 
-  /** Start a run when the person asks, or pick up the one this tab was doing. */
-  async init() {
-    const notes = getNotes().catch(() => ({})).then((found) => { this.notes = found; });
-    $('start').addEventListener('click', async (event) => {
+  /** Start a run when the person asks, or pick up the one this tab was doing. Nothing waits
+   * for the device's database: the words kept last time are shown when they arrive. */
+  init() {
+    getNotes().then((found) => {
+      this.notes = { ...found, ...this.notes };
+      if (this.state?.status === 'running') this.renderLastTime();
+    }, (error) => console.error('Houvast: the kept notes could not be read', error));
+    $('start').addEventListener('click', (event) => {
       event.preventDefault();
-      await notes;
       this.begin(null);
     });
-    await notes;
     const saved = this.restore();
     if (saved) {
       this.begin(saved);
@@ -107,14 +101,13 @@ class Player {
     $('player-back').addEventListener('click', () => this.move(this.state.index - 1));
     $('player-next').addEventListener('click', () => this.next());
     $('player-stop').addEventListener('click', () => this.end('stopped'));
-    // "Too much?" and the page's own way out (the bar at the bottom) end the run as stopped
-    // before they take the person to grounding.
+    // "Too much?" (the bar at the bottom of every page) ends the run as stopped before it
+    // takes the person to grounding; from grounding itself it leads to real help.
     const wayOut = document.querySelector('.way-out-ground');
     wayOut?.addEventListener('click', (event) => {
       if (this.state.status !== 'running') return;
       event.preventDefault();
-      // From grounding itself, the way out leads to real help.
-      this.tooMuch(this.exercise.id === 'grounding' ? this.helpUrl : wayOut.href);
+      this.tooMuch(this.exercise.id === 'grounding' ? url('help') : wayOut.href);
     });
     this.root.addEventListener('pointerdown', unlockAudio);
     this.root.addEventListener('keydown', unlockAudio);
@@ -142,7 +135,8 @@ class Player {
     if (transitions.length) {
       this.save();
       // Draw first, then sound: the step must appear on time, whatever the audio costs.
-      this.render({ focus: false });
+      // Focus follows the new step, as it does when the person moves on themselves.
+      this.render({ focus: true });
       this.cue(); // once, even when several steps passed while the screen was off
     } else {
       this.renderTime();
@@ -150,19 +144,30 @@ class Player {
     this.schedule();
   }
 
-  /** Wake up exactly when the segment ends, and in between when the display should change. */
+  /** Wake up exactly when something should change: the segment's end, the next second of the
+   * countdown, a breath's phase, or the moment "Next" may appear. */
   schedule() {
     clearTimeout(this.timer);
     this.timer = null;
     if (this.state.status !== 'running' || this.state.pausedAt !== null) return;
     const now = Date.now();
+    const waits = [];
     const left = remaining(this.state, this.segments, now);
-    if (left === null) return;
-    let wait = left % 1000 || 1000; // the next whole second of the countdown
-    if (this.segment.breath) {
-      wait = Math.min(wait, breathPhase(this.segment.breath, elapsed(this.state, now)).left || wait);
+    if (left !== null) {
+      waits.push(left, left % 1000 || 1000);
+      const change = this.view?.nextChange?.({ elapsed: elapsed(this.state, now), left });
+      if (change) waits.push(change);
     }
-    this.timer = setTimeout(() => this.tick(), Math.max(0, Math.min(wait, left)));
+    const untilNext = this.nextDelay(now);
+    if (untilNext > 0) waits.push(untilNext);
+    if (!waits.length) return;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, Math.min(...waits)));
+  }
+
+  /** How long until "Next" may appear on a step with a minimum pause (0: it may now). */
+  nextDelay(now) {
+    const minMs = this.segment.minMs ?? 0;
+    return Math.max(0, minMs - elapsed(this.state, now));
   }
 
   // Controls ------------------------------------------------------------------------------
@@ -201,45 +206,57 @@ class Player {
     this.move(this.state.index + 1);
   }
 
+  /** The big button was tapped. */
+  tap() {
+    this.move(this.state.index + 1, { fromTap: true });
+  }
+
   rate(value) {
     const moment = this.segment.moment === 'after' ? 'after' : 'before';
     this.state = { ...this.state, [moment]: value };
     this.next();
   }
 
-  async keepNote(key, text) {
+  /** The words kept under `key`: from this run, else from last time. */
+  note(key) {
+    return this.state.notes[key] ?? this.notes[key] ?? '';
+  }
+
+  keepNote(key, text) {
     const words = text.trim();
     if (words) {
       this.state = { ...this.state, notes: { ...this.state.notes, [key]: words } };
       this.notes[key] = words;
-      await saveNote(key, words).catch(() => {});
+      saveNote(key, words).catch((error) => console.error('Houvast: a note was not kept', error));
     }
     this.next();
   }
 
-  async complete() {
-    await this.log();
+  complete() {
+    this.log();
     this.showEnd(t('finished'));
   }
 
-  async end(status) {
+  end(status) {
     this.state = finish(this.state, Date.now(), status);
-    await this.log();
+    this.log();
     this.showEnd(t('stopped'));
   }
 
-  async tooMuch(destination) {
+  /** The way out: leave at once. The stopped run is saved in the background (store.js keeps
+   * it for the next page should this one go before the database answers). */
+  tooMuch(destination) {
     this.state = finish(this.state, Date.now(), 'stopped');
-    await this.log();
+    this.log();
     location.assign(destination);
   }
 
-  async log() {
+  log() {
     clearTimeout(this.timer);
     this.save();
     this.wakeLock.release();
     stopSpeaking();
-    await addRun(toRecord(this.state)).catch(() => {});
+    saveRun(toRecord(this.state));
   }
 
   cue() {
@@ -262,10 +279,9 @@ class Player {
     this.root.dataset.key = segment.key;
     $('player-back').disabled = this.state.index === 0;
     $('player-next').textContent = segment.closing ? t('finish') : t('next');
-    // A rating or a note has its own buttons (save, skip); a second "Next" would only confuse.
-    $('player-next').hidden = segment.kind === 'rate' || segment.kind === 'note';
     this.renderLastTime();
-    this.renderBody(segment);
+    this.view = this.kinds[segment.kind].render(segment, this) ?? null;
+    $('player-body').replaceChildren(...(this.view ? [this.view.node] : []));
     this.renderPause();
     this.renderTime();
     if (this.prefs.voice) speak(`${segment.title}. ${segment.text}`, locale);
@@ -289,94 +305,12 @@ class Player {
     const list = $('player-last-time-list');
     list.replaceChildren();
     for (const [key, title] of known) {
-      list.append(element('dt', {}, title), element('dd', {}, this.notes[key]));
+      const term = document.createElement('dt');
+      term.textContent = title;
+      const words = document.createElement('dd');
+      words.textContent = this.notes[key];
+      list.append(term, words);
     }
-  }
-
-  renderBody(segment) {
-    const body = $('player-body');
-    body.replaceChildren();
-    this.ring = null;
-    this.breath = null;
-    if (segment.kind === 'timed') body.append(this.makeRing());
-    if (segment.kind === 'breath') body.append(this.makeBreath());
-    if (segment.kind === 'action') {
-      const button = element('button', { type: 'button', class: 'action-button' }, segment.button);
-      button.addEventListener('click', () => this.move(this.state.index + 1, { fromTap: true }));
-      body.append(button);
-    }
-    if (segment.kind === 'rate') body.append(this.makeRating());
-    if (segment.kind === 'note') body.append(this.makeNote(segment));
-  }
-
-  makeRing() {
-    const svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('viewBox', '0 0 120 120');
-    svg.setAttribute('class', 'ring');
-    svg.setAttribute('aria-hidden', 'true');
-    const track = document.createElementNS(SVG, 'circle');
-    const arc = document.createElementNS(SVG, 'circle');
-    for (const circle of [track, arc]) {
-      circle.setAttribute('cx', '60');
-      circle.setAttribute('cy', '60');
-      circle.setAttribute('r', String(RING_RADIUS));
-    }
-    track.setAttribute('class', 'ring-track');
-    arc.setAttribute('class', 'ring-arc');
-    arc.style.strokeDasharray = String(RING_LENGTH);
-    svg.append(track, arc);
-    this.ring = arc;
-    return svg;
-  }
-
-  makeBreath() {
-    const wrap = element('div', { class: 'breath' });
-    const shape = element('div', { class: 'breath-shape', 'aria-hidden': 'true' });
-    const label = element('p', { class: 'breath-label' });
-    const count = element('p', { class: 'breath-count' });
-    wrap.append(shape, label, count);
-    this.breath = { shape, label, count, phase: null };
-    return wrap;
-  }
-
-  makeRating() {
-    const form = element('form', { class: 'rating' });
-    const id = `rating-${this.state.index}`;
-    const label = element('label', { for: id }, t('rate_label'));
-    const input = element('input', {
-      type: 'range', id, min: '0', max: '10', step: '1', value: '5',
-      'aria-describedby': `${id}-scale`,
-    });
-    const output = element('output', { for: id, class: 'rating-value' }, '5');
-    input.addEventListener('input', () => { output.textContent = input.value; });
-    const scale = element('p', { id: `${id}-scale`, class: 'rating-scale' });
-    scale.append(element('span', {}, t('rate_low')), element('span', {}, t('rate_high')));
-    const save = element('button', { type: 'submit', class: 'button primary' }, t('rate_save'));
-    const skip = element('button', { type: 'button', class: 'button' }, t('skip'));
-    skip.addEventListener('click', () => this.next());
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.rate(Number(input.value));
-    });
-    const buttons = element('p', { class: 'call-buttons' });
-    buttons.append(save, skip);
-    form.append(label, output, input, scale, buttons);
-    return form;
-  }
-
-  makeNote(segment) {
-    const form = element('form', { class: 'note' });
-    const id = `note-${segment.noteKey}`;
-    const label = element('label', { for: id }, t('note_label'));
-    const area = element('textarea', { id, rows: '3', maxlength: '500' });
-    area.value = this.state.notes[segment.noteKey] ?? this.notes[segment.noteKey] ?? '';
-    const save = element('button', { type: 'submit', class: 'button primary' }, t('note_save'));
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.keepNote(segment.noteKey, area.value);
-    });
-    form.append(label, area, save);
-    return form;
   }
 
   renderPause() {
@@ -391,27 +325,14 @@ class Player {
 
   renderTime() {
     const now = Date.now();
-    const segment = this.segment;
     const left = remaining(this.state, this.segments, now);
     $('player-time').textContent = left === null ? '' : t('time_left', { time: formatClock(left / 1000) });
-    if (this.ring && segment.ms) {
-      this.ring.style.strokeDashoffset = String(RING_LENGTH * (1 - left / segment.ms));
-    }
-    if (this.breath && segment.breath) {
-      const phase = breathPhase(segment.breath, elapsed(this.state, now));
-      const words = { in: t('breathe_in'), hold: t('hold'), out: t('breathe_out') };
-      this.breath.label.textContent = `${words[phase.phase]} · ${t('breath_of', { n: phase.cycle, total: segment.breath.cycles })}`;
-      // Under reduced motion the shape stays still and the seconds are counted instead.
-      const second = Math.min(Math.floor((phase.phaseMs - phase.left) / 1000) + 1,
-        Math.max(1, Math.round(phase.phaseMs / 1000)));
-      this.breath.count.textContent = String(second);
-      if (phase.phase !== this.breath.phase || phase.cycle !== this.breath.cycle) {
-        this.breath.phase = phase.phase;
-        this.breath.cycle = phase.cycle;
-        this.breath.shape.style.transitionDuration = `${phase.left}ms`;
-        this.breath.shape.dataset.phase = phase.phase;
-      }
-    }
+    this.view?.update?.({ left, elapsed: elapsed(this.state, now) });
+    // A step with a minimum pause shows "Next" only after it, with a calm word that it comes.
+    const ownButtons = Boolean(this.kinds[this.segment.kind].ownButtons);
+    const waiting = this.nextDelay(now) > 0;
+    $('player-next').hidden = ownButtons || waiting;
+    $('player-next-soon').hidden = ownButtons || !waiting;
   }
 
   showEnd(message) {
@@ -426,41 +347,16 @@ class Player {
   }
 }
 
-/** The exercise as the page shows it: each step's texts, and its timings in data attributes. */
-function readExercise(section) {
-  const bounds = (value) => {
-    if (!value) return null;
-    const [current, min, max] = value.split(' ').map(Number);
-    return { value: current, min, max };
-  };
-  const readSteps = (list) => [...list.children].map((item) => {
-    const data = item.dataset;
-    const step = {
-      kind: data.kind,
-      title: item.querySelector(':scope > .step-title').textContent.trim(),
-      text: item.querySelector(':scope > .step-text').textContent.trim(),
-    };
-    for (const name of ['duration', 'inhale', 'hold', 'exhale', 'cycles', 'rounds', 'timeout']) {
-      if (data[name]) step[name] = bounds(data[name]);
-    }
-    if (data.kind === 'breath') step.hold ??= { value: 0, min: 0, max: 0 };
-    if (data.kind === 'action') step.timeout ??= null;
-    if (data.kind === 'text') step.min_pause = Number(data.minPause || 0);
-    if (data.button) step.button = data.button;
-    if (data.moment) step.moment = data.moment;
-    if (data.key) step.key = data.key;
-    if (data.kind === 'rounds') step.steps = readSteps(item.querySelector(':scope > ol'));
-    return step;
-  });
-  return {
-    id: section.dataset.exercise,
-    steps: readSteps(section.querySelector(':scope > ol.steps')),
-    closing: $('closing-text').textContent.trim(),
-  };
+/** The step kinds' modules an exercise needs, loaded when it is opened. */
+async function loadKinds(exercise) {
+  const names = kindsOf(exercise);
+  const modules = await Promise.all(names.map((name) => import(`./kinds/${name}.js`)));
+  return Object.fromEntries(names.map((name, i) => [name, modules[i]]));
 }
 
-const section = document.getElementById('steps');
-if (section) {
-  buildPlayerScreen($('exercise-info'), section.dataset);
-  new Player(readExercise(section)).init();
+const data = document.getElementById('exercise-data');
+if (data) {
+  const exercise = JSON.parse(data.textContent);
+  buildPlayerScreen($('exercise-info'), { home: url('home'), history: url('history') });
+  new Player(exercise, await loadKinds(exercise)).init();
 }

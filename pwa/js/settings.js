@@ -1,18 +1,12 @@
 // The settings page: fills the form from what is kept on this device, checks every value and
 // saves only when all of them are valid.
 
+import { element } from './dom.js';
 import { appData, formatNumber, t } from './i18n.js';
 import { DEFAULTS, loadPrefs, savePrefs, validate } from './prefs.js';
 
 const form = document.getElementById('settings-form');
 const status = document.getElementById('settings-status');
-
-function element(tag, attributes = {}, text = '') {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
 
 /** One group per exercise with a field for every timing its file lets a person change. */
 function buildTimingFields() {
@@ -24,7 +18,7 @@ function buildTimingFields() {
     for (const timing of exercise.timings) {
       const id = `${exercise.id}:${timing.key}`;
       const row = element('div', { class: 'timing' });
-      const label = element('label', { for: id }, `${timing.step}: ${t(`field_${timing.field}`)} `);
+      const label = element('label', { for: id }, `${timing.step}: ${timing.label} `);
       label.append(element('span', { class: 'hint' }, `(${timing.min}–${timing.max})`));
       const input = element('input', {
         id, name: id, type: 'text', inputmode: 'numeric', autocomplete: 'off',

@@ -24,8 +24,22 @@ export function openStore() {
       }
       if (!db.objectStoreNames.contains('notes')) db.createObjectStore('notes', { keyPath: 'key' });
     };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    // Another tab holds an older version open; it closes when it hears of this one (below).
+    req.onblocked = () => console.warn('Houvast: waiting for another tab to close its store');
+    req.onsuccess = () => {
+      const db = req.result;
+      // A newer version of the app, in another tab, wants to upgrade: make way for it, and
+      // open again (at the new version) when next needed.
+      db.onversionchange = () => {
+        db.close();
+        opening = null;
+      };
+      resolve(db);
+    };
+    req.onerror = () => {
+      opening = null;
+      reject(req.error);
+    };
   });
   return opening;
 }
@@ -45,6 +59,40 @@ async function transaction(storeName, mode, work) {
 /** Save one finished or stopped run. */
 export function addRun(run) {
   return transaction('runs', 'readwrite', (store) => store.put(run));
+}
+
+const UNSAVED = 'houvast.unsaved-runs';
+
+function unsaved() {
+  try {
+    const runs = JSON.parse(sessionStorage.getItem(UNSAVED) || '[]');
+    return Array.isArray(runs) ? runs : [];
+  } catch {
+    return [];
+  }
+}
+
+function setUnsaved(runs) {
+  if (runs.length) sessionStorage.setItem(UNSAVED, JSON.stringify(runs));
+  else sessionStorage.removeItem(UNSAVED);
+}
+
+/**
+ * Save a run without making anyone wait for it: it is kept in this tab's session storage at
+ * once and written to the database in the background. When the page goes (the way out) before
+ * the database answers, the next page writes it (saveUnsavedRuns).
+ */
+export function saveRun(run) {
+  setUnsaved([...unsaved().filter((kept) => kept.id !== run.id), run]);
+  return addRun(run).then(
+    () => setUnsaved(unsaved().filter((kept) => kept.id !== run.id)),
+    (error) => console.error('Houvast: a run could not be saved yet', error),
+  );
+}
+
+/** Write the runs an earlier page could not (every page calls this). */
+export function saveUnsavedRuns() {
+  for (const run of unsaved()) saveRun(run);
 }
 
 /** Every run, oldest first. */

@@ -12,54 +12,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .model import (
-    CATEGORIES,
-    STEP_KINDS,
-    ActionStep,
-    Bounded,
-    BreathStep,
-    Exercise,
-    NoteStep,
-    RateStep,
-    RoundsStep,
-    Step,
-    TextStep,
-    TimedStep,
-)
+from .kinds import COMMON, KINDS, Name, read_text
+from .model import CATEGORIES, Exercise, Step
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_NOTE_KEY = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
 
 _TOP_REQUIRED = {"id", "order", "category", "title", "purpose", "intro", "closing", "steps"}
 _TOP_OPTIONAL = {"alone"}
-_STEP_COMMON = {"kind", "title", "text"}
-# Per kind: (required keys, optional keys) besides kind, title and text.
-_STEP_KEYS: dict[str, tuple[set[str], set[str]]] = {
-    "text": (set(), {"min_pause"}),
-    "timed": ({"duration", "duration_range"}, set()),
-    "breath": (
-        {"inhale", "inhale_range", "exhale", "exhale_range", "cycles", "cycles_range"},
-        {"hold", "hold_range"},
-    ),
-    "rounds": ({"rounds", "rounds_range", "steps"}, set()),
-    "action": ({"button"}, {"timeout", "timeout_range"}),
-    "rate": ({"moment"}, set()),
-    "note": ({"key"}, set()),
-}
-# The outer limits a file's own ranges must stay within.
-_LIMITS = {
-    "duration": (5, 1800),
-    "inhale": (1, 15),
-    "hold": (0, 15),
-    "exhale": (1, 15),
-    "cycles": (1, 60),
-    "rounds": (1, 20),
-    "timeout": (5, 600),
-    "min_pause": (0, 120),
-}
-_MAX_LENGTH = {"title": 60, "purpose": 160, "button": 20}
-
-assert set(_STEP_KEYS) == set(STEP_KINDS)
+_STEP_COMMON = {f.name for f in COMMON}
+_MAX_LENGTH = {"title": 60, "purpose": 160}
 
 
 class ExerciseError(ValueError):
@@ -76,117 +37,56 @@ class _Problems:
         self.items.append(f"{where}: {problem}" if where else problem)
 
 
-def _text(data: dict[str, Any], key: str, where: str, problems: _Problems) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        problems.add(where, f"'{key}' must be a non-empty text")
-        return ""
-    if "%" in value:
-        problems.add(where, f"'{key}' must not contain '%'")
-    limit = _MAX_LENGTH.get(key)
-    if limit and len(value) > limit:
-        problems.add(where, f"'{key}' is {len(value)} characters long, at most {limit} allowed")
-    return value
-
-
 def _integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _bounded(data: dict[str, Any], key: str, where: str, problems: _Problems) -> Bounded:
-    """Read ``key`` and ``key_range`` and check the default lies within the range."""
-    value, span = data.get(key), data.get(f"{key}_range")
-    low_limit, high_limit = _LIMITS[key]
-    if not _integer(value):
-        problems.add(where, f"'{key}' must be a whole number")
-        return Bounded(low_limit, low_limit, low_limit)
-    if not (isinstance(span, list) and len(span) == 2 and all(_integer(v) for v in span)):
-        problems.add(where, f"'{key}_range' must be [min, max] with whole numbers")
-        return Bounded(value, value, value)
-    low, high = span
-    if not low_limit <= low <= high <= high_limit:
-        problems.add(
-            where,
-            f"'{key}_range' {span} must lie within [{low_limit}, {high_limit}] with min <= max",
-        )
-    elif not low <= value <= high:
-        problems.add(where, f"'{key}' {value} is outside its range [{low}, {high}]")
-    return Bounded(value, low, high)
-
-
-def _step(data: Any, where: str, problems: _Problems, *, nested: bool = False) -> Step | None:
+def _step(
+    data: Any, where: str, problems: _Problems, seen: set[str], *, nested: bool = False
+) -> Step | None:
+    """Read one step as its kind (server/exercises/kinds.py) declares it."""
     if not isinstance(data, dict):
         problems.add(where, "a step must be a table")
         return None
-    kind = data.get("kind")
-    if kind not in STEP_KINDS:
-        known = ", ".join(STEP_KINDS)
-        problems.add(where, f"unknown step kind {kind!r} (known: {known})")
+    name = data.get("kind")
+    kind = KINDS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        problems.add(where, f"unknown step kind {data.get('kind')!r} (known: {', '.join(KINDS)})")
         return None
-    where = f"{where} ({kind})"
+    where = f"{where} ({kind.name})"
     known_problems = len(problems.items)
-    if nested and kind == "rounds":
-        problems.add(where, "rounds cannot be nested inside rounds")
+    if nested and kind.nests:
+        problems.add(where, f"{kind.name} cannot be nested inside {kind.name}")
         return None
-    required, optional = _STEP_KEYS[kind]
-    for key in sorted(set(data) - _STEP_COMMON - required - optional):
+    for key in sorted(set(data) - _STEP_COMMON - kind.keys()):
         problems.add(where, f"unknown key '{key}'")
-    for key in sorted(required - set(data)):
+    for key in sorted((_STEP_COMMON | kind.required_keys()) - set(data)):
         problems.add(where, f"missing key '{key}'")
-    title = _text(data, "title", where, problems)
-    text = _text(data, "text", where, problems)
+    step_id = Name(digits=True).read(data, "id", where, problems)
+    if step_id and step_id in seen:
+        problems.add(where, f"the id {step_id!r} is used by another step of this exercise")
+    seen.add(step_id)
+    title = read_text(data, "title", where, problems, _MAX_LENGTH["title"])
+    text = read_text(data, "text", where, problems)
     if len(problems.items) > known_problems:
         return None
-
-    if kind == "text":
-        pause = data.get("min_pause", 0)
-        low, high = _LIMITS["min_pause"]
-        if not _integer(pause) or not low <= pause <= high:
-            problems.add(where, f"'min_pause' must be a whole number from {low} to {high}")
-        return TextStep(title, text, min_pause=pause if _integer(pause) else 0)
-    if kind == "timed":
-        return TimedStep(title, text, duration=_bounded(data, "duration", where, problems))
-    if kind == "breath":
-        hold = Bounded(0, 0, 0)
-        if "hold" in data or "hold_range" in data:
-            hold = _bounded(data, "hold", where, problems)
-        return BreathStep(
-            title,
-            text,
-            inhale=_bounded(data, "inhale", where, problems),
-            hold=hold,
-            exhale=_bounded(data, "exhale", where, problems),
-            cycles=_bounded(data, "cycles", where, problems),
-        )
-    if kind == "rounds":
-        children = data["steps"]
+    values: dict[str, Any] = {}
+    for f in kind.fields:
+        present = [key for key in f.spec.keys(f.name) if key in data]
+        values[f.name] = f.spec.read(data, f.name, where, problems) if present else f.default
+    inner: list[Step | None] = []
+    if kind.nests:
+        children = data.get("steps")
         if not isinstance(children, list) or not children:
             problems.add(where, "'steps' must hold at least one step")
             children = []
-        steps = [
-            _step(child, f"{where} step {number}", problems, nested=True)
+        inner = [
+            _step(child, f"{where} step {number}", problems, seen, nested=True)
             for number, child in enumerate(children, 1)
         ]
-        return RoundsStep(
-            title,
-            text,
-            rounds=_bounded(data, "rounds", where, problems),
-            steps=tuple(step for step in steps if step),
-        )
-    if kind == "action":
-        timeout = None
-        if "timeout" in data or "timeout_range" in data:
-            timeout = _bounded(data, "timeout", where, problems)
-        return ActionStep(
-            title, text, button=_text(data, "button", where, problems), timeout=timeout
-        )
-    if kind == "rate":
-        if data["moment"] not in ("before", "after"):
-            problems.add(where, "'moment' must be 'before' or 'after'")
-        return RateStep(title, text, moment=data["moment"])
-    if not isinstance(data["key"], str) or not _NOTE_KEY.match(data["key"]):
-        problems.add(where, "'key' must be lower-case letters and dashes")
-    return NoteStep(title, text, key=str(data["key"]))
+    return Step(
+        step_id, kind, title, text, values, tuple(step for step in inner if step is not None)
+    )
 
 
 def parse_exercise(path: Path, source: str | None = None) -> Exercise:
@@ -213,14 +113,18 @@ def parse_exercise(path: Path, source: str | None = None) -> Exercise:
     if data.get("category") not in CATEGORIES:
         problems.add("", f"'category' must be one of {', '.join(CATEGORIES)}")
     texts = {
-        key: _text(data, key, "", problems) for key in ("title", "purpose", "intro", "closing")
+        key: read_text(data, key, "", problems, _MAX_LENGTH.get(key))
+        for key in ("title", "purpose", "intro", "closing")
     }
-    alone = _text(data, "alone", "", problems) if "alone" in data else None
+    alone = read_text(data, "alone", "", problems) if "alone" in data else None
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         problems.add("", "'steps' must hold at least one step")
         raw_steps = []
-    steps = [_step(raw, f"step {number}", problems) for number, raw in enumerate(raw_steps, 1)]
+    seen: set[str] = set()
+    steps = [
+        _step(raw, f"step {number}", problems, seen) for number, raw in enumerate(raw_steps, 1)
+    ]
     if problems.items:
         raise ExerciseError(f"{path}:\n  " + "\n  ".join(problems.items))
     return Exercise(

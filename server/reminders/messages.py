@@ -7,12 +7,13 @@ from typing import Any
 
 from ..exercises import Exercise
 from ..i18n import N_, Catalogs
+from ..urls import Urls
 
 BODY = N_("A moment for “%(title)s”, if it suits you now.")
 
 
 def reminder_messages(
-    catalogs: Catalogs, exercises: Mapping[str, Exercise], base: str = "/"
+    catalogs: Catalogs, exercises: Mapping[str, Exercise], urls: Urls
 ) -> Callable[[str, str, int], dict[str, Any]]:
     """A function giving the push payload for (locale, target, reminder id).
 
@@ -27,7 +28,7 @@ def reminder_messages(
         return {
             "title": "Houvast",
             "body": catalogs.gettext(locale, BODY) % {"title": title},
-            "url": f"{base}{locale}/exercises/{exercise.id}",
+            "url": urls.exercise(exercise.id, locale),
             "tag": f"houvast-reminder-{reminder_id}",
             "lang": locale,
         }

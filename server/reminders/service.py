@@ -19,6 +19,7 @@ from ..exercises import Exercise
 from ..i18n import Catalogs
 from ..push import PushSender, VapidKeys
 from ..settings import Settings
+from ..urls import Urls
 from .devices import DeviceStore
 from .dispatcher import Dispatcher
 from .messages import reminder_messages
@@ -31,6 +32,7 @@ async def reminder_service(
     settings: Settings,
     catalogs: Catalogs,
     exercises: Mapping[str, Exercise],
+    urls: Urls,
     *,
     dispatch: bool = True,
     push_edge: Mapping[str, Any] | None = None,
@@ -53,7 +55,7 @@ async def reminder_service(
         **(push_edge or {}),
     )
     await sender.start()
-    dispatcher = Dispatcher(engine, sender, reminder_messages(catalogs, exercises))
+    dispatcher = Dispatcher(engine, sender, reminder_messages(catalogs, exercises, urls))
     scheduler = AsyncIOScheduler(timezone="UTC")
     if dispatch:
         # One job per process; the database makes sure each occurrence is sent once. Runs

@@ -18,6 +18,7 @@ from ..calendar import build_calendar
 from ..i18n import LOCALES, N_, negotiate
 from ..push import InvalidSubscription, validate_subscription
 from ..reminders.devices import DeviceData, DeviceError, DeviceStore, parse_device
+from ..state import app_state
 
 MAX_BODY = 32 * 1024
 CALENDAR_NAME = N_("Houvast reminders")
@@ -89,8 +90,8 @@ def _parse(request: Request, body: object, *, allow_push: bool = True) -> Device
     )
 
 
-def _calendar_path(device_id: str, token: str) -> str:
-    return f"/api/calendar/{device_id}/{token}.ics"
+def _calendar_path(request: Request, device_id: str, token: str) -> str:
+    return app_state(request).urls.path("device_calendar", device_id=device_id, token=token)
 
 
 def _bearer(request: Request) -> str:
@@ -112,7 +113,7 @@ async def create_device(request: Request) -> Response:
     store: DeviceStore = request.state.devices
     device_id, token = await anyio.to_thread.run_sync(store.create, data)
     return JSONResponse(
-        {"id": device_id, "token": token, "calendar": _calendar_path(device_id, token)},
+        {"id": device_id, "token": token, "calendar": _calendar_path(request, device_id, token)},
         status_code=201,
     )
 
@@ -129,7 +130,7 @@ async def update_device(request: Request) -> Response:
     except DeviceError as error:
         return _error(request, error.code, body, **error.values)
     await anyio.to_thread.run_sync(store.replace, device_id, data)
-    return JSONResponse({"id": device_id, "calendar": _calendar_path(device_id, token)})
+    return JSONResponse({"id": device_id, "calendar": _calendar_path(request, device_id, token)})
 
 
 async def delete_device(request: Request) -> Response:
@@ -144,13 +145,13 @@ async def delete_device(request: Request) -> Response:
 def _calendar_response(request: Request, timezone: str, locale: str, items: list[Any]) -> Response:
     catalogs = request.state.catalogs
     exercises = request.state.exercises
-    base = str(request.base_url).rstrip("/")
+    urls = app_state(request).urls
     body = build_calendar(
         [item.as_json() for item in items],
         timezone,
         locale,
         title_of=lambda exercise_id: catalogs.gettext(locale, exercises[exercise_id].title),
-        url_of=lambda exercise_id: f"{base}/{locale}/exercises/{exercise_id}",
+        url_of=lambda exercise_id: urls.absolute(urls.exercise(exercise_id, locale)),
         name=catalogs.gettext(locale, CALENDAR_NAME),
     )
     return Response(

@@ -6,14 +6,20 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from ..i18n import DEFAULT_LOCALE, LOCALES
+from ..i18n import DEFAULT_LOCALE
+from ..state import app_state
+from ..urls import Page
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    """The 404 page, in the language of the path's prefix (Dutch when there is none)."""
-    first = request.url.path.strip("/").split("/", 1)[0]
-    locale = first if first in LOCALES else DEFAULT_LOCALE
-    return request.state.templates.render(request, "404.html", locale, page="", status_code=404)
+    """The 404 page, in the language of the path (Dutch when it has none)."""
+    state = app_state(request)
+    homes = state.urls.homes()
+    locale = next(
+        (locale for locale, home in homes.items() if request.url.path.startswith(home)),
+        DEFAULT_LOCALE,
+    )
+    return state.templates.render("404.html", locale, page=Page("home"), status_code=404)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -6,15 +6,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..state import app_state
+
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 async def service_worker(request: Request) -> Response:
     return Response(
-        request.state.offline.service_worker, media_type="text/javascript", headers=NO_CACHE
+        app_state(request).offline.service_worker,
+        media_type="text/javascript",
+        headers=NO_CACHE,
     )
 
 
 async def manifest(request: Request) -> Response:
-    body = request.state.offline.manifests[request.path_params["locale"]]
+    body = app_state(request).manifests[request.path_params["locale"]]
     return Response(body, media_type="application/manifest+json", headers=NO_CACHE)

@@ -4,14 +4,14 @@ readable without script."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..client_strings import REMINDER_STRINGS, app_data, translated_strings
-from ..i18n import Catalogs
+from ..state import app_state
+from ..urls import Page
 
 
 def _locale(request: Request) -> str:
@@ -19,63 +19,61 @@ def _locale(request: Request) -> str:
     return str(request.path_params["locale"])
 
 
-def _gettext(request: Request, locale: str) -> Callable[[str], str]:
-    catalogs: Catalogs = request.state.catalogs
-    return partial(catalogs.gettext, locale)
-
-
 async def home(request: Request) -> Response:
+    state = app_state(request)
     locale = _locale(request)
-    gettext = _gettext(request, locale)
-    exercises = [exercise.localized(gettext) for exercise in request.state.exercises.values()]
-    return request.state.templates.render(
-        request, "home.html", locale, {"exercises": exercises}, page=""
-    )
+    language = state.catalogs.language(locale)
+    exercises = [exercise.localized(language) for exercise in state.exercises.values()]
+    return state.templates.render("home.html", locale, {"exercises": exercises}, page=Page("home"))
 
 
 async def exercise(request: Request) -> Response:
     """What the exercise is for, how long it takes and all its steps; pwa/js/player.js turns
-    the page into the player. Without script the steps can be read one by one."""
+    the page into the player with the exercise's data (one JSON document in the page).
+    Without script the steps can be read one by one."""
+    state = app_state(request)
     locale = _locale(request)
-    found = request.state.exercises.get(request.path_params["exercise_id"])
+    found = state.exercises.get(request.path_params["exercise_id"])
     if found is None:
         raise HTTPException(status_code=404)
-    return request.state.templates.render(
-        request,
+    language = state.catalogs.language(locale)
+    return state.templates.render(
         "exercise.html",
         locale,
-        {"exercise": found.localized(_gettext(request, locale))},
-        page=f"exercises/{found.id}",
+        {"exercise": found.localized(language), "player_data": found.player_data(language)},
+        page=Page.of("exercise", exercise_id=found.id),
     )
 
 
 def template_page(name: str) -> Callable[[Request], Awaitable[Response]]:
-    """A page that is its template and nothing more: about, help, and the settings and history
-    pages whose content pwa/js/settings.js and pwa/js/history.js fill in on the device."""
+    """A page that is its template and nothing more: about, help, offline, and the settings
+    and history pages whose content pwa/js/settings.js and pwa/js/history.js fill in on the
+    device. The route's name is the template's."""
 
     async def endpoint(request: Request) -> Response:
-        return request.state.templates.render(request, f"{name}.html", _locale(request), page=name)
+        return app_state(request).templates.render(
+            f"{name}.html", _locale(request), page=Page(name)
+        )
 
     return endpoint
 
 
 async def reminders_page(request: Request) -> Response:
     """Reminders to practise: push notifications, or a calendar; pwa/js/online/reminders.js."""
+    state = app_state(request)
     locale = _locale(request)
-    strings = translated_strings(_gettext(request, locale), REMINDER_STRINGS)
-    return request.state.templates.render(
-        request, "reminders.html", locale, {"page_strings": strings}, page="reminders"
+    strings = translated_strings(state.catalogs.language(locale).gettext, REMINDER_STRINGS)
+    return state.templates.render(
+        "reminders.html",
+        locale,
+        {"page_data": {"strings": strings, "api": state.urls.for_api()}},
+        page=Page("reminders"),
     )
 
 
 async def app_json(request: Request) -> Response:
-    """The strings and exercise timings the scripts share, for one language."""
+    """The strings, URL templates and exercise timings the scripts share, for one language."""
+    state = app_state(request)
     locale = _locale(request)
-    data = app_data(request.state.exercises.values(), _gettext(request, locale))
+    data = app_data(state.exercises.values(), state.catalogs.language(locale), state.urls)
     return JSONResponse(data, headers={"Cache-Control": "no-cache"})
-
-
-async def offline_page(request: Request) -> Response:
-    """What the service worker shows for a page it never stored, when there is no network."""
-    locale = _locale(request)
-    return request.state.templates.render(request, "offline.html", locale, page="offline")

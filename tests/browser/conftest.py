@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.base import AxeResults
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright
 
 from server.app import create_app
@@ -22,6 +25,7 @@ from tests.live_server import LiveServer
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT_DIR = PROJECT_ROOT / "test-output"
 PHONE = {"width": 390, "height": 844}
+AXE = Axe()
 CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-quic",
@@ -98,3 +102,20 @@ def console_errors(page: Page) -> list[str]:
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+def freeze_clock(page: Page, time: datetime | None = None) -> None:
+    """Fake the page's clock and hold it still: time moves only when the test says so
+    (``page.clock.run_for``), so a busy machine cannot make a run a second longer."""
+    page.clock.install(time=time)
+    page.clock.pause_at(time or datetime.now())
+
+
+def axe_on_frozen_clock(page: Page) -> AxeResults:
+    """Run axe-core on a page whose clock is frozen (freeze_clock): axe waits on timers of its
+    own, so the clock runs while it checks and is held still again after."""
+    page.clock.resume()
+    try:
+        return AXE.run(page)
+    finally:
+        page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000))

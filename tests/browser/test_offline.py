@@ -19,7 +19,7 @@ from server.app import create_app
 from server.assets import PWA_DIR
 from server.exercises import load_exercises
 from server.settings import PROJECT_ROOT
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, freeze_clock
 from tests.browser.test_player import play_to_the_end
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer, StaticServer
@@ -84,7 +84,7 @@ def visit_offline(page: Page, home: str, page_url: Any) -> None:
             page.get_by_role("link", name="Start" if locale == "en" else "Beginnen").click()
             expect(page.locator("#player")).to_be_visible()
             page.locator("#player-stop").click()
-    page.clock.install()
+    freeze_clock(page)
     page.goto(page_url("en", "exercises/grounding") + "#start")
     expect(page.locator("#player")).to_be_visible()
     play_to_the_end(page)

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import axe_on_frozen_clock, freeze_clock
 
 CORE = ["grounding", "stop-partner", "stop-solo", "protector", "four-s", "body-scan"]
 START = datetime(2026, 11, 20, 9, 0, 0)
-AXE = Axe()
 
 # Counts the bell: each ring connects one new sound to the speakers.
 COUNT_BELLS = """
@@ -39,7 +39,7 @@ def set_prefs(page: Page, prefs: dict[str, Any]) -> None:
 
 
 def open_player(page: Page, locale: str, exercise: str) -> None:
-    page.clock.install(time=START)
+    freeze_clock(page, START)
     page.add_init_script(COUNT_BELLS)
     page.goto(f"/{locale}/exercises/{exercise}#start")
     expect(page.locator("#player")).to_be_visible()
@@ -64,6 +64,15 @@ def runs(page: Page) -> list[dict[str, Any]]:
     return page.evaluate(STORE, "allRuns")
 
 
+def wait_for_next(page: Page) -> None:
+    """Let a text step's minimum pause pass, a second at a time, until "Next" shows."""
+    for _ in range(130):
+        if page.locator("#player-next").is_visible():
+            return
+        page.clock.run_for(1_000)
+    raise AssertionError("Next never appeared")
+
+
 def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
     """Do the whole exercise as a person would; return how many steps changed."""
     for changes in range(200):
@@ -85,6 +94,7 @@ def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
             page.locator(".note textarea").fill((notes or {}).get(key, "a few words"))
             page.locator(".note button[type=submit]").click()
         else:
+            wait_for_next(page)
             page.locator("#player-next").click()
         expect(page.locator("#player")).not_to_have_attribute("data-index", str(before))
     raise AssertionError("the exercise did not end")
@@ -109,7 +119,7 @@ def test_each_core_exercise_runs_to_the_end(page: Page, locale: str, exercise: s
 
 
 def test_pace_and_overrides_are_honoured(page: Page) -> None:
-    set_prefs(page, {"pace": 2, "overrides": {"grounding": {"1.duration": 60}}})
+    set_prefs(page, {"pace": 2, "overrides": {"grounding": {"feet-floor.duration": 60}}})
     open_player(page, "en", "grounding")
     assert seconds_left(page) == 120
     page.clock.run_for(119_000)
@@ -119,10 +129,14 @@ def test_pace_and_overrides_are_honoured(page: Page) -> None:
     assert seconds_left(page) == 60  # the second step's 30 s at pace 2
 
 
-def test_an_override_outside_the_range_is_ignored(page: Page) -> None:
-    set_prefs(page, {"overrides": {"grounding": {"1.duration": 5000}}})
+def test_an_override_outside_the_range_is_clamped_and_a_lost_step_dropped(page: Page) -> None:
+    # A saved value for a step that is gone (or under an old key) does nothing.
+    overrides = {"feet-floor.duration": 5000, "what-see.duration": 1, "gone.duration": 40}
+    set_prefs(page, {"overrides": {"grounding": {**overrides, "1.duration": 45}}})
     open_player(page, "en", "grounding")
-    assert seconds_left(page) == 20
+    assert seconds_left(page) == 90  # the range's top
+    page.clock.run_for(90_500)
+    assert seconds_left(page) == 10  # what-see's range starts at 10
 
 
 def test_pause_ten_minutes_loses_no_time(page: Page) -> None:
@@ -312,7 +326,7 @@ def test_player_is_accessible_on_every_kind_of_step(page: Page, locale: str) -> 
         step = kind(page)
         if step not in seen:
             seen.add(step)
-            results = AXE.run(page)
+            results = axe_on_frozen_clock(page)
             assert results.violations_count == 0, f"{step}: {results.generate_report()}"
         if step in ("timed", "breath"):
             page.clock.run_for(seconds_left(page) * 1000 + 50)
@@ -325,7 +339,7 @@ def test_player_is_accessible_on_every_kind_of_step(page: Page, locale: str) -> 
             if page.locator("#player").get_attribute("data-key") == "closing":
                 expect(page.locator("#player-end")).to_be_visible()
     assert {"rate", "timed", "action", "text"} <= seen
-    results = AXE.run(page)
+    results = axe_on_frozen_clock(page)
     assert results.violations_count == 0, results.generate_report()
 
 
@@ -403,3 +417,101 @@ def test_a_rating_has_its_own_buttons_and_no_second_next(page: Page) -> None:
     expect(page.locator("#player-next")).to_be_hidden()
     page.locator(".rating").get_by_role("button", name="Skip").click()
     expect(page.locator("#player-next")).to_be_visible()
+
+
+def test_next_comes_after_the_minimum_pause_and_nothing_else_waits(page: Page) -> None:
+    open_player(page, "en", "stop-partner")
+    page.locator(".rating button", has_text="Skip").click()
+    expect(page.locator("#player-title")).to_have_text("Make an agreement")
+    # A calm word that Next is coming, instead of Next; Back, Stop and the way out work.
+    expect(page.locator("#player-next")).to_be_hidden()
+    expect(page.locator("#player-next-soon")).to_have_text("You can go on in a moment.")
+    for control in ("#player-back", "#player-stop", ".way-out-ground", ".way-out-help"):
+        expect(page.locator(control)).to_be_visible()
+        expect(page.locator(control)).to_be_enabled()
+    page.clock.run_for(9_000)
+    expect(page.locator("#player-next")).to_be_hidden()
+    page.clock.run_for(1_100)
+    expect(page.locator("#player-next")).to_be_visible()
+    expect(page.locator("#player-next-soon")).to_be_hidden()
+    # Back to the rating, and forward again: the pause starts over, calmly.
+    page.locator("#player-back").click()
+    expect(page.locator("#player-title")).to_have_text("Before you start")
+    page.locator(".rating button", has_text="Skip").click()
+    expect(page.locator("#player-next")).to_be_hidden()
+    page.locator("#player-stop").click()
+    expect(page.locator("#player-end-title")).to_be_focused()
+
+
+def test_the_pace_stretches_the_minimum_pause(page: Page) -> None:
+    set_prefs(page, {"pace": 2, "ratings": False})
+    open_player(page, "en", "stop-partner")
+    page.clock.run_for(19_000)
+    expect(page.locator("#player-next")).to_be_hidden()
+    page.clock.run_for(1_100)
+    expect(page.locator("#player-next")).to_be_visible()
+
+
+# The device's database never answers: every open request stays pending.
+STUCK_DATABASE = "indexedDB.open = () => ({});"
+
+
+def unsaved_runs(page: Page) -> list[dict[str, Any]]:
+    return json.loads(page.evaluate("sessionStorage.getItem('houvast.unsaved-runs') || '[]'"))
+
+
+@pytest.mark.parametrize("exercise", ["four-s", "grounding"])
+def test_the_way_out_never_waits_for_a_stuck_database(page: Page, exercise: str) -> None:
+    page.add_init_script(STUCK_DATABASE)
+    open_player(page, "en", exercise)
+    expect(page.locator("#player-title")).to_be_visible()
+    page.locator(".way-out-ground").click()
+    # From grounding itself the way out leads to help.
+    target = "/en/help" if exercise == "grounding" else "/en/exercises/grounding#start"
+    expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    # The stopped run is kept for when the database answers again.
+    kept = unsaved_runs(page)
+    assert [(run["exercise"], run["status"]) for run in kept] == [(exercise, "stopped")]
+
+
+def test_a_run_kept_for_later_is_saved_by_the_next_page(page: Page) -> None:
+    open_player(page, "en", "four-s")
+    page.evaluate(
+        "sessionStorage.setItem('houvast.unsaved-runs', JSON.stringify([{id: 'left-behind', "
+        "exercise: 'four-s', startedAt: '2026-11-20T08:00:00.000Z', seconds: 12, "
+        "status: 'stopped', before: null, after: null, notes: {}, set: null}]))"
+    )
+    page.goto("/en/help")
+    expect(page.locator("h1")).to_be_visible()
+    page.wait_for_function("sessionStorage.getItem('houvast.unsaved-runs') === null")
+    assert [run["id"] for run in runs(page)] == ["left-behind"]
+
+
+def test_an_old_tab_cannot_block_the_way_out_or_a_newer_version(page: Page) -> None:
+    """A tab holding the database open neither hangs a newer version's upgrade (it makes way)
+    nor, when it cannot (an old version without that courtesy), the way out."""
+    open_player(page, "en", "four-s")
+    page.wait_for_function("window.indexedDB !== undefined")
+    runs(page)  # the page's store is open now
+    upgraded = page.context.new_page()
+    upgraded.goto("/en/about")
+    version = upgraded.evaluate("""() => new Promise((resolve, reject) => {
+        const request = indexedDB.open('houvast', 2);
+        request.onsuccess = () => {
+            request.result.close();
+            resolve(request.result.version);
+        };
+        request.onerror = () => reject(request.error);
+    })""")
+    assert version == 2, "the open tab made way for the newer version"
+    # An old tab that never closes blocks a newer version's open: the person still leaves.
+    upgraded.evaluate("() => { window.__held = indexedDB.open('houvast', 2); }")
+    blocked = page.context.new_page()
+    blocked.add_init_script(
+        "const open = indexedDB.open.bind(indexedDB);indexedDB.open = (name) => open(name, 3);"
+    )
+    blocked.clock.install()
+    blocked.goto("/en/exercises/four-s#start")
+    expect(blocked.locator("#player-title")).to_be_visible()
+    blocked.locator(".way-out-ground").click()
+    expect(blocked).to_have_url(re.compile(r"/en/exercises/grounding#start$"))

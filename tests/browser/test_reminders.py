@@ -29,7 +29,6 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.app import create_app
-from server.templating import SiteLinks
 from tests.browser.conftest import PHONE
 from tests.browser.test_offline import IPHONE, controlled
 from tests.conftest import isolated_settings
@@ -524,9 +523,7 @@ def test_without_javascript_the_page_says_reminders_need_it(
 
 
 def test_a_static_copy_says_reminders_need_the_online_version(page: Page, tmp_path: Path) -> None:
-    app = create_app(
-        isolated_settings(tmp_path / "data"), links=SiteLinks(static_site=True), dispatch=False
-    )
+    app = create_app(isolated_settings(tmp_path / "data"), static_site=True, dispatch=False)
     with LiveServer(app) as url:
         page.goto(f"{url}/en/reminders")
         expect(page.locator("#reminders-online-only")).to_contain_text(

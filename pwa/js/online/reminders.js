@@ -2,14 +2,14 @@
 // chooses how they arrive: as notifications (Web Push, through the server) or from a calendar.
 // The server only learns the reminders once the person turns one of those on.
 
+import { $, download, element } from '../dom.js';
 import { appData, locale, t } from '../i18n.js';
+import { apiUrl } from '../urls.js';
 import {
   DAYS, base64UrlBytes, calendarLinks, capitalize, forServer, formatDays, formatTime, isReminder,
   newId, sameBytes, sortReminders, validateReminder, weekdayName,
 } from './reminders-data.js';
 
-const base = document.documentElement.dataset.base || '/';
-const $ = (id) => document.getElementById(id);
 const KEY = 'houvast.reminders';
 // A browser whose push service never answers should not leave the person waiting for ever.
 const PUSH_TIMEOUT = 30_000;
@@ -23,13 +23,6 @@ let editing = null;
 let device = null;
 let calendarOffered = false;
 let syncing = Promise.resolve();
-
-function element(tag, attributes = {}, text = '') {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
 
 const tell = (text) => { $('reminders-status').textContent = text; };
 const say = (text) => { $('delivery-status').textContent = text; };
@@ -88,13 +81,13 @@ class Problem extends Error {
   }
 }
 
-async function api(method, path, { body, token } = {}) {
+async function api(method, address, { body, token } = {}) {
   const headers = { Accept: 'application/json', 'Accept-Language': locale };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(`${base}api/${path}`, {
+    response = await fetch(address, {
       method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -126,7 +119,7 @@ async function register(push) {
   const body = push ? { ...sent, push } : sent;
   if (device) {
     try {
-      const response = await api('PUT', `devices/${device.id}`, { body, token: device.token });
+      const response = await api('PUT', apiUrl('device', { id: device.id }), { body, token: device.token });
       const answer = await response.json();
       device = { ...device, calendar: answer.calendar ?? device.calendar, push: Boolean(push), sent };
       await writeDevice(device);
@@ -136,7 +129,7 @@ async function register(push) {
       if (error.status !== 404 && error.status !== 401) throw error;
     }
   }
-  const answer = await (await api('POST', 'devices', { body })).json();
+  const answer = await (await api('POST', apiUrl('devices'), { body })).json();
   device = { id: answer.id, token: answer.token, calendar: answer.calendar, push: Boolean(push), sent };
   await writeDevice(device);
 }
@@ -144,7 +137,7 @@ async function register(push) {
 /** Delete this device and its reminders on the server; gone already counts as done. */
 async function forget() {
   try {
-    await api('DELETE', `devices/${device.id}`, { token: device.token });
+    await api('DELETE', apiUrl('device', { id: device.id }), { token: device.token });
   } catch (error) {
     if (error.status !== 404 && error.status !== 401) throw error;
   }
@@ -373,7 +366,7 @@ async function turnOn() {
   }
   say(t('working'));
   const registration = await withTimeout(navigator.serviceWorker.ready, t('push_timeout'));
-  const { publicKey } = await (await api('GET', 'push/key')).json();
+  const { publicKey } = await (await api('GET', apiUrl('pushKey'))).json();
   const key = base64UrlBytes(publicKey);
   let subscription = await registration.pushManager.getSubscription();
   // A subscription made with another key (the server's keys changed) cannot be used again.
@@ -401,22 +394,12 @@ async function turnOff() {
   say(t('push_turned_off'));
 }
 
-function download(name, blob) {
-  const url = URL.createObjectURL(blob);
-  const link = element('a', { href: url, download: name, hidden: '' });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the browser time to start the download before the URL goes away.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 async function downloadCalendar() {
   if (!reminders.length) {
     say(t('calendar_needs_reminder'));
     return;
   }
-  const response = await api('POST', 'calendar.ics', { body: schedule() });
+  const response = await api('POST', apiUrl('calendar'), { body: schedule() });
   const name = 'houvast.ics';
   download(name, await response.blob());
   say(t('calendar_downloaded', { name }));
@@ -461,7 +444,10 @@ renderList();
 $('reminders-needs-script').hidden = true;
 $('reminders').hidden = false;
 if (delivery) {
-  device = await readDevice().catch(() => null);
+  device = await readDevice().catch((error) => {
+    console.error('Houvast: the device record could not be read', error);
+    return null;
+  });
   renderDelivery();
   // Changes made while the server could not be reached, or a new time zone after a journey.
   if (device && JSON.stringify(device.sent) !== JSON.stringify(schedule())) {

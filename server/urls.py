@@ -1,0 +1,117 @@
+"""Every URL the app links to, built from the route table (server/routes.py).
+
+Templates, the service worker, the scripts (through URL templates in app.json), push messages,
+calendar files and the static export all ask this one object, never build paths by hand, so a
+route that moves or a prefix that is added changes in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.routing import Router
+
+from .i18n import LOCALES
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the client app, by route name and path parameters (the locale apart)."""
+
+    name: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, name: str, **params: str) -> Page:
+        return cls(name, tuple(sorted(params.items())))
+
+
+# The pages of the client app that every exercise has besides its own (pwa/sw.js stores them).
+CLIENT_PAGES = (
+    Page("home"),
+    Page("about"),
+    Page("help"),
+    Page("settings"),
+    Page("history"),
+    Page("offline"),
+)
+# What the scripts may link to or fetch: name → (route, parameters, placeholder names).
+_SCRIPT_PAGES = ("home", "history", "help", "settings")
+
+
+@dataclass(frozen=True)
+class Urls:
+    """The URLs of one site: the app as served, or a static export under a base path.
+
+    ``base`` is the path the site lives under ("/" or an export's "/houvast/"); a static host
+    serves ``nl/about/index.html`` at ``nl/about/``, so a static site's page URLs end in a
+    slash. ``origin`` ("https://houvast.example.org") makes the absolute links that leave the
+    site: calendar files, hreflang alternates.
+    """
+
+    router: Router = field(repr=False, compare=False)
+    base: str = "/"
+    static_site: bool = False
+    origin: str = ""
+
+    def path(self, name: str, **params: Any) -> str:
+        """The path of route ``name``, under the site's base."""
+        return self.base.rstrip("/") + str(self.router.url_path_for(name, **params))
+
+    def page(self, page: Page, locale: str) -> str:
+        """A client page in ``locale``."""
+        path = self.path(page.name, locale=locale, **dict(page.params))
+        return path if path.endswith("/") or not self.static_site else f"{path}/"
+
+    def exercise(self, exercise_id: str, locale: str) -> str:
+        return self.page(Page.of("exercise", exercise_id=exercise_id), locale)
+
+    def static(self, version: str, name: str) -> str:
+        return self.path("static", version=version, path=name)
+
+    def absolute(self, path: str) -> str:
+        """``path`` as a full URL on the public origin (a path alone when none is known)."""
+        return f"{self.origin}{path}"
+
+    def switch(self, page: Page, locale: str) -> str:
+        """The language switch to ``page`` in ``locale``: straight there on a static site (no
+        server to remember the choice), else through the route that remembers it."""
+        target = self.page(page, locale)
+        if self.static_site:
+            return target
+        home = self.page(Page("home"), locale)
+        return self.path("switch_language", locale=locale, page=target.removeprefix(home))
+
+    def app_path(self, url: str) -> str:
+        """The path the app answers ``url`` at: the base only shapes an export's links."""
+        return "/" + url.removeprefix(self.base)
+
+    def file_of(self, url: str) -> str:
+        """Where an exported file for ``url`` lives, relative to the export's folder."""
+        relative = url.removeprefix(self.base)
+        return f"{relative}index.html" if relative.endswith("/") or not relative else relative
+
+    def for_scripts(self, locale: str) -> dict[str, str]:
+        """URL templates for the scripts: pages in ``locale`` and the service worker's place.
+
+        ``{id}`` in a template stands for an exercise's id.
+        """
+        templates = {name: self.page(Page(name), locale) for name in _SCRIPT_PAGES}
+        templates["exercise"] = self.exercise("{id}", locale)
+        templates["worker"] = self.path("service_worker")
+        templates["scope"] = self.base
+        return templates
+
+    def for_api(self) -> dict[str, str]:
+        """URL templates of the reminders API, for the page that uses it and the worker."""
+        return {
+            "pushKey": self.path("push_key"),
+            "devices": self.path("devices"),
+            "device": self.path("device_update", device_id="{id}"),
+            "calendar": self.path("calendar"),
+        }
+
+    def homes(self) -> dict[str, str]:
+        """Each locale's home page: a path under one of these is in that language."""
+        return {locale: self.page(Page("home"), locale) for locale in LOCALES}
