@@ -5,8 +5,8 @@
 - ``validate_subscription(data, allowed_hosts)``: a browser's ``PushSubscription.toJSON()``
   checked and turned into a ``PushTarget``, or ``InvalidSubscription(code)``.
 - ``PushSender(vapid, subject, ttl)``: encrypts and posts messages through one connection pool;
-  ``send`` and ``send_many`` answer with an ``Outcome`` (``delivered``, ``gone``, ``failed``);
-  ``batch`` gives a ``Batch``, a stream of messages with a future for each outcome.
+  ``batch`` gives a ``Batch``, a stream of messages with a future for each ``Outcome``
+  (``delivered``, ``gone``, ``failed``).
 """
 
 from __future__ import annotations

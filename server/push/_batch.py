@@ -1,4 +1,4 @@
-"""The machinery behind ``PushSender.batch`` and ``send_many``: places for requests in flight,
+"""The machinery behind ``PushSender.batch``: places for requests in flight,
 and chunks of messages encrypted ahead in worker processes while the event loop posts the ones
 before.
 

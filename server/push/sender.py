@@ -15,7 +15,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from ssl import SSLContext
 from types import TracebackType
 from typing import Any
@@ -24,7 +24,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 
 from ._batch import Batch, Place, host_of
-from .encryption import Encryptor, encrypt
+from .encryption import Encryptor
 from .outcome import Outcome
 from .subscriptions import PushTarget
 from .vapid import VapidKeys
@@ -130,43 +130,22 @@ class PushSender:
     ) -> None:
         await self.close()
 
-    async def send(self, target: PushTarget, payload: dict[str, Any], topic: str) -> Outcome:
-        """Send one message, retrying 429 and 5xx; ``ValueError`` for a bad payload or topic.
-
-        ``topic`` replaces an undelivered message with the same topic on the push service
-        (a phone that was off gets the latest reminder, not a pile).
-        """
-        data = self._prepare(payload, topic)
-        return await self._deliver(target, encrypt(target, data), topic, None)
-
     def batch(self, concurrency: int = 100) -> Batch:
         """A stream of messages with at most ``concurrency`` requests in flight.
 
         ``await batch.add(target, payload, topic)`` queues a message and returns a future for
         its ``Outcome`` (it waits while the batch has its fill under way); ``await
         batch.finish()`` sends the rest and waits for all; ``await batch.cancel()`` stops them.
-        A message waiting to be retried holds no place, so a slow push service does not stall
-        the rest. A message with a bad payload or topic is ``failed`` with 0 attempts (and an
-        error in the log) instead of stopping the others. With ``encrypt_workers``, chunks of
-        messages are encrypted in worker processes while the event loop posts the ones before.
+        ``topic`` replaces an undelivered message with the same topic on the push service (a
+        phone that was off gets the latest reminder, not a pile). A message waiting to be
+        retried holds no place, so a slow push service does not stall the rest. A message with
+        a bad payload or topic is ``failed`` with 0 attempts (and an error in the log) instead
+        of stopping the others. With ``encrypt_workers``, chunks of messages are encrypted in
+        worker processes while the event loop posts the ones before.
         """
         if self._session is None:
             raise RuntimeError("PushSender.start() was not called")
         return Batch(self, max(1, min(concurrency, CONNECTIONS)))
-
-    async def send_many(
-        self, items: Iterable[tuple[PushTarget, dict[str, Any], str]], concurrency: int = 100
-    ) -> list[Outcome]:
-        """Send many messages as one ``batch``; the outcomes come back in the order of
-        ``items``."""
-        batch = self.batch(concurrency)
-        try:
-            outcomes = [await batch.add(target, payload, topic) for target, payload, topic in items]
-            await batch.finish()
-        except BaseException:
-            await batch.cancel()
-            raise
-        return [outcome.result() for outcome in outcomes]
 
     def _prepare(self, payload: dict[str, Any], topic: str) -> bytes:
         """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
@@ -179,13 +158,11 @@ class PushSender:
         check_topic(topic)
         return data
 
-    async def _deliver(
-        self, target: PushTarget, body: bytes, topic: str, place: Place | None
-    ) -> Outcome:
+    async def _deliver(self, target: PushTarget, body: bytes, topic: str, place: Place) -> Outcome:
         """Post an encrypted body until an answer settles it or the tries run out.
 
-        With a ``place`` (from a batch) the caller already holds one for the first try;
-        it is given back while waiting to retry and taken again after.
+        The caller holds ``place`` for the first try; it is given back while waiting to retry
+        and taken again after.
         """
         session = self._session
         if session is None:
@@ -213,11 +190,9 @@ class PushSender:
             if wait is None:
                 log.warning("push to %s: failed (%s, %d attempts)", host, status, attempts)
                 return Outcome("failed", status, attempts)
-            if place is not None:
-                place.give_back()
+            place.give_back()
             await self._sleep(wait)
-            if place is not None:
-                await place.take()
+            await place.take()
 
     async def _post(
         self, session: aiohttp.ClientSession, endpoint: str, body: bytes, topic: str
