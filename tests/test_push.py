@@ -807,7 +807,7 @@ def test_chunks_waiting_when_the_encryption_pool_stops_are_still_sent(
     async def use(sender: PushSender) -> list[Outcome]:
         batch = sender.batch(concurrency=8)
         outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets[: 128 * 3]]
-        pool = sender._encryptor._pool
+        pool = sender.encryptor._pool
         assert isinstance(pool, ProcessPoolExecutor)
         pool.shutdown(wait=False, cancel_futures=True)
         outcomes += [await batch.add(target, MESSAGE, "r1") for target in targets[128 * 3 :]]
@@ -861,7 +861,7 @@ def test_a_dead_encryption_worker_loses_no_message(
 
     async def use(sender: PushSender) -> list[Outcome]:
         first = await send_all(sender, items[:200])
-        pool = sender._encryptor._pool
+        pool = sender.encryptor._pool
         assert isinstance(pool, ProcessPoolExecutor)
         for process in list(pool._processes.values()):  # as the OOM killer would
             process.kill()

@@ -23,10 +23,11 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from ._batch import Batch, Place, host_of
+from ._batch import Batch
+from .courier import Place
 from .encryption import Encryptor
 from .outcome import Outcome
-from .subscriptions import PushTarget
+from .subscriptions import PushTarget, host_of
 from .vapid import VapidKeys
 
 log = logging.getLogger("houvast.push")
@@ -45,7 +46,8 @@ Sleep = Callable[[float], Awaitable[Any]]
 
 
 class PushSender:
-    """Encrypts and posts push messages through one connection pool.
+    """Encrypts and posts push messages through one connection pool: the ``Courier`` of the
+    batches it hands out.
 
     Use ``async with PushSender(...) as sender:`` or ``await start()`` / ``await close()``.
     ``subject`` is the operator's contact for the push services (``mailto:`` or ``https:``);
@@ -91,13 +93,13 @@ class PushSender:
         self._timeout = timeout
         self._ttl_header = str(ttl)
         self._session: aiohttp.ClientSession | None = None
-        self._encryptor = Encryptor(encrypt_workers)
+        self.encryptor = Encryptor(encrypt_workers)
 
     async def start(self) -> None:
         """Open the connection pool."""
         if self._session is not None:
             return
-        self._encryptor.start()
+        self.encryptor.start()
         connector = aiohttp.TCPConnector(
             limit=CONNECTIONS,
             resolver=self._resolver,
@@ -116,7 +118,7 @@ class PushSender:
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
-        await self._encryptor.close()
+        await self.encryptor.close()
 
     async def __aenter__(self) -> PushSender:
         await self.start()
@@ -147,7 +149,7 @@ class PushSender:
             raise RuntimeError("PushSender.start() was not called")
         return Batch(self, max(1, min(concurrency, CONNECTIONS)))
 
-    def _prepare(self, payload: dict[str, Any], topic: str) -> bytes:
+    def prepare(self, payload: dict[str, Any], topic: str) -> bytes:
         """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
         try:
             data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -158,7 +160,7 @@ class PushSender:
         check_topic(topic)
         return data
 
-    async def _deliver(self, target: PushTarget, body: bytes, topic: str, place: Place) -> Outcome:
+    async def deliver(self, target: PushTarget, body: bytes, topic: str, place: Place) -> Outcome:
         """Post an encrypted body until an answer settles it or the tries run out.
 
         The caller holds ``place`` for the first try; it is given back while waiting to retry
