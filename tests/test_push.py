@@ -48,6 +48,11 @@ MESSAGE = {
 T = TypeVar("T")
 
 
+def new_vapid_keys() -> VapidKeys:
+    """A fresh key pair that lives only in memory."""
+    return VapidKeys(ec.generate_private_key(ec.SECP256R1()))
+
+
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -124,7 +129,7 @@ def test_the_public_key_is_the_uncompressed_point_of_the_private_key(tmp_path: P
 
 
 def test_the_token_names_the_origin_expiry_and_contact() -> None:
-    keys = VapidKeys.generate()
+    keys = new_vapid_keys()
     now = 1_800_000_000.0
     header = keys.authorization("https://fcm.googleapis.com/fcm/send/abc?x=1", SUBJECT, now=now)
     jwt_header, claims, _, key = token_parts(header)
@@ -138,7 +143,7 @@ def test_the_token_names_the_origin_expiry_and_contact() -> None:
 
 
 def test_a_token_is_reused_per_origin_and_signed_again_near_expiry() -> None:
-    keys = VapidKeys.generate()
+    keys = new_vapid_keys()
     start = 1_800_000_000.0
     fcm = "https://fcm.googleapis.com/fcm/send/one"
     first = keys.authorization(fcm, SUBJECT, now=start)
@@ -366,7 +371,7 @@ def fake() -> Iterator[FakePushService]:
 
 @pytest.fixture(scope="module")
 def vapid() -> VapidKeys:
-    return VapidKeys.generate()
+    return new_vapid_keys()
 
 
 class Sleeps:
@@ -457,7 +462,7 @@ def test_a_message_arrives_once_decrypted_with_its_headers(
 
 def test_a_push_signed_with_another_key_is_refused(fake: FakePushService, vapid: VapidKeys) -> None:
     target = new_target(fake, vapid)
-    outcome = send_one(fake, VapidKeys.generate(), target)
+    outcome = send_one(fake, new_vapid_keys(), target)
     assert outcome == Outcome("failed", 403, 1)
     assert fake.subscription(target.endpoint).attempts[0].reason.startswith("signed with another")
     assert fake.subscription(target.endpoint).messages == []

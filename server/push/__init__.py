@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from ._batch import Batch
 from .outcome import Outcome
-from .sender import MAX_PAYLOAD, PushSender, check_topic, parse_retry_after
-from .subscriptions import InvalidSubscription, PushTarget, check_endpoint, validate_subscription
+from .sender import MAX_PAYLOAD, PushSender, parse_retry_after
+from .subscriptions import InvalidSubscription, PushTarget, validate_subscription
 from .vapid import VapidKeys
 
 __all__ = [
@@ -25,8 +25,6 @@ __all__ = [
     "PushSender",
     "PushTarget",
     "VapidKeys",
-    "check_endpoint",
-    "check_topic",
     "parse_retry_after",
     "validate_subscription",
 ]

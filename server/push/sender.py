@@ -84,7 +84,6 @@ class PushSender:
             raise ValueError("ttl must be >= 0 and max_tries >= 1")
         self.vapid = vapid
         self.subject = subject
-        self.ttl = ttl
         self.max_tries = max_tries
         self.max_retry_after = max_retry_after
         self._resolver = resolver
