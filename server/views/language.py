@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..i18n import DEFAULT_LOCALE, LOCALE_COOKIE, LOCALES, negotiate
+from ..state import app_state
 
 _ONE_YEAR = 365 * 24 * 3600
 
@@ -15,7 +16,7 @@ async def root(request: Request) -> Response:
 
     A static export has no server to ask: its start page lets the browser choose.
     """
-    templates = request.state.templates
+    templates = app_state(request).templates
     if templates.links.static_site:
         return templates.render(request, "start.html", DEFAULT_LOCALE, page="")
     remembered = request.cookies.get(LOCALE_COOKIE)

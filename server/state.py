@@ -1,0 +1,36 @@
+"""What the app's lifespan hands every request, typed.
+
+Starlette's ``request.state`` answers ``Any`` for every name; views read it through
+``app_state(request)``, so a misspelt name or a wrong type is a mypy error, not a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol, cast
+
+from starlette.requests import Request
+
+from .exercises import Exercise
+from .i18n import Catalogs
+from .push import VapidKeys
+from .reminders.devices import DeviceStore
+from .settings import Settings
+from .templating import Templates
+
+
+class AppState(Protocol):
+    """The parts of ``request.state`` that views read: put there by ``create_app`` (app.py)
+    and, except in a static export, by the reminder service (reminders/service.py)."""
+
+    settings: Settings
+    catalogs: Catalogs
+    exercises: Mapping[str, Exercise]
+    templates: Templates
+    vapid: VapidKeys  # reminder service
+    devices: DeviceStore  # reminder service
+
+
+def app_state(request: Request) -> AppState:
+    """``request.state`` as what the lifespan put there."""
+    return cast(AppState, request.state)
