@@ -332,8 +332,8 @@ class Dispatcher:
                     )
             if gone_devices:
                 # The push service says the subscription is gone: so is our copy of it.
-                for part in _parts(sorted(gone_devices)):
-                    connection.execute(delete(devices).where(devices.c.id.in_(part)))
+                for device_ids in _parts(sorted(gone_devices)):
+                    connection.execute(delete(devices).where(devices.c.id.in_(device_ids)))
             released: dict[tuple[int, int], list[int]] = {}
             for item in unsent:
                 released.setdefault((item.occurrence, item.following), []).append(item.reminder_id)
