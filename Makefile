@@ -13,11 +13,14 @@ run: $(VENV)/.installed catalogs
 
 test: $(VENV)/.installed catalogs chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	node --test tests/js/
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -74,7 +74,8 @@ def build_calendar(
         first_date=start - timedelta(days=7),
         last_date=start.replace(year=start.year + TIMEZONE_YEARS, day=1),
     )
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def _event(

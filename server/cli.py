@@ -1,4 +1,8 @@
-"""The ``houvast`` command: serve the app, check exercises and catalogs."""
+"""The ``houvast`` command: serve the app, check exercises and catalogs.
+
+The app, and with it the push stack and the database, is imported by the commands that need
+it, never at the top: ``houvast --help`` should answer at once.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from .exercises import ExerciseError
-from .export import ExportError
 from .i18n import CatalogError
 from .settings import Settings, SettingsError
 
@@ -58,9 +61,12 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from .export import export_site
+    from .export import ExportError, export_site
 
-    written = export_site(settings, args.directory, args.base_path)
+    try:
+        written = export_site(settings, args.directory, args.base_path)
+    except ExportError as error:
+        return _refuse(error)
     print(f"wrote {len(written)} files to {args.directory} for {args.base_path}")
     return 0
 
@@ -90,10 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return int(args.handler(args, settings))
-    except (SettingsError, ExerciseError, CatalogError, ExportError) as error:
-        # A programmer's or operator's mistake: say exactly what is wrong and stop.
-        print(f"houvast: {error}", file=sys.stderr)
-        return 2
+    except (SettingsError, ExerciseError, CatalogError) as error:
+        return _refuse(error)
+
+
+def _refuse(error: Exception) -> int:
+    # A programmer's or operator's mistake: say exactly what is wrong and stop.
+    print(f"houvast: {error}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

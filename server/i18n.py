@@ -102,10 +102,14 @@ class Catalogs:
                 raise CatalogError(f"{mo} is older than {po.name}: run `make catalogs`")
             with mo.open("rb") as handle:
                 catalog = read_mo(handle)
+            # The header (id "") and plural entries (tuples) are never looked up by one id.
             messages[locale] = {
                 message.id: message.string
                 for message in catalog
-                if message.id and isinstance(message.id, str) and message.string
+                if isinstance(message.id, str)
+                and message.id
+                and isinstance(message.string, str)
+                and message.string
             }
             with mo.open("rb") as handle:
                 translations[locale] = Translations(handle)
@@ -146,4 +150,7 @@ class Language:
 
 def language_name(locale: str) -> str:
     """A language's own name ("Nederlands", "English") from Babel's locale data."""
-    return Locale.parse(locale).get_display_name(locale).capitalize()
+    name = Locale.parse(locale).get_display_name(locale)
+    if name is None:
+        raise ValueError(f"Babel has no name for the locale {locale!r}")
+    return name.capitalize()

@@ -1,7 +1,7 @@
-"""What requests reach through ``request.state``, typed.
+"""What the app's lifespan hands every request, typed.
 
-The app's lifespan (server/app.py) hands its long-lived parts to every request as state;
-``app_state`` gives handlers a typed view of them instead of ``Any``.
+Starlette's ``request.state`` answers ``Any`` for every name; views read it through
+``app_state(request)``, so a misspelt name or a wrong type is a mypy error, not a 500.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ if TYPE_CHECKING:
     from .exercises import Exercise
     from .i18n import Catalogs
     from .offline import OfflineBundle
+    from .push import VapidKeys
+    from .reminders.devices import DeviceStore
     from .settings import Settings
     from .templating import Templates
     from .urls import Urls
 
 
 class AppState(Protocol):
-    """The parts every request may use (the reminder service adds its own)."""
+    """The parts of ``request.state`` that views read: put there by ``create_app`` (app.py)
+    and, except in a static export, by the reminder service (reminders/service.py)."""
 
     settings: Settings
     catalogs: Catalogs
@@ -32,7 +35,10 @@ class AppState(Protocol):
     templates: Templates
     offline: OfflineBundle
     manifests: Mapping[str, bytes]
+    vapid: VapidKeys  # reminder service
+    devices: DeviceStore  # reminder service
 
 
 def app_state(request: Request) -> AppState:
+    """``request.state`` as what the lifespan put there."""
     return cast("AppState", request.state)

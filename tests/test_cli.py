@@ -20,6 +20,42 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
+def test_importing_the_command_leaves_the_server_stack_alone() -> None:
+    """`houvast --help` must answer at once: importing the command loads no push stack, no
+    HTTP client, no database, no scheduler and no app (only the commands that need them do)."""
+    heavy = ("aiohttp", "pywebpush", "sqlalchemy", "apscheduler", "server.push", "server.app")
+    code = (
+        f"import server.cli, sys; print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0, result.stderr
+    assert all(command in result.stdout for command in ("serve", "export", "check"))
+
+
+def test_export_writes_the_site(tmp_path: Path) -> None:
+    result = run("export", str(tmp_path / "site"), "--base-path", "/houvast/")
+    assert result.returncode == 0, result.stderr
+    words = result.stdout.split()
+    assert words[0] == "wrote" and words[-1] == "/houvast/"
+    files = [path for path in (tmp_path / "site").rglob("*") if path.is_file()]
+    assert len(files) == int(words[1]) > 0
+
+
+def test_export_refuses_a_base_path_that_is_no_path(tmp_path: Path) -> None:
+    result = run("export", str(tmp_path / "site"), "--base-path", "/a b/")
+    assert result.returncode == 2
+    assert "--base-path '/a b/' is not a plain URL path" in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
 def test_check_passes_on_the_shipped_exercises() -> None:
     result = run("check")
     assert result.returncode == 0, result.stderr

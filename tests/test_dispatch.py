@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from starlette.routing import Router
 from starlette.testclient import TestClient
@@ -35,6 +34,7 @@ from server.settings import Settings
 from server.urls import Urls
 from tests.conftest import isolated_settings, run_async
 from tests.fake_push_service import FakePushService
+from tests.postgres import postgres_schema
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 23 November 2026, 08:30 in Amsterdam (CET): 07:30 UTC.
@@ -410,27 +410,15 @@ def test_two_dispatchers_on_one_sqlite_database_send_each_once(
     assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
 
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
 def test_two_dispatchers_on_postgresql_send_each_once(
     tmp_path: Path, service: FakePushService
 ) -> None:
     """The same race on PostgreSQL, where claims use FOR UPDATE SKIP LOCKED."""
-    schema = f"houvast_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = POSTGRES + f"?options=-csearch_path%3D{schema}"
-    settings = isolated_settings(tmp_path / "data", database_url=url)
-    try:
+    with postgres_schema() as url:
+        settings = isolated_settings(tmp_path / "data", database_url=url)
         open_database(settings).dispose()
         endpoints = run_two_dispatchers(lambda: make_engine(url), settings, service, 60)
         assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_old_delivery_records_are_pruned(

@@ -14,7 +14,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +46,11 @@ MESSAGE = {
     "tag": "houvast-reminder-7",
 }
 T = TypeVar("T")
+
+
+def new_vapid_keys() -> VapidKeys:
+    """A fresh key pair that lives only in memory."""
+    return VapidKeys(ec.generate_private_key(ec.SECP256R1()))
 
 
 def b64(data: bytes) -> str:
@@ -124,7 +129,7 @@ def test_the_public_key_is_the_uncompressed_point_of_the_private_key(tmp_path: P
 
 
 def test_the_token_names_the_origin_expiry_and_contact() -> None:
-    keys = VapidKeys.generate()
+    keys = new_vapid_keys()
     now = 1_800_000_000.0
     header = keys.authorization("https://fcm.googleapis.com/fcm/send/abc?x=1", SUBJECT, now=now)
     jwt_header, claims, _, key = token_parts(header)
@@ -138,7 +143,7 @@ def test_the_token_names_the_origin_expiry_and_contact() -> None:
 
 
 def test_a_token_is_reused_per_origin_and_signed_again_near_expiry() -> None:
-    keys = VapidKeys.generate()
+    keys = new_vapid_keys()
     start = 1_800_000_000.0
     fcm = "https://fcm.googleapis.com/fcm/send/one"
     first = keys.authorization(fcm, SUBJECT, now=start)
@@ -366,7 +371,7 @@ def fake() -> Iterator[FakePushService]:
 
 @pytest.fixture(scope="module")
 def vapid() -> VapidKeys:
-    return VapidKeys.generate()
+    return new_vapid_keys()
 
 
 class Sleeps:
@@ -401,6 +406,19 @@ def new_target(
     return validate_subscription(data, PUSH_HOSTS)
 
 
+async def send_all(
+    sender: PushSender,
+    items: Iterable[tuple[PushTarget, dict[str, Any], str]],
+    concurrency: int = 100,
+) -> list[Outcome]:
+    """Send messages as the dispatcher does: add each to one batch, finish it, read the
+    outcomes (in the order of ``items``)."""
+    batch = sender.batch(concurrency)
+    outcomes = [await batch.add(target, payload, topic) for target, payload, topic in items]
+    await batch.finish()
+    return [outcome.result() for outcome in outcomes]
+
+
 def send_one(
     fake: FakePushService,
     vapid: VapidKeys,
@@ -409,7 +427,8 @@ def send_one(
     topic: str = "r7",
     **options: Any,
 ) -> Outcome:
-    return run_sender(fake, vapid, lambda sender: sender.send(target, payload, topic), **options)
+    items = [(target, payload, topic)]
+    return run_sender(fake, vapid, lambda sender: send_all(sender, items), **options)[0]
 
 
 @pytest.mark.parametrize(
@@ -443,7 +462,7 @@ def test_a_message_arrives_once_decrypted_with_its_headers(
 
 def test_a_push_signed_with_another_key_is_refused(fake: FakePushService, vapid: VapidKeys) -> None:
     target = new_target(fake, vapid)
-    outcome = send_one(fake, VapidKeys.generate(), target)
+    outcome = send_one(fake, new_vapid_keys(), target)
     assert outcome == Outcome("failed", 403, 1)
     assert fake.subscription(target.endpoint).attempts[0].reason.startswith("signed with another")
     assert fake.subscription(target.endpoint).messages == []
@@ -578,35 +597,36 @@ def test_a_request_that_times_out_is_tried_again(fake: FakePushService, vapid: V
 
 
 def test_the_largest_payload_fits_and_one_byte_more_does_not(
-    fake: FakePushService, vapid: VapidKeys
+    fake: FakePushService, vapid: VapidKeys, caplog: pytest.LogCaptureFixture
 ) -> None:
     target = new_target(fake, vapid)
     empty = len(json.dumps({"body": ""}, separators=(",", ":")))
     largest = {"body": "x" * (MAX_PAYLOAD - empty)}
     assert send_one(fake, vapid, target, payload=largest).kind == "delivered"
     assert fake.subscription(target.endpoint).messages[0].data == largest
-    with pytest.raises(ValueError, match="3994 bytes"):
-        send_one(fake, vapid, target, payload={"body": "x" * (MAX_PAYLOAD - empty + 1)})
+    too_large = {"body": "x" * (MAX_PAYLOAD - empty + 1)}
+    assert send_one(fake, vapid, target, payload=too_large) == Outcome("failed", None, 0)
+    assert len(fake.subscription(target.endpoint).attempts) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [
+        "push to fcm.googleapis.com not sent: push payload of 3994 bytes; at most 3993 fit"
+    ]
 
 
 @pytest.mark.parametrize("topic", ["", "r 7", "r/7", "r7=", "r" * 33, "héllo", "r7\n"])
-def test_a_topic_that_push_services_refuse_is_a_programming_error(
-    fake: FakePushService, vapid: VapidKeys, topic: str
+def test_a_topic_that_push_services_refuse_is_not_sent(
+    fake: FakePushService, vapid: VapidKeys, topic: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     target = new_target(fake, vapid)
-    with pytest.raises(ValueError, match="topic"):
-        send_one(fake, vapid, target, topic=topic)
+    assert send_one(fake, vapid, target, topic=topic) == Outcome("failed", None, 0)
     assert fake.subscription(target.endpoint).attempts == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "topic" in errors[0]
 
 
 def test_sending_needs_a_started_sender(vapid: VapidKeys) -> None:
-    target = PushTarget("https://fcm.googleapis.com/fcm/send/abc", P256DH, AUTH)
-
-    async def main() -> None:
-        await PushSender(vapid, SUBJECT, 60).send(target, MESSAGE, "r1")
-
     with pytest.raises(RuntimeError, match="start"):
-        run_async(main())
+        PushSender(vapid, SUBJECT, 60).batch()
 
 
 def test_logs_name_the_host_and_status_but_nothing_personal(
@@ -619,7 +639,7 @@ def test_logs_name_the_host_and_status_but_nothing_personal(
 
     async def use(sender: PushSender) -> list[Outcome]:
         items = [(target, MESSAGE, "r7") for target in (delivered, gone, failed)]
-        return await sender.send_many(items)
+        return await send_all(sender, items)
 
     run_sender(fake, vapid, use, sleep=Sleeps())
     lines = [record.getMessage() for record in caplog.records if record.name == "houvast.push"]
@@ -637,7 +657,7 @@ def test_logs_name_the_host_and_status_but_nothing_personal(
     assert MESSAGE["body"] not in text
 
 
-def test_send_many_returns_outcomes_in_order(fake: FakePushService, vapid: VapidKeys) -> None:
+def test_a_batch_returns_outcomes_in_order(fake: FakePushService, vapid: VapidKeys) -> None:
     scripts: list[list[Any]] = [[], [410], [400], [(429, {"Retry-After": "1"}), 201], [503, 201]]
     hosts = ["fcm.googleapis.com", "web.push.apple.com", "updates.push.services.mozilla.com"]
     targets = [
@@ -650,7 +670,7 @@ def test_send_many_returns_outcomes_in_order(fake: FakePushService, vapid: Vapid
     sleeps = Sleeps()
 
     async def use(sender: PushSender) -> list[Outcome]:
-        return await sender.send_many(iter(items), concurrency=8)
+        return await send_all(sender, iter(items), concurrency=8)
 
     outcomes = run_sender(fake, vapid, use, sleep=sleeps)
     expected = [
@@ -667,7 +687,7 @@ def test_send_many_returns_outcomes_in_order(fake: FakePushService, vapid: Vapid
     assert len(sleeps.waits) == 24
 
 
-def test_send_many_holds_no_place_while_waiting_to_retry(
+def test_a_batch_holds_no_place_while_waiting_to_retry(
     fake: FakePushService, vapid: VapidKeys
 ) -> None:
     # One message waits (a long time) to be retried; with one place, the rest still go out.
@@ -684,14 +704,14 @@ def test_send_many_holds_no_place_while_waiting_to_retry(
 
     async def use(sender: PushSender) -> list[Outcome]:
         items = [(slow, MESSAGE, "r1")] + [(t, MESSAGE, "r2") for t in others]
-        return await sender.send_many(items, concurrency=1)
+        return await send_all(sender, items, concurrency=1)
 
     outcomes = run_sender(fake, vapid, use, sleep=sleep)
     assert [o.kind for o in outcomes] == ["delivered"] * 6
     assert outcomes[0].attempts == 2
 
 
-def test_send_many_fails_a_bad_item_alone(fake: FakePushService, vapid: VapidKeys) -> None:
+def test_a_batch_fails_a_bad_item_alone(fake: FakePushService, vapid: VapidKeys) -> None:
     targets = [new_target(fake, vapid) for _ in range(3)]
     items = [
         (targets[0], MESSAGE, "r1"),
@@ -700,7 +720,7 @@ def test_send_many_fails_a_bad_item_alone(fake: FakePushService, vapid: VapidKey
     ]
 
     async def use(sender: PushSender) -> list[Outcome]:
-        return await sender.send_many(items)
+        return await send_all(sender, items)
 
     outcomes = run_sender(fake, vapid, use)
     assert outcomes == [
@@ -710,12 +730,12 @@ def test_send_many_fails_a_bad_item_alone(fake: FakePushService, vapid: VapidKey
     ]
 
 
-def test_send_many_with_an_encryption_worker(fake: FakePushService, vapid: VapidKeys) -> None:
+def test_a_batch_with_an_encryption_worker(fake: FakePushService, vapid: VapidKeys) -> None:
     targets = [new_target(fake, vapid) for _ in range(300)]
     items = [(target, {**MESSAGE, "tag": f"t{i}"}, f"r{i}") for i, target in enumerate(targets)]
 
     async def use(sender: PushSender) -> list[Outcome]:
-        return await sender.send_many(items)
+        return await send_all(sender, items)
 
     outcomes = run_sender(fake, vapid, use, encrypt_workers=1)
     assert outcomes == [Outcome("delivered", 201, 1)] * 300
@@ -792,7 +812,7 @@ def test_chunks_waiting_when_the_encryption_pool_stops_are_still_sent(
     async def use(sender: PushSender) -> list[Outcome]:
         batch = sender.batch(concurrency=8)
         outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets[: 128 * 3]]
-        pool = sender._encryptor._pool
+        pool = sender.encryptor._pool
         assert isinstance(pool, ProcessPoolExecutor)
         pool.shutdown(wait=False, cancel_futures=True)
         outcomes += [await batch.add(target, MESSAGE, "r1") for target in targets[128 * 3 :]]
@@ -827,12 +847,12 @@ def test_retry_after_is_read_as_seconds_or_a_date(value: str | None, seconds: fl
     assert parse_retry_after(value, now=now) == seconds
 
 
-def test_send_many_keeps_to_its_concurrency(fake: FakePushService, vapid: VapidKeys) -> None:
+def test_a_batch_keeps_to_its_concurrency(fake: FakePushService, vapid: VapidKeys) -> None:
     targets = [new_target(fake, vapid, script=[(201, {}, 0.05)]) for _ in range(40)]
     fake.max_in_flight = 0
 
     async def use(sender: PushSender) -> list[Outcome]:
-        return await sender.send_many([(t, MESSAGE, "r1") for t in targets], concurrency=4)
+        return await send_all(sender, [(t, MESSAGE, "r1") for t in targets], concurrency=4)
 
     assert run_sender(fake, vapid, use) == [Outcome("delivered", 201, 1)] * 40
     assert 2 <= fake.max_in_flight <= 4
@@ -845,12 +865,12 @@ def test_a_dead_encryption_worker_loses_no_message(
     items = [(target, {**MESSAGE, "tag": f"t{i}"}, f"r{i}") for i, target in enumerate(targets)]
 
     async def use(sender: PushSender) -> list[Outcome]:
-        first = await sender.send_many(items[:200])
-        pool = sender._encryptor._pool
+        first = await send_all(sender, items[:200])
+        pool = sender.encryptor._pool
         assert isinstance(pool, ProcessPoolExecutor)
         for process in list(pool._processes.values()):  # as the OOM killer would
             process.kill()
-        return first + await sender.send_many(items[200:])
+        return first + await send_all(sender, items[200:])
 
     outcomes = run_sender(fake, vapid, use, encrypt_workers=1)
     assert outcomes == [Outcome("delivered", 201, 1)] * 400

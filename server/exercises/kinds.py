@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
 
 from ..i18n import N_, NP_
 
@@ -51,7 +51,7 @@ class Language(Protocol):
     def seconds(self, seconds: int) -> str: ...
 
 
-def _integer(value: Any) -> bool:
+def _integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -112,7 +112,7 @@ class Timing:
         if not (isinstance(span, list) and len(span) == 2 and all(_integer(v) for v in span)):
             problems.add(where, f"'{name}_range' must be [min, max] with whole numbers")
             return Bounded(value, value, value)
-        low, high = span
+        low, high = int(span[0]), int(span[1])
         if not self.low <= low <= high <= self.high:
             problems.add(
                 where,

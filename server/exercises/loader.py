@@ -128,7 +128,7 @@ def parse_exercise(path: Path, source: str | None = None) -> Exercise:
     if problems.items:
         raise ExerciseError(f"{path}:\n  " + "\n  ".join(problems.items))
     return Exercise(
-        id=exercise_id,
+        id=str(exercise_id),
         order=data["order"],
         category=data["category"],
         steps=tuple(step for step in steps if step),

@@ -5,16 +5,16 @@
 - ``validate_subscription(data, allowed_hosts)``: a browser's ``PushSubscription.toJSON()``
   checked and turned into a ``PushTarget``, or ``InvalidSubscription(code)``.
 - ``PushSender(vapid, subject, ttl)``: encrypts and posts messages through one connection pool;
-  ``send`` and ``send_many`` answer with an ``Outcome`` (``delivered``, ``gone``, ``failed``);
-  ``batch`` gives a ``Batch``, a stream of messages with a future for each outcome.
+  ``batch`` gives a ``Batch``, a stream of messages with a future for each ``Outcome``
+  (``delivered``, ``gone``, ``failed``).
 """
 
 from __future__ import annotations
 
 from ._batch import Batch
 from .outcome import Outcome
-from .sender import MAX_PAYLOAD, PushSender, check_topic, parse_retry_after
-from .subscriptions import InvalidSubscription, PushTarget, check_endpoint, validate_subscription
+from .sender import MAX_PAYLOAD, PushSender, parse_retry_after
+from .subscriptions import InvalidSubscription, PushTarget, validate_subscription
 from .vapid import VapidKeys
 
 __all__ = [
@@ -25,8 +25,6 @@ __all__ = [
     "PushSender",
     "PushTarget",
     "VapidKeys",
-    "check_endpoint",
-    "check_topic",
     "parse_retry_after",
     "validate_subscription",
 ]

@@ -1,6 +1,7 @@
-"""The machinery behind ``PushSender.batch`` and ``send_many``: places for requests in flight,
-and chunks of messages encrypted ahead in worker processes while the event loop posts the ones
-before.
+"""The machinery behind ``PushSender.batch``: places for requests in flight, and chunks of
+messages encrypted ahead in worker processes while the event loop posts the ones before. The
+batch reaches the sender only through ``Courier`` (courier.py): how to prepare, encrypt and
+post one message.
 
 A batch is a stream: messages can be added for as long as it is open, each answered by a
 future, so a caller with a long queue (the dispatcher, claiming reminders from the database
@@ -12,16 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
 
 from ..uninterrupted import uninterrupted
+from .courier import Courier, Place
 from .encryption import Job, encrypt
 from .outcome import INTERRUPTED, NOT_SENT, Outcome
-from .subscriptions import PushTarget
-
-if TYPE_CHECKING:
-    from .sender import PushSender
+from .subscriptions import PushTarget, host_of
 
 log = logging.getLogger("houvast.push")
 
@@ -29,27 +27,6 @@ CHUNK = 128  # messages handed to an encryption worker at once
 # Chunks queued for each worker beyond the one it works on. Posting a chunk takes about as long
 # as encrypting one, so with less a worker would wait for the event loop between chunks.
 QUEUED_PER_WORKER = 3
-
-
-class Place:
-    """A place for one request in flight; given back while its message waits to be retried."""
-
-    __slots__ = ("held", "slots")
-
-    def __init__(self, slots: asyncio.Semaphore) -> None:
-        self.slots = slots
-        self.held = True
-
-    def give_back(self) -> None:
-        """Let another message use the place (idempotent)."""
-        if self.held:
-            self.held = False
-            self.slots.release()
-
-    async def take(self) -> None:
-        """Wait for a place again."""
-        await self.slots.acquire()
-        self.held = True
 
 
 class _Item(NamedTuple):
@@ -77,13 +54,13 @@ class Batch:
     fast producer cannot run far ahead of the network.
     """
 
-    def __init__(self, sender: PushSender, concurrency: int) -> None:
-        self.sender = sender
+    def __init__(self, courier: Courier, concurrency: int) -> None:
+        self.courier = courier
         self.slots = asyncio.Semaphore(concurrency)
         self.running: set[asyncio.Task[None]] = set()
         self.pending: set[asyncio.Future[Outcome]] = set()  # outcomes not settled yet
         self.chunk: list[_Item] = []
-        encryptor = sender._encryptor
+        encryptor = courier.encryptor
         depth = encryptor.workers * (1 + QUEUED_PER_WORKER) if encryptor.parallel else 1
         # Chunks whose encryption has started (future None: each task encrypts its own
         # message); None ends the stream.
@@ -102,7 +79,7 @@ class Batch:
             raise RuntimeError("this batch was cancelled or finished")
         outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         try:
-            data = self.sender._prepare(payload, topic)
+            data = self.courier.prepare(payload, topic)
         except ValueError as exc:
             log.error("push to %s not sent: %s", host_of(target.endpoint), exc)
             outcome.set_result(NOT_SENT)
@@ -150,13 +127,13 @@ class Batch:
 
     async def _encrypt_ahead(self) -> None:
         chunk, self.chunk = self.chunk, []
-        encryptor = self.sender._encryptor
+        encryptor = self.courier.encryptor
         bodies = encryptor.submit([item.job for item in chunk]) if encryptor.parallel else None
         await self.queue.put(_Chunk(chunk, bodies))
 
     async def _launch(self) -> None:
         while (chunk := await self.queue.get()) is not None:
-            bodies = await self.sender._encryptor.collect(chunk.bodies, len(chunk.items))
+            bodies = await self.courier.encryptor.collect(chunk.bodies, len(chunk.items))
             for item, body in zip(chunk.items, bodies, strict=True):
                 # Taking the place before creating the task keeps at most ``concurrency``
                 # tasks alive (plus those waiting to retry), however many messages there are.
@@ -170,7 +147,7 @@ class Batch:
         try:
             if body is None:
                 body = encrypt(item.target, item.data)
-            outcome = await self.sender._deliver(item.target, body, item.topic, place)
+            outcome = await self.courier.deliver(item.target, body, item.topic, place)
         except asyncio.CancelledError:
             # Stopped while the request was under way: it may have reached the push service,
             # so it must not be offered again.
@@ -184,8 +161,3 @@ class Batch:
             place.give_back()
         if not item.outcome.done():  # the caller may have stopped waiting for it
             item.outcome.set_result(outcome)
-
-
-def host_of(endpoint: str) -> str:
-    """The host of an endpoint: all a log line may say about where a message went."""
-    return urlsplit(endpoint).hostname or "?"

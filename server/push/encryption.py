@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from pywebpush import WebPusher  # type: ignore[import-untyped]
+from pywebpush import WebPusher
 
 from .subscriptions import PushTarget
 

@@ -15,7 +15,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from ssl import SSLContext
 from types import TracebackType
 from typing import Any
@@ -23,10 +23,11 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from ._batch import Batch, Place, host_of
-from .encryption import Encryptor, encrypt
+from ._batch import Batch
+from .courier import Place
+from .encryption import Encryptor
 from .outcome import Outcome
-from .subscriptions import PushTarget
+from .subscriptions import PushTarget, host_of
 from .vapid import VapidKeys
 
 log = logging.getLogger("houvast.push")
@@ -45,7 +46,8 @@ Sleep = Callable[[float], Awaitable[Any]]
 
 
 class PushSender:
-    """Encrypts and posts push messages through one connection pool.
+    """Encrypts and posts push messages through one connection pool: the ``Courier`` of the
+    batches it hands out.
 
     Use ``async with PushSender(...) as sender:`` or ``await start()`` / ``await close()``.
     ``subject`` is the operator's contact for the push services (``mailto:`` or ``https:``);
@@ -82,7 +84,6 @@ class PushSender:
             raise ValueError("ttl must be >= 0 and max_tries >= 1")
         self.vapid = vapid
         self.subject = subject
-        self.ttl = ttl
         self.max_tries = max_tries
         self.max_retry_after = max_retry_after
         self._resolver = resolver
@@ -91,13 +92,13 @@ class PushSender:
         self._timeout = timeout
         self._ttl_header = str(ttl)
         self._session: aiohttp.ClientSession | None = None
-        self._encryptor = Encryptor(encrypt_workers)
+        self.encryptor = Encryptor(encrypt_workers)
 
     async def start(self) -> None:
         """Open the connection pool."""
         if self._session is not None:
             return
-        self._encryptor.start()
+        self.encryptor.start()
         connector = aiohttp.TCPConnector(
             limit=CONNECTIONS,
             resolver=self._resolver,
@@ -116,7 +117,7 @@ class PushSender:
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
-        await self._encryptor.close()
+        await self.encryptor.close()
 
     async def __aenter__(self) -> PushSender:
         await self.start()
@@ -130,45 +131,24 @@ class PushSender:
     ) -> None:
         await self.close()
 
-    async def send(self, target: PushTarget, payload: dict[str, Any], topic: str) -> Outcome:
-        """Send one message, retrying 429 and 5xx; ``ValueError`` for a bad payload or topic.
-
-        ``topic`` replaces an undelivered message with the same topic on the push service
-        (a phone that was off gets the latest reminder, not a pile).
-        """
-        data = self._prepare(payload, topic)
-        return await self._deliver(target, encrypt(target, data), topic, None)
-
     def batch(self, concurrency: int = 100) -> Batch:
         """A stream of messages with at most ``concurrency`` requests in flight.
 
         ``await batch.add(target, payload, topic)`` queues a message and returns a future for
         its ``Outcome`` (it waits while the batch has its fill under way); ``await
         batch.finish()`` sends the rest and waits for all; ``await batch.cancel()`` stops them.
-        A message waiting to be retried holds no place, so a slow push service does not stall
-        the rest. A message with a bad payload or topic is ``failed`` with 0 attempts (and an
-        error in the log) instead of stopping the others. With ``encrypt_workers``, chunks of
-        messages are encrypted in worker processes while the event loop posts the ones before.
+        ``topic`` replaces an undelivered message with the same topic on the push service (a
+        phone that was off gets the latest reminder, not a pile). A message waiting to be
+        retried holds no place, so a slow push service does not stall the rest. A message with
+        a bad payload or topic is ``failed`` with 0 attempts (and an error in the log) instead
+        of stopping the others. With ``encrypt_workers``, chunks of messages are encrypted in
+        worker processes while the event loop posts the ones before.
         """
         if self._session is None:
             raise RuntimeError("PushSender.start() was not called")
         return Batch(self, max(1, min(concurrency, CONNECTIONS)))
 
-    async def send_many(
-        self, items: Iterable[tuple[PushTarget, dict[str, Any], str]], concurrency: int = 100
-    ) -> list[Outcome]:
-        """Send many messages as one ``batch``; the outcomes come back in the order of
-        ``items``."""
-        batch = self.batch(concurrency)
-        try:
-            outcomes = [await batch.add(target, payload, topic) for target, payload, topic in items]
-            await batch.finish()
-        except BaseException:
-            await batch.cancel()
-            raise
-        return [outcome.result() for outcome in outcomes]
-
-    def _prepare(self, payload: dict[str, Any], topic: str) -> bytes:
+    def prepare(self, payload: dict[str, Any], topic: str) -> bytes:
         """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
         try:
             data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -179,13 +159,11 @@ class PushSender:
         check_topic(topic)
         return data
 
-    async def _deliver(
-        self, target: PushTarget, body: bytes, topic: str, place: Place | None
-    ) -> Outcome:
+    async def deliver(self, target: PushTarget, body: bytes, topic: str, place: Place) -> Outcome:
         """Post an encrypted body until an answer settles it or the tries run out.
 
-        With a ``place`` (from a batch) the caller already holds one for the first try;
-        it is given back while waiting to retry and taken again after.
+        The caller holds ``place`` for the first try; it is given back while waiting to retry
+        and taken again after.
         """
         session = self._session
         if session is None:
@@ -213,11 +191,9 @@ class PushSender:
             if wait is None:
                 log.warning("push to %s: failed (%s, %d attempts)", host, status, attempts)
                 return Outcome("failed", status, attempts)
-            if place is not None:
-                place.give_back()
+            place.give_back()
             await self._sleep(wait)
-            if place is not None:
-                await place.take()
+            await place.take()
 
     async def _post(
         self, session: aiohttp.ClientSession, endpoint: str, body: bytes, topic: str

@@ -104,6 +104,11 @@ def check_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> None:
         raise InvalidSubscription("endpoint", "no path naming a subscription")
 
 
+def host_of(endpoint: str) -> str:
+    """The host of an endpoint: all a log line may say about where a message went."""
+    return urlsplit(endpoint).hostname or "?"
+
+
 def host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:
     """Whether a (lower-case) host name is on the allow-list; ``*.x`` matches subdomains of x."""
     for pattern in allowed_hosts:

@@ -63,11 +63,6 @@ class VapidKeys:
         self._tokens: dict[tuple[str, str], tuple[str, int]] = {}
 
     @classmethod
-    def generate(cls) -> VapidKeys:
-        """A fresh key pair that lives only in memory (tests, benchmarks)."""
-        return cls(ec.generate_private_key(ec.SECP256R1()))
-
-    @classmethod
     def load_or_create(cls, data_dir: Path) -> VapidKeys:
         """Load ``data_dir/vapid_private.pem``, creating the folder and the key on first use.
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from ..db import devices, reminders
 from ..i18n import LOCALES
+from ..push import PushTarget
 from .schedule import ScheduleError, Weekly, next_occurrence, parse_days, parse_time, parse_timezone
 
 
@@ -57,7 +58,7 @@ class DeviceData:
     zone: ZoneInfo
     locale: str
     reminders: tuple[Reminder, ...]
-    push: Any | None  # a PushTarget
+    push: PushTarget | None
 
 
 def parse_reminders(
@@ -91,7 +92,7 @@ def parse_device(
     *,
     exercise_ids: Collection[str],
     limit: int,
-    validate_push: Callable[[object], Any],
+    validate_push: Callable[[object], PushTarget],
     allow_push: bool = True,
 ) -> DeviceData:
     """Check everything before anything is stored; raise DeviceError for the first problem."""

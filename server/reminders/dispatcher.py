@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, Row, Select, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db import deliveries, devices, reminders
@@ -210,7 +210,27 @@ class Dispatcher:
         return await anyio.to_thread.run_sync(self._claim, int(self.clock()))
 
     def _claim(self, now: int) -> Claim:
-        report = DispatchReport()
+        """Claim one batch of the reminders due at ``now``, in one transaction.
+
+        Those too late are skipped; the rest are claimed by inserting their delivery rows,
+        where another process may have been first; all of them move on to their next time.
+        """
+        with self.engine.begin() as connection:
+            rows = connection.execute(self._due_query(now)).all()
+            in_time = _in_time(rows, now)
+            claimed = self._insert_deliveries(connection, in_time, now) if in_time else set()
+            following = _next_times(rows, now)
+            _move_on(connection, rows, following)
+        report = DispatchReport(
+            claimed=len(claimed),
+            skipped=len(rows) - len(in_time),
+            lost=len(in_time) - len(claimed),
+        )
+        due = [_due(row, following[row.id]) for row in in_time if row.id in claimed]
+        return due, report, len(rows) == BATCH
+
+    def _due_query(self, now: int) -> Select[Any]:
+        """The oldest ``BATCH`` reminders due at ``now``, with what sending them needs."""
         query = (
             select(
                 reminders.c.id,
@@ -233,68 +253,28 @@ class Dispatcher:
         if self.engine.dialect.name == "postgresql":
             # Other processes skip the rows this one holds instead of waiting for them.
             query = query.with_for_update(skip_locked=True, of=reminders)
-        with self.engine.begin() as connection:
-            rows = connection.execute(query).all()
-            fresh = [row for row in rows if now - row.next_fire_at <= LATE_LIMIT]
-            report.skipped = len(rows) - len(fresh)
-            claimed: set[int] = set()
-            if fresh:
-                result = connection.execute(
-                    self.insert(deliveries)
-                    .on_conflict_do_nothing()
-                    .returning(deliveries.c.reminder_id),
-                    [
-                        {
-                            "reminder_id": row.id,
-                            "occurrence": row.next_fire_at,
-                            "status": "sending",
-                            "attempts": 0,
-                            "updated_at": now,
-                        }
-                        for row in fresh
-                    ],
-                )
-                claimed = {row.reminder_id for row in result}
-            report.claimed = len(claimed)
-            report.lost = len(fresh) - len(claimed)
-            moment = datetime.fromtimestamp(now, UTC)
-            # Reminders with the same schedule, zone and due time move on together: work out
-            # each such next time once, and move each group with one statement.
-            next_times: dict[tuple[int, str, str, int], int] = {}
-            following: dict[int, int] = {}
-            moves: dict[tuple[int, int], list[int]] = {}
-            for row in rows:
-                key = (row.days, row.time, row.timezone, row.next_fire_at)
-                if key not in next_times:
-                    after = max(moment, datetime.fromtimestamp(row.next_fire_at, UTC))
-                    weekly = Weekly.from_mask(row.days, row.time)
-                    zone = parse_timezone(row.timezone)
-                    next_times[key] = int(next_occurrence(weekly, zone, after).timestamp())
-                following[row.id] = next_times[key]
-                moves.setdefault((row.next_fire_at, next_times[key]), []).append(row.id)
-            for (old, new), ids in moves.items():
-                for part in _parts(ids):
-                    # Only if nobody moved it meanwhile: two processes agree on the next time.
-                    connection.execute(
-                        update(reminders)
-                        .where(reminders.c.id.in_(part))
-                        .where(reminders.c.next_fire_at == old)
-                        .values(next_fire_at=new)
-                    )
-        due = [
-            Due(
-                reminder_id=row.id,
-                occurrence=row.next_fire_at,
-                following=following[row.id],
-                device_id=row.device_id,
-                locale=row.locale,
-                target=row.target,
-                push=(row.endpoint, row.p256dh, row.auth),
-            )
-            for row in fresh
-            if row.id in claimed
-        ]
-        return due, report, len(rows) == BATCH
+        return query
+
+    def _insert_deliveries(
+        self, connection: Connection, rows: Sequence[Row[Any]], now: int
+    ) -> set[int]:
+        """Insert a "sending" delivery row for each occurrence; the ids of the reminders whose
+        row went in. An occurrence that already has one (another process claimed it) is not
+        this process's to send."""
+        result = connection.execute(
+            self.insert(deliveries).on_conflict_do_nothing().returning(deliveries.c.reminder_id),
+            [
+                {
+                    "reminder_id": row.id,
+                    "occurrence": row.next_fire_at,
+                    "status": "sending",
+                    "attempts": 0,
+                    "updated_at": now,
+                }
+                for row in rows
+            ],
+        )
+        return {row.reminder_id for row in result}
 
     async def _settle(
         self, due: Sequence[Due], outcomes: Sequence[asyncio.Future[Outcome]]
@@ -352,8 +332,8 @@ class Dispatcher:
                     )
             if gone_devices:
                 # The push service says the subscription is gone: so is our copy of it.
-                for part in _parts(sorted(gone_devices)):
-                    connection.execute(delete(devices).where(devices.c.id.in_(part)))
+                for device_ids in _parts(sorted(gone_devices)):
+                    connection.execute(delete(devices).where(devices.c.id.in_(device_ids)))
             released: dict[tuple[int, int], list[int]] = {}
             for item in unsent:
                 released.setdefault((item.occurrence, item.following), []).append(item.reminder_id)
@@ -379,6 +359,60 @@ class Dispatcher:
         with self.engine.begin() as connection:
             result = connection.execute(delete(deliveries).where(deliveries.c.occurrence < cutoff))
         return result.rowcount or 0
+
+
+def _in_time(rows: Sequence[Row[Any]], now: int) -> list[Row[Any]]:
+    """The rows at most ``LATE_LIMIT`` late: the others (the server was down) are skipped."""
+    return [row for row in rows if now - row.next_fire_at <= LATE_LIMIT]
+
+
+def _next_times(rows: Sequence[Row[Any]], now: int) -> dict[int, int]:
+    """Each reminder's next time after ``now`` (or after its due time, if that is later).
+
+    Reminders with the same schedule, zone and due time share it, so it is worked out once
+    for each such group.
+    """
+    moment = datetime.fromtimestamp(now, UTC)
+    by_schedule: dict[tuple[int, str, str, int], int] = {}
+    following: dict[int, int] = {}
+    for row in rows:
+        key = (row.days, row.time, row.timezone, row.next_fire_at)
+        if key not in by_schedule:
+            after = max(moment, datetime.fromtimestamp(row.next_fire_at, UTC))
+            weekly = Weekly.from_mask(row.days, row.time)
+            zone = parse_timezone(row.timezone)
+            by_schedule[key] = int(next_occurrence(weekly, zone, after).timestamp())
+        following[row.id] = by_schedule[key]
+    return following
+
+
+def _move_on(connection: Connection, rows: Sequence[Row[Any]], following: dict[int, int]) -> None:
+    """Move each reminder on to its next time, one statement for each (due, next) pair."""
+    moves: dict[tuple[int, int], list[int]] = {}
+    for row in rows:
+        moves.setdefault((row.next_fire_at, following[row.id]), []).append(row.id)
+    for (old, new), ids in moves.items():
+        for part in _parts(ids):
+            # Only if nobody moved it meanwhile: two processes agree on the next time.
+            connection.execute(
+                update(reminders)
+                .where(reminders.c.id.in_(part))
+                .where(reminders.c.next_fire_at == old)
+                .values(next_fire_at=new)
+            )
+
+
+def _due(row: Row[Any], following: int) -> Due:
+    """A claimed row as the reminder to send."""
+    return Due(
+        reminder_id=row.id,
+        occurrence=row.next_fire_at,
+        following=following,
+        device_id=row.device_id,
+        locale=row.locale,
+        target=row.target,
+        push=(row.endpoint, row.p256dh, row.auth),
+    )
 
 
 def _parts(values: Sequence[T]) -> Iterator[Sequence[T]]:

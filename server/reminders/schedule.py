@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
-ALL_DAYS = 0b1111111
 
 
 class ScheduleError(ValueError):

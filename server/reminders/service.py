@@ -3,7 +3,6 @@ VAPID keys, the push sender's HTTP pool, and the scheduler that runs the dispatc
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -23,8 +22,6 @@ from ..urls import Urls
 from .devices import DeviceStore
 from .dispatcher import Dispatcher
 from .messages import reminder_messages
-
-log = logging.getLogger("houvast.reminders")
 
 
 @asynccontextmanager
@@ -77,13 +74,7 @@ async def reminder_service(
         scheduler.add_job(dispatcher.prune, "interval", hours=6, id="prune")
         scheduler.start()
     try:
-        yield {
-            "engine": engine,
-            "vapid": vapid,
-            "devices": DeviceStore(engine),
-            "dispatcher": dispatcher,
-            "scheduler": scheduler,
-        }
+        yield {"vapid": vapid, "devices": DeviceStore(engine), "scheduler": scheduler}
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)

@@ -8,6 +8,7 @@ in a visitor's name.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -16,8 +17,8 @@ from starlette.responses import JSONResponse, Response
 
 from ..calendar import build_calendar
 from ..i18n import LOCALES, N_, negotiate
-from ..push import InvalidSubscription, validate_subscription
-from ..reminders.devices import DeviceData, DeviceError, DeviceStore, parse_device
+from ..push import InvalidSubscription, PushTarget, validate_subscription
+from ..reminders.devices import DeviceData, DeviceError, Reminder, parse_device
 from ..state import app_state
 
 MAX_BODY = 32 * 1024
@@ -48,7 +49,7 @@ def _locale_of(request: Request, body: object = None) -> str:
 
 def _error(request: Request, code: str, body: object = None, **values: Any) -> JSONResponse:
     locale = _locale_of(request, body)
-    message = request.state.catalogs.gettext(locale, MESSAGES[code])
+    message = app_state(request).catalogs.gettext(locale, MESSAGES[code])
     if values:
         message = message % values
     return JSONResponse({"error": code, "message": message}, status_code=STATUS.get(code, 400))
@@ -73,18 +74,18 @@ async def _json_body(request: Request) -> object:
 
 
 def _parse(request: Request, body: object, *, allow_push: bool = True) -> DeviceData:
-    settings = request.state.settings
+    state = app_state(request)
 
-    def validate_push(data: object) -> Any:
+    def validate_push(data: object) -> PushTarget:
         try:
-            return validate_subscription(data, settings.push_hosts)
+            return validate_subscription(data, state.settings.push_hosts)
         except InvalidSubscription:
             raise DeviceError("push") from None
 
     return parse_device(
         body,
-        exercise_ids=request.state.exercises.keys(),
-        limit=settings.max_reminders,
+        exercise_ids=state.exercises.keys(),
+        limit=state.settings.max_reminders,
         validate_push=validate_push,
         allow_push=allow_push,
     )
@@ -100,7 +101,7 @@ def _bearer(request: Request) -> str:
 
 
 async def push_key(request: Request) -> Response:
-    return JSONResponse({"publicKey": request.state.vapid.public_key})
+    return JSONResponse({"publicKey": app_state(request).vapid.public_key})
 
 
 async def create_device(request: Request) -> Response:
@@ -110,7 +111,7 @@ async def create_device(request: Request) -> Response:
         data = _parse(request, body)
     except DeviceError as error:
         return _error(request, error.code, body, **error.values)
-    store: DeviceStore = request.state.devices
+    store = app_state(request).devices
     device_id, token = await anyio.to_thread.run_sync(store.create, data)
     return JSONResponse(
         {"id": device_id, "token": token, "calendar": _calendar_path(request, device_id, token)},
@@ -119,7 +120,7 @@ async def create_device(request: Request) -> Response:
 
 
 async def update_device(request: Request) -> Response:
-    store: DeviceStore = request.state.devices
+    store = app_state(request).devices
     device_id, token = request.path_params["device_id"], _bearer(request)
     body: object = None
     try:
@@ -134,7 +135,7 @@ async def update_device(request: Request) -> Response:
 
 
 async def delete_device(request: Request) -> Response:
-    store: DeviceStore = request.state.devices
+    store = app_state(request).devices
     device_id = request.path_params["device_id"]
     if not await anyio.to_thread.run_sync(store.authorised, device_id, _bearer(request)):
         return _error(request, "not_found")
@@ -142,10 +143,11 @@ async def delete_device(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _calendar_response(request: Request, timezone: str, locale: str, items: list[Any]) -> Response:
-    catalogs = request.state.catalogs
-    exercises = request.state.exercises
-    urls = app_state(request).urls
+def _calendar_response(
+    request: Request, timezone: str, locale: str, items: Sequence[Reminder]
+) -> Response:
+    state = app_state(request)
+    catalogs, exercises, urls = state.catalogs, state.exercises, state.urls
     body = build_calendar(
         [item.as_json() for item in items],
         timezone,
@@ -167,7 +169,7 @@ def _calendar_response(request: Request, timezone: str, locale: str, items: list
 async def device_calendar(request: Request) -> Response:
     """The device's reminders as a calendar to subscribe to (the token is in the URL, since
     calendar apps cannot send headers)."""
-    store: DeviceStore = request.state.devices
+    store = app_state(request).devices
     device_id, token = request.path_params["device_id"], request.path_params["token"]
     if not await anyio.to_thread.run_sync(store.authorised, device_id, token):
         return _error(request, "not_found")
@@ -186,4 +188,4 @@ async def calendar_download(request: Request) -> Response:
         data = _parse(request, body, allow_push=False)
     except DeviceError as error:
         return _error(request, error.code, body, **error.values)
-    return _calendar_response(request, data.timezone, data.locale, list(data.reminders))
+    return _calendar_response(request, data.timezone, data.locale, data.reminders)

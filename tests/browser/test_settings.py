@@ -30,19 +30,21 @@ def test_out_of_range_values_are_refused_with_a_clear_message(page: Page) -> Non
 
 def test_an_override_outside_the_exercise_range_is_refused_in_dutch(page: Page) -> None:
     page.goto("/nl/settings")
-    field = page.locator('[id="grounding:1.duration"]')
+    field = page.locator('[id="grounding:feet-floor.duration"]')
     page.locator("details", has=field).locator("summary").click()
     field.fill("500")
     page.get_by_label("Tempofactor, van 0,5 tot 2").fill("1,5")
     page.get_by_role("button", name="Bewaren").click()
-    expect(page.locator('[id="grounding:1.duration-error"]')).to_have_text(
+    expect(page.locator('[id="grounding:feet-floor.duration-error"]')).to_have_text(
         "Kies een waarde van 10 tot 90."
     )
     expect(field).to_have_attribute("aria-invalid", "true")
     assert stored(page) is None, "nothing is saved while one field is wrong"
     field.fill("abc")
     page.get_by_role("button", name="Bewaren").click()
-    expect(page.locator('[id="grounding:1.duration-error"]')).to_have_text("Vul een heel getal in.")
+    expect(page.locator('[id="grounding:feet-floor.duration-error"]')).to_have_text(
+        "Vul een heel getal in."
+    )
 
 
 def test_valid_settings_are_kept_and_shown_again(page: Page) -> None:
@@ -52,7 +54,7 @@ def test_valid_settings_are_kept_and_shown_again(page: Page) -> None:
     page.get_by_label("Vibrate between steps").check()
     page.get_by_label("Ask how tense I feel").uncheck()
     page.get_by_label("Always reduce motion").check()
-    field = page.locator('[id="stop-solo:4.rounds"]')
+    field = page.locator('[id="stop-solo:practise-stop.rounds"]')
     page.locator("details", has=field).locator("summary").click()
     field.fill("5")
     page.get_by_role("button", name="Save").click()
@@ -63,7 +65,7 @@ def test_valid_settings_are_kept_and_shown_again(page: Page) -> None:
     assert prefs is not None
     assert prefs["pace"] == 1.5 and prefs["volume"] == 10 and prefs["vibration"] is True
     assert prefs["ratings"] is False and prefs["motion"] == "reduce"
-    assert prefs["overrides"] == {"stop-solo": {"4.rounds": 5}}
+    assert prefs["overrides"] == {"stop-solo": {"practise-stop.rounds": 5}}
     page.reload()
     expect(page.get_by_label("Pace factor, from 0.5 to 2")).to_have_value("1.5")
     expect(field).to_have_value("5")
