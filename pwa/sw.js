@@ -11,16 +11,27 @@ const APP_CACHES = 'houvast-app-';
 const CACHE = `${APP_CACHES}${CONFIG.version}`;
 const BASE = CONFIG.scope;
 const LOCALES = Object.keys(CONFIG.homes);
-const PRECACHED = new Set(CONFIG.precache.map((path) => new URL(path, self.location).href));
+const PRECACHED = new Set(CONFIG.stored.map((path) => new URL(path, self.location).href));
+
+/** Store each response of a bundle ({url: {headers, body}}) as the server would send it. */
+async function unpack(cache, bundle) {
+  const response = await fetch(bundle, { cache: 'reload' });
+  if (!response.ok) throw new Error(`${bundle} answered ${response.status}`);
+  const entries = Object.entries(await response.json());
+  await Promise.all(entries.map(([path, { headers, body }]) => cache.put(
+    new URL(path, self.location).href, new Response(body, { headers }),
+  )));
+}
 
 self.addEventListener('install', (event) => {
-  // Bypass the HTTP cache so a new version never stores an old file. If any file fails to
-  // load, installation fails and the old version stays in charge.
-  event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(
-      CONFIG.precache.map((path) => new Request(path, { cache: 'reload' })),
-    )),
-  );
+  // The texts come in a few bundles (server/offline.py), the icons one by one. Bypass the
+  // HTTP cache so a new version never stores an old file. If anything fails to load,
+  // installation fails and the old version stays in charge.
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await Promise.all(CONFIG.bundles.map((bundle) => unpack(cache, bundle)));
+    await cache.addAll(CONFIG.files.map((path) => new Request(path, { cache: 'reload' })));
+  })());
 });
 
 self.addEventListener('activate', (event) => {
@@ -112,7 +123,7 @@ self.addEventListener('fetch', (event) => {
 // The server sends {title, body, url, tag} (docs/reminders.md). A push must always show a
 // notification: iOS ends a subscription whose pushes show none.
 
-const ICON = CONFIG.precache.find((path) => path.endsWith('icons/icon-192.png'));
+const ICON = CONFIG.stored.find((path) => path.endsWith('icons/icon-192.png'));
 
 /** Only a page of this app may be opened from a notification. */
 function appUrl(value) {

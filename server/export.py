@@ -43,13 +43,18 @@ async def _export(settings: Settings, directory: Path, base_path: str) -> list[P
         assert state is not None
         urls: Urls = state["urls"]
         offline: OfflineBundle = state["offline"]
-        # What the worker stores is what the export holds, and the pages a static host needs
-        # besides: its start page, the worker itself and the page for unknown paths.
-        wanted = [(url, 200) for url in offline.precache]
+        # What the worker stores is what the export holds, with the bundles it fetches them
+        # in, and what a static host needs besides: its start page, the worker itself and the
+        # page for unknown paths.
+        bundles = [
+            urls.path("offline_bundle", version=offline.version, part=name)
+            for name in offline.bundles
+        ]
+        wanted = [(url, 200) for url in [*offline.stored, *bundles]]
         wanted += [(urls.path("root"), 200), (urls.path("service_worker"), 200)]
         wanted.append((urls.page(Page.of("exercise", exercise_id="-"), DEFAULT_LOCALE), 404))
         for url, expect in wanted:
-            status, body = await get(app, state, urls.app_path(url))
+            status, _, body = await get(app, state, urls.app_path(url))
             if status != expect:
                 raise ExportError(f"{url} answered {status}, expected {expect}")
             target = directory / (urls.file_of(url) if expect == 200 else "404.html")

@@ -4,7 +4,7 @@ rendered and hashed (server/offline.py) and how ``houvast export`` writes its fi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message
@@ -12,21 +12,25 @@ from starlette.types import ASGIApp, Message
 _HOST = "in-process.invalid"
 
 
-async def get(app: ASGIApp, state: Mapping[str, Any], path: str) -> tuple[int, bytes]:
-    """A GET request for ``path``: the status and the body (uncompressed). A redirect within
-    the app (a static site's ``about/`` to ``about``) is followed."""
+class Answer(NamedTuple):
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+async def get(app: ASGIApp, state: Mapping[str, Any], path: str) -> Answer:
+    """A GET request for ``path``, answered uncompressed. A redirect within the app (a static
+    site's ``about/`` to ``about``) is followed."""
     for _ in range(3):
-        status, headers, body = await _request(app, state, path)
-        target = urlsplit(headers.get("location", ""))
-        if status not in (301, 302, 303, 307, 308) or target.netloc not in ("", _HOST):
+        answer = await _request(app, state, path)
+        target = urlsplit(answer.headers.get("location", ""))
+        if answer.status not in (301, 302, 303, 307, 308) or target.netloc not in ("", _HOST):
             break
         path = target.path
-    return status, body
+    return answer
 
 
-async def _request(
-    app: ASGIApp, state: Mapping[str, Any], path: str
-) -> tuple[int, dict[str, str], bytes]:
+async def _request(app: ASGIApp, state: Mapping[str, Any], path: str) -> Answer:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -54,11 +58,11 @@ async def _request(
         if message["type"] == "http.response.start":
             status = message["status"]
             headers.update(
-                (name.decode("latin-1"), value.decode("latin-1"))
+                (name.decode("latin-1").lower(), value.decode("latin-1"))
                 for name, value in message.get("headers", [])
             )
         elif message["type"] == "http.response.body":
             body.extend(message.get("body", b""))
 
     await app(scope, receive, send)
-    return status, headers, bytes(body)
+    return Answer(status, headers, bytes(body))

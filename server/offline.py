@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from .assets import StaticAssets, lean
 from .i18n import LOCALES, Catalogs
 from .in_process import get
+from .security import SECURITY_HEADERS
 from .urls import CLIENT_PAGES, Page, Urls
 
 SERVICE_WORKER = "sw.js"
@@ -62,36 +63,88 @@ def precache_urls(urls: Urls, assets: StaticAssets, exercise_ids: Iterable[str])
     return found
 
 
+# Kept with a stored response, so the worker serves it as the server would.
+_KEPT_HEADERS = ("content-type", *(name.lower() for name in SECURITY_HEADERS))
+# Text travels in bundles (server/offline.py, pwa/sw.js); anything else is fetched on its own.
+_TEXT_TYPES = ("text/", "application/json", "application/manifest+json", "image/svg+xml")
+
+
 @dataclass(frozen=True)
 class OfflineBundle:
-    """The service worker, with the version and list of what it stores."""
+    """The service worker, what it stores, and the bundles it fetches them in.
+
+    A phone stores every page of both languages. Fetched one by one, each page would carry the
+    markup all pages share; gzip compresses that away only within one file. So the worker
+    fetches the text it stores in a few bundles (a JSON object of URL → headers and body): one
+    per language with its pages, and one with the scripts and styles. Binary files (the icons)
+    are fetched on their own.
+    """
 
     version: str
-    precache: list[str]
+    stored: list[str]
+    bundles: dict[str, bytes]
+    files: list[str]
     service_worker: bytes
 
     @classmethod
     async def render(cls, app: ASGIApp, state: Mapping[str, Any], source: bytes) -> OfflineBundle:
-        """Render every precached response in process and build the worker from them.
+        """Render every stored response in process and build the bundles and worker from them.
 
         ``state`` is what the app's requests see; ``source`` is pwa/sw.js.
         """
         urls: Urls = state["urls"]
-        precache = precache_urls(urls, state["assets"], state["exercises"])
+        stored = precache_urls(urls, state["assets"], state["exercises"])
         digest = hashlib.sha256()
-        for url in precache:
-            status, body = await get(app, state, urls.app_path(url))
-            if status != 200:
+        groups: dict[str, dict[str, Any]] = {}
+        files: list[str] = []
+        for url in stored:
+            answer = await get(app, state, urls.app_path(url))
+            if answer.status != 200:
                 # The browser's install would fail on it: a programmer's mistake.
-                raise RuntimeError(f"{url} answered {status}; the service worker stores it")
-            digest.update(url.encode() + b"\0" + body + b"\0")
+                raise RuntimeError(f"{url} answered {answer.status}; the service worker stores it")
+            digest.update(url.encode() + b"\0" + answer.body + b"\0")
+            kind = answer.headers.get("content-type", "")
+            if not kind.startswith(_TEXT_TYPES):
+                files.append(url)
+                continue
+            group = _bundle_of(url, urls)
+            groups.setdefault(group, {})[url] = {
+                "headers": {k: v for k, v in answer.headers.items() if k in _KEPT_HEADERS},
+                "body": answer.body.decode("utf-8"),
+            }
         version = digest.hexdigest()[:16]
-        worker = service_worker(lean(SERVICE_WORKER, source).decode(), version, precache, urls)
-        return cls(version=version, precache=precache, service_worker=worker)
+        bundles = {
+            name: json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
+            for name, entries in groups.items()
+        }
+        bundle_urls = [urls.path("offline_bundle", version=version, part=n) for n in bundles]
+        worker = service_worker(
+            lean(SERVICE_WORKER, source).decode(), version, stored, bundle_urls, files, urls
+        )
+        return cls(version, stored, bundles, files, worker)
 
 
-def service_worker(source: str, version: str, precache: list[str], urls: Urls) -> bytes:
-    """The service worker: its source with the version, URLs and precache list filled in."""
+def _bundle_of(url: str, urls: Urls) -> str:
+    """Which bundle a stored text goes in: its language's, or the shared files'."""
+    homes = urls.homes()
+    in_locale = [locale for locale, home in homes.items() if url.startswith(home)]
+    if in_locale:
+        return in_locale[0]
+    for locale in LOCALES:
+        if url == urls.path("manifest", locale=locale):
+            return locale
+    return "files"
+
+
+def service_worker(
+    source: str,
+    version: str,
+    stored: list[str],
+    bundles: list[str],
+    files: list[str],
+    urls: Urls,
+) -> bytes:
+    """The service worker: its source with the version, URLs and what to store filled in."""
     config = {
         "version": version,
         "scope": urls.base,
@@ -103,7 +156,9 @@ def service_worker(source: str, version: str, precache: list[str], urls: Urls) -
             locale: urls.path("switch_language", locale=locale, page="") for locale in LOCALES
         },
         "api": {} if urls.static_site else urls.for_api(),
-        "precache": precache,
+        "stored": stored,
+        "bundles": bundles,
+        "files": files,
     }
     marker = "const CONFIG = /* filled in by server/offline.py */ null;"
     if marker not in source:

@@ -50,6 +50,7 @@ routes = [
     Route("/lang/{locale:locale}/{page:path}", language.switch_language, name="switch_language"),
     Route("/static/{version}/{path:path}", static_file, name="static"),
     Route("/sw.js", offline.service_worker, name="service_worker"),
+    Route("/offline/{version}/{part}.json", offline.bundle, name="offline_bundle"),
     Route("/manifest-{locale:locale}.webmanifest", offline.manifest, name="manifest"),
     Route("/api/push/key", api.push_key, methods=["GET"], name="push_key"),
     Route("/api/devices", api.create_device, methods=["POST"], name="devices"),

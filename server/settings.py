@@ -1,8 +1,9 @@
 """Deployment settings, read from environment variables.
 
 Every setting is declared once in ``SETTINGS`` with its default and help text; the README's
-settings table documents each one (a test checks that). A bad value stops the server at start-up
-with the variable named, because a programmer's or operator's mistake should fail loudly.
+settings table is made from it (``python -m server.settings`` prints it; a test compares). A bad
+value stops the server at start-up with the variable named, because a programmer's or
+operator's mistake should fail loudly.
 """
 
 from __future__ import annotations
@@ -139,8 +140,9 @@ SETTINGS: dict[str, Setting] = {
         "HOUVAST_PUBLIC_URL",
         "",
         _public_url,
-        "The address people reach the site at, e.g. https://houvast.example.org; calendar "
-        "files and links to the other language use it. Empty: http://HOUVAST_HOST:HOUVAST_PORT.",
+        "The address people reach the site at, e.g. `https://houvast.example.org` (scheme and "
+        "host only). Calendar files and the links to the other language use it. Empty: "
+        "`http://HOUVAST_HOST:HOUVAST_PORT`.",
     ),
     "exercises_dir": Setting(
         "HOUVAST_EXERCISES_DIR",
@@ -152,7 +154,7 @@ SETTINGS: dict[str, Setting] = {
         "HOUVAST_CRISIS_NAME",
         "113 Zelfmoordpreventie",
         _text,
-        "Name of the crisis line shown on the help page and every 'too much' screen.",
+        "Name of the crisis line on the help page.",
     ),
     "crisis_phone": Setting(
         "HOUVAST_CRISIS_PHONE", "113", _phone, "Phone number of the crisis line."
@@ -176,33 +178,36 @@ SETTINGS: dict[str, Setting] = {
         "HOUVAST_DATA_DIR",
         "data",
         _path,
-        "Folder for the database and the VAPID keys (created on first start).",
+        "Folder for the SQLite database and the VAPID keys (created on first start; the "
+        "private key file is made readable by the owner only).",
     ),
     "database_url": Setting(
         "DATABASE_URL",
         "",
         _database_url,
-        "SQLAlchemy URL of the database; empty means SQLite (WAL) in the data folder. "
-        "PostgreSQL: postgresql+psycopg://user@host/db.",
+        "SQLAlchemy URL of the database. Empty: SQLite in WAL mode in the data folder. For "
+        "several processes or hosts: PostgreSQL, e.g. "
+        "`postgresql+psycopg://houvast@db/houvast`.",
     ),
     "push_hosts": Setting(
         "HOUVAST_PUSH_HOSTS",
         "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,"
         "*.notify.windows.com",
         _hosts,
-        "Push services the server will send to (comma-separated; *.example.com for subdomains).",
+        "Push services the server sends to; a subscription on any other host is refused.",
     ),
     "vapid_subject": Setting(
         "HOUVAST_VAPID_SUBJECT",
         "mailto:webpush@houvast.invalid",
         _vapid_subject,
-        "Contact for push services (mailto: or https:), sent in every VAPID token.",
+        "Contact address sent to push services in every VAPID token (`mailto:` or `https:`); "
+        "set your own.",
     ),
     "push_ttl": Setting(
         "HOUVAST_PUSH_TTL",
         "14400",
         _bounded_int(60, 86400),
-        "Seconds a push service keeps a reminder for a phone that is offline.",
+        "Seconds a push service keeps a reminder for a phone that is off (60–86400).",
     ),
     "max_reminders": Setting(
         "HOUVAST_MAX_REMINDERS",
@@ -274,3 +279,16 @@ class Settings:
 
 
 assert {f.name for f in fields(Settings)} == set(SETTINGS), "Settings and SETTINGS disagree"
+
+
+def settings_table() -> str:
+    """The README's table of settings, made from SETTINGS (``python -m server.settings``)."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for setting in SETTINGS.values():
+        default = f"`{setting.default}`" if setting.default else "(empty)"
+        rows.append(f"| `{setting.env}` | {default} | {setting.help} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_table(), end="")

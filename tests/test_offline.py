@@ -35,7 +35,7 @@ def test_the_service_worker_is_served_from_the_root_uncached(client: TestClient)
 def test_every_precached_url_answers_200(client: TestClient) -> None:
     """A URL that 404s would make the browser's install fail (and a browser test hang)."""
     config = precache_of(client.get("/sw.js").text)
-    urls = config["precache"]
+    urls = config["stored"]
     for locale in ("nl", "en"):
         assert f"/{locale}/" in urls and f"/{locale}/exercises/grounding" in urls
         assert f"/{locale}/app.json" in urls
@@ -44,6 +44,28 @@ def test_every_precached_url_answers_200(client: TestClient) -> None:
     assert "/manifest-nl.webmanifest" in urls
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_worker_fetches_every_stored_text_in_bundles(client: TestClient) -> None:
+    """The texts come in bundles (one per language, one for scripts and styles) that hold the
+    same bytes and headers as the server's own answers; only the icons come one by one."""
+    config = precache_of(client.get("/sw.js").text)
+    bundled: dict[str, dict] = {}
+    for bundle in config["bundles"]:
+        response = client.get(bundle)
+        assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+        bundled.update(response.json())
+    assert len(config["bundles"]) == 3
+    assert set(bundled) | set(config["files"]) == set(config["stored"])
+    assert all("/icons/" in url and url.endswith(".png") for url in config["files"])
+    for url in ("/nl/exercises/grounding", "/en/app.json", "/manifest-en.webmanifest"):
+        direct = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert bundled[url]["body"] == direct.text
+        assert bundled[url]["headers"]["content-type"] == direct.headers["content-type"]
+        csp = bundled[url]["headers"]["content-security-policy"]
+        assert csp == direct.headers["content-security-policy"]
+    other = config["bundles"][0].replace(config["version"], "0" * 16)
+    assert client.get(other).status_code == 404, "an old version's bundle is not made up"
 
 
 def test_the_offline_page_is_in_both_languages(client: TestClient) -> None:
@@ -66,13 +88,13 @@ def test_a_changed_file_changes_the_worker(tmp_path: Path) -> None:
     css.write_text(css.read_text() + "\n/* changed */\n")
     second = worker()
     assert precache_of(second)["version"] != precache_of(first)["version"]
-    assert precache_of(second)["precache"] != precache_of(first)["precache"]
+    assert precache_of(second)["stored"] != precache_of(first)["stored"]
 
 
 def test_the_version_is_the_hash_of_what_the_worker_stores(client: TestClient) -> None:
     config = precache_of(client.get("/sw.js").text)
     digest = hashlib.sha256()
-    for url in config["precache"]:
+    for url in config["stored"]:
         body = client.get(url, headers={"Accept-Encoding": "identity"}).content
         digest.update(url.encode() + b"\0" + body + b"\0")
     assert config["version"] == digest.hexdigest()[:16]
@@ -135,7 +157,7 @@ def test_export_writes_a_static_site_under_a_sub_path(tmp_path: Path) -> None:
     assert 'http-equiv="Content-Security-Policy"' in home
     config = precache_of((site / "sw.js").read_text())
     assert config["scope"] == "/houvast/" and config["api"] == {}
-    for url in config["precache"]:
+    for url in config["stored"]:
         path = site / url.removeprefix("/houvast/")
         assert path.is_file() or (path / "index.html").is_file(), url
     assert len(written) > 50

@@ -68,7 +68,7 @@ def test_every_link_and_stored_url_follows_the_route_table(tmp_path: Path, prefi
         assert f"{prefix}/en/reminders" in pages
         config = precache_of(client.get("/sw.js").text)
         assert config["homes"] == {"nl": f"{prefix}/nl/", "en": f"{prefix}/en/"}
-        for url in [*config["precache"], *config["offline"].values()]:
+        for url in [*config["stored"], *config["offline"].values()]:
             assert client.get(url).status_code == 200, url
         # The scripts' URL templates, and the reminders page's API templates.
         templates = client.get(f"{prefix}/nl/app.json").json()["urls"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..assets import IMMUTABLE
 from ..state import app_state
 
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -22,3 +23,13 @@ async def service_worker(request: Request) -> Response:
 async def manifest(request: Request) -> Response:
     body = app_state(request).manifests[request.path_params["locale"]]
     return Response(body, media_type="application/manifest+json", headers=NO_CACHE)
+
+
+async def bundle(request: Request) -> Response:
+    """What the service worker stores, in a few bundles (server/offline.py); the version in
+    the URL never serves another version's bytes, so it may be cached for good."""
+    offline = app_state(request).offline
+    found = offline.bundles.get(request.path_params["part"])
+    if request.path_params["version"] != offline.version or found is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(found, media_type="application/json", headers={"Cache-Control": IMMUTABLE})
