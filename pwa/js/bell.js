@@ -18,7 +18,9 @@ function audio() {
 /** Let the audio start: browsers keep it suspended until the person has tapped something. */
 export function unlockAudio() {
   const ctx = audio();
-  if (ctx && ctx.state === 'suspended') ctx.resume().catch(() => {});
+  if (ctx && ctx.state === 'suspended') {
+    ctx.resume().catch((error) => console.warn('Houvast: the bell cannot sound yet', error));
+  }
 }
 
 /** Ring once at `volume` (0–100). */

@@ -381,7 +381,7 @@ async function turnOn() {
   try {
     await register(pushJson(subscription));
   } catch (error) {
-    await subscription.unsubscribe().catch(() => false);
+    await subscription.unsubscribe().catch((problem) => console.warn('Houvast: unsubscribe failed', problem));
     throw error;
   }
   say(t('push_turned_on'));
@@ -389,7 +389,7 @@ async function turnOn() {
 
 async function turnOff() {
   const subscription = await currentSubscription().catch(() => null);
-  await subscription?.unsubscribe().catch(() => false);
+  await subscription?.unsubscribe().catch((error) => console.warn('Houvast: unsubscribe failed', error));
   await forget();
   say(t('push_turned_off'));
 }
