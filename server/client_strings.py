@@ -7,7 +7,7 @@ named ones (``%(n)s``); pwa/js/i18n.js fills them in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .exercises import Exercise
@@ -28,15 +28,31 @@ STRINGS: dict[str, str] = {
     "back": N_("Back"),
     "next": N_("Next"),
     "next_soon": N_("You can go on in a moment."),
-    "stop": N_("Stop"),
+    # Differs from the big "STOP" of the boundary exercises in more than case.
+    "stop": N_("Stop here"),
     "breathe_in": N_("Breathe in"),
     "hold": N_("Hold"),
     "breathe_out": N_("Breathe out"),
     "skip": N_("Skip"),
     "rate_low": N_("0: calm, no distress"),
     "rate_high": N_("10: the most distress you can imagine"),
-    "rate_label": N_("Distress from 0 to 10"),
+    "rate_label": N_("Your tension or distress, from 0 to 10"),
     "rate_save": N_("Save and go on"),
+    "rate_choose": N_("Choose a number first, or skip this question."),
+    # A high rating before, or a clear rise after: an offer, never a block.
+    "high_title": N_("That is a lot of tension."),
+    "high_text": N_(
+        "You decide what helps now. You can ground yourself first, or see where to find help. "
+        "Or go on with the exercise, at your own pace."
+    ),
+    "rise_text": N_(
+        "Your tension went up during this exercise. That happens, and it says nothing about "
+        "you. If you like, ground yourself now or see where to find help."
+    ),
+    "ground_now": N_("Ground yourself now"),
+    "see_help": N_("Where to find help"),
+    "go_on": N_("Go on with the exercise"),
+    "way_out_help": N_("Need help now?"),
     "note_label": N_("Your words (they stay on this device)"),
     "note_save": N_("Keep and go on"),
     "note_last_time": N_("Your words from last time"),
@@ -190,12 +206,16 @@ def translated_strings(
     return {key: gettext(message) for key, message in strings.items()}
 
 
-def app_data(exercises: Iterable[Exercise], language: Language, urls: Urls) -> dict[str, Any]:
+def app_data(
+    exercises: Mapping[str, Exercise], language: Language, urls: Urls
+) -> dict[str, Any]:
     """What the scripts of every page share, in one language: the strings, the URL templates,
-    and each exercise's title and the timings a person may change (for settings and history)."""
+    each exercise's title and the timings a person may change (for settings and history), and
+    the grounding exercise itself, so the way out can start it on any page at once."""
     return {
         "strings": translated_strings(language.gettext),
         "urls": urls.for_scripts(language.locale),
+        "grounding": exercises["grounding"].player_data(language),
         "exercises": [
             {
                 "id": exercise.id,
@@ -212,6 +232,6 @@ def app_data(exercises: Iterable[Exercise], language: Language, urls: Urls) -> d
                     for key, step, field, bounds in exercise.adjustable("person")
                 ],
             }
-            for exercise in exercises
+            for exercise in exercises.values()
         ],
     }

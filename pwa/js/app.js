@@ -2,8 +2,10 @@
 // The notices are made here rather than in every page's HTML: they only mean something when
 // this script runs, and the pages stay small for the offline bundle.
 
+import { unlockAudio } from './bell.js';
 import { $, element } from './dom.js';
 import { t } from './i18n.js';
+import { loadPrefs } from './prefs.js';
 import { saveUnsavedRuns } from './store.js';
 import { url } from './urls.js';
 
@@ -28,7 +30,9 @@ function notice(id, text, ...buttons) {
 const notices = document.createElement('div');
 notices.className = 'app-notices';
 notices.append(
-  notice('update-banner', t('update_ready'), button(t('update_now'), { id: 'update-button', primary: true })),
+  notice('update-banner', t('update_ready'),
+    button(t('update_now'), { id: 'update-button', primary: true }),
+    button(t('not_now'), { id: 'update-later' })),
   notice('offline-ready', t('offline_ready'), button(t('close'), { dismiss: 'offline-ready' })),
   notice('install-offer', t('install_offer'),
     button(t('install'), { id: 'install-button', primary: true }),
@@ -36,9 +40,15 @@ notices.append(
   notice('ios-install', t('ios_install'), button(t('got_it'), { dismiss: 'ios-install' })),
 );
 document.getElementById('main').prepend(notices);
-// The CSS keeps focused content clear of the notices; it needs their height to do so.
+// The CSS keeps focused content clear of the notices and the way-out bar; it needs their real
+// heights to do so (the bar grows with large text).
 new ResizeObserver(() => root.style.setProperty('--notices-height', `${notices.offsetHeight}px`))
   .observe(notices);
+const wayOutBar = document.querySelector('.way-out');
+if (wayOutBar) {
+  new ResizeObserver(() => root.style.setProperty('--bottom', `${wayOutBar.offsetHeight}px`))
+    .observe(wayOutBar);
+}
 
 function dismissed() {
   try {
@@ -48,20 +58,34 @@ function dismissed() {
   }
 }
 
-// One notice at a time: two would cover half a phone's screen, and a second one arriving
-// would push the first up (a layout shift). The rest wait their turn.
-const waiting = [];
+// One notice at a time, the most important first: two would cover half a phone's screen. None
+// during a run (they wait until it ends), and an update never waits behind the install offer.
+const PRIORITY = ['update-banner', 'offline-ready', 'install-offer', 'ios-install'];
+const due = new Set();
+const shown = () => PRIORITY.find((id) => !$(id).hidden) ?? null;
+
+function pump() {
+  const current = shown();
+  if (root.classList.contains('running')) {
+    if (current) $(current).hidden = true;
+    return;
+  }
+  const next = PRIORITY.find((id) => due.has(id) && !dismissed().includes(id));
+  if (!next || next === current) return;
+  if (current && PRIORITY.indexOf(current) < PRIORITY.indexOf(next)) return;
+  if (current) $(current).hidden = true;
+  $(next).hidden = false;
+}
 
 function show(id) {
-  if (dismissed().includes(id) || !$(id).hidden || waiting.includes(id)) return;
-  if (notices.querySelector('.banner:not([hidden])')) waiting.push(id);
-  else $(id).hidden = false;
+  due.add(id);
+  pump();
 }
 
 function hide(id) {
+  due.delete(id);
   $(id).hidden = true;
-  const next = waiting.shift();
-  if (next) show(next);
+  pump();
 }
 
 for (const button of document.querySelectorAll('[data-dismiss]')) {
@@ -71,6 +95,22 @@ for (const button of document.querySelectorAll('[data-dismiss]')) {
     hide(id);
   });
 }
+// "Not now" for an update only hides it on this page: the next page offers it again.
+$('update-later').addEventListener('click', () => hide('update-banner'));
+document.addEventListener('houvast:running', pump);
+
+// The way out starts grounding right here, from this tap, so its bell may sound at once
+// (player.js). A run in progress handles its own way out first.
+document.querySelector('.way-out-ground')?.addEventListener('click', (event) => {
+  if (root.classList.contains('running') || event.defaultPrevented) return;
+  event.preventDefault();
+  const { href } = event.currentTarget;
+  if (loadPrefs().bell) unlockAudio();
+  import('./player.js').then(({ groundHere }) => groundHere()).catch((error) => {
+    console.error('Houvast: grounding could not start here', error);
+    location.assign(href);
+  });
+});
 
 // Remember an explicit choice of language, for the start page of a static export.
 for (const link of document.querySelectorAll('a[hreflang]')) {

@@ -4,8 +4,8 @@
 
 import { ring, unlockAudio } from './bell.js';
 import { speak, stopSpeaking, vibrate, WakeLock } from './cues.js';
-import { $ } from './dom.js';
-import { formatClock, locale, t } from './i18n.js';
+import { $, element } from './dom.js';
+import { appData, formatClock, locale, t } from './i18n.js';
 import { buildPlayerScreen } from './player-screen.js';
 import { loadPrefs, reduceMotion } from './prefs.js';
 import {
@@ -38,9 +38,18 @@ class Player {
       this.notes = { ...found, ...this.notes };
       if (this.state?.status === 'running') this.renderLastTime();
     }, (error) => console.error('Houvast: the kept notes could not be read', error));
-    $('start').addEventListener('click', (event) => {
+    // Without script Start is a link to the steps; with it, a button (Space works too).
+    const start = $('start');
+    start.setAttribute('role', 'button');
+    start.addEventListener('click', (event) => {
       event.preventDefault();
       this.begin(null);
+    });
+    start.addEventListener('keydown', (event) => {
+      if (event.key === ' ') event.preventDefault();
+    });
+    start.addEventListener('keyup', (event) => {
+      if (event.key === ' ') this.begin(null);
     });
     const saved = this.restore();
     if (saved) {
@@ -58,10 +67,13 @@ class Player {
     } else {
       this.state = startRun(this.exercise.id, Date.now(), crypto.randomUUID(), this.setId());
     }
-    $('exercise-info').hidden = true;
-    $('steps').hidden = true;
+    for (const id of ['exercise-info', 'steps', 'player-end']) {
+      const part = $(id);
+      if (part) part.hidden = true;
+    }
     this.root.hidden = false;
-    document.querySelector('h1').scrollIntoView({ block: 'start' });
+    setRunning(true, this.exercise.id === 'grounding');
+    window.scrollTo(0, 0);
     if (this.prefs.bell) unlockAudio(); // start the audio now, not at the first bell
     if (!this.bound) this.bind();
     this.render({ focus: !saved });
@@ -107,7 +119,7 @@ class Player {
     wayOut?.addEventListener('click', (event) => {
       if (this.state.status !== 'running') return;
       event.preventDefault();
-      this.tooMuch(this.exercise.id === 'grounding' ? url('help') : wayOut.href);
+      this.tooMuch();
     });
     this.root.addEventListener('pointerdown', unlockAudio);
     this.root.addEventListener('keydown', unlockAudio);
@@ -214,7 +226,23 @@ class Player {
   rate(value) {
     const moment = this.segment.moment === 'after' ? 'after' : 'before';
     this.state = { ...this.state, [moment]: value };
-    this.next();
+    this.save();
+    if (moment === 'before' && value >= HIGH) this.offerHelp();
+    else this.next();
+  }
+
+  /** A high rating before the exercise: offer grounding or help, or going on. Never a block. */
+  offerHelp() {
+    const offer = helpOffer(t('high_text'), () => this.tooMuch(), url('help'));
+    const goOn = element('button', { type: 'button', class: 'button' }, t('go_on'));
+    goOn.addEventListener('click', () => this.next());
+    offer.querySelector('.call-buttons').append(goOn);
+    this.view = { node: offer };
+    $('player-title').textContent = t('high_title');
+    $('player-text').textContent = '';
+    $('player-body').replaceChildren(offer);
+    $('player-title').focus();
+    this.announce(t('high_text'));
   }
 
   /** The words kept under `key`: from this run, else from last time. */
@@ -243,16 +271,18 @@ class Player {
     this.showEnd(t('stopped'));
   }
 
-  /** The way out: leave at once. The stopped run is saved in the background (store.js keeps
-   * it for the next page should this one go before the database answers). */
-  tooMuch(destination) {
+  /** The way out: at once, to grounding (from grounding itself: to help). The stopped run is
+   * saved in the background (store.js keeps it for the next page should this one go first). */
+  tooMuch() {
     this.state = finish(this.state, Date.now(), 'stopped');
     this.log();
-    location.assign(destination);
+    if (this.exercise.id === 'grounding') location.assign(url('help'));
+    else groundHere();
   }
 
   log() {
     clearTimeout(this.timer);
+    setRunning(false);
     this.save();
     this.wakeLock.release();
     stopSpeaking();
@@ -277,7 +307,8 @@ class Player {
     this.root.dataset.index = String(this.state.index);
     this.root.dataset.kind = segment.kind;
     this.root.dataset.key = segment.key;
-    $('player-back').disabled = this.state.index === 0;
+    // A rating has one way on and a Skip; nothing to go back to on the first step.
+    $('player-back').hidden = this.state.index === 0 || segment.kind === 'rate';
     $('player-next').textContent = segment.closing ? t('finish') : t('next');
     this.renderLastTime();
     this.view = this.kinds[segment.kind].render(segment, this) ?? null;
@@ -286,9 +317,11 @@ class Player {
     this.renderTime();
     if (this.prefs.voice) speak(`${segment.title}. ${segment.text}`, locale);
     if (focus) {
+      // The heading takes focus (and is read); what the step asks follows in the live region.
       $('player-title').focus();
+      this.announce(segment.text);
     } else {
-      this.announce(`${$('player-step').textContent}: ${segment.title}`);
+      this.announce(`${$('player-step').textContent}: ${segment.title}. ${segment.text}`);
     }
   }
 
@@ -317,7 +350,6 @@ class Player {
     const paused = this.state.pausedAt !== null;
     const button = $('player-pause');
     button.textContent = paused ? t('resume') : t('pause');
-    button.setAttribute('aria-pressed', String(paused));
     button.hidden = this.segment.ms === null; // nothing runs on a step that waits for you
     $('player-paused').hidden = !paused;
     this.root.classList.toggle('paused', paused);
@@ -343,8 +375,68 @@ class Player {
     const taps = $('player-end-taps');
     taps.hidden = this.state.taps === 0;
     taps.textContent = t('taps', { count: this.state.taps });
+    const { before, after } = this.state;
+    const rose = Number.isInteger(after) && (after >= HIGH
+      || (Number.isInteger(before) && after - before >= CLEAR_RISE));
+    const offer = $('player-end-offer');
+    offer.hidden = !rose;
+    if (rose) offer.replaceChildren(helpOffer(t('rise_text'), () => groundHere(), url('help')));
     $('player-end-title').focus();
   }
+}
+
+// A rating of 8 or more, or a rise of 2 or more from before to after, gets an offer of
+// grounding and help (issue: high distress gets an answer).
+const HIGH = 8;
+const CLEAR_RISE = 2;
+
+/** A calm panel offering grounding and help. */
+function helpOffer(text, ground, help) {
+  const panel = element('div', { class: 'notice help-offer' });
+  const buttons = element('p', { class: 'call-buttons' });
+  const groundButton = element('button', { type: 'button', class: 'button primary' }, t('ground_now'));
+  groundButton.addEventListener('click', ground);
+  buttons.append(groundButton, element('a', { class: 'button', href: help }, t('see_help')));
+  panel.append(element('p', {}, text), buttons);
+  return panel;
+}
+
+/** The page in run mode: the player has the screen (app.css), notices wait (app.js), and in
+ * grounding the way out leads to help and says so. */
+function setRunning(running, grounding = false) {
+  document.documentElement.classList.toggle('running', running);
+  const wayOut = document.querySelector('.way-out-ground');
+  const help = document.querySelector('.way-out-help');
+  if (wayOut) {
+    wayOut.dataset.label ??= wayOut.textContent;
+    wayOut.textContent = running && grounding ? t('way_out_help') : wayOut.dataset.label;
+  }
+  if (help) help.hidden = running && grounding;
+  document.dispatchEvent(new CustomEvent('houvast:running', { detail: running }));
+}
+
+/**
+ * Start grounding on this page, now: the way out does not wait for a page to load, and the
+ * bell may sound, because the audio starts from the tap that led here (a new page would have
+ * to wait for another tap). The address becomes grounding's, so a reload lands there.
+ */
+export async function groundHere() {
+  const exercise = appData.grounding;
+  if (!exercise) {
+    location.assign(`${url('exercise', { id: 'grounding' })}#start`);
+    return;
+  }
+  if (loadPrefs().bell) unlockAudio();
+  history.pushState(null, '', `${url('exercise', { id: 'grounding' })}#start`);
+  window.addEventListener('popstate', () => location.reload(), { once: true });
+  document.title = `${exercise.title} · Houvast`;
+  const main = $('main');
+  const heading = element('h1', {}, exercise.title);
+  const anchor = element('div', { id: 'exercise-info', hidden: true });
+  main.replaceChildren(...main.querySelectorAll(':scope > .app-notices'), heading, anchor);
+  buildPlayerScreen(anchor, { home: url('home'), history: url('history') });
+  const player = new Player(exercise, await loadKinds(exercise));
+  player.begin(null);
 }
 
 /** The step kinds' modules an exercise needs, loaded when it is opened. */

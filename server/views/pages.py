@@ -75,5 +75,5 @@ async def app_json(request: Request) -> Response:
     """The strings, URL templates and exercise timings the scripts share, for one language."""
     state = app_state(request)
     locale = _locale(request)
-    data = app_data(state.exercises.values(), state.catalogs.language(locale), state.urls)
+    data = app_data(state.exercises, state.catalogs.language(locale), state.urls)
     return JSONResponse(data, headers={"Cache-Control": "no-cache"})

@@ -81,7 +81,7 @@ def visit_offline(page: Page, home: str, page_url: Any) -> None:
             assert response is not None and response.ok and response.from_service_worker
             expect(page.locator("html")).to_have_attribute("lang", locale)
             expect(page.locator("#player")).to_be_attached()
-            page.get_by_role("link", name="Start" if locale == "en" else "Beginnen").click()
+            page.get_by_role("button", name="Start" if locale == "en" else "Beginnen").click()
             expect(page.locator("#player")).to_be_visible()
             page.locator("#player-stop").click()
     freeze_clock(page)

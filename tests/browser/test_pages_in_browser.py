@@ -154,7 +154,7 @@ def test_every_exercise_is_reachable_from_home_by_tapping(page: Page, base_url: 
     expect(page).to_have_url(f"{base_url}/en/exercises/{EXERCISE_IDS[1]}")
     expect(page.locator("h1")).to_have_text(title)
     expect(page.locator("#player")).to_be_attached()  # the script has made the player
-    page.get_by_role("link", name="Start").tap()
+    page.get_by_role("button", name="Start").tap()
     expect(page.locator("#player")).to_be_visible()
     expect(page.locator("#player-title")).to_be_focused()
 

@@ -64,6 +64,12 @@ def runs(page: Page) -> list[dict[str, Any]]:
     return page.evaluate(STORE, "allRuns")
 
 
+def choose_rating(page: Page, value: int) -> None:
+    """Tap a number on the rating and save it."""
+    page.get_by_role("radio", name=str(value), exact=True).check()
+    page.locator(".rating button[type=submit]").click()
+
+
 def wait_for_next(page: Page) -> None:
     """Let a text step's minimum pause pass, a second at a time, until "Next" shows."""
     for _ in range(130):
@@ -87,8 +93,7 @@ def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
         elif step == "action":
             page.locator(".action-button").click()
         elif step == "rate":
-            page.locator(".rating input").fill("4")
-            page.locator(".rating button[type=submit]").click()
+            choose_rating(page, 4)
         elif step == "note":
             key = page.locator(".note textarea").get_attribute("id") or ""
             page.locator(".note textarea").fill((notes or {}).get(key, "a few words"))
@@ -202,14 +207,14 @@ def test_stop_is_logged_as_stopped(page: Page) -> None:
 
 def test_too_much_goes_to_grounding_and_logs_stopped(page: Page, base_url: str) -> None:
     open_player(page, "nl", "four-s")
-    page.locator(".rating input").fill("8")
-    page.locator(".rating button[type=submit]").click()
+    choose_rating(page, 5)
     page.get_by_role("link", name="Te veel? Terug naar het nu").click()
     expect(page).to_have_url(f"{base_url}/nl/exercises/grounding#start")
     expect(page.locator("#player")).to_have_attribute("data-index", "0")
+    expect(page.locator("h1")).to_have_text("Hier en nu")
     logged = runs(page)
     assert logged[0]["exercise"] == "four-s" and logged[0]["status"] == "stopped"
-    assert logged[0]["before"] == 8
+    assert logged[0]["before"] == 5
 
 
 def test_the_way_out_bar_also_logs_the_run(page: Page, base_url: str) -> None:
@@ -250,7 +255,7 @@ def test_the_protector_words_come_back(page: Page) -> None:
     )
     page.goto("/en/exercises/protector")
     expect(page.locator("#player")).to_be_attached()
-    page.get_by_role("link", name="Start").click()
+    page.get_by_role("button", name="Start").click()
     box = page.locator("#player-last-time")
     expect(box).to_be_visible()
     expect(box).to_contain_text("a big calm bear")
@@ -275,11 +280,15 @@ def test_the_whole_exercise_works_with_the_keyboard(page: Page) -> None:
             break
         page.locator("#player-next").focus()
         page.keyboard.press("Enter")
-    page.locator(".rating input").focus()
-    page.keyboard.press("ArrowLeft")
-    expect(page.locator(".rating output")).to_have_text("4")
+    # The rating: one tab stop, arrows choose, nothing chosen at first.
+    page.get_by_role("radio", name="0", exact=True).focus()
+    expect(page.locator(".rating input:checked")).to_have_count(0)
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="4", exact=True)).to_be_checked()
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")  # Save and go on
+    expect(page.get_by_role("button", name="Save and go on")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.locator("#player")).to_have_attribute("data-kind", "text")
     page.locator("#player-next").focus()
     page.keyboard.press("Enter")
@@ -333,7 +342,7 @@ def test_player_is_accessible_on_every_kind_of_step(page: Page, locale: str) -> 
         elif step == "action":
             page.locator(".action-button").click()
         elif step == "rate":
-            page.locator(".rating button[type=submit]").click()
+            choose_rating(page, 3)
         else:
             page.locator("#player-next").click()
             if page.locator("#player").get_attribute("data-key") == "closing":
@@ -405,7 +414,8 @@ def test_vibration_and_dutch_voice_when_turned_on(page: Page) -> None:
 
 def test_from_grounding_the_way_out_leads_to_help(page: Page, base_url: str) -> None:
     open_player(page, "en", "grounding")
-    page.get_by_role("link", name="Too much? Ground yourself").click()
+    expect(page.locator(".way-out-help")).to_be_hidden()  # one way out, and it says where
+    page.get_by_role("link", name="Need help now?").click()
     expect(page).to_have_url(f"{base_url}/en/help")
     expect(page.get_by_role("link", name="Call 113", exact=True)).to_be_visible()
     assert [run["status"] for run in runs(page)] == ["stopped"]
