@@ -206,9 +206,7 @@ def translated_strings(
     return {key: gettext(message) for key, message in strings.items()}
 
 
-def app_data(
-    exercises: Mapping[str, Exercise], language: Language, urls: Urls
-) -> dict[str, Any]:
+def app_data(exercises: Mapping[str, Exercise], language: Language, urls: Urls) -> dict[str, Any]:
     """What the scripts of every page share, in one language: the strings, the URL templates,
     each exercise's title and the timings a person may change (for settings and history), and
     the grounding exercise itself, so the way out can start it on any page at once."""

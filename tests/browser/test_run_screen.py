@@ -1,0 +1,328 @@
+"""The run on a small phone: everything a person needs is on screen and uncovered, at every
+step of every exercise, in both languages; notices wait; large text, forced colours, focus."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from server.app import create_app
+from server.assets import PWA_DIR
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, freeze_clock
+from tests.browser.test_offline import controlled, read_notice, wait_until
+from tests.browser.test_player import (
+    START,
+    choose_rating,
+    index,
+    kind,
+    runs,
+    seconds_left,
+    set_prefs,
+    wait_for_next,
+)
+from tests.client_pages import EXERCISE_IDS
+from tests.conftest import isolated_settings
+from tests.live_server import LiveServer
+
+SMALL = {"width": 360, "height": 640}
+# What a person may need during a run, whenever it is shown.
+NEEDED = [
+    "#player-stop",
+    "#player-back",
+    "#player-pause",
+    "#player-next",
+    ".action-button",
+    ".rating input",
+    ".rating button",
+    ".note textarea",
+    ".note button",
+    ".way-out-ground",
+    ".way-out-help",
+]
+
+# For each shown control: is it inside the viewport, and is it what a tap at its centre hits?
+HIDDEN_OR_COVERED = """(selectors) => selectors.flatMap((selector) =>
+  [...document.querySelectorAll(selector)]
+    .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
+    .map((el) => {
+      const box = el.getBoundingClientRect();
+      const inside = box.top >= 0 && box.left >= 0
+        && box.bottom <= innerHeight + 0.5 && box.right <= innerWidth + 0.5;
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      const uncovered = hit !== null && (hit === el || el.contains(hit));
+      const over = hit ? `${hit.tagName}.${hit.className}` : 'nothing';
+      return { selector, text: el.textContent.trim() || el.value || '', inside, uncovered, over };
+    })
+    .filter((found) => !found.inside || !found.uncovered))"""
+
+
+@pytest.fixture
+def small(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        base_url=base_url, viewport=SMALL, is_mobile=True, has_touch=True, device_scale_factor=1
+    )
+    yield context
+    context.close()
+
+
+def problems(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate(HIDDEN_OR_COVERED, NEEDED)
+
+
+def step_on(page: Page) -> None:
+    """Do what the current step asks, as a person would."""
+    step = kind(page)
+    if step in ("timed", "breath"):
+        page.clock.run_for(seconds_left(page) * 1000 + 50)
+    elif step == "action":
+        page.locator(".action-button").click()
+    elif step == "rate":
+        choose_rating(page, 3)
+    elif step == "note":
+        page.locator(".note textarea").fill("a few words")
+        page.locator(".note button[type=submit]").click()
+    else:
+        wait_for_next(page)
+        page.locator("#player-next").click()
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@pytest.mark.parametrize("exercise", EXERCISE_IDS)
+def test_every_control_is_on_screen_and_uncovered_at_every_step(
+    small: BrowserContext, locale: str, exercise: str
+) -> None:
+    page = small.new_page()
+    freeze_clock(page, START)
+    page.goto(f"/{locale}/exercises/{exercise}#start")
+    expect(page.locator("#player")).to_be_visible()
+    notices = page.locator(".app-notices .banner:visible")
+    for _ in range(200):
+        if page.locator("#player-end").is_visible():
+            break
+        before = index(page)
+        found = problems(page)
+        assert found == [], f"step {before + 1} ({kind(page)}): {found}"
+        assert notices.count() == 0, "a notice showed during the run"
+        step_on(page)
+        if page.locator("#player-end").is_visible():
+            break
+        expect(page.locator("#player")).not_to_have_attribute("data-index", str(before))
+    expect(page.locator("#player-end")).to_be_visible()
+
+
+def test_start_is_in_reach_on_every_exercise_page(small: BrowserContext) -> None:
+    page = small.new_page()
+    for locale in ("nl", "en"):
+        for exercise in EXERCISE_IDS:
+            page.goto(f"/{locale}/exercises/{exercise}")
+            start = page.locator("#start")
+            expect(start).to_be_in_viewport(ratio=1)
+            box = start.bounding_box()
+            assert box is not None and box["height"] < 60, "the label wraps into an odd shape"
+
+
+def test_a_notice_waits_until_the_run_ends(small: BrowserContext) -> None:
+    """The first visit stores the app for offline use: its notice must not cover a run."""
+    page = small.new_page()
+    freeze_clock(page, START)
+    page.goto("/en/exercises/grounding#start")
+    expect(page.locator("#player")).to_be_visible()
+    controlled(page)
+    page.clock.run_for(2_000)
+    expect(page.locator("#offline-ready")).to_be_hidden()
+    page.locator("#player-stop").click()
+    expect(page.locator("#offline-ready")).to_be_visible()
+    expect(page.locator("#offline-ready").get_by_role("button", name="Close")).to_be_visible()
+
+
+def test_an_update_is_never_hidden_behind_the_install_offer(
+    profile: BrowserContext, tmp_path: Path
+) -> None:
+    pwa = tmp_path / "pwa"
+    shutil.copytree(PWA_DIR, pwa)
+    settings = isolated_settings(tmp_path)
+    server = LiveServer(create_app(settings, pwa_dir=pwa, dispatch=False))
+    with server as url:
+        port = server.server.servers[0].sockets[0].getsockname()[1]
+        page = profile.new_page()
+        page.goto(f"{url}/en/about")
+        controlled(page)
+    css = pwa / "css" / "app.css"
+    css.write_text(css.read_text() + "\n.update-marker { display: none; }\n")
+    with LiveServer(create_app(settings, pwa_dir=pwa, dispatch=False), port=port):
+        page.evaluate(
+            """() => {
+                const offer = new Event('beforeinstallprompt', { cancelable: true });
+                offer.prompt = () => {};
+                offer.userChoice = Promise.resolve({ outcome: 'dismissed' });
+                dispatchEvent(offer);
+            }"""
+        )
+        read_notice(page, "Put Houvast on your home screen")
+        # A new version arrives while the install offer shows: the update takes its place.
+        page.evaluate("navigator.serviceWorker.ready.then((r) => r.update())")
+        expect(page.locator("#update-banner")).to_be_visible(timeout=20_000)
+        expect(page.locator("#install-offer")).to_be_hidden()
+        # Every notice can be put away; the install offer then has its turn.
+        page.get_by_role("button", name="Not now").first.click()
+        expect(page.locator("#update-banner")).to_be_hidden()
+        expect(page.locator("#install-offer")).to_be_visible()
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_a_high_rating_before_gets_a_gentle_offer(page: Page, locale: str) -> None:
+    freeze_clock(page, START)
+    page.goto(f"/{locale}/exercises/four-s#start")
+    choose_rating(page, 8)
+    offer = page.locator(".help-offer")
+    expect(page.locator("#player-title")).to_have_text(
+        "Dat is veel spanning." if locale == "nl" else "That is a lot of tension."
+    )
+    expect(page.locator("#player-title")).to_be_focused()
+    expect(offer.get_by_role("link")).to_have_attribute("href", f"/{locale}/help")
+    # Never a block: going on is one tap.
+    offer.get_by_role("button").last.click()
+    expect(page.locator("#player")).to_have_attribute("data-index", "1")
+    assert page.locator(".help-offer").count() == 0
+
+
+def test_grounding_from_the_offer_stops_the_run_and_grounds(page: Page) -> None:
+    freeze_clock(page, START)
+    page.goto("/en/exercises/body-scan#start")
+    choose_rating(page, 9)
+    page.get_by_role("button", name="Ground yourself now").click()
+    expect(page).to_have_url(f"{page.url.split('/en/')[0]}/en/exercises/grounding#start")
+    expect(page.locator("#player-title")).to_have_text("Feet on the floor")
+    logged = runs(page)
+    assert [(r["exercise"], r["status"], r["before"]) for r in logged] == [
+        ("body-scan", "stopped", 9)
+    ]
+
+
+@pytest.mark.parametrize(("before", "after", "offered"), [(2, 5, True), (5, 6, False)])
+def test_a_clear_rise_after_gets_an_offer_at_the_end(
+    page: Page, before: int, after: int, offered: bool
+) -> None:
+    freeze_clock(page, START)
+    page.goto("/en/exercises/stop-solo#start")
+    choose_rating(page, before)
+    while kind(page) != "rate":
+        step_on(page)
+    choose_rating(page, after)
+    page.locator("#player-next").click()  # the closing
+    expect(page.locator("#player-end")).to_be_visible()
+    offer = page.locator("#player-end-offer")
+    if offered:
+        expect(offer).to_contain_text("Your tension went up")
+        expect(offer.get_by_role("button", name="Ground yourself now")).to_be_visible()
+    else:
+        expect(offer).to_be_hidden()
+
+
+def test_focus_follows_a_step_that_changes_by_itself(page: Page) -> None:
+    freeze_clock(page, START)
+    page.goto("/en/exercises/grounding#start")
+    page.locator("#player-pause").focus()
+    page.clock.run_for(20_100)
+    expect(page.locator("#player")).to_have_attribute("data-index", "1")
+    expect(page.locator("#player-title")).to_be_focused()
+    outline = page.locator("#player-title").evaluate("(el) => getComputedStyle(el).outlineStyle")
+    assert outline != "none", "a focused heading shows where focus went"
+    expect(page.locator("#player-announce")).to_contain_text("Name five things you can see")
+
+
+def test_the_way_out_is_a_few_key_presses_away(page: Page) -> None:
+    freeze_clock(page, START)
+    # On any page: the skip link, then the way out.
+    page.goto("/en/about")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(".way-out-ground")).to_be_focused()
+    # During a run, from the step's heading: Stop, Help, the way out.
+    page.goto("/en/exercises/four-s#start")
+    expect(page.locator("#player-title")).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")
+    expect(page.locator(".way-out-ground")).to_be_focused()
+
+
+def test_the_pause_button_changes_its_label_only(page: Page) -> None:
+    freeze_clock(page, START)
+    page.goto("/en/exercises/grounding#start")
+    pause = page.locator("#player-pause")
+    assert pause.get_attribute("aria-pressed") is None
+    pause.click()
+    expect(pause).to_have_text("Resume")
+    expect(page.locator("#player-paused")).to_have_attribute("role", "status")
+
+
+def test_forced_colours_keep_the_big_button_and_the_pacer(page: Page) -> None:
+    page.emulate_media(forced_colors="active")
+    set_prefs(page, {"ratings": False})
+    freeze_clock(page, START)
+    page.goto("/en/exercises/stop-solo#start")
+    while kind(page) != "action":
+        step_on(page)
+    border = page.locator(".action-button").evaluate("(el) => getComputedStyle(el).borderTopWidth")
+    assert border != "0px"
+    page.goto("/en/exercises/grounding#start")
+    while kind(page) != "breath":
+        step_on(page)
+    shape = page.locator(".breath-shape").evaluate("(el) => getComputedStyle(el).borderTopWidth")
+    assert shape != "0px"
+
+
+LARGE_TEXT = "document.documentElement.style.fontSize = '200%';"
+
+
+@pytest.mark.parametrize("path", ["", "help", "settings", "history", "exercises/stop-partner"])
+def test_large_text_never_scrolls_sideways_and_the_way_out_stays(
+    small: BrowserContext, path: str
+) -> None:
+    page = small.new_page()
+    page.add_init_script(f"addEventListener('DOMContentLoaded', () => {{ {LARGE_TEXT} }});")
+    page.goto(f"/nl/{path}")
+    wait_until(page, "getComputedStyle(document.documentElement).fontSize === '32px'", "text")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "sideways"
+    bar = page.locator(".way-out")
+    expect(page.locator(".way-out-help")).to_be_in_viewport(ratio=1)
+    expect(page.locator(".way-out-ground")).to_be_in_viewport(ratio=1)
+    height = bar.evaluate("(el) => el.offsetHeight")
+    padding = page.evaluate("parseFloat(getComputedStyle(document.body).paddingBottom)")
+    assert padding >= height, "the page's end can scroll clear of the way-out bar"
+
+
+def test_the_bell_sounds_after_the_way_out(playwright: Playwright, base_url: str) -> None:
+    """With the browser's autoplay rule on (as on a phone), the way out starts grounding from
+    the tap, so the bell's audio is allowed to run."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=user-gesture-required"]
+    )
+    context = browser.new_context(base_url=base_url, viewport=SMALL)
+    page = context.new_page()
+    page.add_init_script(
+        """(() => {
+            window.__audio = [];
+            const Original = window.AudioContext;
+            window.AudioContext = class extends Original {
+                constructor(...args) { super(...args); window.__audio.push(this); }
+            };
+        })();"""
+    )
+    freeze_clock(page, START)
+    page.goto("/en/exercises/protector")
+    page.get_by_role("button", name="Start").click()
+    choose_rating(page, 4)
+    page.locator(".way-out-ground").click()
+    expect(page.locator("h1")).to_have_text("Here and now")
+    page.clock.run_for(20_100)
+    expect(page.locator("#player")).to_have_attribute("data-index", "1")
+    wait_until(
+        page, "window.__audio.length > 0 && window.__audio.at(-1).state === 'running'", "audio"
+    )
+    browser.close()
