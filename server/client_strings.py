@@ -88,6 +88,7 @@ STRINGS: dict[str, str] = {
     "completed": N_("Completed"),
     "stopped_short": N_("Stopped"),
     "no_runs": N_("No exercises yet. When you do one, it appears here."),
+    "show_more": N_("Show %(count)s older (%(left)s left)"),
     "before_after": N_("Distress %(before)s → %(after)s"),
     "chart_runs": N_("Exercises per week"),
     "chart_change": N_("Average change in distress (after minus before)"),
@@ -206,30 +207,38 @@ def translated_strings(
     return {key: gettext(message) for key, message in strings.items()}
 
 
+def exercise_timings(exercises: Mapping[str, Exercise], language: Language) -> list[dict[str, Any]]:
+    """Each exercise's timings a person may change, in one language (the settings page)."""
+    return [
+        {
+            "id": exercise.id,
+            "title": language.gettext(exercise.title),
+            "timings": [
+                {
+                    "key": key,
+                    "step": language.gettext(step.title),
+                    "label": language.gettext(timing_label(step, field)),
+                    "value": bounds.value,
+                    "min": bounds.low,
+                    "max": bounds.high,
+                }
+                for key, step, field, bounds in exercise.adjustable("person")
+            ],
+        }
+        for exercise in exercises.values()
+    ]
+
+
 def app_data(exercises: Mapping[str, Exercise], language: Language, urls: Urls) -> dict[str, Any]:
     """What the scripts of every page share, in one language: the strings, the URL templates,
-    each exercise's title and the timings a person may change (for settings and history), and
-    the grounding exercise itself, so the way out can start it on any page at once."""
+    each exercise's title (history, reminders), and the grounding exercise itself, so the way
+    out can start it on any page at once."""
     return {
         "strings": translated_strings(language.gettext),
         "urls": urls.for_scripts(language.locale),
         "grounding": exercises["grounding"].player_data(language),
         "exercises": [
-            {
-                "id": exercise.id,
-                "title": language.gettext(exercise.title),
-                "timings": [
-                    {
-                        "key": key,
-                        "step": language.gettext(step.title),
-                        "label": language.gettext(timing_label(step, field)),
-                        "value": bounds.value,
-                        "min": bounds.low,
-                        "max": bounds.high,
-                    }
-                    for key, step, field, bounds in exercise.adjustable("person")
-                ],
-            }
+            {"id": exercise.id, "title": language.gettext(exercise.title)}
             for exercise in exercises.values()
         ],
     }

@@ -49,7 +49,7 @@ def test_home_lists_every_exercise_with_purpose_and_length(client: TestClient) -
 
 def test_exercise_page_shows_overview_and_start(client: TestClient) -> None:
     html = client.get("/nl/exercises/stop-partner").text
-    assert "Liever niet alleen" in html
+    assert "Wanneer je dit beter met steun doet" in html
     assert 'id="start" href="#steps"' in html, "without script, Start leads to the steps"
     data = re.search(r'<script type="application/json" id="exercise-data">(.*?)</script>', html)
     assert data, "the player gets the exercise as one JSON document"
@@ -61,7 +61,7 @@ def test_exercise_page_shows_overview_and_start(client: TestClient) -> None:
     assert re.search(r"\d+ rondes", html), "the rounds are not in the overview"
     assert "seconden" in html
     english = client.get("/en/exercises/stop-partner").text
-    assert "Better not on your own" in english and re.search(r"\d+ rounds", english)
+    assert "When to do this with support" in english and re.search(r"\d+ rounds", english)
 
 
 def test_help_shows_the_crisis_numbers_from_settings(client: TestClient) -> None:

@@ -24,7 +24,8 @@ const byId = (id) => document.getElementById(id);
 
 const elements = {
   root: byId('history'),
-  needsJs: byId('history-needs-js'),
+  more: byId('history-more'),
+  moreWrap: byId('history-more-wrap'),
   weeks: byId('history-weeks'),
   chart: byId('history-chart'),
   empty: byId('history-empty'),
@@ -76,11 +77,32 @@ function runItem(run) {
   return item;
 }
 
+// The newest runs first, a page at a time: a long history stays quick to read, and what comes
+// after the list stays in reach.
+const PAGE = 10;
+let shown = PAGE;
+
 function renderList(runs) {
-  elements.runs.replaceChildren(...newestFirst(runs).map(runItem));
+  const sorted = newestFirst(runs);
+  elements.runs.replaceChildren(...sorted.slice(0, shown).map(runItem));
   elements.runs.hidden = runs.length === 0;
   elements.empty.hidden = runs.length > 0;
   elements.empty.textContent = runs.length ? '' : t('no_runs');
+  const left = sorted.length - shown;
+  elements.moreWrap.hidden = left <= 0;
+  elements.more.textContent = t('show_more', { count: formatNumber(Math.min(PAGE, left)), left: formatNumber(left) });
+}
+
+function showMore() {
+  const first = elements.runs.children.length;
+  shown += PAGE;
+  renderList(current);
+  // Focus the first run that appeared, so a keyboard user carries on where the list grew.
+  const next = elements.runs.children[first];
+  if (next) {
+    next.tabIndex = -1;
+    next.focus();
+  }
 }
 
 // The chart ----------------------------------------------------------------------------------
@@ -88,7 +110,7 @@ function renderList(runs) {
 // One drawing in viewBox units; the SVG scales to the width of the page.
 const WIDTH = 320;
 const HEIGHT = 246;
-const LEFT = 26;
+const LEFT = 32;
 const RIGHT = WIDTH - 4;
 const COLUMN = (RIGHT - LEFT) / CHART_WEEKS;
 const BARS = { top: 20, bottom: 112 };
@@ -167,7 +189,9 @@ function chartSvg(summary) {
         class: 'history-chart-dot', cx: x, cy: y, r: 4.5,
         'data-week': week.key, 'data-change': week.change,
       }),
-      svg('text', { class: 'history-chart-value change', x, y: y - 8 }, formatChange(week.change)),
+      // Above a dot over the zero line, below one under it: a label never sits on the line.
+      svg('text', { class: 'history-chart-value change', x, y: week.change < 0 ? y + 15 : y - 8 },
+        formatChange(week.change)),
     );
   }
   return drawing;
@@ -296,8 +320,6 @@ async function deleteEverything() {
 }
 
 async function start() {
-  elements.needsJs.hidden = true;
-  elements.root.hidden = false;
   try {
     await render();
   } catch (error) {
@@ -309,7 +331,10 @@ async function start() {
       control.disabled = true;
     }
     return;
+  } finally {
+    elements.root.classList.add('ready');
   }
+  elements.more.addEventListener('click', showMore);
   elements.exportJson.addEventListener('click', () => exportAs('json'));
   elements.exportCsv.addEventListener('click', () => exportAs('csv'));
   elements.importFile.addEventListener('change', async () => {

@@ -32,20 +32,23 @@ export function t(key, values = {}) {
   return template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ''));
 }
 
-const durationFormats = new Map();
+const unitFormats = new Map();
 
 function unitFormat(unit) {
-  if (!durationFormats.has(unit)) {
-    durationFormats.set(unit, new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }));
+  if (!unitFormats.has(unit)) {
+    unitFormats.set(unit, new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }));
   }
-  return durationFormats.get(unit);
+  return unitFormats.get(unit);
 }
 
-/** "25 seconden", "2 minuten" (whole minutes from two minutes on, like the server). */
+/** How long a run took, as people write it: "41 sec", "1 min 41 sec", "1 hr 5 min". */
 export function formatSeconds(seconds) {
   const whole = Math.max(0, Math.round(seconds));
-  if (whole >= 120) return unitFormat('minute').format(Math.round(whole / 60));
-  return unitFormat('second').format(whole);
+  const [hours, minutes, rest] = [Math.floor(whole / 3600), Math.floor(whole / 60) % 60, whole % 60];
+  const parts = hours
+    ? [unitFormat('hour').format(hours), minutes && unitFormat('minute').format(minutes)]
+    : [minutes && unitFormat('minute').format(minutes), (rest || !minutes) && unitFormat('second').format(rest)];
+  return parts.filter(Boolean).join(' ');
 }
 
 /** A countdown as people read a clock: "1:05". */

@@ -1,42 +1,21 @@
 // The settings page: fills the form from what is kept on this device, checks every value and
 // saves only when all of them are valid.
 
-import { element } from './dom.js';
-import { appData, formatNumber, t } from './i18n.js';
+import { formatNumber, t } from './i18n.js';
 import { DEFAULTS, loadPrefs, savePrefs, validate } from './prefs.js';
 
 const form = document.getElementById('settings-form');
 const status = document.getElementById('settings-status');
 
-/** One group per exercise with a field for every timing its file lets a person change. */
-function buildTimingFields() {
-  const container = document.getElementById('timings');
-  for (const exercise of appData.exercises) {
-    if (!exercise.timings.length) continue;
-    const group = element('details', { class: 'timings' });
-    group.append(element('summary', {}, exercise.title));
-    for (const timing of exercise.timings) {
-      const id = `${exercise.id}:${timing.key}`;
-      const row = element('div', { class: 'timing' });
-      const label = element('label', { for: id }, `${timing.step}: ${timing.label} `);
-      label.append(element('span', { class: 'hint' }, `(${timing.min}–${timing.max})`));
-      const input = element('input', {
-        id, name: id, type: 'text', inputmode: 'numeric', autocomplete: 'off',
-        value: String(timing.value), 'aria-describedby': `${id}-error`,
-        'data-exercise': exercise.id, 'data-key': timing.key, 'data-default': String(timing.value),
-      });
-      row.append(label, input, element('p', { id: `${id}-error`, class: 'field-error', hidden: '' }));
-      group.append(row);
-    }
-    container.append(group);
-  }
-  return appData.exercises.flatMap((exercise) => exercise.timings.map((timing) => ({
-    exercise: exercise.id, key: timing.key, min: timing.min, max: timing.max, value: timing.value,
-  })));
-}
-
-const timings = buildTimingFields();
+// Every timing a person may change is on the page (server/templates/settings.html).
 const timingInputs = [...form.querySelectorAll('input[data-key]')];
+const timings = timingInputs.map((input) => ({
+  exercise: input.dataset.exercise,
+  key: input.dataset.key,
+  min: Number(input.dataset.min),
+  max: Number(input.dataset.max),
+  value: Number(input.dataset.default),
+}));
 
 function fill(prefs) {
   form.pace.value = formatNumber(prefs.pace);
@@ -98,5 +77,3 @@ document.getElementById('settings-reset').addEventListener('click', () => {
 });
 
 fill(loadPrefs());
-document.getElementById('settings-needs-script').hidden = true;
-form.hidden = false;

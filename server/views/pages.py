@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..client_strings import REMINDER_STRINGS, app_data, translated_strings
+from ..client_strings import REMINDER_STRINGS, app_data, exercise_timings, translated_strings
 from ..state import app_state
 from ..urls import Page
 
@@ -46,9 +46,9 @@ async def exercise(request: Request) -> Response:
 
 
 def template_page(name: str) -> Callable[[Request], Awaitable[Response]]:
-    """A page that is its template and nothing more: about, help, offline, and the settings
-    and history pages whose content pwa/js/settings.js and pwa/js/history.js fill in on the
-    device. The route's name is the template's."""
+    """A page that is its template and nothing more: about, help, offline, and the history
+    page whose content pwa/js/history.js fills in on the device. The route's name is the
+    template's."""
 
     async def endpoint(request: Request) -> Response:
         return app_state(request).templates.render(
@@ -56,6 +56,20 @@ def template_page(name: str) -> Callable[[Request], Awaitable[Response]]:
         )
 
     return endpoint
+
+
+async def settings_page(request: Request) -> Response:
+    """The person's settings; the form is on the page, pwa/js/settings.js fills in what this
+    device keeps and checks what is saved."""
+    state = app_state(request)
+    locale = _locale(request)
+    timings = exercise_timings(state.exercises, state.catalogs.language(locale))
+    return state.templates.render(
+        "settings.html",
+        locale,
+        {"exercises": [exercise for exercise in timings if exercise["timings"]]},
+        page=Page("settings"),
+    )
 
 
 async def reminders_page(request: Request) -> Response:
