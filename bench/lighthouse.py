@@ -1,11 +1,12 @@
-"""Lighthouse (mobile) on the home page and an exercise page: performance, accessibility and
-best practices.
+"""Lighthouse (mobile) on every page of the client in both languages: performance,
+accessibility and best practices.
 
     .venv/bin/python bench/lighthouse.py
 
 Installs Lighthouse from npm into bench/.lighthouse/ on first use (Node is on the machine),
 serves the app on 127.0.0.1 and runs Lighthouse against Debian's Chromium. Prints scores;
-asserts nothing. Target: 100 in all three on both pages.
+asserts nothing. Target: 100 in all three on every page. ``--quick`` audits one exercise page
+per language instead of all.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 from _setup import bench_settings
 
 from server.app import create_app
+from server.exercises import load_exercises
+from server.i18n import LOCALES
 from tests.live_server import LiveServer
 
 HERE = Path(__file__).resolve().parent
 TOOL = HERE / ".lighthouse"
 LIGHTHOUSE = TOOL / "node_modules" / ".bin" / "lighthouse"
-PAGES = {"home": "/nl/", "exercise": "/nl/exercises/stop-partner"}
+PAGES = ["", "about", "help", "settings", "history", "reminders", "offline"]
 CATEGORIES = ("performance", "accessibility", "best-practices")
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
@@ -75,13 +79,19 @@ def audit(url: str) -> dict[str, float]:
 
 def main() -> None:
     install()
-    with LiveServer(create_app(bench_settings(), dispatch=False)) as url:
-        for name, path in PAGES.items():
-            result = audit(url + path)
-            scores = "  ".join(f"{c} {result[c]:.0f}" for c in CATEGORIES)
-            print(f"{name:<9} {path:<28} {scores}")
-            for item in result["failing"]:  # type: ignore[union-attr]
-                print(f"          below full marks: {item}")
+    app = create_app(bench_settings(), dispatch=False)
+    exercises = [f"exercises/{e}" for e in load_exercises(bench_settings().exercises_dir)]
+    if "--quick" in sys.argv:
+        exercises = exercises[1:2]
+    with LiveServer(app) as url:
+        for locale in LOCALES:
+            for page in [*PAGES, *exercises]:
+                path = f"/{locale}/{page}"
+                result = audit(url + path)
+                scores = "  ".join(f"{c} {result[c]:.0f}" for c in CATEGORIES)
+                print(f"{path:<34} {scores}", flush=True)
+                for item in result["failing"]:  # type: ignore[union-attr]
+                    print(f"    below full marks: {item}", flush=True)
 
 
 if __name__ == "__main__":

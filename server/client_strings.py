@@ -73,7 +73,7 @@ STRINGS: dict[str, str] = {
     "install": N_("Install"),
     "not_now": N_("Not now"),
     "ios_install": N_(
-        'To put Houvast on your home screen: tap the Share button, then "Add to Home Screen".'
+        "To put Houvast on your home screen: tap the Share button, then “Add to Home Screen”."
     ),
     "got_it": N_("Got it"),
     # Settings (the timings' own labels come from server/exercises/kinds.py).
@@ -149,7 +149,7 @@ REMINDER_STRINGS: dict[str, str] = {
     "push_is_on": N_("Notifications are on for this device."),
     "push_ios": N_(
         "On an iPhone or iPad, Houvast can only send notifications once it is on your home "
-        'screen. Tap the Share button, then "Add to Home Screen", and open Houvast from there. '
+        "screen. Tap the Share button, then “Add to Home Screen”, and open Houvast from there. "
         "Until then, your calendar can remind you."
     ),
     "push_unsupported": N_(

@@ -166,7 +166,7 @@ def test_a_reminder_due_now_arrives_once_readable_in_its_language(
     assert len(received) == 1, "arrives once"
     message = received[0].data
     assert message["title"] == "Houvast"
-    assert message["body"] == "Een moment voor ‘Je beschermer’, als het je nu uitkomt."
+    assert message["body"] == "Een moment voor “Je beschermer”, als het je nu uitkomt."
     assert message["url"] == "/nl/exercises/protector"
     assert received[0].ttl == settings.push_ttl and received[0].topic
     with engine.begin() as connection:

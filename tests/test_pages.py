@@ -174,3 +174,24 @@ def test_static_assets_have_content_hashed_urls(client: TestClient, app) -> None
     assert "immutable" in response.headers["cache-control"]
     assert client.get("/static/000000000000/css/app.css").status_code == 404
     assert client.get(f"/static/{match.group(2)}/../server/app.py").status_code == 404
+
+
+def test_home_puts_stabilising_exercises_before_the_boundary_practice(client: TestClient) -> None:
+    html = client.get("/en/").text
+    order = [html.index(f'href="/en/exercises/{e}"') for e in EXERCISE_IDS]
+    positions = dict(zip(EXERCISE_IDS, order, strict=True))
+    for calm in ("grounding", "protector", "body-scan", "four-s"):
+        for boundary in ("stop-solo", "stop-partner"):
+            assert positions[calm] < positions[boundary], (calm, boundary)
+
+
+def test_the_help_page_speaks_as_dutch_health_care_does(client: TestClient) -> None:
+    html = client.get("/nl/help").text
+    for words in (
+        "Levensgevaar? Bel 112",
+        "Snel hulp nodig, maar geen levensgevaar?",
+        "Bel je huisarts; 's avonds, 's nachts en in het weekend de huisartsenpost.",
+        "Ben je al in behandeling?",
+        "Bel de crisisdienst of het nummer van je behandelaar.",
+    ):
+        assert words in html.replace("&#39;", "'"), words
