@@ -441,8 +441,7 @@ if (delivery) {
 buildForm();
 edit(null);
 renderList();
-$('reminders-needs-script').hidden = true;
-$('reminders').hidden = false;
+$('reminders').classList.add('ready');
 if (delivery) {
   device = await readDevice().catch((error) => {
     console.error('Houvast: the device record could not be read', error);
