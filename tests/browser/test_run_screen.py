@@ -326,3 +326,39 @@ def test_the_bell_sounds_after_the_way_out(playwright: Playwright, base_url: str
         page, "window.__audio.length > 0 && window.__audio.at(-1).state === 'running'", "audio"
     )
     browser.close()
+
+
+def test_start_is_a_button_that_space_presses(page: Page) -> None:
+    freeze_clock(page, START)
+    page.goto("/en/exercises/grounding")
+    start = page.get_by_role("button", name="Start")
+    start.focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#player")).to_be_visible()
+    expect(page.locator("#player-title")).to_be_focused()
+
+
+def test_breath_phases_are_told_politely(page: Page) -> None:
+    set_prefs(page, {"ratings": False})
+    freeze_clock(page, START)
+    page.goto("/en/exercises/grounding#start")
+    while kind(page) != "breath":
+        step_on(page)
+    label = page.locator(".breath-label")
+    expect(label).to_have_attribute("aria-live", "polite")
+    expect(label).to_contain_text("Breathe in")
+    page.clock.run_for(4_100)
+    expect(label).to_contain_text("Breathe out")
+
+
+def test_the_timings_per_exercise_open_with_a_visible_arrow(page: Page) -> None:
+    page.emulate_media(reduced_motion="reduce")  # the arrow turns at once
+    page.goto("/en/settings")
+    summary = page.locator("details.timings summary").first
+    arrow = summary.evaluate("(el) => getComputedStyle(el, '::before').borderRightWidth")
+    assert arrow != "0px"
+    closed = summary.evaluate("(el) => getComputedStyle(el, '::before').transform")
+    summary.click()
+    expect(page.locator("details.timings").first).to_have_attribute("open", "")
+    opened = summary.evaluate("(el) => getComputedStyle(el, '::before').transform")
+    assert closed != opened, "the arrow turns when the section opens"

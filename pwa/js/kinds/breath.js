@@ -32,7 +32,8 @@ export function segments(step, run) {
 export function render(segment, player) {
   const wrap = element('div', { class: 'breath' });
   const shape = element('div', { class: 'breath-shape', 'aria-hidden': 'true' });
-  const label = element('p', { class: 'breath-label' });
+  // Read out when the phase changes (politely), so the breath can be followed without looking.
+  const label = element('p', { class: 'breath-label', 'aria-live': 'polite' });
   const count = element('p', { class: 'breath-count' });
   wrap.append(shape, label, count);
   const words = { in: player.t('breathe_in'), hold: player.t('hold'), out: player.t('breathe_out') };
