@@ -117,6 +117,16 @@ def test_every_control_is_on_screen_and_uncovered_at_every_step(
 
 def test_start_is_in_reach_on_every_exercise_page(small: BrowserContext) -> None:
     page = small.new_page()
+    # On a first visit a notice says the app is stored for offline use: it leaves Start free.
+    page.goto("/en/exercises/stop-partner")
+    controlled(page)
+    expect(page.locator("#offline-ready")).to_be_visible()
+    assert problems(page) == []
+    uncovered = page.locator("#start").evaluate(
+        """(el) => { const box = el.getBoundingClientRect();
+            return document.elementFromPoint(box.left + box.width / 2, box.bottom - 4) === el; }"""
+    )
+    assert uncovered, "the notice covers Start"
     for locale in ("nl", "en"):
         for exercise in EXERCISE_IDS:
             page.goto(f"/{locale}/exercises/{exercise}")
