@@ -439,7 +439,7 @@ def test_next_comes_after_the_minimum_pause_and_nothing_else_waits(page: Page) -
     for control in ("#player-back", "#player-stop", ".way-out-ground", ".way-out-help"):
         expect(page.locator(control)).to_be_visible()
         expect(page.locator(control)).to_be_enabled()
-    page.clock.run_for(9_000)
+    page.clock.run_for(14_000)  # the agreement's minimum pause is 15 s
     expect(page.locator("#player-next")).to_be_hidden()
     page.clock.run_for(1_100)
     expect(page.locator("#player-next")).to_be_visible()
@@ -456,7 +456,7 @@ def test_next_comes_after_the_minimum_pause_and_nothing_else_waits(page: Page) -
 def test_the_pace_stretches_the_minimum_pause(page: Page) -> None:
     set_prefs(page, {"pace": 2, "ratings": False})
     open_player(page, "en", "stop-partner")
-    page.clock.run_for(19_000)
+    page.clock.run_for(29_000)
     expect(page.locator("#player-next")).to_be_hidden()
     page.clock.run_for(1_100)
     expect(page.locator("#player-next")).to_be_visible()
