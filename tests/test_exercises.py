@@ -123,8 +123,46 @@ def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
 
 
 def test_every_step_kind_in_the_design_is_known() -> None:
-    assert set(KINDS) >= {"text", "timed", "breath", "rounds", "action", "rate", "note"}
+    assert set(KINDS) >= {"text", "timed", "breath", "rounds", "action", "rate", "note", "scale"}
 
+
+class Shouting:
+    """A language that translates every text into capitals, to see which texts are translated."""
+
+    def gettext(self, message: str) -> str:
+        return message.upper()
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return (singular if count == 1 else plural).upper() % {"count": count}
+
+    def seconds(self, seconds: int) -> str:
+        return f"{seconds} S"
+
+
+def test_a_scale_names_its_ends_in_the_persons_language(tmp_path: Path) -> None:
+    exercise = parse_exercise(write(tmp_path, "sample", MINIMAL + SCALE))
+    (step,) = exercise.steps
+    assert step.values["places"] == 7, "seven places when the file does not say"
+    assert ("left", "All black") in step.messages() and ("right", "All white") in step.messages()
+    assert exercise.player_data(Shouting())["steps"][0] == {
+        "id": "a",
+        "kind": "scale",
+        "title": "S",
+        "text": "S",
+        "key": "place",
+        "left": "ALL BLACK",
+        "right": "ALL WHITE",
+        "places": 7,
+    }
+    assert list(exercise.adjustable("person")) == [], "nobody changes a scale's places"
+    assert list(exercise.adjustable("therapist")) == []
+    assert exercise.estimated_seconds() < 60
+
+
+SCALE = (
+    '[[steps]]\nid = "a"\nkind = "scale"\ntitle = "S"\ntext = "S"\nkey = "place"\n'
+    'left = "All black"\nright = "All white"\n'
+)
 
 BROKEN = [
     (
@@ -175,6 +213,47 @@ BROKEN = [
         "'moment' must be 'before' or 'after'",
     ),
     ("not TOML", "id = ", "cannot be read as TOML"),
+    (
+        "scale without an end",
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "scale"\ntitle = "S"\ntext = "S"\n'
+        'key = "place"\nleft = "All black"\n',
+        "step 1 (scale): missing key 'right'",
+    ),
+    (
+        "scale with too many places",
+        MINIMAL + SCALE + "places = 9\n",
+        "'places' must be a whole number from 3 to 7",
+    ),
+    (
+        "scale with too few places",
+        MINIMAL + SCALE + "places = 2\n",
+        "'places' must be a whole number from 3 to 7",
+    ),
+    (
+        "scale places as text",
+        MINIMAL + SCALE + 'places = "7"\n',
+        "'places' must be a whole number from 3 to 7",
+    ),
+    (
+        "scale end too long",
+        MINIMAL + SCALE.replace("All white", "Completely and utterly white, without any doubt"),
+        "'right' is 47 characters long, at most 40 allowed",
+    ),
+    (
+        "scale end empty",
+        MINIMAL + SCALE.replace('"All black"', '" "'),
+        "'left' must be a non-empty text",
+    ),
+    (
+        "scale key with capitals",
+        MINIMAL + SCALE.replace('key = "place"', 'key = "My Place"'),
+        "'key' must be lower-case letters and dashes",
+    ),
+    (
+        "scale with an unknown key",
+        MINIMAL + SCALE + "default = 4\n",
+        "step 1 (scale): unknown key 'default'",
+    ),
 ]
 
 
