@@ -1,0 +1,66 @@
+"""The exercises beyond the core, each played from start to end on a small phone (360×640) in
+both languages, as a person would: ratings given, words kept, places chosen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_player import open_player, play_to_the_end, runs
+
+SMALL_PHONE = {"width": 360, "height": 640}
+CATALOGUE = [
+    "in-the-middle",
+]
+FINISHED = {
+    "nl": "De oefening is klaar. Neem de tijd voordat je verdergaat.",
+    "en": "The exercise is over. Take your time before you go on.",
+}
+NOT_ALONE = {"nl": "Liever niet alleen", "en": "Better not on your own"}
+# What each exercise keeps on the device when played to the end (play_to_the_end writes "a few
+# words" in every note and chooses the second place on every scale).
+KEPT: dict[str, dict[str, str]] = {
+    "in-the-middle": {"scale.middle-place": "2/7"},
+}
+
+
+def fits_the_screen(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@pytest.mark.parametrize("exercise", CATALOGUE)
+def test_each_exercise_runs_to_the_end_on_a_small_phone(
+    page: Page, locale: str, exercise: str
+) -> None:
+    page.set_viewport_size(SMALL_PHONE)
+    open_player(page, locale, exercise)
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    changes = play_to_the_end(page)
+    expect(page.locator("#player-end-title")).to_have_text(FINISHED[locale])
+    assert fits_the_screen(page)
+    assert page.evaluate("window.__bells") == changes, "the bell rings at every transition"
+    (run,) = runs(page)
+    assert run["exercise"] == exercise and run["status"] == "completed"
+    assert run["before"] == 4 and run["after"] == 4, "rated before and after, like the core"
+    assert run["notes"] == KEPT.get(exercise, {})
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+@pytest.mark.parametrize("exercise", CATALOGUE)
+def test_each_page_says_what_it_is_for_and_when_not_alone(
+    page: Page, locale: str, exercise: str, output_dir: Path
+) -> None:
+    page.set_viewport_size(SMALL_PHONE)
+    page.goto(f"/{locale}/exercises/{exercise}")
+    expect(page.locator(".purpose")).not_to_be_empty()
+    expect(page.locator(".meta")).to_contain_text("min")
+    # The warning has a heading of its own, so it cannot be read as an invitation.
+    notice = page.locator("#exercise-info .notice")
+    expect(notice.get_by_role("heading", name=NOT_ALONE[locale])).to_be_visible()
+    expect(notice.locator("p")).not_to_be_empty()
+    expect(page.locator("#start")).to_be_visible()
+    assert fits_the_screen(page)
+    page.screenshot(path=output_dir / f"exercise-{exercise}-{locale}-360.png", full_page=True)
