@@ -74,6 +74,19 @@ def test_the_protector_keeps_notes() -> None:
     }
 
 
+def test_paced_breathing_keeps_the_breath_out_longer_and_holds_short() -> None:
+    """Whatever a person or a therapist chooses within the ranges: never a long hold, never a
+    breath in longer than the breath out, and light-headedness named as the sign to stop."""
+    exercise = load_exercises(EXERCISES_DIR)["paced-breathing"]
+    (pacer,) = [step for step in exercise.steps if step.kind.name == "breath"]
+    inhale, hold, exhale = (pacer.values[name] for name in ("inhale", "hold", "exhale"))
+    assert inhale.high <= exhale.low
+    assert hold.high <= 3
+    before = exercise.steps[exercise.steps.index(pacer) - 1 :: -1]
+    assert any("light-headed" in step.text for step in before)
+    assert 3 <= exercise.estimated_minutes() <= 6
+
+
 def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,11 @@ def console_errors(page: Page) -> list[str]:
 def freeze_clock(page: Page, time: datetime | None = None) -> None:
     """Fake the page's clock and hold it still: time moves only when the test says so
     (``page.clock.run_for``), so a busy machine cannot make a run a second longer."""
-    page.clock.install(time=time)
-    page.clock.pause_at(time or datetime.now())
+    at = time or datetime.now()
+    # The installed clock runs until it is paused, and a pause in its past is refused: install
+    # it a minute early, so that pausing at `at` is ahead of it however busy the machine is.
+    page.clock.install(time=at - timedelta(minutes=1))
+    page.clock.pause_at(at)
 
 
 def axe_on_frozen_clock(page: Page) -> AxeResults:

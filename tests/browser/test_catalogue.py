@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_player import open_player, play_to_the_end, runs
+from tests.browser.test_player import (
+    kind,
+    open_player,
+    play_to_the_end,
+    runs,
+    seconds_left,
+    set_prefs,
+    wait_for_next,
+)
 
 SMALL_PHONE = {"width": 360, "height": 640}
 CATALOGUE = [
+    "paced-breathing",
     "in-the-middle",
 ]
 FINISHED = {
@@ -64,3 +73,26 @@ def test_each_page_says_what_it_is_for_and_when_not_alone(
     expect(page.locator("#start")).to_be_visible()
     assert fits_the_screen(page)
     page.screenshot(path=output_dir / f"exercise-{exercise}-{locale}-360.png", full_page=True)
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_breathing_pacer_counts_under_reduced_motion(page: Page, locale: str) -> None:
+    page.set_viewport_size(SMALL_PHONE)
+    set_prefs(page, {"motion": "reduce", "ratings": False})
+    open_player(page, locale, "paced-breathing")
+    # Before the pacer, the person reads that light-headedness means stop.
+    expect(page.locator("#player-text")).to_contain_text(
+        "licht in je hoofd" if locale == "nl" else "light-headed"
+    )
+    wait_for_next(page)
+    page.locator("#player-next").click()
+    page.clock.run_for(seconds_left(page) * 1000 + 50)
+    assert kind(page) == "breath"
+    expect(page.locator(".breath-shape")).to_be_hidden()
+    expect(page.locator(".breath-count")).to_be_visible()
+    expect(page.locator(".breath-label")).to_have_text(
+        "Adem in · Ademhaling 1 van 10" if locale == "nl" else "Breathe in · Breath 1 of 10"
+    )
+    page.clock.run_for(4_000)
+    expect(page.locator(".breath-label")).to_contain_text("Adem uit" if locale == "nl" else "out")
+    assert seconds_left(page) == 96, "ten breaths of 4 s in and 6 s out, 4 s of them gone"
