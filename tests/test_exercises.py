@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -85,6 +86,18 @@ def test_paced_breathing_keeps_the_breath_out_longer_and_holds_short() -> None:
     before = exercise.steps[exercise.steps.index(pacer) - 1 :: -1]
     assert any("light-headed" in step.text for step in before)
     assert 3 <= exercise.estimated_minutes() <= 6
+
+
+def test_the_defensive_movement_is_marked_for_therapy_first_and_stays_gentle() -> None:
+    exercise = load_exercises(EXERCISES_DIR)["defensive-movement"]
+    first = next(step for step in exercise.steps if step.kind.name != "rate")
+    for text in (exercise.purpose, exercise.intro, exercise.alone or "", first.text):
+        assert "trauma therapist" in text
+    words = " ".join(message for _, message in exercise.messages()).lower()
+    harm = re.search(r"\b(strik|hit|kick|punch|stab|bite|biting|bitten)\w*", words)
+    assert harm is None, f"the movement stays a push, not {harm and harm.group()}"
+    pushes = [step for step in exercise.all_steps() if step.id == "push"]
+    assert pushes and pushes[0].values["duration"].high <= 40, "pushing is short, with rests"
 
 
 def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ SMALL_PHONE = {"width": 360, "height": 640}
 CATALOGUE = [
     "paced-breathing",
     "in-the-middle",
+    "defensive-movement",
 ]
 FINISHED = {
     "nl": "De oefening is klaar. Neem de tijd voordat je verdergaat.",
