@@ -23,6 +23,7 @@ CATALOGUE = [
     "paced-breathing",
     "in-the-middle",
     "defensive-movement",
+    "welcome",
 ]
 FINISHED = {
     "nl": "De oefening is klaar. Neem de tijd voordat je verdergaat.",
@@ -33,6 +34,7 @@ NOT_ALONE = {"nl": "Liever niet alleen", "en": "Better not on your own"}
 # words" in every note and chooses the second place on every scale).
 KEPT: dict[str, dict[str, str]] = {
     "in-the-middle": {"scale.middle-place": "2/7"},
+    "welcome": {"welcome-words": "a few words"},
 }
 
 
@@ -97,3 +99,31 @@ def test_the_breathing_pacer_counts_under_reduced_motion(page: Page, locale: str
     page.clock.run_for(4_000)
     expect(page.locator(".breath-label")).to_contain_text("Adem uit" if locale == "nl" else "out")
     assert seconds_left(page) == 96, "ten breaths of 4 s in and 6 s out, 4 s of them gone"
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_welcome_says_it_can_hurt_and_keeps_the_way_back_close(page: Page, locale: str) -> None:
+    page.set_viewport_size(SMALL_PHONE)
+    open_player(page, locale, "welcome")
+    way_out = page.locator(".way-out-ground")
+    # The texts point to the way out by the words it begins with.
+    expect(way_out).to_contain_text("Te veel?" if locale == "nl" else "Too much?")
+    page.locator(".rating button[type=submit]").click()
+    expect(page.locator("#player-text")).to_contain_text(
+        "kan pijn doen" if locale == "nl" else "can hurt"
+    )
+    for _ in range(20):
+        expect(way_out).to_be_in_viewport()
+        if page.locator("#player").get_attribute("data-key") == "closing":
+            break
+        if kind(page) == "timed":
+            page.clock.run_for(seconds_left(page) * 1000 + 50)
+        elif kind(page) == "note":
+            page.locator(".note button[type=submit]").click()  # nothing written
+        elif kind(page) == "rate":
+            page.locator(".rating button[type=submit]").click()
+        else:
+            wait_for_next(page)
+            page.locator("#player-next").click()
+    else:
+        raise AssertionError("the exercise did not reach its closing")
