@@ -100,6 +100,18 @@ def test_the_defensive_movement_is_marked_for_therapy_first_and_stays_gentle() -
     assert pushes and pushes[0].values["duration"].high <= 40, "pushing is short, with rests"
 
 
+def test_the_secure_traits_are_read_one_at_a_time_and_briefly() -> None:
+    """Short enough to read several times a day, with a calm pause on every trait."""
+    exercise = load_exercises(EXERCISES_DIR)["secure-traits"]
+    traits = [
+        step for step in exercise.steps if step.kind.name == "text" and step.id != "how-to-read"
+    ]
+    assert 6 <= len(traits) <= 10
+    assert all(step.values["min_pause"] >= 5 for step in traits)
+    assert exercise.estimated_minutes() <= 5
+    assert [step.kind.name for step in exercise.steps][-2] == "note", "which one spoke to you"
+
+
 def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -24,6 +24,7 @@ CATALOGUE = [
     "in-the-middle",
     "defensive-movement",
     "welcome",
+    "secure-traits",
 ]
 FINISHED = {
     "nl": "De oefening is klaar. Neem de tijd voordat je verdergaat.",
@@ -35,6 +36,7 @@ NOT_ALONE = {"nl": "Liever niet alleen", "en": "Better not on your own"}
 KEPT: dict[str, dict[str, str]] = {
     "in-the-middle": {"scale.middle-place": "2/7"},
     "welcome": {"welcome-words": "a few words"},
+    "secure-traits": {"trait-today": "a few words"},
 }
 
 
@@ -127,3 +129,20 @@ def test_welcome_says_it_can_hurt_and_keeps_the_way_back_close(page: Page, local
             page.locator("#player-next").click()
     else:
         raise AssertionError("the exercise did not reach its closing")
+
+
+def test_each_trait_waits_a_moment_before_next(page: Page) -> None:
+    page.set_viewport_size(SMALL_PHONE)
+    set_prefs(page, {"ratings": False})
+    open_player(page, "en", "secure-traits")
+    wait_for_next(page)
+    page.locator("#player-next").click()
+    for title in ("Trust", "Feeling what you feel"):
+        expect(page.locator("#player-title")).to_have_text(title)
+        expect(page.locator("#player-next")).to_be_hidden()
+        expect(page.locator("#player-next-soon")).to_be_visible()
+        page.clock.run_for(7_000)
+        expect(page.locator("#player-next")).to_be_hidden()
+        page.clock.run_for(1_100)
+        expect(page.locator("#player-next")).to_be_visible()
+        page.locator("#player-next").click()
