@@ -112,6 +112,21 @@ def test_the_secure_traits_are_read_one_at_a_time_and_briefly() -> None:
     assert [step.kind.name for step in exercise.steps][-2] == "note", "which one spoke to you"
 
 
+def test_each_core_theme_keeps_its_own_words_and_repair_has_its_place() -> None:
+    exercise = load_exercises(EXERCISES_DIR)["core-themes"]
+    notes = [step for step in exercise.steps if step.kind.name == "note"]
+    assert [step.values["key"] for step in notes] == [
+        "theme-trust",
+        "theme-attunement",
+        "theme-autonomy",
+        "theme-connection",
+    ]
+    # The words from last time are listed under these titles, so each says its theme.
+    assert len({step.title for step in notes}) == 4
+    good_enough = exercise.step("good-enough")
+    assert good_enough is not None and "repaired" in good_enough.text
+
+
 def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
     path = write(
         tmp_path,

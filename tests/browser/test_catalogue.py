@@ -25,6 +25,7 @@ CATALOGUE = [
     "defensive-movement",
     "welcome",
     "secure-traits",
+    "core-themes",
 ]
 FINISHED = {
     "nl": "De oefening is klaar. Neem de tijd voordat je verdergaat.",
@@ -37,6 +38,10 @@ KEPT: dict[str, dict[str, str]] = {
     "in-the-middle": {"scale.middle-place": "2/7"},
     "welcome": {"welcome-words": "a few words"},
     "secure-traits": {"trait-today": "a few words"},
+    "core-themes": {
+        f"theme-{theme}": "a few words"
+        for theme in ("trust", "attunement", "autonomy", "connection")
+    },
 }
 
 
