@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -74,6 +75,58 @@ def test_the_protector_keeps_notes() -> None:
     }
 
 
+def test_paced_breathing_keeps_the_breath_out_longer_and_holds_short() -> None:
+    """Whatever a person or a therapist chooses within the ranges: never a long hold, never a
+    breath in longer than the breath out, and light-headedness named as the sign to stop."""
+    exercise = load_exercises(EXERCISES_DIR)["paced-breathing"]
+    (pacer,) = [step for step in exercise.steps if step.kind.name == "breath"]
+    inhale, hold, exhale = (pacer.values[name] for name in ("inhale", "hold", "exhale"))
+    assert inhale.high <= exhale.low
+    assert hold.high <= 3
+    before = exercise.steps[exercise.steps.index(pacer) - 1 :: -1]
+    assert any("light-headed" in step.text for step in before)
+    assert 3 <= exercise.estimated_minutes() <= 6
+
+
+def test_the_defensive_movement_is_marked_for_therapy_first_and_stays_gentle() -> None:
+    exercise = load_exercises(EXERCISES_DIR)["defensive-movement"]
+    first = next(step for step in exercise.steps if step.kind.name != "rate")
+    for text in (exercise.purpose, exercise.intro, exercise.alone or "", first.text):
+        assert "trauma therapist" in text
+    words = " ".join(message for _, message in exercise.messages()).lower()
+    harm = re.search(r"\b(strik|hit|kick|punch|stab|bite|biting|bitten)\w*", words)
+    assert harm is None, f"the movement stays a push, not {harm and harm.group()}"
+    pushes = [step for step in exercise.all_steps() if step.id == "push"]
+    assert pushes and pushes[0].values["duration"].high <= 40, "pushing is short, with rests"
+
+
+def test_the_secure_traits_are_read_one_at_a_time_and_briefly() -> None:
+    """Short enough to read several times a day, with a calm pause on every trait."""
+    exercise = load_exercises(EXERCISES_DIR)["secure-traits"]
+    traits = [
+        step for step in exercise.steps if step.kind.name == "text" and step.id != "how-to-read"
+    ]
+    assert 6 <= len(traits) <= 10
+    assert all(step.values["min_pause"] >= 5 for step in traits)
+    assert exercise.estimated_minutes() <= 5
+    assert [step.kind.name for step in exercise.steps][-2] == "note", "which one spoke to you"
+
+
+def test_each_core_theme_keeps_its_own_words_and_repair_has_its_place() -> None:
+    exercise = load_exercises(EXERCISES_DIR)["core-themes"]
+    notes = [step for step in exercise.steps if step.kind.name == "note"]
+    assert [step.values["key"] for step in notes] == [
+        "theme-trust",
+        "theme-attunement",
+        "theme-autonomy",
+        "theme-connection",
+    ]
+    # The words from last time are listed under these titles, so each says its theme.
+    assert len({step.title for step in notes}) == 4
+    good_enough = exercise.step("good-enough")
+    assert good_enough is not None and "repaired" in good_enough.text
+
+
 def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -123,8 +176,46 @@ def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:
 
 
 def test_every_step_kind_in_the_design_is_known() -> None:
-    assert set(KINDS) >= {"text", "timed", "breath", "rounds", "action", "rate", "note"}
+    assert set(KINDS) >= {"text", "timed", "breath", "rounds", "action", "rate", "note", "scale"}
 
+
+class Shouting:
+    """A language that translates every text into capitals, to see which texts are translated."""
+
+    def gettext(self, message: str) -> str:
+        return message.upper()
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return (singular if count == 1 else plural).upper() % {"count": count}
+
+    def seconds(self, seconds: int) -> str:
+        return f"{seconds} S"
+
+
+def test_a_scale_names_its_ends_in_the_persons_language(tmp_path: Path) -> None:
+    exercise = parse_exercise(write(tmp_path, "sample", MINIMAL + SCALE))
+    (step,) = exercise.steps
+    assert step.values["places"] == 7, "seven places when the file does not say"
+    assert ("left", "All black") in step.messages() and ("right", "All white") in step.messages()
+    assert exercise.player_data(Shouting())["steps"][0] == {
+        "id": "a",
+        "kind": "scale",
+        "title": "S",
+        "text": "S",
+        "key": "place",
+        "left": "ALL BLACK",
+        "right": "ALL WHITE",
+        "places": 7,
+    }
+    assert list(exercise.adjustable("person")) == [], "nobody changes a scale's places"
+    assert list(exercise.adjustable("therapist")) == []
+    assert exercise.estimated_seconds() < 60
+
+
+SCALE = (
+    '[[steps]]\nid = "a"\nkind = "scale"\ntitle = "S"\ntext = "S"\nkey = "place"\n'
+    'left = "All black"\nright = "All white"\n'
+)
 
 BROKEN = [
     (
@@ -175,6 +266,47 @@ BROKEN = [
         "'moment' must be 'before' or 'after'",
     ),
     ("not TOML", "id = ", "cannot be read as TOML"),
+    (
+        "scale without an end",
+        MINIMAL + '[[steps]]\nid = "a"\nkind = "scale"\ntitle = "S"\ntext = "S"\n'
+        'key = "place"\nleft = "All black"\n',
+        "step 1 (scale): missing key 'right'",
+    ),
+    (
+        "scale with too many places",
+        MINIMAL + SCALE + "places = 9\n",
+        "'places' must be a whole number from 3 to 7",
+    ),
+    (
+        "scale with too few places",
+        MINIMAL + SCALE + "places = 2\n",
+        "'places' must be a whole number from 3 to 7",
+    ),
+    (
+        "scale places as text",
+        MINIMAL + SCALE + 'places = "7"\n',
+        "'places' must be a whole number from 3 to 7",
+    ),
+    (
+        "scale end too long",
+        MINIMAL + SCALE.replace("All white", "Completely and utterly white, without any doubt"),
+        "'right' is 47 characters long, at most 40 allowed",
+    ),
+    (
+        "scale end empty",
+        MINIMAL + SCALE.replace('"All black"', '" "'),
+        "'left' must be a non-empty text",
+    ),
+    (
+        "scale key with capitals",
+        MINIMAL + SCALE.replace('key = "place"', 'key = "My Place"'),
+        "'key' must be lower-case letters and dashes",
+    ),
+    (
+        "scale with an unknown key",
+        MINIMAL + SCALE + "default = 4\n",
+        "step 1 (scale): unknown key 'default'",
+    ),
 ]
 
 

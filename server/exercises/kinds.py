@@ -27,6 +27,7 @@ _WORDS_PER_SECOND = 2.0
 # Rough time a person spends on steps that wait for them.
 _RATE_SECONDS = 10
 _NOTE_SECONDS = 45
+_SCALE_SECONDS = 20
 _ACTION_SECONDS = 20
 
 
@@ -409,6 +410,31 @@ KINDS: dict[str, Kind] = {
             fields=(Field("key", Name(), "notes with the same key are shown again next time"),),
             summary=lambda step, say: say.gettext(N_("a few words, if you like")),
             estimate=lambda step: _NOTE_SECONDS,
+        ),
+        Kind(
+            "scale",
+            shows="a row of places between two named ends, one chosen with taps (never by "
+            "dragging); kept on the device and shown again next time; skippable",
+            timing="until the person goes on",
+            fields=(
+                Field(
+                    "key",
+                    Name(),
+                    "the chosen place is kept under this key and shown again next time",
+                ),
+                Field("left", Text(max_length=40), "the name of the end on the left"),
+                Field("right", Text(max_length=40), "the name of the end on the right"),
+                Field(
+                    "places",
+                    Whole(3, 7),
+                    "how many places to choose from, both ends included (an odd number has a "
+                    "middle; at most 7, so that each is a 44 px target on a 360 px screen)",
+                    required=False,
+                    default=7,
+                ),
+            ),
+            summary=lambda step, say: say.gettext(N_("a place on a scale, if you like")),
+            estimate=lambda step: _SCALE_SECONDS,
         ),
     )
 }

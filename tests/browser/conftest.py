@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from server.app import create_app
 from server.settings import PROJECT_ROOT
@@ -121,4 +122,12 @@ def axe_on_frozen_clock(page: Page) -> AxeResults:
     try:
         return AXE.run(page)
     finally:
-        page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000))
+        # The running clock moves on between reading it and pausing it, and a pause in its past
+        # is refused: pause a little ahead, and read again should even that have passed.
+        for _ in range(10):
+            try:
+                page.clock.pause_at((page.evaluate("Date.now()") + 50) / 1000)
+                break
+            except PlaywrightError as error:
+                if "to the past" not in error.message:
+                    raise

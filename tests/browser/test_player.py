@@ -98,6 +98,9 @@ def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
             key = page.locator(".note textarea").get_attribute("id") or ""
             page.locator(".note textarea").fill((notes or {}).get(key, "a few words"))
             page.locator(".note button[type=submit]").click()
+        elif step == "scale":
+            page.locator(".scale-place").nth(1).tap()
+            page.locator(".scale button[type=submit]").click()
         else:
             wait_for_next(page)
             page.locator("#player-next").click()
