@@ -213,38 +213,32 @@ def translated_strings(
     return {key: gettext(message) for key, message in strings.items()}
 
 
-def exercise_timings(exercises: Mapping[str, Exercise], language: Language) -> list[dict[str, Any]]:
-    """Each exercise's timings a person may change, in one language (the settings page)."""
-    return [
-        {
-            "id": exercise.id,
-            "title": language.gettext(exercise.title),
-            "timings": [
-                {
-                    "key": key,
-                    "step": language.gettext(step.title),
-                    "label": language.gettext(timing_label(step, field)),
-                    "value": bounds.value,
-                    "min": bounds.low,
-                    "max": bounds.high,
-                }
-                for key, step, field, bounds in exercise.adjustable("person")
-            ],
-        }
-        for exercise in exercises.values()
-    ]
-
-
 def app_data(exercises: Mapping[str, Exercise], language: Language, urls: Urls) -> dict[str, Any]:
     """What the scripts of every page share, in one language: the strings, the URL templates,
-    each exercise's title (history, reminders), and the grounding exercise itself, so the way
-    out can start it on any page at once."""
+    each exercise's title (history, reminders) and the timings a person may change (settings),
+    and the grounding exercise itself, so the way out can start it on any page at once."""
     return {
         "strings": translated_strings(language.gettext),
         "urls": urls.for_scripts(language.locale),
         "grounding": exercises["grounding"].player_data(language),
         "exercises": [
-            {"id": exercise.id, "title": language.gettext(exercise.title)}
+            {
+                "id": exercise.id,
+                "title": language.gettext(exercise.title),
+                # [key, step title, what it is, default, min, max]: the settings page builds
+                # its fields from these (kept short: every phone stores this file).
+                "timings": [
+                    [
+                        key,
+                        language.gettext(step.title),
+                        language.gettext(timing_label(step, field)),
+                        bounds.value,
+                        bounds.low,
+                        bounds.high,
+                    ]
+                    for key, step, field, bounds in exercise.adjustable("person")
+                ],
+            }
             for exercise in exercises.values()
         ],
     }

@@ -1,21 +1,39 @@
 // The settings page: fills the form from what is kept on this device, checks every value and
 // saves only when all of them are valid.
 
-import { formatNumber, t } from './i18n.js';
+import { element } from './dom.js';
+import { appData, formatNumber, t } from './i18n.js';
 import { DEFAULTS, loadPrefs, savePrefs, validate } from './prefs.js';
 
 const form = document.getElementById('settings-form');
 const status = document.getElementById('settings-status');
 
-// Every timing a person may change is on the page (server/templates/settings.html).
+/** The fields of every timing a person may change, inside each exercise's (closed) section. */
+function buildTimingFields() {
+  const found = [];
+  for (const exercise of appData.exercises) {
+    const group = form.querySelector(`details[data-exercise="${exercise.id}"]`);
+    if (!group) continue;
+    for (const [key, step, label, value, min, max] of exercise.timings) {
+      const id = `${exercise.id}:${key}`;
+      const row = element('div', { class: 'timing' });
+      const caption = element('label', { for: id }, `${step}: ${label} `);
+      caption.append(element('span', { class: 'hint' }, `(${min}–${max})`));
+      const input = element('input', {
+        id, name: id, type: 'text', inputmode: 'numeric', autocomplete: 'off',
+        value: String(value), 'aria-describedby': `${id}-error`,
+        'data-exercise': exercise.id, 'data-key': key, 'data-default': String(value),
+      });
+      row.append(caption, input, element('p', { id: `${id}-error`, class: 'field-error', hidden: true }));
+      group.append(row);
+      found.push({ exercise: exercise.id, key, min, max, value });
+    }
+  }
+  return found;
+}
+
+const timings = buildTimingFields();
 const timingInputs = [...form.querySelectorAll('input[data-key]')];
-const timings = timingInputs.map((input) => ({
-  exercise: input.dataset.exercise,
-  key: input.dataset.key,
-  min: Number(input.dataset.min),
-  max: Number(input.dataset.max),
-  value: Number(input.dataset.default),
-}));
 
 function fill(prefs) {
   form.pace.value = formatNumber(prefs.pace);

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..client_strings import REMINDER_STRINGS, app_data, exercise_timings, translated_strings
+from ..client_strings import REMINDER_STRINGS, app_data, translated_strings
 from ..state import app_state
 from ..urls import Page
 
@@ -59,16 +59,18 @@ def template_page(name: str) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def settings_page(request: Request) -> Response:
-    """The person's settings; the form is on the page, pwa/js/settings.js fills in what this
-    device keeps and checks what is saved."""
+    """The person's settings; pwa/js/settings.js fills in what this device keeps, builds each
+    exercise's timing fields inside its (closed) section, and checks what is saved."""
     state = app_state(request)
     locale = _locale(request)
-    timings = exercise_timings(state.exercises, state.catalogs.language(locale))
+    language = state.catalogs.language(locale)
+    exercises = [
+        {"id": exercise.id, "title": language.gettext(exercise.title)}
+        for exercise in state.exercises.values()
+        if any(exercise.adjustable("person"))
+    ]
     return state.templates.render(
-        "settings.html",
-        locale,
-        {"exercises": [exercise for exercise in timings if exercise["timings"]]},
-        page=Page("settings"),
+        "settings.html", locale, {"exercises": exercises}, page=Page("settings")
     )
 
 
