@@ -195,3 +195,11 @@ def test_the_help_page_speaks_as_dutch_health_care_does(client: TestClient) -> N
         "Bel de crisisdienst of het nummer van je behandelaar.",
     ):
         assert words in html.replace("&#39;", "'"), words
+
+
+def test_home_groups_the_exercises_calm_first(client: TestClient) -> None:
+    html = client.get("/nl/").text
+    headings = re.findall(r'<h2 class="list-heading" id="section-([a-z]+)">', html)
+    assert headings == ["grounding", "resources", "body", "connection", "boundaries"]
+    first = html.index('id="section-grounding"')
+    assert first < html.index('href="/nl/exercises/grounding"') < html.index('id="section-resources"')

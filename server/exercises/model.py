@@ -11,11 +11,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import N_
 from .kinds import Bounded, Kind, Language, Text, Timing, Who, reading_seconds
 
 Gettext = Callable[[str], str]
 
-CATEGORIES = ("grounding", "boundaries", "resources", "body", "connection")
+# The home page's sections, in this order: what steadies first, practice with someone else last.
+CATEGORIES = {
+    "grounding": N_("To steady yourself"),
+    "resources": N_("Inner resources"),
+    "body": N_("Sensing your body"),
+    "connection": N_("Safe connection"),
+    "boundaries": N_("Boundaries"),
+}
 
 
 @dataclass(frozen=True)

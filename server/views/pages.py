@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..client_strings import REMINDER_STRINGS, app_data, translated_strings
+from ..exercises.model import CATEGORIES
 from ..state import app_state
 from ..urls import Page
 
@@ -20,11 +21,28 @@ def _locale(request: Request) -> str:
 
 
 async def home(request: Request) -> Response:
+    """Every exercise, in sections by category, so twelve stay easy to scan."""
     state = app_state(request)
     locale = _locale(request)
     language = state.catalogs.language(locale)
-    exercises = [exercise.localized(language) for exercise in state.exercises.values()]
-    return state.templates.render("home.html", locale, {"exercises": exercises}, page=Page("home"))
+    sections = [
+        {
+            "id": category,
+            "heading": language.gettext(heading),
+            "exercises": [
+                exercise.localized(language)
+                for exercise in state.exercises.values()
+                if exercise.category == category
+            ],
+        }
+        for category, heading in CATEGORIES.items()
+    ]
+    return state.templates.render(
+        "home.html",
+        locale,
+        {"sections": [section for section in sections if section["exercises"]]},
+        page=Page("home"),
+    )
 
 
 async def exercise(request: Request) -> Response:
