@@ -56,12 +56,6 @@ STRINGS: dict[str, str] = {
     "note_label": N_("Your words (they stay on this device)"),
     "note_save": N_("Keep and go on"),
     "note_last_time": N_("Your words from last time"),
-    "scale_label": N_("Your place between the two ends (it stays on this device)"),
-    "scale_middle": N_("In the middle"),
-    # Translators: end is the name of one end of a scale, such as "All black".
-    "scale_near": N_("Nearer to “%(end)s”"),
-    "scale_was": N_("last time"),
-    "scale_last_time": N_("The small dot shows where you were last time."),
     "taps": N_("Times you said it: %(count)s."),
     "closing": N_("Closing"),
     "finished": N_("The exercise is over. Take your time before you go on."),

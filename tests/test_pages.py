@@ -202,4 +202,6 @@ def test_home_groups_the_exercises_calm_first(client: TestClient) -> None:
     headings = re.findall(r'<h2 class="list-heading" id="section-([a-z]+)">', html)
     assert headings == ["grounding", "resources", "body", "connection", "boundaries"]
     first = html.index('id="section-grounding"')
-    assert first < html.index('href="/nl/exercises/grounding"') < html.index('id="section-resources"')
+    assert (
+        first < html.index('href="/nl/exercises/grounding"') < html.index('id="section-resources"')
+    )

@@ -22,6 +22,11 @@ export const appData = (await load()) ?? { strings: {}, urls: {}, exercises: [],
 export const pageData = JSON.parse(document.getElementById('page-data')?.textContent || '{}');
 const pageStrings = pageData.strings ?? {};
 
+/** `template` with its %(name)s placeholders filled from `values`. */
+export function fill(template, values = {}) {
+  return template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ''));
+}
+
 /** The translated string for `key`, with %(name)s placeholders filled from `values`. */
 export function t(key, values = {}) {
   const template = pageStrings[key] ?? appData.strings[key];
@@ -29,7 +34,7 @@ export function t(key, values = {}) {
     if (appData.missing) return '';
     throw new Error(`no client string '${key}'`);
   }
-  return template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ''));
+  return fill(template, values);
 }
 
 const unitFormats = new Map();

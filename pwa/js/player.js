@@ -5,7 +5,9 @@
 import { ring, unlockAudio } from './bell.js';
 import { speak, stopSpeaking, vibrate, WakeLock } from './cues.js';
 import { $, element } from './dom.js';
-import { appData, formatClock, locale, t } from './i18n.js';
+import {
+  appData, fill, formatClock, locale, t,
+} from './i18n.js';
 import { buildPlayerScreen } from './player-screen.js';
 import { loadPrefs, reduceMotion } from './prefs.js';
 import {
@@ -27,7 +29,8 @@ class Player {
     this.view = null;
     this.notes = {};
     this.root = $('player');
-    this.t = t;
+    // Renderers ask for texts here: their kind's own (with the exercise), else the app's.
+    this.t = (key, values) => (key in (exercise.texts ?? {}) ? fill(exercise.texts[key], values) : t(key, values));
     this.root.classList.toggle('reduce-motion', reduceMotion(this.prefs));
   }
 
@@ -315,6 +318,7 @@ class Player {
     $('player-body').replaceChildren(...(this.view ? [this.view.node] : []));
     this.renderPause();
     this.renderTime();
+    keyboardScrolling();
     if (this.prefs.voice) speak(`${segment.title}. ${segment.text}`, locale);
     if (focus) {
       // The heading takes focus (and is read); what the step asks follows in the live region.
@@ -400,6 +404,24 @@ function helpOffer(text, ground, help) {
   panel.append(element('p', {}, text), buttons);
   return panel;
 }
+
+/** A part that scrolls (a long text on a small screen) can be reached and scrolled with the
+ * keyboard; one that does not is no extra tab stop. */
+function keyboardScrolling() {
+  for (const part of [$('player-scroll'), $('player-body')]) {
+    if (!part) continue;
+    if (part.scrollHeight > part.clientHeight + 1) {
+      part.tabIndex = 0;
+      part.setAttribute('role', 'group');
+      part.setAttribute('aria-labelledby', 'player-title');
+    } else {
+      part.removeAttribute('tabindex');
+      part.removeAttribute('role');
+      part.removeAttribute('aria-labelledby');
+    }
+  }
+}
+addEventListener('resize', keyboardScrolling);
 
 /** The page in run mode: the player has the screen (app.css), notices wait (app.js), and in
  * grounding the way out leads to help and says so. */

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
 
 from ..i18n import N_, NP_
@@ -268,6 +268,9 @@ class Kind:
     # A few words on the exercise page: how long the step takes, or what it asks.
     summary: Callable[[Step, Language], str]
     estimate: Callable[[Step], int]
+    # Texts its renderer shows (pwa/js/kinds/<kind>.js asks player.t for them by these keys);
+    # they travel translated with each exercise that uses the kind.
+    texts: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def nests(self) -> bool:
@@ -435,6 +438,14 @@ KINDS: dict[str, Kind] = {
             ),
             summary=lambda step, say: say.gettext(N_("a place on a scale, if you like")),
             estimate=lambda step: _SCALE_SECONDS,
+            texts={
+                "scale_label": N_("Your place between the two ends (it stays on this device)"),
+                "scale_middle": N_("In the middle"),
+                # Translators: end is the name of one end of a scale, such as "All black".
+                "scale_near": N_("Nearer to “%(end)s”"),
+                "scale_was": N_("last time"),
+                "scale_last_time": N_("The small dot shows where you were last time."),
+            },
         ),
     )
 }

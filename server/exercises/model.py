@@ -133,12 +133,19 @@ class Exercise:
                 yield f"step '{step.id}' {name}", message
 
     def player_data(self, language: Language) -> dict[str, Any]:
-        """What the player needs to run the exercise, in one language (one JSON document)."""
+        """What the player needs to run the exercise, in one language (one JSON document):
+        its steps, and the texts their kinds' renderers show."""
+        kinds = {step.kind.name: step.kind for step in self.all_steps()}
         return {
             "id": self.id,
             "title": language.gettext(self.title),
             "closing": language.gettext(self.closing),
             "steps": [step.localized(language) for step in self.steps],
+            "texts": {
+                key: language.gettext(text)
+                for kind in kinds.values()
+                for key, text in kind.texts.items()
+            },
         }
 
     def localized(self, language: Language) -> dict[str, Any]:

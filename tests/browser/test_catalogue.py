@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_player import (
+    choose_rating,
     kind,
     open_player,
     play_to_the_end,
@@ -31,7 +32,7 @@ FINISHED = {
     "nl": "De oefening is klaar. Neem de tijd voordat je verdergaat.",
     "en": "The exercise is over. Take your time before you go on.",
 }
-NOT_ALONE = {"nl": "Liever niet alleen", "en": "Better not on your own"}
+NOT_ALONE = {"nl": "Wanneer je dit beter met steun doet", "en": "When to do this with support"}
 # What each exercise keeps on the device when played to the end (play_to_the_end writes "a few
 # words" in every note and chooses the second place on every scale).
 KEPT: dict[str, dict[str, str]] = {
@@ -115,7 +116,7 @@ def test_welcome_says_it_can_hurt_and_keeps_the_way_back_close(page: Page, local
     way_out = page.locator(".way-out-ground")
     # The texts point to the way out by the words it begins with.
     expect(way_out).to_contain_text("Te veel?" if locale == "nl" else "Too much?")
-    page.locator(".rating button[type=submit]").click()
+    choose_rating(page, 4)
     expect(page.locator("#player-text")).to_contain_text(
         "kan pijn doen" if locale == "nl" else "can hurt"
     )
@@ -128,7 +129,7 @@ def test_welcome_says_it_can_hurt_and_keeps_the_way_back_close(page: Page, local
         elif kind(page) == "note":
             page.locator(".note button[type=submit]").click()  # nothing written
         elif kind(page) == "rate":
-            page.locator(".rating button[type=submit]").click()
+            choose_rating(page, 4)
         else:
             wait_for_next(page)
             page.locator("#player-next").click()

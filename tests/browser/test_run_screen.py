@@ -41,6 +41,8 @@ NEEDED = [
     ".rating button",
     ".note textarea",
     ".note button",
+    ".scale input",
+    ".scale button",
     ".way-out-ground",
     ".way-out-help",
 ]
@@ -86,6 +88,9 @@ def step_on(page: Page) -> None:
     elif step == "note":
         page.locator(".note textarea").fill("a few words")
         page.locator(".note button[type=submit]").click()
+    elif step == "scale":
+        page.locator(".scale-place").nth(1).click()
+        page.locator(".scale button[type=submit]").click()
     else:
         wait_for_next(page)
         page.locator("#player-next").click()
