@@ -9,6 +9,7 @@ from starlette.routing import Mount, Route
 
 from .i18n import LOCALES
 from .state import app_state
+from .therapist import routes as therapist
 from .views import api, language, offline, pages
 
 
@@ -73,5 +74,6 @@ routes = [
         name="device_calendar",
     ),
     Route("/api/calendar.ics", api.calendar_download, methods=["POST"], name="calendar"),
+    Mount("/t", routes=therapist.routes()),
     Mount("/{locale:locale}", routes=page_routes),
 ]

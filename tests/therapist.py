@@ -55,12 +55,15 @@ def side_of(client: TestClient) -> TherapistSide:
 class Person:
     """One browser: its own cookies on a shared TestClient."""
 
-    def __init__(self, client: TestClient) -> None:
+    def __init__(self, client: TestClient, address: str = "testclient") -> None:
         self.client = client
         self.cookies = httpx.Cookies()
+        self.address = address
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         self.client.cookies = self.cookies
+        # The address the app sees this person at (rate limits count per address).
+        self.client._transport.client = (self.address, 50000)  # type: ignore[attr-defined]
         try:
             return self.client.request(method, url, **kwargs)
         finally:
@@ -78,7 +81,7 @@ class Person:
 
     def csrf(self) -> str:
         """The token a page of this person's carries: the session's, or the anonymous one."""
-        page = self.get("/t/en/account" if self.cookies.get(COOKIE) else "/t/en/")
+        page = self.get("/t/en/password")
         found = _CSRF.search(page.text)
         assert found, page.text[:500]
         return found.group(1)

@@ -1,0 +1,42 @@
+"""The therapist's pages under /t/<locale>/, and the JSON API the client app calls."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from ..state import app_state
+from .views import account, signin
+from .web import page
+
+
+async def static_file(request: Request) -> Response:
+    return await app_state(request).therapist.templates.assets.serve(request)
+
+
+_GET_POST = ["GET", "POST"]
+
+
+def routes() -> list[BaseRoute]:
+    """The routes mounted at /t in server/routes.py (which registers the locale convertor
+    first: hence a function, called there)."""
+    pages: list[BaseRoute] = [
+        Route("/", page(signin.sign_in, "anyone"), methods=_GET_POST, name="t_sign_in"),
+        Route("/code", page(signin.code, "code"), methods=_GET_POST, name="t_code"),
+        Route(
+            "/password",
+            page(signin.set_password, "anyone"),
+            methods=_GET_POST,
+            name="t_password",
+        ),
+        Route("/sign-out", page(signin.sign_out, "anyone"), methods=["POST"], name="t_sign_out"),
+        Route("/account", page(account.totp, "setup"), methods=_GET_POST, name="t_totp"),
+        # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
+        Route("/{rest:path}", page(signin.missing_page, "anyone"), methods=_GET_POST),
+    ]
+    return [
+        Route("/static/{version}/{path:path}", static_file, name="t_static"),
+        Mount("/{locale:locale}", routes=pages),
+    ]
+
