@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ..state import app_state
-from .views import account, signin
+from .views import account, sets, signin
 from .web import page
 
 
@@ -32,8 +32,21 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/sign-out", page(signin.sign_out, "anyone"), methods=["POST"], name="t_sign_out"),
         Route("/account", page(account.totp, "setup"), methods=_GET_POST, name="t_totp"),
+        Route("/sets", page(sets.list_sets), name="t_sets"),
+        Route("/sets/new", page(sets.new_set), methods=_GET_POST, name="t_set_new"),
+        Route("/sets/{set_id}", page(sets.show_set), name="t_set"),
+        Route("/sets/{set_id}/edit", page(sets.edit_set), methods=_GET_POST, name="t_set_edit"),
+        Route(
+            "/sets/{set_id}/duplicate",
+            page(sets.duplicate_set),
+            methods=["POST"],
+            name="t_set_duplicate",
+        ),
+        Route(
+            "/sets/{set_id}/delete", page(sets.delete_set), methods=_GET_POST, name="t_set_delete"
+        ),
         # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
-        Route("/{rest:path}", page(signin.missing_page, "anyone"), methods=_GET_POST),
+        Route("/{rest:path}", page(sets.missing_page, "anyone"), methods=_GET_POST),
     ]
     return [
         Route("/static/{version}/{path:path}", static_file, name="t_static"),

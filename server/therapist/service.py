@@ -18,6 +18,7 @@ from ..settings import Settings
 from ..urls import Urls
 from .accounts import Accounts
 from .sessions import Sessions
+from .sets import Sets
 from .templating import TherapistTemplates
 from .throttle import Throttle
 
@@ -44,6 +45,7 @@ class TherapistSide:
         self.sessions = Sessions(
             self.engine, self.accounts, self.now, self.settings.session_idle_minutes * 60
         )
+        self.sets = Sets(self.engine, self.now)
 
     def now(self) -> float:
         return self.clock()

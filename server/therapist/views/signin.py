@@ -145,7 +145,3 @@ def set_password(visit: Visit) -> Response:
 def sign_out(visit: Visit) -> Response:
     visit.end_session()
     return visit.redirect("t_sign_in", "?ended=out")
-
-
-def missing_page(visit: Visit) -> Response:
-    return visit.render("t_not_found.html", {"set_missing": False}, route="t_sign_in", status_code=404)
