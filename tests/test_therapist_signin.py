@@ -173,7 +173,9 @@ def test_the_sign_in_form_needs_the_token_of_its_own_cookie(client: TestClient) 
     person = Person(client)
     token = person.csrf()
     stranger = Person(client)
-    forged = stranger.post("/t/en/", {"csrf": token, "email": "a@example.org", "password": PASSWORD})
+    forged = stranger.post(
+        "/t/en/", {"csrf": token, "email": "a@example.org", "password": PASSWORD}
+    )
     assert forged.status_code == 403, "a token without its cookie is refused (login CSRF)"
     assert sign_in(person, "a@example.org").status_code == 303
 

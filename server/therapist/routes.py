@@ -7,7 +7,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ..state import app_state
-from .views import account, sets, signin
+from . import api
+from .views import account, sets, sharing, signin
 from .web import page
 
 
@@ -45,6 +46,13 @@ def routes() -> list[BaseRoute]:
         Route(
             "/sets/{set_id}/delete", page(sets.delete_set), methods=_GET_POST, name="t_set_delete"
         ),
+        Route("/sets/{set_id}/share", page(sharing.share), methods=["POST"], name="t_set_share"),
+        Route(
+            "/sets/{set_id}/shares/{share_id}/revoke",
+            page(sharing.revoke),
+            methods=["POST"],
+            name="t_share_revoke",
+        ),
         # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
         Route("/{rest:path}", page(sets.missing_page, "anyone"), methods=_GET_POST),
     ]
@@ -53,3 +61,11 @@ def routes() -> list[BaseRoute]:
         Mount("/{locale:locale}", routes=pages),
     ]
 
+
+# The client app's API (docs/sets.md), in server/routes.py's table beside the others.
+api_routes: list[BaseRoute] = [
+    Route("/api/sets/open", api.open_set, methods=["POST"], name="sets_open"),
+    Route("/api/sets/progress", api.opt_in, methods=["POST"], name="sets_progress"),
+    Route("/api/progress/runs", api.post_runs, methods=["POST"], name="progress_runs"),
+    Route("/api/progress", api.withdraw, methods=["DELETE"], name="progress_withdraw"),
+]

@@ -17,8 +17,10 @@ from ..i18n import Catalogs
 from ..settings import Settings
 from ..urls import Urls
 from .accounts import Accounts
+from .progress import Progress
 from .sessions import Sessions
 from .sets import Sets
+from .sharing import Shares
 from .templating import TherapistTemplates
 from .throttle import Throttle
 
@@ -46,6 +48,8 @@ class TherapistSide:
             self.engine, self.accounts, self.now, self.settings.session_idle_minutes * 60
         )
         self.sets = Sets(self.engine, self.now)
+        self.shares = Shares(self.engine, self.now)
+        self.progress = Progress(self.engine, self.now, self.settings.progress_days)
 
     def now(self) -> float:
         return self.clock()
