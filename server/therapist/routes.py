@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ..state import app_state
 from . import api
-from .views import account, sets, sharing, signin
+from .views import account, progress, sets, sharing, signin
 from .web import page
 
 
@@ -53,6 +53,7 @@ def routes() -> list[BaseRoute]:
             methods=["POST"],
             name="t_share_revoke",
         ),
+        Route("/sets/{set_id}/progress", page(progress.progress), name="t_progress"),
         # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
         Route("/{rest:path}", page(sets.missing_page, "anyone"), methods=_GET_POST),
     ]
