@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from server.db import make_engine
 from server.settings import Settings
+from server.therapist.accounts import AccountError
 from server.therapist.passwords import HASHER, verify_password
 from server.therapist.tables import password_links, progress_runs, sets, shares, therapists
 from tests.test_cli import HOUVAST
@@ -87,7 +88,8 @@ def test_add_prints_a_one_time_link_that_sets_the_password(settings: Settings) -
         assert signed_in.status_code == 303 and signed_in.headers["location"] == "/t/en/sets"
     again = houvast(settings, "add", "therapist@example.org")
     assert again.returncode == 2 and "already has an account" in again.stderr
-    assert houvast(settings, "add", "not an address").returncode == 2
+    with open_client(settings) as client, pytest.raises(AccountError, match="not an email"):
+        side_of(client).accounts.add("not an address")
 
 
 def test_the_link_and_only_a_hash_of_it_expire_after_a_day(client: TestClient) -> None:
@@ -105,32 +107,30 @@ def test_the_link_and_only_a_hash_of_it_expire_after_a_day(client: TestClient) -
     assert account is not None and account.password_hash is None
 
 
-@pytest.mark.parametrize(
-    ("password", "repeat", "message"),
-    [
-        ("short one", None, "at least 12 characters"),
-        ("password1234", None, "too common"),
-        ("aaaaaaaaaaaaaaaa", None, "too common"),
-        ("my mail is me@example.org!", None, "not your email address"),
-        ("a good long password", "a good long passwort", "not the same"),
-    ],
-)
-def test_a_weak_password_is_refused_next_to_the_field(
-    client: TestClient, password: str, repeat: str | None, message: str
-) -> None:
+WEAK = [
+    ("short one", None, "at least 12 characters"),
+    ("password1234", None, "too common"),
+    ("aaaaaaaaaaaaaaaa", None, "too common"),
+    ("my mail is me@example.org!", None, "not your email address"),
+    ("a good long password", "a good long passwort", "not the same"),
+]
+
+
+def test_a_weak_password_is_refused_next_to_the_field(client: TestClient) -> None:
     side = side_of(client)
     token = side.accounts.add("me@example.org")
-    response = Person(client).post(
-        "/t/en/password",
-        {"token": token, "password": password, "repeat": password if repeat is None else repeat},
-    )
-    assert response.status_code == 400
-    assert re.search(
-        rf'class="field-error" id="(password|repeat)-error">[^<]*{message}', response.text
-    )
-    account = side.accounts.by_email("me@example.org")
-    assert account is not None and account.password_hash is None, "nothing stored"
-    assert side.accounts.link_account(token) is not None, "the link still works"
+    for password, repeat, message in WEAK:
+        response = Person(client).post(
+            "/t/en/password",
+            {"token": token, "password": password, "repeat": repeat or password},
+        )
+        assert response.status_code == 400
+        assert re.search(
+            rf'class="field-error" id="(password|repeat)-error">[^<]*{message}', response.text
+        )
+        account = side.accounts.by_email("me@example.org")
+        assert account is not None and account.password_hash is None, "nothing stored"
+        assert side.accounts.link_account(token) is not None, "the link still works"
 
 
 def test_passwords_are_argon2id_with_rfc_9106_parameters(client: TestClient) -> None:

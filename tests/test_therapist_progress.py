@@ -11,7 +11,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -102,6 +104,10 @@ def test_runs_older_than_what_is_kept_are_not_stored(tmp_path: Any) -> None:
         _, _, secret = opted_in(client)
         old, recent = run(NOW - timedelta(days=29)), run(NOW - timedelta(days=27))
         assert send(client, secret, [old, recent]).json() == {"stored": 1}
+        # Two days on, the kept one is past the limit too: gone once anyone looks.
+        side_of(client).set_clock(lambda: (NOW + timedelta(days=2)).timestamp())
+        side_of(client).progress.weeks(1)
+        assert count(client, progress_runs) == 0
 
 
 def test_withdrawing_deletes_everything_shared_at_once(any_database: Settings) -> None:
@@ -195,9 +201,9 @@ def test_the_therapist_sees_weeks_of_runs_and_the_change_in_distress(client: Tes
     assert len(rows) == 12
     table = {week: re.findall(r'<td class="number">([^<]*)</td>', cells) for week, cells in rows}
     # Runs, completed, stopped, average before, after, change (after − before, rated runs only).
-    assert table["November 23, 2026"] == ["3", "2", "1", "6.7", "4.0", "−2.0"]
-    assert table["November 16, 2026"] == ["1", "1", "0", "6.0", "6.0", "+0.0"]
-    assert table["November 9, 2026"] == ["0", "0", "0", "–", "–", "–"]
+    assert table["Nov 23, 2026"] == ["3", "2", "1", "6.7", "4.0", "−2.0"]
+    assert table["Nov 16, 2026"] == ["1", "1", "0", "6.0", "6.0", "+0.0"]
+    assert table["Nov 9, 2026"] == ["0", "0", "0", "–", "–", "–"]
     chart = re.search(r'<svg class="t-chart t-chart-runs".*?</svg>', page.text, re.S)
     assert chart
     assert len(re.findall(r'class="t-chart-completed"', chart.group(0))) == 2
@@ -210,7 +216,7 @@ def test_the_therapist_sees_weeks_of_runs_and_the_change_in_distress(client: Tes
     change = re.search(r'<svg class="t-chart t-chart-change".*?</svg>', page.text, re.S)
     assert change and len(re.findall(r'class="t-chart-dot"', change.group(0))) == 2
     dutch = person.get(f"/t/nl/sets/{set_id}/progress").text
-    assert "23 november 2026" in dutch and "Gestopt" in dutch
+    assert "23 nov 2026" in dutch and "Gestopt" in dutch
 
 
 def test_nothing_is_shown_without_an_opt_in(client: TestClient) -> None:

@@ -128,8 +128,16 @@ class Progress:
             before = int(connection.execute(counted).scalar() or 0)
             connection.execute(statement, rows)
             after = int(connection.execute(counted).scalar() or 0)
-            connection.execute(delete(progress_runs).where(progress_runs.c.started_at < oldest))
+        self.prune()
         return after - before
+
+    def prune(self) -> None:
+        """Delete runs older than what is kept (at start-up, when runs come in, when a
+        therapist looks)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(progress_runs).where(progress_runs.c.started_at < self.oldest_kept())
+            )
 
     def withdraw(self, secret: str) -> bool:
         """Delete the link and everything sent under it."""
@@ -141,6 +149,7 @@ class Progress:
 
     def weeks(self, share_id: int) -> list[Week]:
         """The last WEEKS weeks (Monday to Sunday, UTC) of what was shared under a share."""
+        self.prune()
         now = datetime.fromtimestamp(self.clock(), UTC)
         this_monday = now.date() - timedelta(days=now.weekday())
         first = this_monday - timedelta(weeks=WEEKS - 1)

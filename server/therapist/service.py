@@ -51,6 +51,11 @@ class TherapistSide:
         self.shares = Shares(self.engine, self.now)
         self.progress = Progress(self.engine, self.now, self.settings.progress_days)
 
+    def tidy(self) -> None:
+        """Delete what has run out: old shared runs, unused password links."""
+        self.progress.prune()
+        self.accounts.prune_links()
+
     def now(self) -> float:
         return self.clock()
 
@@ -68,7 +73,9 @@ async def therapist_side(
 ) -> AsyncIterator[TherapistSide]:
     engine = await anyio.to_thread.run_sync(open_database, settings)
     templates = TherapistTemplates(catalogs, site_assets, urls, settings)
+    side = TherapistSide(engine, settings, catalogs, exercises, urls, templates)
+    await anyio.to_thread.run_sync(side.tidy)
     try:
-        yield TherapistSide(engine, settings, catalogs, exercises, urls, templates)
+        yield side
     finally:
         engine.dispose()

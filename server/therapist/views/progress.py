@@ -15,7 +15,7 @@ from ..web import Visit
 from .sets import not_found, owned
 
 # The chart's drawing area, in SVG units; the stylesheet scales it to the page.
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 200, 28, 22, 10
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 360, 150, 26, 20, 10
 
 
 def progress(visit: Visit) -> Response:
@@ -54,7 +54,7 @@ def _week_row(visit: Visit, week: Week) -> dict[str, Any]:
     )
     return {
         "start": format_date(week.start, "d MMM", locale=locale),
-        "long": format_date(week.start, "long", locale=locale),
+        "long": format_date(week.start, "medium", locale=locale),
         "runs": week.runs,
         "completed": week.completed,
         "stopped": week.stopped,
@@ -84,7 +84,7 @@ def _bars(visit: Visit, weeks: list[Week]) -> dict[str, Any]:
                 "stopped_y": round(base - completed_height - stopped_height, 1),
                 "stopped_height": round(stopped_height, 1),
                 "label_x": round(x + slot * 0.3, 1),
-                "label": format_date(week.start, "d/M", locale=visit.locale) if n % 2 == 0 else "",
+                "label": format_date(week.start, "d/M", locale=visit.locale) if n % 3 == 2 else "",
             }
         )
     return {

@@ -29,9 +29,7 @@ NOTICES = {
 
 def not_found(visit: Visit) -> Response:
     """A set that is not the signed-in therapist's, whether it exists or not."""
-    return visit.render(
-        "t_not_found.html", {"set_missing": True}, route="t_sets", status_code=404
-    )
+    return visit.render("t_not_found.html", {"set_missing": True}, route="t_sets", status_code=404)
 
 
 def missing_page(visit: Visit) -> Response:
