@@ -214,11 +214,12 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     page.keyboard.type(words["grounding"][:4])
     assert page.locator("#new-exercise").input_value() == "grounding"
     press_on(page, "#add-item")
-    assert page.evaluate("document.activeElement.id") == "items-0-note", "focus on the new item"
+    expect(page.locator("#items-0-note")).to_be_focused()  # on the new item
     page.keyboard.type("Voeten op de vloer." if locale == "nl" else "Feet on the floor.")
     type_into(page, "#items-0-what-see-duration", "999")
     press_on(page, "#add-reminder")
-    page.keyboard.press("Space")  # the first day, where the focus went
+    expect(page.locator("#reminders-0-day-1")).to_be_focused()
+    page.keyboard.press("Space")
     tab_to(page, "#reminders-0-time")
     # The field's segments follow the system's clock: 08, 00 and PM where it has 12 hours.
     page.keyboard.type("0800P", delay=20)
@@ -231,7 +232,7 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     error = page.locator("#items-0-what-see-duration-error")
     expect(error).to_have_text(words["range"])
     expect(page.locator("#items-0-what-see-duration")).to_have_attribute("aria-invalid", "true")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     check_axe(page, "set form with an error")
     shot(page, output_dir, f"set-error-{name}")
     type_into(page, "#items-0-what-see-duration", "45")
