@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import server.therapist.tables  # noqa: F401  (puts its tables on the metadata)
 from server.db import make_engine, metadata
 from server.settings import Settings
 

@@ -23,6 +23,7 @@ from .routes import routes as default_routes
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
 from .templating import Templates
+from .therapist.service import therapist_side
 from .urls import Urls
 from .views import errors
 
@@ -68,10 +69,13 @@ def create_app(
         if static_site:
             yield state
             return
-        async with reminder_service(
-            settings, catalogs, exercises, state["urls"], dispatch=dispatch, push_edge=push_edge
-        ) as service:
-            yield {**state, **service}
+        async with (
+            reminder_service(
+                settings, catalogs, exercises, state["urls"], dispatch=dispatch, push_edge=push_edge
+            ) as service,
+            therapist_side(settings, catalogs, exercises, state["urls"], assets) as therapist,
+        ):
+            yield {**state, **service, "therapist": therapist}
 
     app = Starlette(
         routes=default_routes if routes is None else routes,

@@ -1,4 +1,4 @@
-"""The ``houvast`` command: serve the app, check exercises and catalogs.
+"""The ``houvast`` command: serve the app, check exercises and catalogs, manage therapists.
 
 The app, and with it the push stack and the database, is imported by the commands that need
 it, never at the top: ``houvast --help`` should answer at once.
@@ -71,6 +71,20 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _therapist(args: argparse.Namespace, settings: Settings) -> int:
+    from .therapist.commands import run
+
+    return run(args, settings)
+
+
+def _add_therapist_parser(commands: Any) -> None:
+    # The arguments are declared next to the commands (light: argparse and nothing else).
+    from .therapist.commands_parser import add_parser
+
+    add_parser(commands)
+    commands.choices["therapist"].set_defaults(handler=_therapist)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="houvast", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
     check = commands.add_parser("check", help="validate exercise files and catalogs, then exit")
     check.set_defaults(handler=_check)
+    _add_therapist_parser(commands)
     return parser
 
 

@@ -9,6 +9,7 @@ from starlette.routing import Mount, Route
 
 from .i18n import LOCALES
 from .state import app_state
+from .therapist import routes as therapist
 from .views import api, language, offline, pages
 
 
@@ -42,6 +43,8 @@ page_routes = [
     Route("/history", pages.template_page("history"), name="history"),
     Route("/offline", pages.template_page("offline"), name="offline"),
     Route("/reminders", pages.reminders_page, name="reminders"),
+    # A set a therapist shared: the token rides in the fragment (#t=...), never sent here.
+    Route("/set", pages.template_page("set"), name="set"),
     Route("/app.json", pages.app_json, name="app_json"),
 ]
 
@@ -73,5 +76,7 @@ routes = [
         name="device_calendar",
     ),
     Route("/api/calendar.ics", api.calendar_download, methods=["POST"], name="calendar"),
+    *therapist.api_routes,
+    Mount("/t", routes=therapist.routes()),
     Mount("/{locale:locale}", routes=page_routes),
 ]

@@ -117,6 +117,15 @@ def _dispatch_interval(value: str) -> int:
     return seconds
 
 
+def _switch(value: str) -> bool:
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -222,6 +231,27 @@ SETTINGS: dict[str, Setting] = {
         "Seconds between two runs of the job that sends due reminders; the runs fall on whole "
         "minutes, so it divides 60, or is 120, 180, 240 or 300.",
     ),
+    "require_2fa": Setting(
+        "HOUVAST_REQUIRE_2FA",
+        "false",
+        _switch,
+        "`true`: every therapist must sign in with a code from an authenticator app (TOTP) as "
+        "well as a password, and sets one up at the next sign-in (NEN 7510 asks for two-factor "
+        "access to patient data). `false`: each therapist chooses.",
+    ),
+    "session_idle_minutes": Setting(
+        "HOUVAST_SESSION_IDLE_MINUTES",
+        "30",
+        _bounded_int(5, 720),
+        "Minutes without a request after which a therapist is signed out (5–720).",
+    ),
+    "progress_days": Setting(
+        "HOUVAST_PROGRESS_DAYS",
+        "365",
+        _bounded_int(28, 1095),
+        "Days the server keeps the exercises a client chose to share with their therapist "
+        "(28–1095); older ones are deleted.",
+    ),
 }
 
 
@@ -245,6 +275,9 @@ class Settings:
     push_ttl: int
     max_reminders: int
     dispatch_interval: int
+    require_2fa: bool
+    session_idle_minutes: int
+    progress_days: int
 
     @property
     def origin(self) -> str:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .reminders.devices import DeviceStore
     from .settings import Settings
     from .templating import Templates
+    from .therapist.service import TherapistSide
     from .urls import Urls
 
 
@@ -37,6 +38,7 @@ class AppState(Protocol):
     manifests: Mapping[str, bytes]
     vapid: VapidKeys  # reminder service
     devices: DeviceStore  # reminder service
+    therapist: TherapistSide  # the therapist side (server/therapist/service.py)
 
 
 def app_state(request: Request) -> AppState:

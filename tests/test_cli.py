@@ -23,7 +23,18 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_importing_the_command_leaves_the_server_stack_alone() -> None:
     """`houvast --help` must answer at once: importing the command loads no push stack, no
     HTTP client, no database, no scheduler and no app (only the commands that need them do)."""
-    heavy = ("aiohttp", "pywebpush", "sqlalchemy", "apscheduler", "server.push", "server.app")
+    heavy = (
+        "aiohttp",
+        "pywebpush",
+        "sqlalchemy",
+        "apscheduler",
+        "argon2",
+        "segno",
+        "limits",
+        "server.push",
+        "server.app",
+        "server.therapist.accounts",
+    )
     code = (
         f"import server.cli, sys; print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
     )

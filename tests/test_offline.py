@@ -177,3 +177,32 @@ def test_export_refuses_a_bad_base_path_or_a_full_folder(tmp_path: Path) -> None
     with pytest.raises(ExportError, match="not empty"):
         export_site(isolated_settings(tmp_path / "data"), tmp_path / "full")
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+def test_therapist_pages_change_nothing_a_phone_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The therapist's pages, templates and files are never stored by the worker, and changing
+    them offers no update: the worker is the same byte for byte."""
+    import server.therapist.templating as therapist_templating
+
+    def worker() -> str:
+        with TestClient(create_app(isolated_settings(tmp_path / "data"), dispatch=False)) as client:
+            assert client.get("/t/nl/").headers["cache-control"] == "no-store"
+            return client.get("/sw.js").text
+
+    first = worker()
+    stored = precache_of(first)["stored"]
+    assert not [url for url in stored if url.startswith(("/t/", "/api/"))]
+    changed = tmp_path / "therapist"
+    shutil.copytree(therapist_templating.HERE / "templates", changed / "templates")
+    shutil.copytree(therapist_templating.STATIC_DIR, changed / "static")
+    base = changed / "templates" / "t_base.html"
+    base.write_text(base.read_text().replace("</main>", "<p>changed</p></main>"))
+    css = changed / "static" / "therapist.css"
+    css.write_text(css.read_text() + "\n.changed { color: red; }\n")
+    monkeypatch.setattr(therapist_templating, "TEMPLATES_DIR", changed / "templates")
+    monkeypatch.setattr(therapist_templating, "STATIC_DIR", changed / "static")
+    with TestClient(create_app(isolated_settings(tmp_path / "data"), dispatch=False)) as client:
+        assert "<p>changed</p>" in client.get("/t/nl/").text
+        assert client.get("/sw.js").text == first

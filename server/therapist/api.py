@@ -1,0 +1,282 @@
+"""The JSON API the client app calls for sets and shared progress (docs/sets.md).
+
+Tokens and secrets travel in the body or the Authorization header, never in a URL, so no log
+holds them. Bad input gets a 4xx with a message in the person's language (Accept-Language)
+and changes nothing. Bodies must be JSON: a form on another site cannot send that, so no
+other site can act here in a visitor's name.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..i18n import N_, negotiate
+from ..state import app_state
+from .progress import Run
+from .service import TherapistSide
+from .sets import client_set
+from .throttle import CODE_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
+from .tokens import normalise_code
+
+MAX_BODY = 256 * 1024
+MAX_RUNS = 500
+MAX_RUN_SECONDS = 24 * 3600
+RUN_KEYS = {"id", "exercise", "started", "seconds", "status", "before", "after"}
+
+MESSAGES = {
+    "json": N_("The request could not be read."),
+    "content_type": N_("The request must be sent as JSON."),
+    "too_large": N_("The request is too large."),
+    "token": N_("Send the link's token or a code."),
+    "code": N_("A code has 8 letters and digits, such as ABCD 2345."),
+    "not_found": N_(
+        "This link or code is not known, or no longer valid. Ask your therapist for a new one."
+    ),
+    "revoked": N_(
+        "Your therapist no longer updates this set. You can keep using it as it is on your phone."
+    ),
+    "too_many": N_("Too many attempts. Please wait %(minutes)s minutes and try again."),
+    "secret": N_("Progress sharing for this set is not known, or was stopped."),
+    "runs": N_("The exercises sent could not be read."),
+    "run": N_("Exercise %(n)s sent could not be read: %(field)s."),
+    "run_count": N_("Send at most %(max)s exercises at once."),
+}
+STATUS = {
+    "content_type": 415,
+    "too_large": 413,
+    "not_found": 404,
+    "secret": 404,
+    "revoked": 410,
+    "too_many": 429,
+}
+
+
+class ApiError(ValueError):
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+def _error(request: Request, error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    locale = negotiate(request.headers.get("accept-language"))
+    message = app_state(request).catalogs.gettext(locale, MESSAGES[error.code])
+    if error.values:
+        message = message % error.values
+    body: dict[str, Any] = {"error": error.code, "message": message}
+    if error.code == "revoked":
+        body["revoked"] = True
+    return JSONResponse(body, status_code=STATUS.get(error.code, 400), headers=headers)
+
+
+async def _json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/json":
+        raise ApiError("content_type")
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        raise ApiError("json") from None
+    if declared > MAX_BODY:
+        raise ApiError("too_large")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise ApiError("too_large")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ApiError("json") from None
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _take(request: Request, side: TherapistSide, rule: Any) -> None:
+    wait = side.throttle.take(Limit(rule, f"{rule}:{_address(request)}"))
+    if wait:
+        raise ApiError("too_many", minutes=max(1, -(-wait // 60)), retry=wait)
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+def _answer_error(request: Request, error: ApiError) -> Response:
+    retry = error.values.pop("retry", None)
+    headers = {"Retry-After": str(retry)} if retry else None
+    return _error(request, error, headers)
+
+
+async def open_set(request: Request) -> Response:
+    """The set for a share's token or short code; the token comes back either way, so an app
+    that typed a code checks for updates with the token from then on."""
+    side = app_state(request).therapist
+    try:
+        body = await _json_body(request)
+        if not isinstance(body, dict) or set(body) - {"token", "code"} or len(body) != 1:
+            raise ApiError("token")
+        if "code" in body:
+            typed = body["code"]
+            code = normalise_code(typed) if isinstance(typed, str) and len(typed) < 40 else None
+            if code is None:
+                raise ApiError("code")
+            _take(request, side, CODE_PER_ADDRESS)
+            opened = await anyio.to_thread.run_sync(side.shares.by_code, code)
+            token = None
+        else:
+            token = body["token"]
+            if not isinstance(token, str) or not 0 < len(token) <= 100:
+                raise ApiError("token")
+            _take(request, side, TOKEN_PER_ADDRESS)
+            opened = await anyio.to_thread.run_sync(side.shares.by_token, token)
+        if opened is None:
+            raise ApiError("not_found")
+        if opened.revoked:
+            raise ApiError("revoked")
+        if token is None:
+            # A code opens the set once for the app, which gets a token of its own to keep:
+            # the code itself is not a way to follow the set.
+            token = await anyio.to_thread.run_sync(side.shares.new_token, opened.share_id)
+    except ApiError as error:
+        return _answer_error(request, error)
+    return JSONResponse(
+        {"token": token, "set": client_set(opened.set, side.exercises)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def opt_in(request: Request) -> Response:
+    """The client chooses to share progress for a set: a new secret to send runs with."""
+    side = app_state(request).therapist
+    try:
+        body = await _json_body(request)
+        if not isinstance(body, dict) or set(body) != {"token"}:
+            raise ApiError("token")
+        token = body["token"]
+        if not isinstance(token, str) or not 0 < len(token) <= 100:
+            raise ApiError("token")
+        _take(request, side, TOKEN_PER_ADDRESS)
+        opened = await anyio.to_thread.run_sync(side.shares.by_token, token)
+        if opened is None:
+            raise ApiError("not_found")
+        if opened.revoked:
+            raise ApiError("revoked")
+    except ApiError as error:
+        return _answer_error(request, error)
+    secret = await anyio.to_thread.run_sync(side.progress.opt_in, opened.share_id)
+    return JSONResponse({"secret": secret}, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+def parse_runs(body: Any, exercises: Any, now: float) -> list[Run]:
+    """Check every run before anything is stored; ApiError names the first problem."""
+    if not isinstance(body, dict) or set(body) != {"runs"} or not isinstance(body["runs"], list):
+        raise ApiError("runs")
+    if len(body["runs"]) > MAX_RUNS:
+        raise ApiError("run_count", max=MAX_RUNS)
+    return [_run(item, n, exercises, now) for n, item in enumerate(body["runs"], start=1)]
+
+
+def _run(item: Any, n: int, exercises: Any, now: float) -> Run:
+    def bad(field: str) -> ApiError:
+        return ApiError("run", n=n, field=field)
+
+    if not isinstance(item, dict):
+        raise bad("run")
+    unknown = set(item) - RUN_KEYS
+    if unknown:
+        # Nothing else is kept, notes least of all: a field the contract lacks is refused.
+        raise bad(sorted(str(key) for key in unknown)[0][:40])
+    missing = {"id", "exercise", "started", "seconds", "status"} - set(item)
+    if missing:
+        raise bad(sorted(missing)[0])
+    try:
+        run_id = str(uuid.UUID(item["id"])) if isinstance(item["id"], str) else ""
+    except ValueError:
+        run_id = ""
+    if not run_id or len(item["id"]) > 40:
+        raise bad("id")
+    if not isinstance(item["exercise"], str) or item["exercise"] not in exercises:
+        raise bad("exercise")
+    started = _moment(item["started"])
+    if started is None or started > now + 24 * 3600:
+        raise bad("started")
+    seconds = item["seconds"]
+    if not _whole(seconds) or not 0 <= seconds <= MAX_RUN_SECONDS:
+        raise bad("seconds")
+    if item["status"] not in ("completed", "stopped"):
+        raise bad("status")
+    ratings = []
+    for name in ("before", "after"):
+        value = item.get(name)
+        if value is not None and (not _whole(value) or not 0 <= value <= 10):
+            raise bad(name)
+        ratings.append(value)
+    return Run(
+        run_id,
+        item["exercise"],
+        int(started),
+        int(seconds),
+        item["status"] == "completed",
+        ratings[0],
+        ratings[1],
+    )
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _moment(value: Any) -> float | None:
+    """An ISO 8601 date-time with a time zone (``2026-12-01T08:30:00Z``) as epoch seconds."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    try:
+        return (moment - timedelta(0)).timestamp()
+    except (OverflowError, ValueError):
+        return None
+
+
+async def post_runs(request: Request) -> Response:
+    side = app_state(request).therapist
+    try:
+        body = await _json_body(request)
+        _take(request, side, TOKEN_PER_ADDRESS)
+        link = await anyio.to_thread.run_sync(side.progress.link, _bearer(request))
+        if link is None:
+            raise ApiError("secret")
+        if link.revoked:
+            raise ApiError("revoked")
+        runs = parse_runs(body, side.exercises, side.now())
+    except ApiError as error:
+        return _answer_error(request, error)
+    stored = await anyio.to_thread.run_sync(side.progress.store, link.id, runs)
+    return JSONResponse({"stored": stored})
+
+
+async def withdraw(request: Request) -> Response:
+    """Stop sharing progress: everything sent under the secret is deleted now."""
+    side = app_state(request).therapist
+    try:
+        _take(request, side, TOKEN_PER_ADDRESS)
+        if not await anyio.to_thread.run_sync(side.progress.withdraw, _bearer(request)):
+            raise ApiError("secret")
+    except ApiError as error:
+        return _answer_error(request, error)
+    return Response(status_code=204)

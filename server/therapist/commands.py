@@ -1,0 +1,76 @@
+"""The operator's commands: ``houvast therapist add``, ``reset`` and ``remove``.
+
+Imported by server/cli.py only when one of them runs, so ``houvast --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TextIO
+
+from starlette.routing import Router
+
+from ..db import open_database
+from ..settings import Settings
+from ..urls import Urls
+from .accounts import LINK_SECONDS, AccountError, Accounts
+
+
+def password_link(settings: Settings, locale: str, token: str) -> str:
+    """The one-time link to set a password; the token travels in the fragment, which a
+    browser never sends, so it is in no server's or proxy's log."""
+    from ..routes import routes
+
+    urls = Urls(Router(routes), origin=settings.origin)
+    return urls.absolute(urls.path("t_password", locale=locale)) + f"#{token}"
+
+
+def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+    """Carry out ``houvast therapist <action>``; 0 when done, 2 when refused."""
+    engine = open_database(settings)
+    accounts = Accounts(engine, time.time)
+    try:
+        if args.action == "add":
+            token = accounts.add(args.email)
+            hours = LINK_SECONDS // 3600
+            print(f"Account made for {args.email.strip().lower()}.", file=out)
+            print(f"Send this link; it sets the password once, within {hours} hours:", file=out)
+            print(password_link(settings, args.locale, token), file=out)
+            return 0
+        if args.action == "reset":
+            token = accounts.reset(args.email, totp=args.totp)
+            extra = " and two-step sign-in is off" if args.totp else ""
+            print(f"The old password no longer works{extra}; every session ended.", file=out)
+            print("Send this link to set a new password (valid 24 hours):", file=out)
+            print(password_link(settings, args.locale, token), file=out)
+            return 0
+        return _remove(args, accounts, out)
+    except AccountError as error:
+        print(f"houvast: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
+def _remove(args: argparse.Namespace, accounts: Accounts, out: TextIO) -> int:
+    account = accounts.by_email(args.email)
+    if account is None:
+        raise AccountError(f"no account for {args.email!r}")
+    held = accounts.holdings(account.id)
+    print(
+        f"This deletes {account.email}, {held.sets} set(s), {held.shares} shared link(s) "
+        f"(they stop working) and {held.runs} shared exercise(s). It cannot be undone.",
+        file=out,
+    )
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise AccountError("not removed: confirm with --yes when no one can type")
+        answer = input(f"Type {account.email} to confirm: ")
+        if answer.strip().lower() != account.email:
+            print("Not removed.", file=out)
+            return 2
+    accounts.remove(account.id)
+    print(f"Removed {account.email} and everything it owned.", file=out)
+    return 0

@@ -1,0 +1,116 @@
+"""Passwords: Argon2id hashes (argon2-cffi) and what a new password must be.
+
+The hasher's parameters are argon2-cffi's defaults, RFC 9106's second recommendation
+(Argon2id, 64 MiB, 3 passes, 4 lanes); a hash made with weaker ones is renewed at the next
+sign-in.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ..i18n import N_
+
+HASHER = PasswordHasher()
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+# Compared against when an address has no account, so a wrong address takes as long as a
+# wrong password and the answer's timing says nothing.
+_DUMMY_HASH = HASHER.hash("not a password anyone has")
+
+# Long passwords that people still choose; a few hundred would not make a meaningful
+# difference over these for a 12-character minimum.
+COMMON = frozenset(
+    [
+        "123456789012",
+        "1234567890123",
+        "12345678901234",
+        "123456789123",
+        "111111111111",
+        "000000000000",
+        "password1234",
+        "password12345",
+        "passwordpassword",
+        "password123!",
+        "qwertyuiop12",
+        "qwertyuiopasdf",
+        "qwerty123456",
+        "1qaz2wsx3edc",
+        "1q2w3e4r5t6y",
+        "abcdefghijkl",
+        "abc123abc123",
+        "iloveyou1234",
+        "letmein12345",
+        "welcome12345",
+        "welkom123456",
+        "wachtwoord12",
+        "wachtwoord123",
+        "wachtwoord1234",
+        "wachtwoordwachtwoord",
+        "geheim123456",
+        "therapeut123",
+        "therapist123",
+        "therapist1234",
+        "houvast12345",
+        "houvasthouvast",
+        "admin1234567",
+        "administrator",
+        "changeme1234",
+        "trustno1trustno1",
+        "football1234",
+        "monkey123456",
+        "dragon123456",
+        "sunshine1234",
+        "princess1234",
+        "baseball1234",
+        "superman1234",
+        "zaq12wsxcde3",
+        "asdfghjkl123",
+        "zxcvbnm12345",
+        "passw0rd1234",
+        "p@ssw0rd1234",
+        "p@ssword1234",
+    ]
+)
+
+WEAK_MESSAGES = {
+    "short": N_("Choose a password of at least %(min)s characters."),
+    "long": N_("Choose a password of at most %(max)s characters."),
+    "common": N_("This password is too common. Choose one that is hard to guess."),
+    "email": N_("Choose a password that is not your email address."),
+    "mismatch": N_("The two passwords are not the same."),
+}
+
+
+def password_problem(password: str, repeated: str, email: str) -> str | None:
+    """What is wrong with a new password (a key of WEAK_MESSAGES), or None."""
+    if len(password) < MIN_LENGTH:
+        return "short"
+    if len(password) > MAX_LENGTH:
+        return "long"
+    if password.lower() in COMMON or len(set(password)) < 4:
+        return "common"
+    if email and email.lower() in password.lower():
+        return "email"
+    if password != repeated:
+        return "mismatch"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored``; with no stored hash, as slow as a real check."""
+    if len(password) > MAX_LENGTH:
+        return False
+    try:
+        return HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return HASHER.check_needs_rehash(stored)

@@ -1,0 +1,72 @@
+"""The therapist's pages under /t/<locale>/, and the JSON API the client app calls."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from ..state import app_state
+from . import api
+from .views import account, progress, sets, sharing, signin
+from .web import page
+
+
+async def static_file(request: Request) -> Response:
+    return await app_state(request).therapist.templates.assets.serve(request)
+
+
+_GET_POST = ["GET", "POST"]
+
+
+def routes() -> list[BaseRoute]:
+    """The routes mounted at /t in server/routes.py (which registers the locale convertor
+    first: hence a function, called there)."""
+    pages: list[BaseRoute] = [
+        Route("/", page(signin.sign_in, "anyone"), methods=_GET_POST, name="t_sign_in"),
+        Route("/code", page(signin.code, "code"), methods=_GET_POST, name="t_code"),
+        Route(
+            "/password",
+            page(signin.set_password, "anyone"),
+            methods=_GET_POST,
+            name="t_password",
+        ),
+        Route("/sign-out", page(signin.sign_out, "anyone"), methods=["POST"], name="t_sign_out"),
+        Route("/account", page(account.totp, "setup"), methods=_GET_POST, name="t_totp"),
+        Route("/sets", page(sets.list_sets), name="t_sets"),
+        Route("/sets/new", page(sets.new_set), methods=_GET_POST, name="t_set_new"),
+        Route("/sets/{set_id}", page(sets.show_set), name="t_set"),
+        Route("/sets/{set_id}/edit", page(sets.edit_set), methods=_GET_POST, name="t_set_edit"),
+        Route(
+            "/sets/{set_id}/duplicate",
+            page(sets.duplicate_set),
+            methods=["POST"],
+            name="t_set_duplicate",
+        ),
+        Route(
+            "/sets/{set_id}/delete", page(sets.delete_set), methods=_GET_POST, name="t_set_delete"
+        ),
+        Route("/sets/{set_id}/share", page(sharing.share), methods=["POST"], name="t_set_share"),
+        Route(
+            "/sets/{set_id}/shares/{share_id}/revoke",
+            page(sharing.revoke),
+            methods=["POST"],
+            name="t_share_revoke",
+        ),
+        Route("/sets/{set_id}/progress", page(progress.progress), name="t_progress"),
+        # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
+        Route("/{rest:path}", page(sets.missing_page, "anyone"), methods=_GET_POST),
+    ]
+    return [
+        Route("/static/{version}/{path:path}", static_file, name="t_static"),
+        Mount("/{locale:locale}", routes=pages),
+    ]
+
+
+# The client app's API (docs/sets.md), in server/routes.py's table beside the others.
+api_routes: list[BaseRoute] = [
+    Route("/api/sets/open", api.open_set, methods=["POST"], name="sets_open"),
+    Route("/api/sets/progress", api.opt_in, methods=["POST"], name="sets_progress"),
+    Route("/api/progress/runs", api.post_runs, methods=["POST"], name="progress_runs"),
+    Route("/api/progress", api.withdraw, methods=["DELETE"], name="progress_withdraw"),
+]

@@ -1,0 +1,81 @@
+"""The therapist side's long-lived parts, opened in the app's lifespan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+from sqlalchemy import Engine
+
+from ..assets import StaticAssets
+from ..db import open_database
+from ..exercises import Exercise
+from ..i18n import Catalogs
+from ..settings import Settings
+from ..urls import Urls
+from .accounts import Accounts
+from .progress import Progress
+from .sessions import Sessions
+from .sets import Sets
+from .sharing import Shares
+from .templating import TherapistTemplates
+from .throttle import Throttle
+
+
+@dataclass
+class TherapistSide:
+    """What the therapist's pages and the sets API reach through ``app_state(request)``.
+
+    ``clock`` gives the time for sessions, links, codes and progress; tests set their own
+    (``side.set_clock``) instead of waiting.
+    """
+
+    engine: Engine
+    settings: Settings
+    catalogs: Catalogs
+    exercises: Mapping[str, Exercise]
+    urls: Urls
+    templates: TherapistTemplates
+    clock: Callable[[], float] = time.time
+    throttle: Throttle = field(default_factory=Throttle)
+
+    def __post_init__(self) -> None:
+        self.accounts = Accounts(self.engine, self.now)
+        self.sessions = Sessions(
+            self.engine, self.accounts, self.now, self.settings.session_idle_minutes * 60
+        )
+        self.sets = Sets(self.engine, self.now)
+        self.shares = Shares(self.engine, self.now)
+        self.progress = Progress(self.engine, self.now, self.settings.progress_days)
+
+    def tidy(self) -> None:
+        """Delete what has run out: old shared runs, unused password links."""
+        self.progress.prune()
+        self.accounts.prune_links()
+
+    def now(self) -> float:
+        return self.clock()
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+
+
+@asynccontextmanager
+async def therapist_side(
+    settings: Settings,
+    catalogs: Catalogs,
+    exercises: Mapping[str, Exercise],
+    urls: Urls,
+    site_assets: StaticAssets,
+) -> AsyncIterator[TherapistSide]:
+    engine = await anyio.to_thread.run_sync(open_database, settings)
+    templates = TherapistTemplates(catalogs, site_assets, urls, settings)
+    side = TherapistSide(engine, settings, catalogs, exercises, urls, templates)
+    await anyio.to_thread.run_sync(side.tidy)
+    try:
+        yield side
+    finally:
+        engine.dispose()

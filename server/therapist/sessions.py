@@ -1,0 +1,110 @@
+"""Signed-in sessions, kept in the database: the cookie holds a random id, the database only
+its hash, so every instance shares the sessions and there is no signing key to keep.
+
+A session ends after HOUVAST_SESSION_IDLE_MINUTES without a request, after MAX_SECONDS in
+any case, at sign-out, and when the password is reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, or_, select, update
+
+from .accounts import Account, Accounts
+from .tables import sessions
+from .tokens import new_token, token_hash
+
+COOKIE = "houvast_session"
+# A working day at most, however active.
+MAX_SECONDS = 12 * 3600
+# seen_at is written at most once a minute, not on every request.
+TOUCH_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Session:
+    id_hash: str
+    account: Account
+    # False between the password and the authenticator code.
+    verified: bool
+    csrf: str
+
+
+class Expired:
+    """A session that ended by itself (idle or too old): the person is told so."""
+
+
+EXPIRED = Expired()
+
+
+class Sessions:
+    def __init__(
+        self, engine: Engine, accounts: Accounts, clock: Callable[[], float], idle_seconds: int
+    ) -> None:
+        self.engine = engine
+        self.accounts = accounts
+        self.clock = clock
+        self.idle_seconds = idle_seconds
+
+    def _now(self) -> int:
+        return int(self.clock())
+
+    def create(self, account_id: int, *, verified: bool) -> str:
+        """A new session; returns the cookie's value (never stored)."""
+        cookie = new_token()
+        now = self._now()
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(sessions).values(
+                    id_hash=token_hash(cookie),
+                    therapist_id=account_id,
+                    verified=verified,
+                    csrf=new_token(),
+                    created_at=now,
+                    seen_at=now,
+                )
+            )
+            # Ended sessions of anyone are cleared now and then, here, where one starts.
+            connection.execute(
+                delete(sessions).where(
+                    or_(
+                        sessions.c.seen_at < now - self.idle_seconds,
+                        sessions.c.created_at < now - MAX_SECONDS,
+                    )
+                )
+            )
+        return cookie
+
+    def load(self, cookie: str | None) -> Session | Expired | None:
+        """The live session for a cookie; EXPIRED when it ended by itself; None when there is
+        none (no cookie, signed out, or made up)."""
+        if not cookie:
+            return None
+        id_hash = token_hash(cookie)
+        now = self._now()
+        with self.engine.connect() as connection:
+            row = connection.execute(select(sessions).where(sessions.c.id_hash == id_hash)).first()
+        if row is None:
+            return None
+        if now - row.seen_at > self.idle_seconds or now - row.created_at > MAX_SECONDS:
+            self.end(cookie)
+            return EXPIRED
+        account = self.accounts.by_id(row.therapist_id)
+        if account is None:
+            return None
+        if now - row.seen_at >= TOUCH_SECONDS:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(sessions).where(sessions.c.id_hash == id_hash).values(seen_at=now)
+                )
+        return Session(id_hash, account, bool(row.verified), row.csrf)
+
+    def end(self, cookie: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.id_hash == token_hash(cookie)))
+
+    def end_all(self, account_id: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.therapist_id == account_id))

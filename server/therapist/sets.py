@@ -1,0 +1,188 @@
+"""A therapist's sets: what a set holds, storing it, and the set as the client app gets it.
+
+Every query names the account it is for: a set is found only by its owner (``owner`` is the
+therapist's id in every method), so another therapist's set is simply not found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from ..exercises import Exercise
+from .tables import sets
+from .tokens import new_id
+
+MAX_TITLE = 80
+MAX_NOTE = 1000
+MAX_ITEM_NOTE = 280
+MAX_ITEMS = 12
+MAX_REMINDERS = 7
+
+
+@dataclass(frozen=True)
+class Item:
+    """One exercise in a set: the therapist's values (by "<step id>.<field>") and a note."""
+
+    exercise: str
+    values: Mapping[str, int]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A suggested time to practise: days (1 = Monday ... 7 = Sunday) and "HH:MM"."""
+
+    days: tuple[int, ...]
+    time: str
+
+
+@dataclass(frozen=True)
+class SetData:
+    title: str
+    note: str
+    locale: str
+    items: tuple[Item, ...]
+    reminders: tuple[Reminder, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredSet:
+    id: int
+    public_id: str
+    data: SetData
+    version: int
+    updated_at: int
+
+
+def _items_json(data: SetData) -> str:
+    return json.dumps(
+        [{"exercise": i.exercise, "values": dict(i.values), "note": i.note} for i in data.items]
+    )
+
+
+def _reminders_json(data: SetData) -> str:
+    return json.dumps([{"days": list(r.days), "time": r.time} for r in data.reminders])
+
+
+def stored_set(row: Any) -> StoredSet:
+    """A set from its table row."""
+    items = tuple(
+        Item(i["exercise"], {k: int(v) for k, v in i["values"].items()}, i["note"])
+        for i in json.loads(row.items)
+    )
+    reminders = tuple(Reminder(tuple(r["days"]), r["time"]) for r in json.loads(row.reminders))
+    data = SetData(row.title, row.note, row.locale, items, reminders)
+    return StoredSet(row.id, row.public_id, data, row.version, row.updated_at)
+
+
+class Sets:
+    def __init__(self, engine: Engine, clock: Callable[[], float]) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def list(self, owner: int) -> list[StoredSet]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(sets)
+                .where(sets.c.therapist_id == owner)
+                .order_by(sets.c.updated_at.desc(), sets.c.id.desc())
+            ).all()
+        return [stored_set(row) for row in rows]
+
+    def get(self, owner: int, public_id: str) -> StoredSet | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(sets).where(sets.c.therapist_id == owner, sets.c.public_id == public_id)
+            ).first()
+        return stored_set(row) if row else None
+
+    def create(self, owner: int, data: SetData) -> str:
+        public_id = new_id()
+        now = int(self.clock())
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(sets).values(
+                    public_id=public_id,
+                    therapist_id=owner,
+                    title=data.title,
+                    note=data.note,
+                    locale=data.locale,
+                    items=_items_json(data),
+                    reminders=_reminders_json(data),
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return public_id
+
+    def change(self, owner: int, public_id: str, data: SetData) -> bool:
+        """Save a new version; False when the owner has no such set."""
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(sets)
+                .where(sets.c.therapist_id == owner, sets.c.public_id == public_id)
+                .values(
+                    title=data.title,
+                    note=data.note,
+                    locale=data.locale,
+                    items=_items_json(data),
+                    reminders=_reminders_json(data),
+                    version=sets.c.version + 1,
+                    updated_at=int(self.clock()),
+                )
+            ).rowcount
+        return changed == 1
+
+    def duplicate(self, owner: int, public_id: str, title: Callable[[str], str]) -> str | None:
+        """A copy under a new id, not shared with anyone; ``title`` names the copy."""
+        found = self.get(owner, public_id)
+        if found is None:
+            return None
+        copy_title = title(found.data.title)[:MAX_TITLE]
+        return self.create(owner, replace(found.data, title=copy_title))
+
+    def delete(self, owner: int, public_id: str) -> bool:
+        """Delete a set with its links and shared progress (through the foreign keys)."""
+        with self.engine.begin() as connection:
+            deleted = connection.execute(
+                delete(sets).where(sets.c.therapist_id == owner, sets.c.public_id == public_id)
+            ).rowcount
+        return deleted == 1
+
+
+def client_set(found: StoredSet, exercises: Mapping[str, Exercise]) -> dict[str, Any]:
+    """The set as the client app gets it (docs/sets.md, "SET").
+
+    Checked against the exercises as they are now: an exercise that left the catalogue is
+    left out, a value that is no longer adjustable is dropped, one outside a changed range
+    is brought within it.
+    """
+    items = []
+    for item in found.data.items:
+        exercise = exercises.get(item.exercise)
+        if exercise is None:
+            continue
+        bounds = {key: b for key, _, _, b in exercise.adjustable("therapist")}
+        values = {
+            key: min(max(value, bounds[key].low), bounds[key].high)
+            for key, value in item.values.items()
+            if key in bounds
+        }
+        items.append({"exercise": item.exercise, "values": values, "note": item.note})
+    return {
+        "id": found.public_id,
+        "version": found.version,
+        "title": found.data.title,
+        "note": found.data.note,
+        "locale": found.data.locale,
+        "items": items,
+        "reminders": [{"days": list(r.days), "time": r.time} for r in found.data.reminders],
+        "updated": datetime.fromtimestamp(found.updated_at, UTC).isoformat(),
+    }

@@ -1,0 +1,156 @@
+"""The therapist side's tables, on the app's MetaData (server/db.py); migration 0003.
+
+Nothing here names a client. Every secret (session ids, one-time password links, share tokens
+and codes, progress secrets) is stored as its SHA-256 hash only; times are whole seconds since
+the epoch (UTC), as in server/db.py.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+
+from ..db import metadata
+
+therapists = Table(
+    "therapists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    # Null until the therapist sets a password through the operator's one-time link.
+    Column("password_hash", Text, nullable=True),
+    Column("totp_secret", String(64), nullable=True),
+    # A secret shown for setting up, not yet confirmed with a code.
+    Column("totp_pending", String(64), nullable=True),
+    # The last time step a code was accepted for: a code is never accepted twice.
+    Column("totp_last_step", Integer, nullable=False, default=0),
+    Column("created_at", Integer, nullable=False),
+)
+
+# One-time links to set a password (made by `houvast therapist add` and `reset`).
+password_links = Table(
+    "therapist_password_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "therapist_id",
+        Integer,
+        ForeignKey("therapists.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("expires_at", Integer, nullable=False),
+)
+
+sessions = Table(
+    "therapist_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column(
+        "therapist_id",
+        Integer,
+        ForeignKey("therapists.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # False while the password is checked but the authenticator code is still to come.
+    Column("verified", Boolean, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Integer, nullable=False),
+    Column("seen_at", Integer, nullable=False),
+)
+
+sets = Table(
+    "therapist_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # What the client and the therapist's URLs know the set by; random, so ids say nothing.
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column(
+        "therapist_id",
+        Integer,
+        ForeignKey("therapists.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("title", String(120), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("locale", String(8), nullable=False),
+    # JSON: [{"exercise", "values": {"<step id>.<field>": int}, "note"}] and
+    # [{"days": [1-7], "time": "HH:MM"}]; read and written only through server/therapist/sets.py.
+    Column("items", Text, nullable=False),
+    Column("reminders", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", Integer, nullable=False),
+    Column("updated_at", Integer, nullable=False),
+)
+
+# A set handed over: a link and a short code, until revoked.
+shares = Table(
+    "therapist_shares",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column(
+        "set_id",
+        Integer,
+        ForeignKey("therapist_sets.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("code_expires_at", Integer, nullable=False),
+    Column("created_at", Integer, nullable=False),
+    Column("revoked_at", Integer, nullable=True),
+)
+
+# The tokens that follow a share: the link's own, and one for each app that opened it by its
+# code (the app keeps a token of its own to check for a newer version).
+share_tokens = Table(
+    "therapist_share_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "share_id",
+        Integer,
+        ForeignKey("therapist_shares.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", Integer, nullable=False),
+)
+
+# A client's opt-in to share progress for a share; withdrawing deletes the row and its runs.
+progress_links = Table(
+    "progress_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "share_id",
+        Integer,
+        ForeignKey("therapist_shares.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Integer, nullable=False),
+)
+
+progress_runs = Table(
+    "progress_runs",
+    metadata,
+    Column(
+        "link_id",
+        Integer,
+        ForeignKey("progress_links.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # The client's own id for the run: a run sent twice is stored once.
+    Column("run_id", String(36), primary_key=True),
+    Column("exercise", String(64), nullable=False),
+    Column("started_at", Integer, nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("rating_before", Integer, nullable=True),
+    Column("rating_after", Integer, nullable=True),
+    Index("ix_progress_runs_started_at", "started_at"),
+)

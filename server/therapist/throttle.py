@@ -1,0 +1,63 @@
+"""Rate limits (the ``limits`` library): sign-in attempts per account and per address, and
+lookups of shared sets per address, so neither a password nor a short code can be guessed.
+
+The counts live in this process's memory: each instance counts for itself, so behind a load
+balancer with N instances an address gets up to N times the allowance (README, "Therapists").
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+# Failed sign-ins (a wrong password or authenticator code).
+SIGN_IN_PER_ACCOUNT = parse("5/15 minutes")
+SIGN_IN_PER_ADDRESS = parse("20/15 minutes")
+# Opening a shared set by its short code: 40 bits would take centuries at this pace.
+CODE_PER_ADDRESS = parse("10/10 minutes")
+# Anything else the client app asks with a token or secret (checking for a newer version,
+# sending runs): generous for a phone, far too slow to guess 256 bits.
+TOKEN_PER_ADDRESS = parse("120/minute")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One rule applied to one key (an account's address, a client's IP address)."""
+
+    rule: RateLimitItem
+    key: str
+
+
+class Throttle:
+    """Counts attempts and says how long to wait once a limit is reached."""
+
+    def __init__(self) -> None:
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def wait(self, *limits: Limit) -> int:
+        """Seconds until every limit allows another attempt (0: go ahead)."""
+        longest = 0.0
+        for limit in limits:
+            if not self.limiter.test(limit.rule, limit.key):
+                reset = self.limiter.get_window_stats(limit.rule, limit.key).reset_time
+                longest = max(longest, reset - time.time())
+        return math.ceil(longest) if longest > 0 else 0
+
+    def hit(self, *limits: Limit) -> None:
+        for limit in limits:
+            self.limiter.hit(limit.rule, limit.key)
+
+    def take(self, *limits: Limit) -> int:
+        """Count an attempt if every limit allows it; else the seconds to wait."""
+        wait = self.wait(*limits)
+        if not wait:
+            self.hit(*limits)
+        return wait
+
+    def reset(self) -> None:
+        self.limiter.storage.reset()

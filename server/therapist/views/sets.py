@@ -1,0 +1,271 @@
+"""A therapist's sets: the list, making and changing one, duplicating and deleting.
+
+Every set is looked up with the signed-in account's id (server/therapist/sets.py), so a set
+of another therapist answers exactly as one that does not exist: 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import get_day_names
+from starlette.responses import Response
+
+from ...exercises import Exercise
+from ...exercises.kinds import Timing
+from ...i18n import LOCALES, N_, language_name
+from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
+from ..sets import MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_REMINDERS, MAX_TITLE, StoredSet
+from ..web import Visit
+
+COPY_TITLE = N_("Copy of %(title)s")
+NOTICES = {
+    "saved": N_("The set is saved."),
+    "copied": N_("This is a copy. It is not shared with anyone yet."),
+    "deleted": N_("The set is deleted, and its links no longer work."),
+    "revoked": N_("The link no longer works. The client keeps the set as it was."),
+}
+
+
+def not_found(visit: Visit) -> Response:
+    """A set that is not the signed-in therapist's, whether it exists or not."""
+    return visit.render("t_not_found.html", {"set_missing": True}, route="t_sets", status_code=404)
+
+
+def missing_page(visit: Visit) -> Response:
+    return visit.render(
+        "t_not_found.html", {"set_missing": False}, route="t_sign_in", status_code=404
+    )
+
+
+def owned(visit: Visit) -> StoredSet | None:
+    """The set in the URL, if the signed-in therapist owns it."""
+    return visit.side.sets.get(visit.account_id, str(visit.request.path_params["set_id"]))
+
+
+def _notice(visit: Visit) -> str | None:
+    message = NOTICES.get(visit.request.query_params.get("done", ""))
+    return visit.gettext(message) if message else None
+
+
+def list_sets(visit: Visit) -> Response:
+    found = visit.side.sets.list(visit.account_id)
+    titles = _exercise_titles(visit)
+    summaries = {
+        each.public_id: ", ".join(
+            titles[item.exercise] for item in each.data.items if item.exercise in titles
+        )
+        for each in found
+    }
+    return visit.render(
+        "t_sets.html",
+        {"sets": found, "summaries": summaries, "notice": _notice(visit)},
+        route="t_sets",
+    )
+
+
+def _exercise_titles(visit: Visit) -> dict[str, str]:
+    language = visit.side.catalogs.language(visit.locale)
+    return {key: language.gettext(e.title) for key, e in visit.side.exercises.items()}
+
+
+def show_set(visit: Visit) -> Response:
+    found = owned(visit)
+    if found is None:
+        return not_found(visit)
+    shares = visit.side.shares.for_set(found.id)
+    return visit.render(
+        "t_set.html",
+        {
+            "set": found,
+            "items": _item_views(visit, found),
+            "days": _day_names(visit.locale),
+            "shares": shares,
+            "language": language_name(found.data.locale),
+            "notice": _notice(visit),
+        },
+        route="t_set",
+        params={"set_id": found.public_id},
+    )
+
+
+def _item_views(visit: Visit, found: StoredSet) -> list[dict[str, Any]]:
+    language = visit.side.catalogs.language(visit.locale)
+    views = []
+    for item in found.data.items:
+        exercise = visit.side.exercises.get(item.exercise)
+        if exercise is None:
+            continue
+        changed = []
+        for key, step, name, bounds in exercise.adjustable("therapist"):
+            if key in item.values:
+                label = f"{language.gettext(step.title)}: {language.gettext(_label(step, name))}"
+                changed.append({"label": label, "value": item.values[key], "default": bounds.value})
+        views.append(
+            {"title": language.gettext(exercise.title), "note": item.note, "values": changed}
+        )
+    return views
+
+
+def _label(step: Any, name: str) -> str:
+    spec = next(f.spec for f in step.kind.fields if f.name == name)
+    assert isinstance(spec, Timing)
+    return spec.label
+
+
+def _day_names(locale: str) -> dict[str, str]:
+    names = get_day_names("wide", locale=locale)
+    return {str(day + 1): str(names[day]) for day in range(7)}
+
+
+def new_set(visit: Visit) -> Response:
+    if visit.request.method == "GET":
+        return _form(visit, Draft(locale=visit.locale), {}, None)
+    return _submitted(visit, None)
+
+
+def edit_set(visit: Visit) -> Response:
+    found = owned(visit)
+    if found is None:
+        return not_found(visit)
+    if visit.request.method == "GET":
+        return _form(visit, Draft.of(found.data), {}, found)
+    return _submitted(visit, found)
+
+
+def _submitted(visit: Visit, found: StoredSet | None) -> Response:
+    exercises = visit.side.exercises
+    draft = read_form(visit.form, exercises)
+    action = visit.field("action", 40) or "save"
+    if action != "save":
+        apply_action(draft, action, visit.field("new-exercise", 100), exercises)
+        return _form(visit, draft, {}, found, focus=_focus_after(action, draft))
+    data, errors = check(draft, exercises)
+    if data is None:
+        return _form(visit, draft, errors, found, status_code=400)
+    if found is None:
+        public_id = visit.side.sets.create(visit.account_id, data)
+    elif visit.side.sets.change(visit.account_id, found.public_id, data):
+        public_id = found.public_id
+    else:  # deleted in another tab meanwhile
+        return not_found(visit)
+    return visit.redirect("t_set", "?done=saved", set_id=public_id)
+
+
+def _focus_after(action: str, draft: Draft) -> str:
+    """Where the keyboard's focus goes after a button changed the form: on what changed."""
+    name, _, index_text = action.partition(":")
+    index = int(index_text) if index_text.isdigit() else 0
+    last_item, last_time = len(draft.items) - 1, len(draft.reminders) - 1
+    return {
+        "add-item": f"items-{last_item}-note",
+        "remove-item": "new-exercise",
+        "up": f"up-{index - 1}" if index > 1 else f"down-{max(index - 1, 0)}",
+        "down": f"down-{index + 1}" if index + 1 < last_item else f"up-{index + 1}",
+        "add-reminder": f"reminders-{last_time}-days",
+        "remove-reminder": "add-reminder",
+    }.get(name, "")
+
+
+def _form(
+    visit: Visit,
+    draft: Draft,
+    errors: Errors,
+    found: StoredSet | None,
+    *,
+    focus: str = "",
+    status_code: int = 200,
+) -> Response:
+    language = visit.side.catalogs.language(visit.locale)
+    exercises = visit.side.exercises
+    messages = {
+        name: visit.gettext(message, **values) for name, (message, values) in errors.items()
+    }
+    items = [
+        _item_form(visit, i, item, exercises.get(item.exercise))
+        for i, item in enumerate(draft.items)
+    ]
+    route, params = ("t_set_edit", {"set_id": found.public_id}) if found else ("t_set_new", {})
+    return visit.render(
+        "t_set_form.html",
+        {
+            "draft": draft,
+            "found": found,
+            "errors": messages,
+            "items": items,
+            "choices": sorted(
+                ((key, language.gettext(e.title)) for key, e in exercises.items()),
+                key=lambda choice: choice[1],
+            ),
+            "languages": [(locale, language_name(locale)) for locale in LOCALES],
+            "days": _day_names(visit.locale),
+            "action": visit.url(route, **params),
+            "focus": focus,
+            "limits": {
+                "title": MAX_TITLE,
+                "note": MAX_NOTE,
+                "item_note": MAX_ITEM_NOTE,
+                "items": MAX_ITEMS,
+                "reminders": MAX_REMINDERS,
+            },
+        },
+        route=route,
+        params=params,
+        status_code=status_code,
+    )
+
+
+def _item_form(
+    visit: Visit, index: int, item: DraftItem, exercise: Exercise | None
+) -> dict[str, Any]:
+    language = visit.side.catalogs.language(visit.locale)
+    values = []
+    if exercise is not None:
+        for key, step, name, bounds in exercise.adjustable("therapist"):
+            typed = item.values.get(key, "")
+            values.append(
+                {
+                    "name": f"items-{index}-{key}",
+                    "id": f"items-{index}-{key.replace('.', '-')}",
+                    "step": language.gettext(step.title),
+                    "label": language.gettext(_label(step, name)),
+                    "value": typed if typed else str(bounds.value),
+                    "min": bounds.low,
+                    "max": bounds.high,
+                    "default": bounds.value,
+                }
+            )
+    return {
+        "index": index,
+        "exercise": item.exercise,
+        "title": language.gettext(exercise.title) if exercise else item.exercise,
+        "note": item.note,
+        "values": values,
+    }
+
+
+def duplicate_set(visit: Visit) -> Response:
+    copied = visit.side.sets.duplicate(
+        visit.account_id,
+        str(visit.request.path_params["set_id"]),
+        lambda title: visit.gettext(COPY_TITLE, title=title),
+    )
+    if copied is None:
+        return not_found(visit)
+    return visit.redirect("t_set", "?done=copied", set_id=copied)
+
+
+def delete_set(visit: Visit) -> Response:
+    found = owned(visit)
+    if found is None:
+        return not_found(visit)
+    if visit.request.method == "GET":
+        shares = visit.side.shares.for_set(found.id)
+        return visit.render(
+            "t_set_delete.html",
+            {"set": found, "live_shares": sum(1 for s in shares if not s.revoked_at)},
+            route="t_set_delete",
+            params={"set_id": found.public_id},
+        )
+    visit.side.sets.delete(visit.account_id, found.public_id)
+    return visit.redirect("t_sets", "?done=deleted")

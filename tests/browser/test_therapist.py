@@ -1,0 +1,353 @@
+"""The therapist side in Chromium, with the keyboard only: the operator's command makes an
+account, the therapist sets a password, turns on two-step sign-in (the QR code read from a
+screenshot), signs in with a code, builds a set (a value out of range refused next to its
+field), shares it (the QR code decoded back to the link), prints the handout (one A4 page),
+and stops the link. Then the progress page with runs fed through the API. Both languages, a
+phone and a laptop-sized screen, axe-core on every page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import isolated_settings
+from tests.live_server import LiveServer
+from tests.qr import decode_png
+from tests.test_cli import HOUVAST
+
+AXE = Axe()
+PHONE = {"width": 360, "height": 640}
+LAPTOP = {"width": 1024, "height": 768}
+PASSWORD = "a quiet garden after rain"
+TEXTS = {
+    "nl": {
+        "grounding": "Hier en nu",
+        "range": "Kies een waarde van 10 tot 120.",
+        "saved": "De set is opgeslagen.",
+        "revoked": "De link werkt niet meer.",
+        "how_iphone": "Op een iPhone",
+        "no_progress": "Geen cliënt deelt voortgang met deze set.",
+        "week": "23 november 2026",
+    },
+    "en": {
+        "grounding": "Here and now",
+        "range": "Choose a value from 10 to 120.",
+        "saved": "The set is saved.",
+        "revoked": "The link no longer works.",
+        "how_iphone": "On an iPhone",
+        "no_progress": "No client shares their progress with this set.",
+        "week": "November 23, 2026",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    """The app on a port known beforehand, so the links it makes point at itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings = isolated_settings(tmp_path_factory.mktemp("therapist"), port=port, public_url=url)
+    with LiveServer(create_app(settings, dispatch=False), port=port) as served:
+        assert served == url
+        yield url, settings
+
+
+def houvast_add(settings: Settings, email: str, locale: str) -> str:
+    """The operator's real command, in a process of its own; returns the link it printed."""
+    env = {
+        **os.environ,
+        "HOUVAST_DATA_DIR": str(settings.data_dir),
+        "HOUVAST_PUBLIC_URL": settings.public_url,
+    }
+    made = subprocess.run(
+        [HOUVAST, "therapist", "add", email, "--locale", locale],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    found = re.search(rf"{re.escape(settings.public_url)}/t/{locale}/password#\S+", made.stdout)
+    assert found, made.stdout
+    return found.group(0)
+
+
+def tab_to(page: Page, selector: str, *, back: bool = False, limit: int = 120) -> None:
+    """Move the focus with Tab (or Shift+Tab) until ``selector`` has it, as a keyboard user."""
+    for _ in range(limit):
+        if page.evaluate("(s) => !!document.activeElement?.matches(s)", selector):
+            return
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+    raise AssertionError(f"the keyboard never reached {selector}")
+
+
+def press_on(page: Page, selector: str, key: str = "Enter") -> None:
+    tab_to(page, selector)
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def type_into(page: Page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def check_axe(page: Page, name: str) -> None:
+    results = AXE.run(page)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+
+
+def shot(page: Page, output_dir: Path, name: str) -> None:
+    page.screenshot(path=str(output_dir / f"therapist-{name}.png"), full_page=True)
+
+
+def api(url: str, path: str, body: Any, secret: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if secret:
+        headers["Authorization"] = f"Bearer {secret}"
+    request = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def totp_secret_from_screen(page: Page) -> str:
+    """Read the QR code on the screen, as an authenticator app does."""
+    uri = decode_png(page.locator("#totp-qr svg").screenshot())
+    assert uri.startswith("otpauth://totp/Houvast:"), uri
+    return parse_qs(urlsplit(uri).query)["secret"][0]
+
+
+@pytest.mark.parametrize(("locale", "viewport"), [("nl", PHONE), ("en", LAPTOP)])
+def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
+    browser: Browser,
+    server: tuple[str, Settings],
+    output_dir: Path,
+    locale: str,
+    viewport: dict[str, int],
+) -> None:
+    url, settings = server
+    words = TEXTS[locale]
+    email = f"therapist-{locale}@example.org"
+    link = houvast_add(settings, email, locale)
+    context = browser.new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    name = f"{locale}-{viewport['width']}"
+
+    # The one-time link: the script takes the token from the fragment and out of the address.
+    page.goto(link)
+    expect(page.locator("#password-needs-script")).to_be_hidden()
+    assert "#" not in page.url
+    check_axe(page, "password")
+    type_into(page, "#password", PASSWORD)
+    type_into(page, "#repeat", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/t/{locale}/?ended=password")
+    check_axe(page, "sign in")
+    shot(page, output_dir, f"sign-in-{name}")
+
+    # Sign in, then turn on two-step sign-in from the account page.
+    type_into(page, "#email", email)
+    type_into(page, "#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/t/{locale}/sets")
+    check_axe(page, "sets")
+    press_on(page, f'a[href="/t/{locale}/account"]')
+    press_on(page, 'button[type="submit"].primary')
+    check_axe(page, "two-step setup")
+    shot(page, output_dir, f"totp-{name}")
+    secret = totp_secret_from_screen(page)
+    type_into(page, "#code", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "?done=on" in page.url
+
+    # Signed out and in again: the password alone is not enough.
+    press_on(page, ".t-nav button")
+    type_into(page, "#email", email)
+    type_into(page, "#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/t/{locale}/code")
+    check_axe(page, "code")
+    # The next period's code: the one just used to turn it on is never accepted twice.
+    type_into(page, "#code", pyotp.TOTP(secret).at(time.time() + 30))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/t/{locale}/sets")
+
+    # A new set: title, note, an exercise added with its own note, a value out of range.
+    press_on(page, f'a[href="/t/{locale}/sets/new"]')
+    type_into(page, "#title", "Avond" if locale == "nl" else "Evenings")
+    type_into(page, "#note", "Rustig aan." if locale == "nl" else "Gently does it.")
+    tab_to(page, "#new-exercise")
+    page.keyboard.type(words["grounding"][:4])
+    assert page.locator("#new-exercise").input_value() == "grounding"
+    press_on(page, "#add-item")
+    expect(page.locator("#items-0-note")).to_be_focused()  # on the new item
+    page.keyboard.type("Voeten op de vloer." if locale == "nl" else "Feet on the floor.")
+    type_into(page, "#items-0-what-see-duration", "999")
+    press_on(page, "#add-reminder")
+    expect(page.locator("#reminders-0-day-1")).to_be_focused()
+    page.keyboard.press("Space")
+    tab_to(page, "#reminders-0-time")
+    # The field's segments follow the system's clock: 08, 00 and PM where it has 12 hours.
+    page.keyboard.type("0800P", delay=20)
+    chosen = page.locator("#reminders-0-time").input_value()
+    assert chosen in ("20:00", "08:00")
+    # Enter in a field saves (the form's first button is Save, never Remove or Move).
+    tab_to(page, "#title", back=True)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    error = page.locator("#items-0-what-see-duration-error")
+    expect(error).to_have_text(words["range"])
+    expect(page.locator("#items-0-what-see-duration")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-summary")).to_be_focused()
+    check_axe(page, "set form with an error")
+    shot(page, output_dir, f"set-error-{name}")
+    type_into(page, "#items-0-what-see-duration", "45")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".notice[role=status]")).to_have_text(words["saved"])
+    check_axe(page, "set")
+    set_url = page.url.split("?")[0]
+
+    # Share: the QR code on the screen is the link, and so is the printed one.
+    press_on(page, 'form[action$="/share"] button')
+    check_axe(page, "share")
+    shot(page, output_dir, f"share-{name}")
+    shown = page.locator("#share-link").input_value()
+    assert shown.startswith(f"{url}/{locale}/set#t=")
+    assert decode_png(page.locator("#share-qr svg").screenshot()) == shown
+    code = page.locator("#share-code").inner_text()
+    page.emulate_media(media="print")
+    printed = page.screenshot(full_page=True)
+    (output_dir / f"therapist-handout-{name}.png").write_bytes(printed)
+    assert decode_png(printed) == shown
+    expect(page.locator(".handout")).to_contain_text(words["how_iphone"])
+    expect(page.locator(".handout")).to_contain_text(code)
+    pdf = page.pdf(format="A4", print_background=True)
+    (output_dir / f"therapist-handout-{name}.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "the handout is one A4 page"
+    page.emulate_media(media="screen")
+    token = shown.split("#t=")[1]
+    status, body = api(url, "/api/sets/open", {"token": token})
+    assert status == 200 and body["set"]["items"][0]["values"] == {"what-see.duration": 45}
+    assert body["set"]["reminders"][0] == {"days": [1], "time": chosen}
+
+    # Stop the link: the client's next check hears that it is no longer updated.
+    page.goto(set_url)
+    press_on(page, "#shares form button")
+    expect(page.locator(".notice[role=status]")).to_contain_text(words["revoked"])
+    check_axe(page, "set after revoking")
+    status, body = api(url, "/api/sets/open", {"token": token})
+    assert status == 410 and body["revoked"] is True
+    assert errors == []
+    context.close()
+
+
+def run(started: datetime, status: str, before: int | None, after: int | None) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "exercise": "grounding",
+        "started": started.isoformat(),
+        "seconds": 180,
+        "status": status,
+        "before": before,
+        "after": after,
+    }
+
+
+@pytest.mark.parametrize(("locale", "viewport"), [("en", PHONE), ("nl", LAPTOP)])
+def test_the_progress_page_shows_what_a_client_shared(
+    browser: Browser,
+    server: tuple[str, Settings],
+    output_dir: Path,
+    locale: str,
+    viewport: dict[str, int],
+) -> None:
+    from tests.therapist import password_hash
+
+    url, settings = server
+    words = TEXTS[locale]
+    email = f"progress-{locale}@example.org"
+    link = houvast_add(settings, email, locale)
+    context = browser.new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    page.goto(link)
+    type_into(page, "#password", PASSWORD)
+    type_into(page, "#repeat", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    type_into(page, "#email", email)
+    type_into(page, "#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{url}/t/{locale}/sets/new")
+    type_into(page, "#title", "Progress")
+    tab_to(page, "#new-exercise")
+    page.keyboard.type(words["grounding"][:4])
+    press_on(page, "#add-item")
+    press_on(page, "#save")
+    set_url = page.url.split("?")[0]
+    page.goto(set_url + "/progress")
+    expect(page.locator("#no-progress")).to_have_text(re.compile(re.escape(words["no_progress"])))
+    assert page.locator("svg.t-chart").count() == 0
+    page.goto(set_url)
+    press_on(page, 'form[action$="/share"] button')
+    token = page.locator("#share-link").input_value().split("#t=")[1]
+
+    status, body = api(url, "/api/sets/progress", {"token": token})
+    assert status == 201
+    now = datetime.now(UTC)
+    monday = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0)
+    runs = [
+        run(monday, "completed", 7, 4),
+        run(monday + timedelta(hours=1), "completed", 5, 4),
+        run(monday + timedelta(hours=2), "stopped", 8, None),
+        run(monday - timedelta(days=7), "completed", 6, 5),
+    ]
+    status, stored = api(url, "/api/progress/runs", {"runs": runs}, body["secret"])
+    assert (status, stored) == (200, {"stored": 4})
+    page.goto(set_url + "/progress")
+    this_week = page.locator("table.t-table tbody tr").last
+    expect(this_week.locator("td")).to_have_text(
+        ["3", "2", "1", re.compile(r"6[.,]7"), re.compile(r"4[.,]0"), re.compile(r"−2[.,]0")]
+    )
+    assert page.locator("svg.t-chart-runs rect.t-chart-completed").count() == 2
+    assert page.locator("svg.t-chart-runs rect.t-chart-stopped").count() == 1
+    assert page.locator("svg.t-chart-change circle.t-chart-dot").count() == 2
+    check_axe(page, "progress")
+    shot(page, output_dir, f"progress-{locale}-{viewport['width']}")
+    assert password_hash  # the helper module loads without a database
+    context.close()

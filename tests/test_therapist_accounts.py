@@ -1,0 +1,210 @@
+"""Therapists' accounts: the operator's commands, the one-time password link, Argon2."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+from starlette.testclient import TestClient
+
+from server.db import make_engine
+from server.settings import Settings
+from server.therapist.accounts import AccountError
+from server.therapist.passwords import HASHER, verify_password
+from server.therapist.tables import password_links, progress_runs, sets, shares, therapists
+from tests.test_cli import HOUVAST
+from tests.therapist import (
+    PASSWORD,
+    Person,
+    any_database,
+    create_set,
+    make_therapist,
+    open_client,
+    share,
+    side_of,
+)
+
+__all__ = ["any_database"]
+
+
+def houvast(
+    settings: Settings, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real command, in a process of its own, on the test's database."""
+    env = {
+        **os.environ,
+        "HOUVAST_DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "HOUVAST_PUBLIC_URL": "https://houvast.example.org",
+    }
+    return subprocess.run(
+        [HOUVAST, "therapist", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=60,
+    )
+
+
+def count(settings: Settings, table: object) -> int:
+    engine = make_engine(settings.database)
+    with engine.connect() as connection:
+        rows = int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)  # type: ignore[arg-type]
+    engine.dispose()
+    return rows
+
+
+def link_token(output: str, locale: str = "nl") -> str:
+    found = re.search(rf"https://houvast\.example\.org/t/{locale}/password#(\S+)", output)
+    assert found, output
+    return found.group(1)
+
+
+def set_password(person: Person, token: str, password: str, repeat: str | None = None) -> int:
+    response = person.post(
+        "/t/en/password",
+        {"token": token, "password": password, "repeat": password if repeat is None else repeat},
+    )
+    return response.status_code
+
+
+def test_add_prints_a_one_time_link_that_sets_the_password(settings: Settings) -> None:
+    made = houvast(settings, "add", "Therapist@Example.org")
+    assert made.returncode == 0, made.stderr
+    assert "therapist@example.org" in made.stdout and "24 hours" in made.stdout
+    token = link_token(made.stdout)
+    with open_client(settings) as client:
+        person = Person(client)
+        assert set_password(person, token, PASSWORD) == 303
+        assert set_password(person, token, "another good password") == 400, "used once only"
+        signed_in = person.post("/t/en/", {"email": "therapist@example.org", "password": PASSWORD})
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/t/en/sets"
+    again = houvast(settings, "add", "therapist@example.org")
+    assert again.returncode == 2 and "already has an account" in again.stderr
+    with open_client(settings) as client, pytest.raises(AccountError, match="not an email"):
+        side_of(client).accounts.add("not an address")
+
+
+def test_the_link_and_only_a_hash_of_it_expire_after_a_day(client: TestClient) -> None:
+    side = side_of(client)
+    token = side.accounts.add("late@example.org")
+    engine = side.engine
+    with engine.connect() as connection:
+        stored = connection.execute(select(password_links)).one()
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in str(tuple(stored))
+    now = side.now()
+    side.set_clock(lambda: now + 24 * 3600 + 1)
+    assert set_password(Person(client), token, PASSWORD) == 400
+    account = side.accounts.by_email("late@example.org")
+    assert account is not None and account.password_hash is None
+
+
+WEAK = [
+    ("short one", None, "at least 12 characters"),
+    ("password1234", None, "too common"),
+    ("aaaaaaaaaaaaaaaa", None, "too common"),
+    ("my mail is me@example.org!", None, "not your email address"),
+    ("a good long password", "a good long passwort", "not the same"),
+]
+
+
+def test_a_weak_password_is_refused_next_to_the_field(client: TestClient) -> None:
+    side = side_of(client)
+    token = side.accounts.add("me@example.org")
+    for password, repeat, message in WEAK:
+        response = Person(client).post(
+            "/t/en/password",
+            {"token": token, "password": password, "repeat": repeat or password},
+        )
+        assert response.status_code == 400
+        assert re.search(
+            rf'class="field-error" id="(password|repeat)-error">[^<]*{message}', response.text
+        )
+        account = side.accounts.by_email("me@example.org")
+        assert account is not None and account.password_hash is None, "nothing stored"
+        assert side.accounts.link_account(token) is not None, "the link still works"
+
+
+def test_passwords_are_argon2id_with_rfc_9106_parameters(client: TestClient) -> None:
+    side = side_of(client)
+    token = side.accounts.add("argon@example.org")
+    assert set_password(Person(client), token, PASSWORD) == 303
+    account = side.accounts.by_email("argon@example.org")
+    assert account is not None and account.password_hash is not None
+    assert account.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PASSWORD not in account.password_hash
+    assert verify_password(account.password_hash, PASSWORD)
+    assert not verify_password(account.password_hash, PASSWORD + "!")
+    assert HASHER.time_cost == 3 and HASHER.memory_cost == 65536 and HASHER.parallelism == 4
+
+
+def test_reset_ends_the_old_password_and_every_session(settings: Settings) -> None:
+    with open_client(settings) as client:
+        person = make_therapist(client, "reset@example.org")
+        assert person.get("/t/en/sets").status_code == 200
+    reset = houvast(settings, "reset", "reset@example.org", "--locale", "en")
+    assert reset.returncode == 0, reset.stderr
+    token = link_token(reset.stdout, "en")
+    with open_client(settings) as client:
+        assert person.get("/t/en/sets").status_code == 303, "the session ended"
+        other = Person(client)
+        old = other.post("/t/en/", {"email": "reset@example.org", "password": PASSWORD})
+        assert old.status_code == 400
+        assert set_password(other, token, "a brand new password") == 303
+    assert houvast(settings, "reset", "nobody@example.org").returncode == 2
+
+
+def test_remove_deletes_the_account_and_all_it_owns(any_database: Settings) -> None:
+    settings = any_database
+    with open_client(settings) as client:
+        person = make_therapist(client, "leaving@example.org")
+        staying = make_therapist(client, "staying@example.org")
+        _, token, _ = share(person, create_set(person))
+        create_set(staying)
+        secret = client.post("/api/sets/progress", json={"token": token}).json()["secret"]
+        run = {
+            "id": str(uuid.uuid4()),
+            "exercise": "grounding",
+            "started": datetime.now(UTC).isoformat(),
+            "seconds": 60,
+            "status": "completed",
+        }
+        client.post(
+            "/api/progress/runs",
+            json={"runs": [run]},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+    assert count(settings, progress_runs) == 1
+    refused = houvast(settings, "remove", "leaving@example.org", stdin="")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert (
+        "1 set(s), 1 shared link(s)" in refused.stdout and "1 shared exercise(s)" in refused.stdout
+    )
+    assert count(settings, therapists) == 2
+    removed = houvast(settings, "remove", "leaving@example.org", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert count(settings, therapists) == 1 and count(settings, sets) == 1
+    assert count(settings, shares) == 0 and count(settings, progress_runs) == 0
+    with open_client(settings) as client:
+        assert client.post("/api/sets/open", json={"token": token}).status_code == 404
+
+
+def test_no_table_holds_a_clients_name_or_a_plain_secret(client: TestClient) -> None:
+    """What the server keeps of secrets is hashes; there is nowhere to put a client's name."""
+    columns = {
+        table.name: {column.name for column in table.columns}
+        for table in (therapists, sets, shares, password_links, progress_runs)
+    }
+    assert not any("name" in name for names in columns.values() for name in names)
+    assert {"token_hash"} <= columns["therapist_password_links"]
+    engine = side_of(client).engine
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*) from therapists")).scalar() == 0

@@ -1,0 +1,229 @@
+"""Progress a client chose to share: opting in, sending runs (once each, never notes),
+withdrawing, and what the therapist sees: runs per week, completed and stopped, the average
+change before → after, as a chart and a table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from server.settings import Settings
+from server.therapist.tables import progress_links, progress_runs
+from tests.therapist import (
+    any_database,
+    create_set,
+    make_therapist,
+    open_client,
+    share,
+    side_of,
+)
+
+__all__ = ["any_database"]
+
+# A Wednesday: the week of Monday 2026-11-23 is "this week" in these tests.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def count(client: TestClient, table: Any) -> int:
+    with side_of(client).engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def run(
+    started: datetime,
+    status: str = "completed",
+    before: int | None = 6,
+    after: int | None = 3,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "exercise": "grounding",
+        "started": started.isoformat().replace("+00:00", "Z"),
+        "seconds": 150,
+        "status": status,
+        "before": before,
+        "after": after,
+        **extra,
+    }
+
+
+def opted_in(client: TestClient) -> tuple[Any, str, str]:
+    """A therapist with a shared set whose client opted in: (therapist, set id, secret)."""
+    side_of(client).set_clock(lambda: NOW.timestamp())
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    _, token, _ = share(person, set_id)
+    response = client.post("/api/sets/progress", json={"token": token})
+    assert response.status_code == 201
+    return person, set_id, response.json()["secret"]
+
+
+def send(client: TestClient, secret: str, runs: list[dict[str, Any]], **headers: str) -> Any:
+    return client.post(
+        "/api/progress/runs",
+        json={"runs": runs},
+        headers={"Authorization": f"Bearer {secret}", **headers},
+    )
+
+
+def test_opting_in_gives_a_new_secret_kept_as_a_hash(client: TestClient) -> None:
+    person, set_id, secret = opted_in(client)
+    _, token, _ = share(person, set_id)
+    second = client.post("/api/sets/progress", json={"token": token}).json()["secret"]
+    assert second != secret and len(secret) >= 43
+    with side_of(client).engine.connect() as connection:
+        hashes = {row.secret_hash for row in connection.execute(select(progress_links))}
+    assert hashes == {hashlib.sha256(s.encode()).hexdigest() for s in (secret, second)}
+
+
+def test_a_run_sent_twice_is_kept_once(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        _, _, secret = opted_in(client)
+        first, second = run(NOW - timedelta(days=1)), run(NOW, "stopped", None, None)
+        assert send(client, secret, [first]).json() == {"stored": 1}
+        assert send(client, secret, [first, second, second]).json() == {"stored": 1}
+        assert send(client, secret, [first, second]).json() == {"stored": 0}
+        assert count(client, progress_runs) == 2
+
+
+def test_runs_older_than_what_is_kept_are_not_stored(tmp_path: Any) -> None:
+    from tests.conftest import isolated_settings
+
+    with open_client(isolated_settings(tmp_path / "data", progress_days=28)) as client:
+        _, _, secret = opted_in(client)
+        old, recent = run(NOW - timedelta(days=29)), run(NOW - timedelta(days=27))
+        assert send(client, secret, [old, recent]).json() == {"stored": 1}
+        # Two days on, the kept one is past the limit too: gone once anyone looks.
+        side_of(client).set_clock(lambda: (NOW + timedelta(days=2)).timestamp())
+        side_of(client).progress.weeks(1)
+        assert count(client, progress_runs) == 0
+
+
+def test_withdrawing_deletes_everything_shared_at_once(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        person, set_id, secret = opted_in(client)
+        send(client, secret, [run(NOW), run(NOW)])
+        assert count(client, progress_runs) == 2
+        auth = {"Authorization": f"Bearer {secret}"}
+        assert client.delete("/api/progress", headers=auth).status_code == 204
+        assert count(client, progress_runs) == 0 and count(client, progress_links) == 0
+        assert client.delete("/api/progress", headers=auth).status_code == 404
+        assert send(client, secret, [run(NOW)]).status_code == 404
+        assert "No client shares their progress" in person.get(f"/t/en/sets/{set_id}/progress").text
+
+
+def test_notes_and_unknown_fields_are_refused_and_nothing_is_stored(client: TestClient) -> None:
+    _, _, secret = opted_in(client)
+    response = send(
+        client, secret, [run(NOW), run(NOW, note="my words")], **{"Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "Exercise 2 sent could not be read: note."
+    assert count(client, progress_runs) == 0
+
+
+def test_a_missing_or_unknown_secret_is_not_found(client: TestClient) -> None:
+    opted_in(client)
+    assert client.post("/api/progress/runs", json={"runs": []}).status_code == 404
+    assert send(client, "x" * 43, [run(NOW)]).status_code == 404
+    assert client.delete("/api/progress").status_code == 404
+    assert count(client, progress_runs) == 0
+
+
+RUN_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.uuids().map(str), st.text(max_size=40), st.integers()),
+        "exercise": st.one_of(st.sampled_from(["grounding", "protector", "nope"]), st.none()),
+        "started": st.one_of(
+            st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
+            st.datetimes().map(lambda d: d.isoformat()),
+            st.text(max_size=30),
+        ),
+        "seconds": st.one_of(st.integers(-10, 100_000), st.floats(), st.booleans()),
+        "status": st.sampled_from(["completed", "stopped", "done", ""]),
+        "before": st.one_of(st.none(), st.integers(-3, 13), st.text(max_size=3)),
+        "after": st.one_of(st.none(), st.integers(-3, 13)),
+        "note": st.text(max_size=10),
+    },
+)
+
+
+@hypothesis_settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(runs=st.lists(RUN_FIELDS, max_size=3), wrap=st.booleans())
+def test_any_runs_get_a_clear_answer_and_a_refused_batch_stores_nothing(
+    client: TestClient, runs: list[dict[str, Any]], wrap: bool
+) -> None:
+    side = side_of(client)
+    side.throttle.reset()
+    if not hasattr(client, "secret"):
+        client.secret = opted_in(client)[2]  # type: ignore[attr-defined]
+    side.set_clock(lambda: NOW.timestamp())
+    before = count(client, progress_runs)
+    body: Any = {"runs": runs} if wrap else runs
+    response = client.post(
+        "/api/progress/runs",
+        content=json.dumps(body),
+        headers={"Authorization": f"Bearer {client.secret}", "Content-Type": "application/json"},  # type: ignore[attr-defined]
+    )
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert response.json()["message"] and count(client, progress_runs) == before
+    else:
+        assert count(client, progress_runs) == before + response.json()["stored"]
+
+
+def test_the_therapist_sees_weeks_of_runs_and_the_change_in_distress(client: TestClient) -> None:
+    person, set_id, secret = opted_in(client)
+    this_week = [
+        run(NOW - timedelta(days=1), before=7, after=4),
+        run(NOW - timedelta(days=2), before=5, after=4),
+        run(NOW - timedelta(hours=3), "stopped", before=8, after=None),
+    ]
+    last_week = [run(NOW - timedelta(days=8), before=6, after=6)]
+    assert send(client, secret, this_week + last_week).json() == {"stored": 4}
+    page = person.get(f"/t/en/sets/{set_id}/progress")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+)</th>(.*?)</tr>", page.text, re.S)
+    assert len(rows) == 12
+    table = {week: re.findall(r'<td class="number">([^<]*)</td>', cells) for week, cells in rows}
+    # Runs, completed, stopped, average before, after, change (after − before, rated runs only).
+    assert table["Nov 23, 2026"] == ["3", "2", "1", "6.7", "4.0", "−2.0"]
+    assert table["Nov 16, 2026"] == ["1", "1", "0", "6.0", "6.0", "+0.0"]
+    assert table["Nov 9, 2026"] == ["0", "0", "0", "–", "–", "–"]
+    chart = re.search(r'<svg class="t-chart t-chart-runs".*?</svg>', page.text, re.S)
+    assert chart
+    assert len(re.findall(r'class="t-chart-completed"', chart.group(0))) == 2
+    assert len(re.findall(r'class="t-chart-stopped"', chart.group(0))) == 1
+    heights = [
+        float(h)
+        for h in re.findall(r'class="t-chart-completed"[^>]*height="([\d.]+)"', chart.group(0))
+    ]
+    assert heights[1] == 2 * heights[0], "two completed runs stand twice as tall as one"
+    change = re.search(r'<svg class="t-chart t-chart-change".*?</svg>', page.text, re.S)
+    assert change and len(re.findall(r'class="t-chart-dot"', change.group(0))) == 2
+    dutch = person.get(f"/t/nl/sets/{set_id}/progress").text
+    assert "23 nov 2026" in dutch and "Gestopt" in dutch
+
+
+def test_nothing_is_shown_without_an_opt_in(client: TestClient) -> None:
+    side_of(client).set_clock(lambda: NOW.timestamp())
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    share(person, set_id)
+    page = person.get(f"/t/en/sets/{set_id}/progress").text
+    assert "No client shares their progress with this set." in page
+    assert "<svg" not in page.split("<main", 1)[1] and "<table" not in page

@@ -1,0 +1,273 @@
+"""A therapist's sets: making, changing, duplicating and deleting them; values checked against
+the exercise contract; and no therapist reaching another's set by any route."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from server.settings import Settings
+from server.therapist.sets import Item, SetData, StoredSet, client_set
+from server.therapist.tables import progress_runs, sets, shares
+from tests.therapist import (
+    Person,
+    any_database,
+    create_set,
+    make_therapist,
+    open_client,
+    set_form,
+    share,
+    side_of,
+)
+
+__all__ = ["any_database"]
+
+
+def count(client: TestClient, table: object) -> int:
+    with side_of(client).engine.connect() as connection:
+        query = select(func.count()).select_from(table)  # type: ignore[arg-type]
+        return int(connection.execute(query).scalar() or 0)
+
+
+def field_error(html: str, field_id: str) -> str:
+    found = re.search(rf'class="field-error" id="{re.escape(field_id)}-error">([^<]*)<', html)
+    assert found, f"no message next to {field_id}"
+    return found.group(1)
+
+
+def test_a_set_is_made_listed_changed_and_deleted(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    listed = person.get("/t/en/sets").text
+    assert "Evenings" in listed and f"/t/en/sets/{set_id}" in listed and "Here and now" in listed
+    page = person.get(f"/t/en/sets/{set_id}").text
+    assert "Take your time." in page and "version 1" in page
+    assert "Monday, Thursday: 20:00" in page
+    form = person.get(f"/t/nl/sets/{set_id}/edit").text
+    assert 'value="Evenings"' in form and 'value="45"' in form
+    changed = person.post(f"/t/en/sets/{set_id}/edit", set_form(title="Mornings"))
+    assert changed.status_code == 303
+    found = side_of(client).sets.get(1, set_id)
+    assert found is not None and found.data.title == "Mornings" and found.version == 2
+    assert found.data.items[0].values == {"what-see.duration": 45}
+    confirm = person.get(f"/t/en/sets/{set_id}/delete")
+    assert confirm.status_code == 200 and "Mornings" in confirm.text
+    deleted = person.post(f"/t/en/sets/{set_id}/delete")
+    assert deleted.headers["location"] == "/t/en/sets?done=deleted"
+    assert person.get(f"/t/en/sets/{set_id}").status_code == 404
+    assert count(client, sets) == 0
+
+
+def test_a_duplicate_is_a_new_set_shared_with_nobody(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    share(person, set_id)
+    copied = person.post(f"/t/nl/sets/{set_id}/duplicate")
+    assert copied.status_code == 303
+    copy_id = copied.headers["location"].split("/sets/")[1].split("?")[0]
+    assert copy_id != set_id
+    copy = side_of(client).sets.get(1, copy_id)
+    original = side_of(client).sets.get(1, set_id)
+    assert copy is not None and original is not None
+    assert copy.data.title == "Kopie van Evenings"
+    assert copy.data.items == original.data.items and copy.data.reminders == original.data.reminders
+    assert side_of(client).shares.for_set(copy.id) == []
+
+
+WRONG_VALUES = [
+    (
+        {"items-0-what-see.duration": "500"},
+        "items-0-what-see-duration",
+        "Choose a value from 10 to 120.",
+    ),
+    (
+        {"items-0-what-see.duration": "5"},
+        "items-0-what-see-duration",
+        "Choose a value from 10 to 120.",
+    ),
+    (
+        {"items-0-what-see.duration": "twenty"},
+        "items-0-what-see-duration",
+        "Enter a whole number.",
+    ),
+    (
+        {"items-0-what-see.duration": "20.5"},
+        "items-0-what-see-duration",
+        "Enter a whole number.",
+    ),
+    ({"title": "  "}, "title", "Give the set a title."),
+    ({"title": "x" * 81}, "title", "At most 80 characters."),
+    ({"note": "x" * 1001}, "note", "At most 1000 characters."),
+    ({"items-0-note": "x" * 281}, "items-0-note", "At most 280 characters."),
+    ({"locale": "fr"}, "locale", "Choose a language."),
+    ({"items-0-exercise": "no-such-exercise"}, "items-0-exercise", "Choose an exercise"),
+    ({"items-0-exercise": None}, "items", "Add at least one exercise."),
+    ({"reminders-0-time": "25:00"}, "reminders-0-time", "Choose a time such as 08:30."),
+    ({"reminders-0-day": []}, "reminders-0-days", "Choose at least one day of the week."),
+    (
+        {"reminders-0-day": ["0", "8"]},
+        "reminders-0-days",
+        "Choose at least one day of the week.",
+    ),
+]
+
+
+def test_a_wrong_value_is_refused_next_to_its_field_and_nothing_is_saved(
+    client: TestClient,
+) -> None:
+    person = make_therapist(client, "a@example.org")
+    for changes, field, message in WRONG_VALUES:
+        response = person.post("/t/en/sets/new", set_form(**changes))
+        assert response.status_code == 400, changes
+        assert message in field_error(response.text, field)
+        assert "Nothing was saved. Please correct the marked fields." in response.text
+        assert count(client, sets) == 0
+        # What was typed is still there to correct.
+        kept = "Evenings" if "title" not in changes else "Short and gentle."
+        assert kept in response.text
+
+
+def test_a_change_out_of_range_leaves_the_saved_set_as_it_was(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    refused = person.post(
+        f"/t/nl/sets/{set_id}/edit", set_form(**{"items-0-long-breath-out.cycles": "11"})
+    )
+    assert refused.status_code == 400
+    assert (
+        field_error(refused.text, "items-0-long-breath-out-cycles")
+        == "Kies een waarde van 1 tot 10."
+    )
+    found = side_of(client).sets.get(1, set_id)
+    assert found is not None and found.version == 1
+    assert found.data.items[0].values == {"what-see.duration": 45}
+
+
+def test_values_equal_to_the_exercise_s_own_are_not_kept(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(
+        person, **{"items-0-what-see.duration": "30", "items-0-feet-floor.duration": "25"}
+    )
+    found = side_of(client).sets.get(1, set_id)
+    assert found is not None and found.data.items[0].values == {"feet-floor.duration": 25}
+
+
+def test_the_buttons_add_move_and_remove_without_losing_what_was_typed(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    added = person.post(
+        "/t/en/sets/new",
+        set_form(action="add-item", **{"new-exercise": "protector", "title": "Typed title"}),
+    )
+    assert added.status_code == 200
+    assert (
+        'value="Typed title"' in added.text
+        and 'name="items-1-exercise" value="protector"' in added.text
+    )
+    assert 'id="items-1-note"' in added.text and "autofocus" in added.text
+    moved = person.post(
+        "/t/en/sets/new",
+        set_form(action="down:0", **{"items-1-exercise": "protector", "items-1-note": "second"}),
+    )
+    assert 'name="items-0-exercise" value="protector"' in moved.text
+    assert 'name="items-1-exercise" value="grounding"' in moved.text
+    assert re.search(r'id="items-1-what-see-duration"[^>]*value="45"', moved.text), (
+        "value moved along"
+    )
+    removed = person.post(
+        "/t/en/sets/new", set_form(action="remove-item:0", **{"items-1-exercise": "protector"})
+    )
+    assert 'name="items-0-exercise" value="protector"' in removed.text
+    assert 'name="items-1-exercise"' not in removed.text
+    timed = person.post("/t/en/sets/new", set_form(action="add-reminder"))
+    assert 'name="reminders-1-time"' in timed.text
+    assert count(client, sets) == 0, "only Save saves"
+
+
+def test_the_client_gets_values_checked_against_the_exercises_as_they_are_now(
+    client: TestClient,
+) -> None:
+    exercises = side_of(client).exercises
+    stored = StoredSet(
+        1,
+        "abc",
+        SetData(
+            "Title",
+            "Note",
+            "en",
+            (
+                Item("grounding", {"what-see.duration": 999, "no-such-step.duration": 20}, "n"),
+                Item("gone-exercise", {}, ""),
+            ),
+        ),
+        3,
+        0,
+    )
+    data = client_set(stored, exercises)
+    assert data["items"] == [
+        {"exercise": "grounding", "values": {"what-see.duration": 120}, "note": "n"}
+    ]
+    assert data["version"] == 3 and data["updated"] == "1970-01-01T00:00:00+00:00"
+
+
+def test_no_therapist_reaches_another_s_set_by_any_route(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        alice = make_therapist(client, "alice@example.org")
+        bob = make_therapist(client, "bob@example.org")
+        set_id = create_set(alice)
+        _, token, _ = share(alice, set_id)
+        side = side_of(client)
+        found = side.sets.get(1, set_id)
+        assert found is not None
+        share_id = side.shares.for_set(found.id)[0].public_id
+        secret = client.post("/api/sets/progress", json={"token": token}).json()["secret"]
+        run = {
+            "id": str(uuid.uuid4()),
+            "exercise": "grounding",
+            "started": datetime.now(UTC).isoformat(),
+            "seconds": 90,
+            "status": "stopped",
+        }
+        client.post(
+            "/api/progress/runs",
+            json={"runs": [run]},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        bobs_set = create_set(bob, title="Bob's")
+        guessed = uuid.uuid4().hex[:16]
+        for target in (set_id, guessed):
+            base = f"/t/en/sets/{target}"
+            for path in (base, f"{base}/edit", f"{base}/delete", f"{base}/progress"):
+                response = bob.get(path)
+                assert response.status_code == 404, path
+                assert "Evenings" not in response.text and "Take your time" not in response.text
+            posts = {
+                f"{base}/edit": set_form(title="Taken over"),
+                f"{base}/duplicate": {},
+                f"{base}/delete": {},
+                f"{base}/share": {},
+                f"{base}/shares/{share_id}/revoke": {},
+            }
+            for path, data in posts.items():
+                assert bob.post(path, data).status_code == 404, path
+        # A's share through B's own set in the URL is not found either.
+        assert bob.post(f"/t/en/sets/{bobs_set}/shares/{share_id}/revoke").status_code == 404
+        after = side.sets.get(1, set_id)
+        assert after is not None and after.data.title == "Evenings" and after.version == 1
+        assert count(client, sets) == 2 and count(client, shares) == 1
+        assert count(client, progress_runs) == 1
+        assert not side.shares.for_set(found.id)[0].revoked_at
+        assert "Evenings" not in bob.get("/t/en/sets").text
+        assert alice.get(f"/t/en/sets/{set_id}/progress").status_code == 200
+        assert client.post("/api/sets/open", json={"token": token}).status_code == 200
+
+
+def test_a_signed_out_visitor_reaches_no_set(client: TestClient) -> None:
+    alice = make_therapist(client, "alice@example.org")
+    set_id = create_set(alice)
+    stranger = Person(client)
+    for path in ("/t/en/sets", f"/t/en/sets/{set_id}", f"/t/en/sets/{set_id}/edit"):
+        assert stranger.get(path).headers["location"] == "/t/en/"

@@ -1,0 +1,236 @@
+"""Handing a set over: link, QR code, short code, handout, revoking; the client's API to open
+a set (docs/sets.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from server.settings import Settings
+from server.therapist.sharing import CODE_DAYS
+from server.therapist.tables import share_tokens, shares
+from server.therapist.tokens import CODE_ALPHABET
+from tests.qr import decode_svg
+from tests.therapist import (
+    Person,
+    any_database,
+    create_set,
+    make_therapist,
+    open_client,
+    set_form,
+    share,
+    side_of,
+)
+
+__all__ = ["any_database"]
+
+
+def count(client: TestClient, table: Any) -> int:
+    with side_of(client).engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def test_sharing_shows_a_link_a_qr_code_and_a_code_once(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    page = person.post(f"/t/en/sets/{set_id}/share")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    link, token, code = share(person, set_id)
+    # The set's language, not the therapist's page: this set is in Dutch.
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/nl/set#t=[A-Za-z0-9_-]{43}", link)
+    assert len(token) * 6 >= 128
+    assert re.fullmatch(rf"[{CODE_ALPHABET}]{{4}} [{CODE_ALPHABET}]{{4}}", code)
+    qr = re.search(r'<figure class="qr-figure" id="share-qr">(.*?)</figure>', page.text, re.S)
+    assert qr and decode_svg(qr.group(1)) != "", "the QR code is readable"
+    again = person.post(f"/t/en/sets/{set_id}/share").text
+    again_link = re.search(r'id="share-link" type="text" readonly value="([^"]+)"', again)
+    again_qr = re.search(r'<figure class="qr-figure" id="share-qr">(.*?)</figure>', again, re.S)
+    assert again_link and again_qr
+    assert decode_svg(again_qr.group(1)) == again_link.group(1), "the QR code is the link"
+    # Only fingerprints are kept: the page can never show the link again.
+    with side_of(client).engine.connect() as connection:
+        hashes = {row.token_hash for row in connection.execute(select(share_tokens))}
+        codes = {row.code_hash for row in connection.execute(select(shares))}
+    assert hashlib.sha256(token.encode()).hexdigest() in hashes
+    assert hashlib.sha256(code.replace(" ", "").encode()).hexdigest() in codes
+    set_page = person.get(f"/t/en/sets/{set_id}").text
+    assert token not in set_page and code not in set_page
+    assert set_page.count("Stop link") == 3
+
+
+def test_the_handout_is_in_the_language_of_the_set(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person, locale="nl", title="Avondoefeningen")
+    page = person.post(f"/t/en/sets/{set_id}/share").text
+    handout = re.search(r'<section class="handout">(.*?)</section>', page, re.S)
+    assert handout
+    text = handout.group(1)
+    assert "<h1>Avondoefeningen</h1>" in text and "Op een iPhone" in text and "Op Android" in text
+    assert 'class="qr"' in text and re.search(r'class="t-code">[A-Z0-9]{4} [A-Z0-9]{4}<', text)
+    css = client.get(re.search(r'href="(/t/static/[^"]+/therapist\.css)"', page).group(1)).text  # type: ignore[union-attr]
+    assert "@page { size: A4" in css
+
+
+def test_a_set_opens_by_link_or_code_and_follows_each_change(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person)
+        _, token, code = share(person, set_id)
+        opened = client.post("/api/sets/open", json={"token": token})
+        assert opened.status_code == 200 and opened.headers["cache-control"] == "no-store"
+        body = opened.json()
+        assert body["token"] == token
+        assert body["set"] == {
+            "id": set_id,
+            "version": 1,
+            "title": "Evenings",
+            "note": "Short and gentle.",
+            "locale": "nl",
+            "items": [
+                {
+                    "exercise": "grounding",
+                    "values": {"what-see.duration": 45},
+                    "note": "Take your time.",
+                }
+            ],
+            "reminders": [{"days": [1, 4], "time": "20:00"}],
+            "updated": body["set"]["updated"],
+        }
+        typed = code.lower().replace(" ", "-")
+        by_code = client.post("/api/sets/open", json={"code": typed})
+        assert by_code.status_code == 200
+        own_token = by_code.json()["token"]
+        assert own_token != token and by_code.json()["set"]["id"] == set_id
+        person.post(f"/t/en/sets/{set_id}/edit", set_form(title="Evenings, week 2"))
+        for each in (token, own_token):
+            newer = client.post("/api/sets/open", json={"token": each}).json()["set"]
+            assert newer["version"] == 2 and newer["title"] == "Evenings, week 2"
+
+
+def test_a_code_stops_working_after_its_days_the_link_does_not(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    _, token, code = share(person, create_set(person))
+    side = side_of(client)
+    later = side.now() + CODE_DAYS * 24 * 3600 + 1
+    side.set_clock(lambda: later)
+    expired = client.post("/api/sets/open", json={"code": code}, headers={"Accept-Language": "nl"})
+    assert expired.status_code == 404
+    assert expired.json()["message"].startswith("Deze link of code is onbekend")
+    assert client.post("/api/sets/open", json={"token": token}).status_code == 200
+
+
+def test_a_revoked_share_says_so_and_opens_nothing(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person)
+        _, token, code = share(person, set_id)
+        secret = client.post("/api/sets/progress", json={"token": token}).json()["secret"]
+        side = side_of(client)
+        found = side.sets.get(1, set_id)
+        assert found is not None
+        share_id = side.shares.for_set(found.id)[0].public_id
+        done = person.post(f"/t/en/sets/{set_id}/shares/{share_id}/revoke")
+        assert done.headers["location"] == f"/t/en/sets/{set_id}?done=revoked"
+        assert "Stopped" in person.get(f"/t/en/sets/{set_id}").text
+        for body in ({"token": token}, {"code": code}):
+            gone = client.post("/api/sets/open", json=body)
+            assert gone.status_code == 410 and gone.json()["revoked"] is True
+            assert "set" not in gone.json()
+        assert client.post("/api/sets/progress", json={"token": token}).status_code == 410
+        runs = client.post(
+            "/api/progress/runs", json={"runs": []}, headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert runs.status_code == 410
+        again = person.post(f"/t/en/sets/{set_id}/shares/{share_id}/revoke")
+        assert again.status_code == 404, "a stopped link stays stopped"
+
+
+def test_unknown_tokens_and_codes_are_404_in_the_person_s_language(client: TestClient) -> None:
+    unknown = client.post(
+        "/api/sets/open", json={"token": "x" * 43}, headers={"Accept-Language": "en"}
+    )
+    assert unknown.status_code == 404 and "not known" in unknown.json()["message"]
+    malformed = client.post(
+        "/api/sets/open", json={"code": "ABC0"}, headers={"Accept-Language": "nl"}
+    )
+    assert malformed.status_code == 400
+    assert malformed.json()["message"] == "Een code heeft 8 letters en cijfers, zoals ABCD 2345."
+
+
+def test_guessing_codes_is_stopped_per_address(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    _, _, code = share(person, create_set(person))
+    guesser = Person(client, "198.51.100.1")
+    for _ in range(10):
+        assert (
+            guesser.request("POST", "/api/sets/open", json={"code": "AAAA2222"}).status_code == 404
+        )
+    stopped = guesser.request("POST", "/api/sets/open", json={"code": code})
+    assert stopped.status_code == 429
+    assert 0 < int(stopped.headers["retry-after"]) <= 600
+    assert stopped.json()["message"].startswith("Te veel pogingen. Wacht 10 minuten")
+    other = Person(client, "198.51.100.2")
+    assert other.request("POST", "/api/sets/open", json={"code": code}).status_code == 200
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["token", "code", "set", "x"]), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=JSON)
+def test_any_body_gets_a_clear_answer_and_stores_nothing(client: TestClient, body: Any) -> None:
+    side_of(client).throttle.reset()
+    before = count(client, share_tokens)
+    raw = json.dumps(body).encode()
+    headers = {"Accept-Language": "nl", "Content-Type": "application/json"}
+    response = client.post("/api/sets/open", content=raw, headers=headers)
+    assert response.status_code in (400, 404, 410, 429), response.text
+    assert response.json()["message"]
+    assert count(client, share_tokens) == before
+    response = client.post("/api/sets/progress", content=raw, headers=headers)
+    assert response.status_code in (400, 404, 410, 429)
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status"),
+    [
+        (b'{"token": "abc"', {"content-type": "application/json"}, 400),
+        (b"token=abc", {"content-type": "application/x-www-form-urlencoded"}, 415),
+        (b"\xff\xfe", {"content-type": "application/json"}, 400),
+        (b"[" * 100_000, {"content-type": "application/json"}, 400),
+        (b" " * 300_000, {"content-type": "application/json"}, 413),
+    ],
+)
+def test_a_body_that_is_no_json_is_refused(
+    client: TestClient, content: bytes, headers: dict[str, str], status: int
+) -> None:
+    for path in ("/api/sets/open", "/api/sets/progress", "/api/progress/runs"):
+        response = client.post(path, content=content, headers=headers)
+        assert response.status_code in (status, 404), path
+        assert response.json()["error"]
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_set_page_says_it_opens_in_the_app(client: TestClient, locale: str) -> None:
+    page = client.get(f"/{locale}/set")
+    assert page.status_code == 200
+    words = {"nl": "JavaScript nodig", "en": "needs JavaScript"}
+    assert words[locale] in page.text

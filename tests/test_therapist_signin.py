@@ -1,0 +1,257 @@
+"""Signing in: sessions kept as hashes, idle expiry, CSRF on every form, rate limits, TOTP."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import select
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from server.routes import routes
+from server.therapist.sessions import COOKIE
+from server.therapist.tables import sessions, sets
+from tests.conftest import isolated_settings
+from tests.therapist import (
+    PASSWORD,
+    Person,
+    create_set,
+    make_therapist,
+    open_client,
+    set_form,
+    share,
+    side_of,
+)
+
+WRONG = "The email address or password is not right."
+
+
+def sign_in(person: Person, email: str, password: str = PASSWORD, locale: str = "en"):  # type: ignore[no-untyped-def]
+    return person.post(f"/t/{locale}/", {"email": email, "password": password})
+
+
+def test_signing_in_makes_a_session_kept_only_as_a_hash(client: TestClient) -> None:
+    make_therapist(client, "a@example.org", signed_in=False)
+    person = Person(client)
+    response = sign_in(person, "A@Example.org ")
+    assert response.status_code == 303 and response.headers["location"] == "/t/en/sets"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie and "Path=/t" in cookie
+    value = person.cookies[COOKIE]
+    with side_of(client).engine.connect() as connection:
+        stored = connection.execute(select(sessions)).one()
+    assert stored.id_hash == hashlib.sha256(value.encode()).hexdigest()
+    assert value not in str(tuple(stored))
+    page = person.get("/t/en/sets")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+
+
+def test_the_cookie_is_secure_behind_https(tmp_path: Path) -> None:
+    settings = isolated_settings(tmp_path / "data")
+    with TestClient(
+        open_client(settings).app, base_url="https://houvast.example.org", follow_redirects=False
+    ) as client:
+        make_therapist(client, "a@example.org", signed_in=False)
+        response = sign_in(Person(client), "a@example.org")
+        assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
+
+
+def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(client: TestClient) -> None:
+    make_therapist(client, "a@example.org", signed_in=False)
+    wrong = sign_in(Person(client), "a@example.org", "not the password")
+    unknown = sign_in(Person(client), "nobody@example.org")
+    assert wrong.status_code == unknown.status_code == 400
+    assert WRONG in wrong.text and WRONG in unknown.text
+
+    def page(response, email: str) -> str:  # type: ignore[no-untyped-def]
+        without_token = re.sub(r'name="csrf" value="[^"]+"', "", response.text)
+        return without_token.replace(email, "X")
+
+    assert page(wrong, "a@example.org") == page(unknown, "nobody@example.org")
+    assert COOKIE not in wrong.headers.get("set-cookie", "")
+
+
+def test_sign_in_is_limited_per_account_whatever_the_address(client: TestClient) -> None:
+    make_therapist(client, "a@example.org", signed_in=False)
+    make_therapist(client, "b@example.org", signed_in=False)
+    for n in range(5):
+        assert sign_in(Person(client, f"10.0.0.{n}"), "a@example.org", "wrong!").status_code == 400
+    # The right password from yet another address: the account is resting.
+    blocked = sign_in(Person(client, "10.0.1.1"), "a@example.org")
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert "Too many attempts to sign in. Please wait 15 minutes" in blocked.text
+    assert sign_in(Person(client, "10.0.0.1"), "b@example.org").status_code == 303, (
+        "another account from the same address is not blocked"
+    )
+
+
+@pytest.fixture
+def quick_unknown_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown address is checked against a stand-in hash so it takes as long as a real
+    check; twenty of them need not take twenty real ones here."""
+    from argon2 import PasswordHasher
+
+    import server.therapist.passwords as passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("stand-in"))
+
+
+@pytest.mark.usefixtures("quick_unknown_addresses")
+def test_sign_in_is_limited_per_address_with_no_hint_of_accounts(client: TestClient) -> None:
+    make_therapist(client, "a@example.org", signed_in=False)
+    person = Person(client, "192.0.2.7")
+    for n in range(20):
+        assert sign_in(person, f"guess{n}@example.org").status_code == 400
+    known = sign_in(person, "a@example.org")
+    unknown = sign_in(person, "someone@example.org")
+    assert known.status_code == unknown.status_code == 429
+    message = re.compile(r'id="sign-in-error">([^<]+)<')
+    assert message.findall(known.text) == message.findall(unknown.text)
+    assert sign_in(Person(client, "192.0.2.8"), "a@example.org").status_code == 303
+
+
+def test_a_session_ends_after_the_idle_timeout(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    side = side_of(client)
+    start = side.now()
+    side.set_clock(lambda: start + 29 * 60)
+    assert person.get("/t/en/sets").status_code == 200
+    # That request counted as activity: 29 minutes after it, still signed in.
+    side.set_clock(lambda: start + 58 * 60)
+    assert person.get("/t/nl/sets").status_code == 200
+    side.set_clock(lambda: start + 58 * 60 + 30 * 60 + 1)
+    ended = person.get("/t/nl/sets")
+    assert ended.status_code == 303 and ended.headers["location"] == "/t/nl/?ended=idle"
+    notice = person.get(ended.headers["location"]).text
+    assert "Je bent afgemeld omdat de pagina een tijdje niet is gebruikt." in notice
+    assert person.get("/t/nl/sets").status_code == 303, "the session is gone for good"
+    with side.engine.connect() as connection:
+        assert connection.execute(select(sessions)).all() == []
+
+
+def test_signing_out_ends_the_session(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    old = person.cookies[COOKIE]
+    response = person.post("/t/en/sign-out")
+    assert response.status_code == 303 and response.headers["location"] == "/t/en/?ended=out"
+    again = Person(client)
+    again.cookies.set(COOKIE, old, path="/t")
+    assert again.get("/t/en/sets").status_code == 303
+
+
+def _post_routes() -> list[str]:
+    """Every path under /t that takes a POST, with made-up parameters."""
+    found = []
+    mount = next(r for r in routes if isinstance(r, Mount) and r.path == "/t")
+    for locale_mount in (r for r in mount.routes if isinstance(r, Mount)):
+        for route in locale_mount.routes:
+            if isinstance(route, Route) and route.methods and "POST" in route.methods:
+                found.append("/t/en" + route.path)
+    return found
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    share(person, set_id)
+    share_id = side_of(client).shares.for_set(side_of(client).sets.list(1)[0].id)[0].public_id
+    paths = [
+        path.replace("{set_id}", set_id).replace("{share_id}", share_id) for path in _post_routes()
+    ]
+    assert len(paths) >= 10, paths
+    for path in paths:
+        for token in (None, "", "made-up"):
+            data = set_form(title="Changed") | ({} if token is None else {"csrf": token})
+            response = person.request("POST", path, data=data)
+            assert response.status_code == 403, path
+            assert response.headers["cache-control"] == "no-store"
+    # Nothing changed: the set, its share and the session are as they were.
+    assert person.get("/t/en/sets").status_code == 200
+    found = side_of(client).sets.get(1, set_id)
+    assert found is not None and found.data.title == "Evenings" and found.version == 1
+    assert not side_of(client).shares.for_set(found.id)[0].revoked_at
+    with side_of(client).engine.connect() as connection:
+        assert len(connection.execute(select(sets)).all()) == 1
+
+
+def test_the_sign_in_form_needs_the_token_of_its_own_cookie(client: TestClient) -> None:
+    make_therapist(client, "a@example.org", signed_in=False)
+    person = Person(client)
+    token = person.csrf()
+    stranger = Person(client)
+    forged = stranger.post(
+        "/t/en/", {"csrf": token, "email": "a@example.org", "password": PASSWORD}
+    )
+    assert forged.status_code == 403, "a token without its cookie is refused (login CSRF)"
+    assert sign_in(person, "a@example.org").status_code == 303
+
+
+def _turn_on_totp(person: Person, client: TestClient) -> str:
+    start = person.post("/t/en/account", {"action": "start"})
+    assert start.status_code == 200 and 'class="qr"' in start.text
+    found = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', start.text)
+    assert found
+    secret = found.group(1).replace(" ", "")
+    uri = re.search(r"otpauth://[^\"<]+", start.text)
+    assert uri is None or "secret" in uri.group(0)
+    wrong = person.post("/t/en/account", {"action": "confirm", "code": "000000"})
+    assert wrong.status_code == 400
+    now = side_of(client).now()
+    code = pyotp.TOTP(secret).at(now)
+    done = person.post("/t/en/account", {"action": "confirm", "code": code})
+    assert done.status_code == 303
+    return secret
+
+
+def test_with_totp_on_a_password_alone_opens_nothing(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    secret = _turn_on_totp(person, client)
+    side = side_of(client)
+    later = side.now() + 60
+    side.set_clock(lambda: later)
+    other = Person(client)
+    response = sign_in(other, "a@example.org")
+    assert response.headers["location"] == "/t/en/code"
+    assert other.get("/t/en/sets").headers["location"] == "/t/en/code"
+    assert other.post("/t/en/code", {"code": "123456"}).status_code == 400
+    code = pyotp.TOTP(secret).at(later)
+    assert other.post("/t/en/code", {"code": code}).headers["location"] == "/t/en/sets"
+    assert other.get("/t/en/sets").status_code == 200
+    # The same code cannot be used twice, by someone who saw it over a shoulder.
+    third = Person(client)
+    sign_in(third, "a@example.org")
+    assert third.post("/t/en/code", {"code": code}).status_code == 400
+
+
+def test_totp_is_required_for_everyone_when_the_setting_says_so(tmp_path: Path) -> None:
+    settings = isolated_settings(tmp_path / "data", require_2fa=True)
+    with open_client(settings) as client:
+        person = make_therapist(client, "a@example.org")
+        for path in ("/t/en/sets", "/t/en/sets/new"):
+            assert person.get(path).headers["location"] == "/t/en/account"
+        page = person.get("/t/en/account").text
+        assert "required on this server" in page
+        secret = _turn_on_totp(person, client)
+        assert person.get("/t/en/sets").status_code == 200
+        later = side_of(client).now() + 30
+        code = pyotp.TOTP(secret).at(later)
+        side_of(client).set_clock(lambda: later)
+        stop = person.post("/t/en/account", {"action": "stop", "code": code})
+        assert "Turn off two-step sign-in" not in stop.text
+        account = side_of(client).accounts.by_email("a@example.org")
+        assert account is not None and account.has_totp, "it cannot be turned off"
+
+
+@pytest.mark.parametrize("path", ["/t/nl/", "/t/en/password", "/t/nl/sets", "/t/en/no-such-page"])
+def test_therapist_pages_are_never_stored(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code in (200, 303, 404)
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-robots-tag"] == "noindex"
