@@ -146,6 +146,13 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
             }"""
         )
         old_css = page.locator("link[rel=stylesheet]").get_attribute("href")
+        # What belongs to the person (a set they keep) lives in a cache of its own.
+        page.evaluate(
+            """async () => {
+                const mine = await caches.open('houvast-sets');
+                await mine.put('/kept-set', new Response('mine'));
+            }"""
+        )
 
     css = pwa / "css" / "app.css"
     css.write_text(css.read_text() + "\n.update-marker { display: none; }\n")
@@ -168,6 +175,10 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
             }"""
         )
         assert [run["id"] for run in runs] == ["kept"]
+        names = page.evaluate("caches.keys()")
+        assert "houvast-sets" in names, "an update keeps the person's own caches"
+        app_caches = [name for name in names if name.startswith("houvast-app-")]
+        assert len(app_caches) == 1, f"only the new version's app cache is left: {names}"
 
 
 def test_install_is_offered_unobtrusively_and_can_be_declined(
