@@ -3,6 +3,7 @@
 
 import { element } from './dom.js';
 import { appData, formatNumber, t } from './i18n.js';
+import { pinSettings } from './pin.js';
 import { DEFAULTS, loadPrefs, savePrefs, validate } from './prefs.js';
 
 const form = document.getElementById('settings-form');
@@ -111,3 +112,4 @@ document.getElementById('settings-reset').addEventListener('click', () => {
 fill(loadPrefs());
 document.getElementById('settings-needs-script').hidden = true;
 form.hidden = false;
+form.after(pinSettings());
