@@ -11,7 +11,8 @@ import {
 } from './track.js';
 
 const EXTEND_MS = 60_000; // the next track is made this long before the current one ends
-const SETTLE_MS = 300; // a track just loaded or moved is left alone this long
+// A track just loaded or moved is left alone this long: it takes a moment to play on.
+const SETTLE_MS = 500;
 
 export class BellTrack {
   constructor(player) {
@@ -26,6 +27,10 @@ export class BellTrack {
     this.failed = false;
     this.blocked = false;
     this.settled = 0;
+    // How long the element takes to play on after the playhead is moved (learned: a move
+    // that fell short by so much moves this much further next time).
+    this.lead = 0;
+    this.shifted = false;
   }
 
   /** Render the bell before the person taps Start, so the track can start within the tap. */
@@ -160,11 +165,16 @@ export class BellTrack {
     if (position >= to || this.blocked) return;
     // Resumed, or the phone paused the sound: play on. A track just started is left to settle.
     if (!audio.paused && now < this.settled) return;
-    const target = correction(this.chunk.bells, from + audio.currentTime * 1000, position);
-    if (target !== null) {
-      audio.currentTime = (target - from) / 1000;
+    const playhead = from + audio.currentTime * 1000;
+    const target = correction(this.chunk.bells, playhead, position, this.lead + SETTLE_MS);
+    if (target !== null && !audio.paused) {
+      if (this.shifted) this.lead = Math.min(1000, Math.max(0, this.lead + position - playhead));
+      audio.currentTime = (target + this.lead - from) / 1000;
       this.settled = now + SETTLE_MS;
+    } else if (target !== null) {
+      audio.currentTime = (target - from) / 1000;
     }
+    this.shifted = target !== null && !audio.paused;
     if (audio.paused) this.play();
   }
 

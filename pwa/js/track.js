@@ -62,11 +62,13 @@ export function chunkOf(plan, from, horizon = HORIZON_MS) {
 
 /**
  * Where the playhead should go, or null to leave it: only when it is more than the tolerance
- * away from `position` and neither spot is inside a bell (moving it then would cut one).
+ * away from `position`, and no bell sounds there, nor starts within `ahead` ms after it (the
+ * time a track takes to play on after a move): moving it then would cut a bell.
  */
-export function correction(bells, playhead, position) {
+export function correction(bells, playhead, position, ahead = 0) {
   if (Math.abs(playhead - position) <= TOLERANCE_MS) return null;
   if (sounding(bells, playhead) || sounding(bells, position)) return null;
+  if (bells.some((bell) => bell > position && bell <= position + ahead)) return null;
   return position;
 }
 
@@ -75,8 +77,7 @@ export function mulaw(sample) {
   let x = Math.round(Math.max(-1, Math.min(1, sample)) * 32767);
   const sign = x < 0 ? 0x80 : 0;
   x = Math.min(Math.abs(x), 32635) + 0x84;
-  let exponent = 7;
-  for (let mask = 0x4000; (x & mask) === 0 && exponent > 0; mask >>= 1) exponent -= 1;
+  const exponent = Math.max(0, 24 - Math.clz32(x)); // the highest bit set, above bit 7
   return ~(sign | (exponent << 4) | ((x >> (exponent + 3)) & 0x0f)) & 0xff;
 }
 
@@ -107,29 +108,57 @@ function header(view, samples, { tag, bytes }) {
   return at;
 }
 
+function write(view, at, value, format) {
+  if (format === 'mulaw') view.setUint8(at, mulaw(value));
+  else view.setInt16(at, Math.round(Math.max(-1, Math.min(1, value)) * 32767), true);
+}
+
+// The bell's bytes, made once for every track: most bells are copied, not encoded again.
+const encoded = new WeakMap();
+
+function encodedBell(bell, format) {
+  const kept = encoded.get(bell) ?? {};
+  if (!kept[format]) {
+    const size = FORMATS[format].bytes;
+    const view = new DataView(new ArrayBuffer(bell.length * size));
+    bell.forEach((value, i) => write(view, i * size, value, format));
+    kept[format] = new Uint8Array(view.buffer);
+    encoded.set(bell, kept);
+  }
+  return kept[format];
+}
+
 /**
  * The chunk as a WAV file (mono, RATE): silence with `bell` (samples at RATE) at each bell.
  * `format` is 'mulaw' (8 bits a sample, played by every current browser) or 'pcm16'.
  */
 export function renderWav(bell, chunk, format = 'mulaw') {
   const spec = FORMATS[format];
+  const size = spec.bytes;
   const samples = Math.round(((chunk.to - chunk.from) * RATE) / 1000);
-  const bytes = new Uint8Array(60 + samples * spec.bytes);
+  const bytes = new Uint8Array(60 + samples * size);
   const view = new DataView(bytes.buffer);
   const start = header(view, samples, spec);
   const starts = chunk.bells.map((at) => Math.round(((at - chunk.from) * RATE) / 1000));
+  const one = encodedBell(bell, format);
   if (format === 'mulaw') bytes.fill(mulaw(0), start);
   for (const first of starts) {
-    for (let i = Math.max(0, first); i < Math.min(samples, first + bell.length); i += 1) {
-      // Bells closer together than one bell's length (short steps) sound over each other.
+    const from = Math.max(0, first);
+    const to = Math.min(samples, first + bell.length);
+    // Bells closer together than one bell's length (short steps) sound over each other.
+    const near = starts.filter((other) => Math.abs(other - first) < bell.length);
+    if (near.length === 1) {
+      bytes.set(one.subarray((from - first) * size, (to - first) * size), start + from * size);
+      continue;
+    }
+    for (let i = from; i < to; i += 1) {
       let value = 0;
-      for (const other of starts) {
+      for (const other of near) {
         const k = i - other;
         if (k >= 0 && k < bell.length) value += bell[k];
       }
-      if (format === 'mulaw') bytes[start + i] = mulaw(value);
-      else view.setInt16(start + 2 * i, Math.round(Math.max(-1, Math.min(1, value)) * 32767), true);
+      write(view, start + i * size, value, format);
     }
   }
-  return bytes.subarray(0, start + samples * spec.bytes);
+  return bytes.subarray(0, start + samples * size);
 }

@@ -135,6 +135,20 @@ def test_a_track_that_drifts_is_put_back_between_bells_not_during_one(page: Page
     assert abs(track(page)["at"] - 24_500) <= 25
 
 
+def test_a_track_that_is_slow_to_play_on_after_a_move_is_moved_further(page: Page) -> None:
+    start_run(page, "en", "grounding")
+    started = page.evaluate("Date.now()")
+    page.evaluate("window.__seekStall = 100")  # as Chromium takes about 100 ms
+    page.clock.run_for(4_000)
+    page.evaluate("window.__audio.at(-1).currentTime -= 0.3")
+    page.clock.run_for(3_300)
+    # Between two of the player's ticks, so the last move has had time to play on.
+    assert abs(track(page)["at"] - 7_300) <= 25
+    for moment in (8_700, 11_450, 13_900):
+        page.clock.run_for(started + moment - page.evaluate("Date.now()"))
+        assert abs(track(page)["at"] - moment) <= 25, "and it stays in step"
+
+
 def test_the_track_keeps_the_player_in_step_when_its_timers_are_held(page: Page) -> None:
     """A locked phone holds back the page's timers while the track plays on: the track's own
     progress (the element's timeupdate) moves the player to the next step and cues it."""

@@ -53,12 +53,13 @@ AUDIO_CLOCK = """
     configurable: true,
     get() {
       const c = clock(this);
-      return c.base + (c.since === null ? 0 : (now() - c.since) / 1000);
+      return c.base + (c.since === null ? 0 : Math.max(0, now() - c.since) / 1000);
     },
+    // A playing element moved elsewhere takes a moment (__seekStall ms) to play on.
     set(value) {
       const c = clock(this);
       c.base = value;
-      if (c.since !== null) c.since = now();
+      if (c.since !== null) c.since = now() + (window.__seekStall ?? 0);
     },
   });
   Object.defineProperty(proto, 'paused', {

@@ -103,6 +103,8 @@ test('the playhead is moved only when it is off, and never inside a bell', () =>
   assert.equal(correction(bells, 5_000, 4_900), 4_900, 'back as well as forward');
   assert.equal(correction(bells, 20_050, 20_150), null, 'a sounding bell is not cut');
   assert.equal(correction(bells, 19_900, 20_100), null, 'nor is one about to be skipped');
+  assert.equal(correction(bells, 19_500, 19_800, 150), 19_800);
+  assert.equal(correction(bells, 19_500, 19_900, 150), null, 'nor one that starts while it moves');
   assert.equal(sounding(bells, 20_000 + BELL_MS - 1), true);
   assert.equal(sounding(bells, 20_000 + BELL_MS), false);
 });
