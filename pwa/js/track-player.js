@@ -69,6 +69,10 @@ export class BellTrack {
   load(from) {
     if (this.failed) return;
     if (!this.bell) {
+      // Tapped before the bell was ready: a moment of silence now, so that the browser lets
+      // this element play later without a tap (Safari), and the track once the bell is there.
+      this.setSource(renderWav([], { from: 0, to: 100, bells: [] }, this.format));
+      this.play();
       this.ready.then(() => this.follow({ reload: true }));
       return;
     }
@@ -78,13 +82,16 @@ export class BellTrack {
       audio.pause();
       return;
     }
-    const previous = this.url;
-    const wav = renderWav(this.bell, this.chunk, this.format);
-    this.url = URL.createObjectURL(new Blob([wav], { type: 'audio/wav' }));
-    audio.src = this.url;
-    if (previous) URL.revokeObjectURL(previous);
+    this.setSource(renderWav(this.bell, this.chunk, this.format));
     audio.currentTime = (from - this.chunk.from) / 1000;
     if (this.player.state.pausedAt === null) this.play();
+  }
+
+  setSource(wav) {
+    const previous = this.url;
+    this.url = URL.createObjectURL(new Blob([wav], { type: 'audio/wav' }));
+    this.element().src = this.url;
+    if (previous) URL.revokeObjectURL(previous);
   }
 
   element() {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import axe_on_frozen_clock, console_errors
 from tests.browser.track_helpers import (
     GROUNDING_BELLS,
     assert_bells,
@@ -41,6 +41,8 @@ def test_each_bell_falls_where_its_step_changes(page: Page, locale: str) -> None
         now = track(page)
         assert min(abs(onset - now["at"]) for onset in now["onsets"]) <= 50
     expect(page.locator("#player")).to_have_attribute("data-kind", "rate")
+    results = axe_on_frozen_clock(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("locale", ["nl", "en"])
@@ -74,6 +76,19 @@ def test_next_and_back_ring_at_once_and_move_every_bell_after(page: Page) -> Non
     page.clock.run_for(20_000)
     assert index(page) == 1
     assert_bells(upcoming(page), [0, *later(GROUNDING_BELLS, 20_000)])
+
+
+def test_a_tap_before_the_bell_is_ready_starts_the_sound_and_the_track_follows(page: Page) -> None:
+    page.add_init_script("window.__holdBell = true")
+    start_run(page, "en", "grounding", expect_track=False, tap=True)
+    # Within the tap: a moment of silence plays, so the browser lets the track play later.
+    first = track(page)
+    assert first["ms"] == 100 and first["onsets"] == [] and not first["paused"]
+    page.clock.run_for(2_000)
+    page.evaluate("window.__releaseBell()")
+    page.wait_for_function("() => window.__audio.at(-1).src !== '' && window.__blobs.size > 1")
+    assert track(page)["elements"] == 1
+    assert_bells(upcoming(page), later(GROUNDING_BELLS, 2_000))
 
 
 def test_a_changed_duration_moves_the_bells(page: Page) -> None:

@@ -37,8 +37,12 @@ AUDIO_CLOCK = """
   window.__refusePlay ??= false;
   window.__bellReady = false;
   const render = OfflineAudioContext.prototype.startRendering;
+  // A test may hold the bell back (a slow phone), and let it go with __releaseBell().
+  const held = new Promise((resolve) => { window.__releaseBell = resolve; });
   OfflineAudioContext.prototype.startRendering = async function () {
+    window.__bellAsked = true;
     const rendered = await render.call(this);
+    if (window.__holdBell) await held;
     window.__bellReady = true;
     return rendered;
   };
@@ -144,22 +148,24 @@ def start_run(
     prefs: dict[str, Any] | None = None,
     *,
     expect_track: bool = True,
+    tap: bool = False,
 ) -> None:
-    """Open an exercise and tap Start, on a phone-sized screen with a frozen clock."""
+    """Open an exercise and tap Start, on a phone-sized screen with a frozen clock; with no
+    track expected, open it started (without waiting for a bell), unless `tap`."""
     freeze_clock(page, START)
     page.set_viewport_size(SMALL_PHONE)
     page.add_init_script(AUDIO_CLOCK)
     page.add_init_script(LOCK_SCREEN)
     if prefs is not None:
         set_prefs(page, prefs)
-    if not expect_track:
+    if not expect_track and not tap:
         page.goto(f"/{locale}/exercises/{exercise}#start")
         expect(page.locator("#player")).to_be_visible()
         return
     page.goto(f"/{locale}/exercises/{exercise}")
     # The player renders its bell once it is ready for the tap, and makes the track within
-    # the tap: tap Start once the bell is there.
-    page.wait_for_function("() => window.__bellReady")
+    # the tap: tap Start once the bell is there (or, with `tap`, as soon as it is asked for).
+    page.wait_for_function("() => window.__bellAsked" if tap else "() => window.__bellReady")
     page.locator("#start").click()
     expect(page.locator("#player")).to_be_visible()
 
