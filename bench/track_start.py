@@ -6,7 +6,8 @@ on a mid-range phone. For each: how long the bell takes to render before the tap
 tap that starts the timed steps takes to handle (the player draws the step and makes the track
 within it); how long until the track plays; the first track's length and bytes, and what the
 whole stretch comes to; every bell's onset in the decoded track against its step change; and,
-on the real clock for a few seconds, how far the playing track is from the run's clock.
+on the real clock for a few seconds, how far the playing track is from the run's clock, also
+after the page's script was held for five seconds (as a locked phone holds it).
 
     .venv/bin/python bench/track_start.py [--rates 1,4,6] [--listen 12] [--repeat 3]
 
@@ -172,6 +173,15 @@ def listen(page: Page, seconds: float) -> list[float]:
     return lags
 
 
+def frozen(page: Page, seconds: float) -> float:
+    """Hold the page's main thread (as a locked phone holds a page), then see how far the
+    track is from the run's clock: it plays on by itself, with no script to help it."""
+    page.evaluate(
+        "ms => { const end = Date.now() + ms; while (Date.now() < end) {} }", seconds * 1000
+    )
+    return page.evaluate(LAG)["lag"]
+
+
 def report(name: str, rate: float, runs: list[dict[str, float]], lags: list[float]) -> None:
     first = runs[0]
     starts = sorted(run["start"] for run in runs)
@@ -230,8 +240,13 @@ def main() -> None:
                     runs.append(measure(page, url, prefs, rate))
                     if n == 0:
                         lags = listen(page, args.listen)
+                        after = frozen(page, 5)
                     context.close()
                 report(name, rate, runs, lags)
+                print(
+                    f"    after the page's script was held for 5 s: the track {after:.0f} ms "
+                    "behind the clock (it played on by itself)"
+                )
         browser.close()
 
 

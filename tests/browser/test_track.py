@@ -209,7 +209,12 @@ def test_a_long_run_starts_with_ten_minutes_and_is_extended_in_time(page: Page) 
 
 
 def test_the_lock_screen_shows_the_step_and_drives_the_player(page: Page) -> None:
+    # Safari's audio session, which Chromium lacks: the track asks to play as media.
+    page.add_init_script(
+        "Object.defineProperty(navigator, 'audioSession', {value: {type: 'auto'}})"
+    )
     start_run(page, "en", "grounding")
+    assert page.evaluate("navigator.audioSession.type") == "playback"
     metadata = page.evaluate(
         "(({title, artist, album, artwork}) => ({title, artist, album, art: artwork.length}))"
         "(navigator.mediaSession.metadata)"
