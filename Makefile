@@ -53,5 +53,6 @@ clean:
 bench: $(VENV)/.installed catalogs chromium
 	$(BIN)/python bench/precache_size.py
 	$(BIN)/python bench/player_timing.py
+	$(BIN)/python bench/track_start.py
 	$(BIN)/python bench/lighthouse.py
 	$(BIN)/python bench/dispatch.py

@@ -112,6 +112,40 @@ STRINGS: dict[str, str] = {
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
     ),
+    # The PIN that locks the history (settings and history).
+    "pin_heading": N_("Lock your history"),
+    "pin_intro": N_(
+        "With a PIN, your history and the words you kept are stored locked on this device, so "
+        "that someone else using this phone cannot read them. Practising and the way out never "
+        "ask for it."
+    ),
+    "pin_choose": N_("Choose a PIN"),
+    "pin_warning": N_(
+        "Before you choose one: if you forget your PIN, nobody can open your history again, not "
+        "even Houvast. You could only start fresh, and everything kept here would be deleted."
+    ),
+    "pin_new": N_("A PIN of at least 4 digits"),
+    "pin_again": N_("The same PIN again"),
+    "pin_save": N_("Lock with this PIN"),
+    "pin_too_short": N_("Choose at least 4 digits."),
+    "pin_mismatch": N_("The two PINs are not the same. Please type them again."),
+    "pin_saved": N_("Your history is now locked. Houvast asks for your PIN when you open it."),
+    "pin_is_on": N_("Your history is locked with a PIN."),
+    "pin_current": N_("Your PIN"),
+    "pin_remove": N_("Remove the PIN"),
+    "pin_removed": N_("The PIN is removed. Your history opens without it again."),
+    "pin_wrong": N_("That is not the PIN. Take your time and try again."),
+    "pin_working": N_("One moment…"),
+    "pin_locked": N_("Your history is locked"),
+    "pin_enter": N_("Your PIN, to see your history and the words you kept"),
+    "pin_open": N_("Open"),
+    "pin_forgot": N_("Forgot your PIN?"),
+    "pin_forgot_text": N_(
+        "Without the PIN, nobody can open what is kept here. You can start fresh: that deletes "
+        "your history, the words you kept and the PIN from this device."
+    ),
+    "pin_start_fresh": N_("Delete everything and start fresh"),
+    "pin_fresh_done": N_("Everything is deleted. You start fresh, without a PIN."),
 }
 
 

@@ -20,7 +20,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "connect-src 'self'",
         "manifest-src 'self'",
         "worker-src 'self'",
-        "media-src 'self'",
+        "media-src 'self' blob:",  # the bells' audio track is made on the device
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

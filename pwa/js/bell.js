@@ -23,11 +23,8 @@ export function unlockAudio() {
   }
 }
 
-/** Ring once at `volume` (0–100). */
-export function ring(volume) {
-  const ctx = audio();
-  if (!ctx || volume <= 0) return;
-  const start = ctx.currentTime + 0.01;
+/** Play the bell into `ctx` at `start` (seconds on its clock), at `volume` (0–100). */
+function strike(ctx, start, volume) {
   const master = ctx.createGain();
   master.gain.value = (volume / 100) * 0.5;
   master.connect(ctx.destination);
@@ -44,4 +41,19 @@ export function ring(volume) {
     oscillator.start(start);
     oscillator.stop(start + partial.decay + 0.05);
   }
+}
+
+/** Ring once at `volume` (0–100). */
+export function ring(volume) {
+  const ctx = audio();
+  if (!ctx || volume <= 0) return;
+  strike(ctx, ctx.currentTime + 0.01, volume);
+}
+
+/** The same bell as samples (mono, `rate` Hz, `ms` long), rendered off the page's thread for
+ * the audio track (track.js); its sound starts at the first sample. */
+export async function renderBell(volume, rate, ms) {
+  const ctx = new OfflineAudioContext(1, Math.round((rate * ms) / 1000), rate);
+  strike(ctx, 0, volume);
+  return (await ctx.startRendering()).getChannelData(0);
 }

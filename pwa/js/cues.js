@@ -19,14 +19,17 @@ export function stopSpeaking() {
   if ('speechSynthesis' in globalThis) speechSynthesis.cancel();
 }
 
-/** Holds the Screen Wake Lock while a run is going, and takes it back when the page returns. */
+/** Holds the Screen Wake Lock while a run is going, and takes it back when the page returns;
+ * nothing when the person chose to let the screen go off (`enabled` false). */
 export class WakeLock {
-  constructor() {
+  constructor(enabled = true) {
+    this.enabled = enabled;
     this.sentinel = null;
     this.wanted = false;
   }
 
   async hold() {
+    if (!this.enabled) return;
     this.wanted = true;
     if (this.sentinel || !navigator.wakeLock || document.visibilityState !== 'visible') return;
     try {

@@ -16,6 +16,7 @@ import {
   appData, formatDate, formatDateTime, formatNumber, formatSeconds, locale, t,
 } from './i18n.js';
 import { download, element } from './dom.js';
+import { askForPin } from './pin.js';
 import { allRuns, clearNotes, clearRuns, mergeRuns } from './store.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -320,6 +321,7 @@ async function deleteEverything() {
 }
 
 async function start() {
+  await askForPin(elements.root); // with a PIN, the history shows once it is given
   try {
     await render();
   } catch (error) {

@@ -15,6 +15,7 @@ import {
 } from './runstate.js';
 import { getNotes, saveNote, saveRun } from './store.js';
 import { buildTimeline, kindsOf } from './timeline.js';
+import { BellTrack } from './track-player.js';
 import { url } from './urls.js';
 
 class Player {
@@ -24,7 +25,10 @@ class Player {
     this.prefs = loadPrefs();
     this.segments = buildTimeline(exercise, this.prefs, t('closing'), kinds);
     this.storageKey = `houvast.run.${exercise.id}`;
-    this.wakeLock = new WakeLock();
+    this.wakeLock = new WakeLock(this.prefs.wakeLock);
+    // The bells as one audio track, so they keep their time with the screen locked.
+    this.track = this.prefs.bell && this.prefs.volume > 0 && this.prefs.lockedBells
+      ? new BellTrack(this) : null;
     this.timer = null;
     this.view = null;
     this.notes = {};
@@ -37,6 +41,7 @@ class Player {
   /** Start a run when the person asks, or pick up the one this tab was doing. Nothing waits
    * for the device's database: the words kept last time are shown when they arrive. */
   init() {
+    this.track?.prepare();
     getNotes().then((found) => {
       this.notes = { ...found, ...this.notes };
       if (this.state?.status === 'running') this.renderLastTime();
@@ -83,6 +88,7 @@ class Player {
     if (saved) this.announce(`${t('resumed')} ${$('player-step').textContent}: ${this.segment.title}`);
     if (this.state.pausedAt === null) this.wakeLock.hold();
     this.save();
+    this.track?.start();
     this.schedule();
   }
 
@@ -147,6 +153,7 @@ class Player {
     if (this.state.status !== 'running') return;
     const { state, transitions } = sync(this.state, this.segments, Date.now());
     this.state = state;
+    this.track?.follow();
     if (transitions.length) {
       this.save();
       // Draw first, then sound: the step must appear on time, whatever the audio costs.
@@ -198,6 +205,7 @@ class Player {
       this.wakeLock.hold();
     }
     this.save();
+    this.track?.follow();
     this.renderPause();
     this.renderTime();
     this.schedule();
@@ -212,6 +220,7 @@ class Player {
       return;
     }
     this.save();
+    this.track?.moved();
     this.render({ focus: true });
     this.cue();
     this.schedule();
@@ -287,13 +296,14 @@ class Player {
     clearTimeout(this.timer);
     setRunning(false);
     this.save();
+    this.track?.stop();
     this.wakeLock.release();
     stopSpeaking();
     saveRun(toRecord(this.state));
   }
 
   cue() {
-    if (this.prefs.bell) ring(this.prefs.volume);
+    if (this.prefs.bell && !this.track?.rings) ring(this.prefs.volume);
     if (this.prefs.vibration) vibrate();
   }
 
@@ -314,6 +324,7 @@ class Player {
     $('player-back').hidden = this.state.index === 0 || segment.kind === 'rate';
     $('player-next').textContent = segment.closing ? t('finish') : t('next');
     this.renderLastTime();
+    this.track?.show(segment);
     this.view = this.kinds[segment.kind].render(segment, this) ?? null;
     $('player-body').replaceChildren(...(this.view ? [this.view.node] : []));
     this.renderPause();
@@ -458,6 +469,7 @@ export async function groundHere() {
   main.replaceChildren(...main.querySelectorAll(':scope > .app-notices'), heading, anchor);
   buildPlayerScreen(anchor, { home: url('home'), history: url('history') });
   const player = new Player(exercise, await loadKinds(exercise));
+  player.track?.prepare();
   player.begin(null);
 }
 

@@ -9,6 +9,8 @@ export const DEFAULTS = Object.freeze({
   volume: 30,       // percent
   vibration: false,
   voice: false,
+  lockedBells: true, // the bells as an audio track, so they keep time with the screen locked
+  wakeLock: true,   // keep the screen on while running
   ratings: true,
   motion: 'system', // 'system' follows prefers-reduced-motion; 'reduce' always reduces
   overrides: {},    // {exerciseId: {"3.duration": 45, ...}} within each file's range
@@ -26,7 +28,7 @@ export function sanitize(raw) {
   if (!raw || typeof raw !== 'object') return prefs;
   if (inRange(raw.pace, LIMITS.pace)) prefs.pace = raw.pace;
   if (inRange(raw.volume, LIMITS.volume)) prefs.volume = raw.volume;
-  for (const flag of ['bell', 'vibration', 'voice', 'ratings']) {
+  for (const flag of ['bell', 'vibration', 'voice', 'lockedBells', 'wakeLock', 'ratings']) {
     if (typeof raw[flag] === 'boolean') prefs[flag] = raw[flag];
   }
   if (raw.motion === 'system' || raw.motion === 'reduce') prefs.motion = raw.motion;
@@ -86,6 +88,7 @@ export function validate(form, timings) {
   const prefs = {
     pace, volume, overrides,
     bell: Boolean(form.bell), vibration: Boolean(form.vibration), voice: Boolean(form.voice),
+    lockedBells: Boolean(form.lockedBells), wakeLock: Boolean(form.wakeLock),
     ratings: Boolean(form.ratings), motion: form.motion === 'reduce' ? 'reduce' : 'system',
   };
   return { prefs, errors };

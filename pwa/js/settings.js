@@ -3,6 +3,7 @@
 
 import { element } from './dom.js';
 import { appData, formatNumber, t } from './i18n.js';
+import { pinSettings } from './pin.js';
 import { DEFAULTS, loadPrefs, savePrefs, validate } from './prefs.js';
 
 const form = document.getElementById('settings-form');
@@ -35,10 +36,20 @@ function buildTimingFields() {
 const timings = buildTimingFields();
 const timingInputs = [...form.querySelectorAll('input[data-key]')];
 
+/** The bell with the screen locked is a way of playing the bell: only there with the bell. */
+function followBell() {
+  form.lockedBells.disabled = !form.bell.checked;
+}
+
+form.bell.addEventListener('change', followBell);
+
 function fill(prefs) {
   form.pace.value = formatNumber(prefs.pace);
   form.volume.value = String(prefs.volume);
-  for (const flag of ['bell', 'vibration', 'voice', 'ratings']) form[flag].checked = prefs[flag];
+  for (const flag of ['bell', 'vibration', 'voice', 'lockedBells', 'wakeLock', 'ratings']) {
+    form[flag].checked = prefs[flag];
+  }
+  followBell();
   form.querySelector(`input[name="motion"][value="${prefs.motion}"]`).checked = true;
   for (const input of timingInputs) {
     const override = prefs.overrides[input.dataset.exercise]?.[input.dataset.key];
@@ -50,6 +61,7 @@ function readForm() {
   const values = {
     pace: form.pace.value, volume: form.volume.value, motion: form.motion.value,
     bell: form.bell.checked, vibration: form.vibration.checked, voice: form.voice.checked,
+    lockedBells: form.lockedBells.checked, wakeLock: form.wakeLock.checked,
     ratings: form.ratings.checked,
   };
   for (const input of timingInputs) values[input.name] = input.value;
@@ -95,3 +107,4 @@ document.getElementById('settings-reset').addEventListener('click', () => {
 });
 
 fill(loadPrefs());
+form.after(pinSettings());

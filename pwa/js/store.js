@@ -1,5 +1,11 @@
 // What a person keeps on this device, in IndexedDB: the log of runs and the words they keep
 // (about their protector, their safe place). Nothing here leaves the device.
+//
+// With a PIN (seal.js), every record is kept sealed: {<its key>, sealed}. Sealing needs no PIN,
+// so practising saves as ever; reading takes the PIN once per page (unlock). Other stores use
+// the same: sealRecord before a put, openRecord after a get (sets.js, for a therapist's sets).
+
+import { createLock, openLock, seal, unseal } from './seal.js';
 
 const DB_NAME = 'houvast';
 const DB_VERSION = 1;
@@ -56,9 +62,103 @@ async function transaction(storeName, mode, work) {
   return result instanceof IDBRequest ? result.result : result;
 }
 
+// The lock: in localStorage, as it opens nothing without the PIN. The key it opens lives in
+// this page only, so every page that shows what is sealed asks for the PIN again.
+const LOCK = 'houvast.lock';
+let key = null;
+
+function currentLock() {
+  try {
+    return JSON.parse(localStorage.getItem(LOCK) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+export function isLocked() {
+  return currentLock() !== null;
+}
+
+/** Whether this page may read what is kept: there is no PIN, or it was given. */
+export function isOpen() {
+  return key !== null || !isLocked();
+}
+
+/** Give the PIN for this page; false when it is not the PIN. */
+export async function unlock(pin) {
+  const lock = currentLock();
+  key = lock ? await openLock(lock, pin) : null;
+  return key !== null;
+}
+
+/** A record as it is stored: sealed under the lock, if there is one, keeping only `keyPath`
+ * (a random id or a note's name) readable, for the store to find it by. */
+export async function sealRecord(record, keyPath) {
+  const lock = currentLock();
+  return lock ? { [keyPath]: record[keyPath], sealed: await seal(lock, record) } : record;
+}
+
+/** A stored record, opened (this page must be open: isOpen). */
+export async function openRecord(stored) {
+  if (!stored?.sealed) return stored;
+  if (!key) throw new Error('the store is locked: ask for the PIN first');
+  return unseal(key, stored.sealed);
+}
+
+async function putAll(storeName, records) {
+  const db = await openStore();
+  const tx = db.transaction(storeName, 'readwrite');
+  for (const record of records) tx.objectStore(storeName).put(record);
+  await new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+}
+
+/** Everything kept, as [store, records, keyPath], opened. */
+async function everything() {
+  const db = await openStore();
+  const found = [];
+  for (const [name, keyPath] of [['runs', 'id'], ['notes', 'key']]) {
+    const rows = await request(db.transaction(name).objectStore(name).getAll());
+    found.push([name, await Promise.all(rows.map(openRecord)), keyPath]);
+  }
+  return found;
+}
+
+/** Lock everything kept with `pin` (this page must be open). */
+export async function setPin(pin) {
+  const kept = await everything();
+  const created = await createLock(pin);
+  localStorage.setItem(LOCK, JSON.stringify(created.lock));
+  key = created.key;
+  for (const [name, records, keyPath] of kept) {
+    await putAll(name, await Promise.all(records.map((record) => sealRecord(record, keyPath))));
+  }
+}
+
+/** Take the lock away and keep everything readable again; false when it is not the PIN. */
+export async function removePin(pin) {
+  if (!(await unlock(pin))) return false;
+  const kept = await everything();
+  localStorage.removeItem(LOCK);
+  key = null;
+  for (const [name, records] of kept) await putAll(name, records);
+  return true;
+}
+
+/** The PIN is forgotten: delete everything kept, and the lock with it. */
+export async function startFresh() {
+  await clearRuns();
+  await clearNotes();
+  localStorage.removeItem(LOCK);
+  key = null;
+}
+
 /** Save one finished or stopped run. */
-export function addRun(run) {
-  return transaction('runs', 'readwrite', (store) => store.put(run));
+export async function addRun(run) {
+  const record = await sealRecord(run, 'id');
+  return transaction('runs', 'readwrite', (store) => store.put(record));
 }
 
 const UNSAVED = 'houvast.unsaved-runs';
@@ -95,24 +195,26 @@ export function saveUnsavedRuns() {
   for (const run of unsaved()) saveRun(run);
 }
 
-/** Every run, oldest first. */
+/** Every run, oldest first (this page must be open: isOpen). */
 export async function allRuns() {
   const db = await openStore();
-  const store = db.transaction('runs').objectStore('runs');
-  return request(store.index('startedAt').getAll());
+  const rows = await request(db.transaction('runs').objectStore('runs').getAll());
+  const runs = await Promise.all(rows.map(openRecord));
+  return runs.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
 }
 
 /** Add the runs whose id is not here yet; return how many were added. */
 export async function mergeRuns(runs) {
+  const records = await Promise.all(runs.map((run) => sealRecord(run, 'id')));
   const db = await openStore();
   const tx = db.transaction('runs', 'readwrite');
   const store = tx.objectStore('runs');
   const present = new Set(await request(store.getAllKeys()));
   let added = 0;
-  for (const run of runs) {
-    if (present.has(run.id)) continue;
-    present.add(run.id);
-    store.add(run);
+  for (const record of records) {
+    if (present.has(record.id)) continue;
+    present.add(record.id);
+    store.add(record);
     added += 1;
   }
   await new Promise((resolve, reject) => {
@@ -126,15 +228,18 @@ export function clearRuns() {
   return transaction('runs', 'readwrite', (store) => store.clear());
 }
 
-/** The words kept under each note key, as {key: text}. */
+/** The words kept under each note key, as {key: text}; none while the store is locked (the
+ * player shows last time's words only when it needs no PIN for them). */
 export async function getNotes() {
   const db = await openStore();
   const rows = await request(db.transaction('notes').objectStore('notes').getAll());
-  return Object.fromEntries(rows.map((row) => [row.key, row.text]));
+  const readable = isOpen() ? await Promise.all(rows.map(openRecord)) : rows.filter((row) => !row.sealed);
+  return Object.fromEntries(readable.map((row) => [row.key, row.text]));
 }
 
-export function saveNote(key, text) {
-  return transaction('notes', 'readwrite', (store) => store.put({ key, text, savedAt: new Date().toISOString() }));
+export async function saveNote(name, text) {
+  const record = await sealRecord({ key: name, text, savedAt: new Date().toISOString() }, 'key');
+  return transaction('notes', 'readwrite', (store) => store.put(record));
 }
 
 export function clearNotes() {

@@ -111,6 +111,8 @@ def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
 @pytest.mark.parametrize("locale", ["nl", "en"])
 @pytest.mark.parametrize("exercise", CORE)
 def test_each_core_exercise_runs_to_the_end(page: Page, locale: str, exercise: str) -> None:
+    # The bells rung on the page (Web Audio); test_track.py checks them in the audio track.
+    set_prefs(page, {"lockedBells": False})
     open_player(page, locale, exercise)
     expect(page.locator("html")).to_have_attribute("lang", locale)
     changes = play_to_the_end(page)
@@ -165,6 +167,7 @@ def test_pause_ten_minutes_loses_no_time(page: Page) -> None:
 
 
 def test_hidden_for_two_minutes_comes_back_at_the_right_step(page: Page) -> None:
+    set_prefs(page, {"lockedBells": False})  # the bells rung on the page, not in a track
     open_player(page, "en", "grounding")
     page.clock.run_for(5_000)
     page.evaluate("""() => {
