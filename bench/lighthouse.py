@@ -87,7 +87,11 @@ def main() -> None:
         for locale in LOCALES:
             for page in [*PAGES, *exercises]:
                 path = f"/{locale}/{page}"
-                result = audit(url + path)
+                try:
+                    result = audit(url + path)
+                except subprocess.CalledProcessError:
+                    # Lighthouse sometimes loses its trace on a busy machine: once more.
+                    result = audit(url + path)
                 scores = "  ".join(f"{c} {result[c]:.0f}" for c in CATEGORIES)
                 print(f"{path:<34} {scores}", flush=True)
                 for item in result["failing"]:  # type: ignore[union-attr]
