@@ -110,7 +110,9 @@ def make_due(settings: Settings, due: int) -> None:
 def settled(settings: Settings) -> int:
     """How many deliveries the server has finished with (read beside it, as WAL allows)."""
     with sqlite3.connect(f"file:{settings.data_dir / 'houvast.db'}?mode=ro", uri=True) as db:
-        return db.execute("SELECT count(*) FROM deliveries WHERE status != 'sending'").fetchone()[0]
+        return db.execute(
+            "SELECT count(*) FROM deliveries WHERE status NOT IN ('claimed', 'posting')"
+        ).fetchone()[0]
 
 
 def free_port() -> int:

@@ -24,12 +24,13 @@ def main(data_dir: str, port: str, sink_port: str, ca: str) -> None:
     from server.app import create_app
     from server.cli import log_config
     from server.settings import Settings
-    from tests.fake_push_service import PUSH_HOSTS, FakeResolver
+    from tests.fake_push_service import LOOPBACK, PUSH_HOSTS, FakeResolver
 
     settings = Settings.from_env({}, data_dir=Path(data_dir))
     edge = {
         "resolver": FakeResolver(int(sink_port), PUSH_HOSTS),
         "ssl": ssl.create_default_context(cafile=ca),
+        "allowed_networks": LOOPBACK,
     }
     app = create_app(settings, push_edge=edge)
     # As `houvast serve` logs, less uvicorn's start-up lines: the dispatch's summary shows.

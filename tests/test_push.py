@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from server.push import (
-    MAX_PAYLOAD,
+    PAYLOAD_SIZE,
     InvalidSubscription,
     Outcome,
     PushSender,
@@ -391,9 +391,7 @@ def run_sender(
     **options: Any,
 ) -> T:
     async def main() -> T:
-        async with PushSender(
-            vapid, SUBJECT, 3600, resolver=fake.resolver(), ssl=fake.client_ssl, **options
-        ) as sender:
+        async with PushSender(vapid, SUBJECT, 3600, **fake.edge(), **options) as sender:
             return await use(sender)
 
     return run_async(main())
@@ -601,16 +599,30 @@ def test_the_largest_payload_fits_and_one_byte_more_does_not(
 ) -> None:
     target = new_target(fake, vapid)
     empty = len(json.dumps({"body": ""}, separators=(",", ":")))
-    largest = {"body": "x" * (MAX_PAYLOAD - empty)}
+    largest = {"body": "x" * (PAYLOAD_SIZE - empty)}
     assert send_one(fake, vapid, target, payload=largest).kind == "delivered"
     assert fake.subscription(target.endpoint).messages[0].data == largest
-    too_large = {"body": "x" * (MAX_PAYLOAD - empty + 1)}
+    too_large = {"body": "x" * (PAYLOAD_SIZE - empty + 1)}
     assert send_one(fake, vapid, target, payload=too_large) == Outcome("failed", None, 0)
     assert len(fake.subscription(target.endpoint).attempts) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert errors == [
-        "push to fcm.googleapis.com not sent: push payload of 3994 bytes; at most 3993 fit"
+        f"push to fcm.googleapis.com not sent: push payload of {PAYLOAD_SIZE + 1} bytes; "
+        f"at most {PAYLOAD_SIZE} fit"
     ]
+
+
+def test_every_message_travels_at_one_size(fake: FakePushService, vapid: VapidKeys) -> None:
+    """Padded before encryption: a short and a long message look the same on the wire, and
+    the browser reads each back as it was sent."""
+    target = new_target(fake, vapid)
+    short, long = {"body": "Hi"}, {"body": "Een moment voor jezelf, " * 20}
+    for payload in (short, long):
+        assert send_one(fake, vapid, target, payload=payload).kind == "delivered"
+    received = fake.subscription(target.endpoint).messages
+    assert [message.data for message in received] == [short, long]
+    assert {message.plaintext_size for message in received} == {PAYLOAD_SIZE}
+    assert received[0].body_size == received[1].body_size
 
 
 @pytest.mark.parametrize("topic", ["", "r 7", "r/7", "r7=", "r" * 33, "héllo", "r7\n"])
