@@ -18,6 +18,7 @@ from .assets import PWA_DIR, StaticAssets
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import SERVICE_WORKER, OfflineBundle, manifest
+from .rate_limits import ChangeLimits
 from .reminders.service import reminder_service
 from .routes import routes as default_routes
 from .security import SecurityHeadersMiddleware
@@ -59,6 +60,7 @@ def create_app(
         "catalogs": catalogs,
         "exercises": exercises,
         "assets": assets,
+        "limits": ChangeLimits(settings.rate_limit, settings.rate_limit_total),
     }
 
     @asynccontextmanager
@@ -76,10 +78,14 @@ def create_app(
     app = Starlette(
         routes=default_routes if routes is None else routes,
         middleware=[
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts=settings.hsts_on),
             Middleware(GZipMiddleware, minimum_size=500),
         ],
-        exception_handlers={404: errors.not_found, HTTPException: errors.http_error},
+        exception_handlers={
+            404: errors.not_found,
+            HTTPException: errors.http_error,
+            500: errors.server_error,
+        },
         lifespan=lifespan,
     )
     urls = Urls(

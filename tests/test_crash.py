@@ -29,7 +29,6 @@ from server.reminders.claims import LATE_LIMIT
 from server.settings import PROJECT_ROOT
 from tests.conftest import isolated_settings
 from tests.fake_push_service import FakePushService
-from tests.postgres import postgres_schema
 
 COUNT = 200  # reminders due in the same minute: four batches of 50, twenty chunks of 10
 LEASE = 2  # seconds; the default is 60
@@ -41,15 +40,6 @@ DEADLINE = 60  # seconds for any one step, on a busy machine
 def service() -> Iterator[FakePushService]:
     with FakePushService() as fake:
         yield fake
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield ""
-        return
-    with postgres_schema() as url:
-        yield url
 
 
 @dataclass

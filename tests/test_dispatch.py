@@ -9,7 +9,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,9 +33,8 @@ from server.reminders.service import load_vapid
 from server.routes import routes
 from server.settings import Settings
 from server.urls import Urls
-from tests.conftest import isolated_settings, run_async
+from tests.conftest import run_async
 from tests.fake_push_service import FakePushService
-from tests.postgres import postgres_schema
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 23 November 2026, 08:30 in Amsterdam (CET): 07:30 UTC.
@@ -112,12 +110,12 @@ def register(
             push["endpoint"], push["keys"]["p256dh"], push["keys"]["auth"]
         ),
     )
-    return store.create(data)[0]
+    return store.create(data).device_id
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return isolated_settings(tmp_path / "data")
+def settings(db_settings: Settings) -> Settings:
+    return db_settings
 
 
 @pytest.fixture
@@ -400,23 +398,13 @@ def run_two_dispatchers(
     return endpoints
 
 
-def test_two_dispatchers_on_one_sqlite_database_send_each_once(
-    settings: Settings, service: FakePushService
+def test_two_dispatchers_on_one_database_send_each_once(
+    engine: Engine, settings: Settings, service: FakePushService
 ) -> None:
-    open_database(settings).dispose()
+    """Two processes' dispatchers race for the same 60 reminders (on PostgreSQL claims use
+    FOR UPDATE SKIP LOCKED; on SQLite the write lock takes turns)."""
     endpoints = run_two_dispatchers(lambda: make_engine(settings.database), settings, service, 60)
     assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
-
-
-def test_two_dispatchers_on_postgresql_send_each_once(
-    tmp_path: Path, service: FakePushService
-) -> None:
-    """The same race on PostgreSQL, where claims use FOR UPDATE SKIP LOCKED."""
-    with postgres_schema() as url:
-        settings = isolated_settings(tmp_path / "data", database_url=url)
-        open_database(settings).dispose()
-        endpoints = run_two_dispatchers(lambda: make_engine(url), settings, service, 60)
-        assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
 
 
 def test_old_delivery_records_are_pruned(

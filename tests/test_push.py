@@ -199,7 +199,25 @@ GOOD_ENDPOINTS = [
 @pytest.mark.parametrize("endpoint", GOOD_ENDPOINTS)
 def test_endpoints_of_known_push_services_are_accepted(endpoint: str) -> None:
     target = validate_subscription(subscription(endpoint), PUSH_HOSTS)
-    assert target == PushTarget(endpoint, P256DH, AUTH)
+    written = endpoint.replace(":443/", "/").replace("FCM.GOOGLEAPIS.COM", "fcm.googleapis.com")
+    assert target == PushTarget(written, P256DH, AUTH)
+
+
+def test_one_subscription_is_written_one_way() -> None:
+    """Host case and an explicit :443 do not make another endpoint (it would be another device,
+    and get every reminder twice); the path's case is the push service's and is kept."""
+    forms = [
+        "https://fcm.googleapis.com/fcm/send/AbC",
+        "https://FCM.googleapis.com/fcm/send/AbC",
+        "https://fcm.googleapis.com:443/fcm/send/AbC",
+        "https://Fcm.GoogleApis.com:443/fcm/send/AbC",
+    ]
+    written = {validate_subscription(subscription(e), PUSH_HOSTS).endpoint for e in forms}
+    assert written == {"https://fcm.googleapis.com/fcm/send/AbC"}
+    other = validate_subscription(
+        subscription("https://fcm.googleapis.com/fcm/send/abc"), PUSH_HOSTS
+    )
+    assert other.endpoint.endswith("/abc")
 
 
 HOSTILE_ENDPOINTS = [
