@@ -21,10 +21,13 @@ from .settings import Settings, SettingsError
 def log_config() -> dict[str, Any]:
     """uvicorn's logging, plus the app's own: what the reminder service reports (houvast.*,
     INFO and up) and the scheduler's warnings, on standard error in uvicorn's format. Without
-    it Python drops INFO lines, and warnings come out bare."""
+    it Python drops INFO lines, and warnings come out bare. Request lines never hold a token."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    # Request lines name the route where a path holds a token (server/access_log.py).
+    config.setdefault("filters", {})["redact"] = {"()": "server.access_log.RedactSecrets"}
+    config["handlers"]["access"]["filters"] = ["redact"]
     config["loggers"]["houvast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     config["loggers"]["apscheduler"] = {
         "handlers": ["default"],

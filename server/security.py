@@ -32,6 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 META_CONTENT_SECURITY_POLICY = "; ".join(
     part for part in CONTENT_SECURITY_POLICY.split("; ") if not part.startswith("frame-ancestors")
 )
+# Only features Chromium knows: an unknown one (such as "bluetooth") makes it warn on every page.
 PERMISSIONS_POLICY = ", ".join(
     [
         "camera=()",
@@ -39,7 +40,6 @@ PERMISSIONS_POLICY = ", ".join(
         "geolocation=()",
         "payment=()",
         "usb=()",
-        "bluetooth=()",
         "serial=()",
         "hid=()",
         "midi=()",

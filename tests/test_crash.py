@@ -132,15 +132,15 @@ def statuses(url: str) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-@pytest.mark.parametrize("point", ["claiming", "encrypting", "posting", "recording"])
-def test_a_server_killed_mid_dispatch_loses_nothing_and_sends_nothing_twice(
-    tmp_path: Path, service: FakePushService, database_url: str, point: str
-) -> None:
+def prepare(
+    tmp_path: Path, service: FakePushService, database_url: str
+) -> tuple[str, int, list[str], dict[str, str]]:
+    """A database with ``COUNT`` reminders due now; its URL, the due time, the endpoints and
+    the environment for a server."""
     settings = isolated_settings(tmp_path / "data", database_url=database_url)
-    url = settings.database
     open_database(settings).dispose()
     due = int(time.time()) // 60 * 60  # this minute's start: due now
-    endpoints = fill(url, service, due)
+    endpoints = fill(settings.database, service, due)
     ca = tmp_path / "ca.pem"
     ca.write_text(service.ca_pem)
     env = {
@@ -152,6 +152,33 @@ def test_a_server_killed_mid_dispatch_loses_nothing_and_sends_nothing_twice(
         "FAULT_PUSH_PORT": str(service.port),
         "FAULT_PUSH_CA": str(ca),
     }
+    return settings.database, due, endpoints, env
+
+
+def settled(url: str) -> bool:
+    found = statuses(url)
+    return sum(found.values()) == COUNT and not {"claimed", "posting"} & set(found)
+
+
+def final_status(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = dict(
+            connection.execute(
+                select(devices.c.endpoint, deliveries.c.status).select_from(
+                    deliveries.join(reminders).join(devices)
+                )
+            ).all()
+        )
+    engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize("point", ["claiming", "encrypting", "posting", "recording"])
+def test_a_server_killed_mid_dispatch_loses_nothing_and_sends_nothing_twice(
+    tmp_path: Path, service: FakePushService, database_url: str, point: str
+) -> None:
+    url, due, endpoints, env = prepare(tmp_path, service, database_url)
     reached = tmp_path / "fault"
     received = lambda: sum(len(service.subscription(e).messages) for e in endpoints)  # noqa: E731
     after = {"claiming": "2", "encrypting": "6", "posting": "0", "recording": "2"}[point]
@@ -216,3 +243,36 @@ def test_a_server_killed_mid_dispatch_loses_nothing_and_sends_nothing_twice(
         f"{second.taken_back()} taken back; unknown that never arrived: "
         f"{len(missing)}"
     )
+
+
+def test_a_server_stopped_mid_dispatch_gives_back_what_never_left(
+    tmp_path: Path, service: FakePushService, database_url: str
+) -> None:
+    """A normal stop (Ctrl-C, systemd) while requests are under way: no error in the log,
+    what was under way is recorded as unknown, what never left is given back at once and sent
+    by the next server, each reminder at most once."""
+    url, _, endpoints, env = prepare(tmp_path, service, database_url)
+    received = lambda: sum(len(service.subscription(e).messages) for e in endpoints)  # noqa: E731
+    first = start(env, tmp_path / "first.log")
+    try:
+        wait_for(lambda: received() >= 60, "the first requests")
+    finally:
+        first.stop()
+    log = first.log.read_text()
+    assert "ERROR" not in log and "Traceback" not in log, log
+    assert first.process.returncode == 0
+    given_back = statuses(url)
+    assert "claimed" not in given_back and "posting" not in given_back, "nothing left held"
+    second = start(env, tmp_path / "second.log")
+    try:
+        wait_for(lambda: settled(url), "every reminder to be sent")
+    finally:
+        second.stop()
+    counts = {e: len(service.subscription(e).messages) for e in endpoints}
+    status_of = final_status(url)
+    assert max(counts.values()) == 1
+    assert all(counts[e] == 1 for e in endpoints if status_of[e] == "delivered"), (
+        "delivered means arrived"
+    )
+    assert set(status_of.values()) <= {"delivered", "unknown"}
+    assert second.taken_back() == 0, "given back on the stop, not taken back after a lease"

@@ -12,6 +12,7 @@ import email.utils
 import json
 import logging
 import os
+import socket
 import stat
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -35,6 +37,7 @@ from server.push import (
     validate_subscription,
 )
 from server.push import vapid as vapid_module
+from server.push.addresses import PublicOnlyResolver
 from tests.conftest import run_async
 from tests.fake_push_service import PUSH_HOSTS, FakePushService
 
@@ -907,3 +910,80 @@ def test_a_dead_encryption_worker_loses_no_message(
     for target, payload, _ in items:
         assert [m.data for m in fake.subscription(target.endpoint).messages] == [payload]
     assert any("encryption workers failed" in r.getMessage() for r in caplog.records)
+
+
+class Rebound(AbstractResolver):
+    """DNS that answers a push host with whatever address it is given (a rebinding attack)."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = addresses
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in self.addresses
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+INSIDE = [
+    "127.0.0.1",
+    "127.8.8.8",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",  # a cloud's metadata service
+    "100.64.0.1",  # carrier-grade NAT
+    "0.0.0.0",
+    "224.0.0.1",
+    "255.255.255.255",
+    "::1",
+    "fe80::1",
+    "fc00::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+]
+
+
+@pytest.mark.parametrize("address", INSIDE)
+def test_a_push_host_that_resolves_inside_is_not_connected_to(address: str) -> None:
+    async def resolve() -> list[ResolveResult]:
+        return await PublicOnlyResolver(Rebound(address)).resolve("fcm.googleapis.com", 443)
+
+    with pytest.raises(OSError, match="no public address"):
+        run_async(resolve())
+
+
+def test_only_the_public_answers_of_a_push_host_are_used() -> None:
+    async def resolve() -> list[str]:
+        answers = await PublicOnlyResolver(Rebound("10.0.0.1", "142.250.1.95")).resolve("x", 443)
+        return [answer["host"] for answer in answers]
+
+    assert run_async(resolve()) == ["142.250.1.95"]
+
+
+def test_the_sender_refuses_a_rebound_push_host(fake: FakePushService, vapid: VapidKeys) -> None:
+    """The fake push service listens on 127.0.0.1: without leave to connect there, as in
+    production, a valid endpoint whose name resolves to loopback is never posted to."""
+    target = new_target(fake, vapid)
+
+    async def send() -> list[Outcome]:
+        async with PushSender(
+            vapid, SUBJECT, 3600, resolver=fake.resolver(), ssl=fake.client_ssl, max_tries=1
+        ) as sender:
+            return await send_all(sender, [(target, MESSAGE, "r7")])
+
+    assert run_async(send()) == [Outcome("failed", None, 1)]
+    assert fake.subscription(target.endpoint).attempts == []
