@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -19,6 +20,7 @@ from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import SERVICE_WORKER, OfflineBundle, manifest
 from .rate_limits import ChangeLimits
+from .releases import ReleaseFiles, files_of, release_of, store_release
 from .reminders.service import reminder_service
 from .routes import routes as default_routes
 from .security import SecurityHeadersMiddleware
@@ -73,7 +75,11 @@ def create_app(
         async with reminder_service(
             settings, catalogs, exercises, state["urls"], dispatch=dispatch, push_edge=push_edge
         ) as service:
-            yield {**state, **service}
+            # This release's hashed files go to the shared database, for the other instances.
+            files = files_of(assets, state["offline"], state["urls"])
+            release = release_of(assets, state["offline"])
+            await anyio.to_thread.run_sync(store_release, service["engine"], release, files)
+            yield {**state, **service, "releases": ReleaseFiles(service["engine"])}
 
     app = Starlette(
         routes=default_routes if routes is None else routes,

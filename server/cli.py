@@ -1,4 +1,5 @@
-"""The ``houvast`` command: serve the app, check exercises and catalogs.
+"""The ``houvast`` command: serve the app, check exercises and catalogs, migrate the database,
+back it up and restore it.
 
 The app, and with it the push stack and the database, is imported by the commands that need
 it, never at the top: ``houvast --help`` should answer at once.
@@ -42,6 +43,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from .app import create_app
 
+    if not settings.migrate_on_start:
+        from .db import SchemaError, make_engine, schema_is_current
+
+        engine = make_engine(settings.database)
+        try:
+            with engine.connect() as connection:
+                if not schema_is_current(connection):
+                    return _refuse(
+                        SchemaError(
+                            "the database is behind this release: run `houvast migrate` first"
+                        )
+                    )
+        finally:
+            engine.dispose()
+
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -74,6 +90,40 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .db import make_engine, upgrade
+
+    engine = make_engine(settings.database)
+    try:
+        revision = upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"the database is at revision {revision}")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, backup
+
+    try:
+        found = backup(settings, args.file)
+    except BackupError as error:
+        return _refuse(error)
+    print(f"wrote {found} to {args.file}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, restore
+
+    try:
+        found = restore(settings, args.file)
+    except BackupError as error:
+        return _refuse(error)
+    print(f"restored {found} from {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="houvast", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
     check = commands.add_parser("check", help="validate exercise files and catalogs, then exit")
     check.set_defaults(handler=_check)
+    migrate = commands.add_parser(
+        "migrate", help="bring the database up to date, once, however many instances share it"
+    )
+    migrate.set_defaults(handler=_migrate)
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database, keys included, while the server runs"
+    )
+    backup.add_argument("file", type=Path, help="a new file")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the database (stop the server first)"
+    )
+    restore.add_argument("file", type=Path, help="a file made by houvast backup")
+    restore.set_defaults(handler=_restore)
     return parser
 
 
