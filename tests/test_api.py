@@ -229,6 +229,35 @@ def test_the_calendar_link_can_only_read(client: TestClient, settings: Settings)
     assert client.get(body["calendar"]).status_code == 200
 
 
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_discreet_calendar_says_nothing_about_the_exercises(
+    client: TestClient, stored: bool
+) -> None:
+    body = device(
+        None,
+        neutral=True,
+        reminders=[REMINDER, {**REMINDER, "target": {"type": "exercise", "id": "protector"}}],
+    )
+    if stored:
+        made = client.post("/api/devices", json=body).json()
+        response = client.get(made["calendar"])
+    else:
+        response = client.post("/api/calendar.ics", json=body)
+    calendar = Calendar.from_ical(response.content)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["SUMMARY"]) for e in events] == ["Tijd voor jouw moment"] * 2
+    assert {str(e["URL"]) for e in events} == {"http://127.0.0.1:8000/nl/"}
+    assert str(calendar["X-WR-CALNAME"]) == "Mijn momenten"
+    # What a calendar app shows (its identifiers, PRODID and UID, it does not).
+    shown = [
+        line
+        for line in response.content.decode().replace("\r\n ", "").splitlines()
+        if not line.startswith(("PRODID:", "UID:"))
+    ]
+    for telling in ("Hier en nu", "beschermer", "grounding", "protector", "Houvast"):
+        assert not [line for line in shown if telling in line], telling
+
+
 def test_a_calendar_download_stores_nothing(client: TestClient, settings: Settings) -> None:
     response = client.post("/api/calendar.ics", json=device(None))
     assert response.status_code == 200

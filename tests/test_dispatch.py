@@ -89,6 +89,7 @@ def register(
     days: list[int] | None = None,
     time: str = "08:30",
     exercise: str = "grounding",
+    neutral: bool = False,
 ) -> str:
     body = {
         "timezone": "Europe/Amsterdam",
@@ -101,6 +102,7 @@ def register(
             }
         ],
         "push": subscription,
+        "neutral": neutral,
     }
     data = parse_device(
         body,
@@ -170,6 +172,45 @@ def test_a_reminder_due_now_arrives_once_readable_in_its_language(
     assert status == ["delivered"]
     assert following == int(MONDAY_0830 + 7 * 24 * 3600), "next Monday, same time"
     engine.dispose()
+
+
+def test_discreet_texts_and_one_size_for_every_message(
+    engine: Engine, settings: Settings, service: FakePushService
+) -> None:
+    """A discreet reminder does not name the exercise; and on the wire every reminder has the
+    same length, whatever its language, exercise or text (decrypted by the fake)."""
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    sent = {}
+    for locale in ("nl", "en"):
+        for exercise in ("grounding", "four-s"):
+            for neutral in (False, True):
+                subscription = service.subscribe()
+                register(store, subscription, locale=locale, exercise=exercise, neutral=neutral)
+                sent[subscription["endpoint"]] = (locale, exercise, neutral)
+
+    async def run() -> None:
+        async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 1)) as sending:
+            assert (await sending.run()).delivered == 8
+
+    run_async(run())
+    sizes = set()
+    for endpoint, (locale, exercise, neutral) in sent.items():
+        (message,) = service.subscription(endpoint).messages
+        title = CATALOGS.gettext(locale, EXERCISES[exercise].title)
+        if neutral:
+            assert (
+                message.data["body"]
+                == {
+                    "nl": "Tijd voor jouw moment",
+                    "en": "Time for your moment",
+                }[locale]
+            )
+        else:
+            assert title in message.data["body"]
+        assert message.data["url"] == f"/{locale}/exercises/{exercise}", "it opens the exercise"
+        assert message.plaintext_size == PAYLOAD_SIZE
+        sizes.add(message.body_size)
+    assert len(sizes) == 1, f"the encrypted lengths differ: {sizes}"
 
 
 def test_a_restart_after_two_hours_down_sends_no_burst(

@@ -457,6 +457,48 @@ def test_with_notifications_blocked_the_calendar_is_offered(
     expect(calendar.get_by_role("button", name="Agendalink maken")).to_be_visible()
 
 
+NEUTRAL = {
+    "nl": ("Onopvallende teksten", "Tijd voor jouw moment", "Herinneringen zeggen nu"),
+    "en": ("Discreet texts", "Time for your moment", "Reminders now say"),
+}
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_discreet_texts_travel_with_the_registration(
+    phone: Callable[..., BrowserContext], base_url: str, locale: str
+) -> None:
+    """The choice is kept on the device and sent with the registration: the calendar feed (and
+    push, tests/test_dispatch.py) then says "Time for your moment", and again names the
+    exercise once the choice is undone. A download follows it too."""
+    label, neutral_text, said = NEUTRAL[locale]
+    title = TEXTS[locale]["grounding"]
+    context = phone(base_url=base_url, accept_downloads=True)
+    page = context.new_page()
+    deny_notifications(context, page, base_url)
+    page.goto(f"/{locale}/reminders")
+    add(page, locale, [2], "09:15")
+    choice = page.get_by_label(label, exact=True)
+    expect(choice).not_to_be_checked()
+    page.locator("#calendar-subscribe").click()
+    expect(page.locator("#calendar-url")).to_be_visible()
+    follows(base_url, page, [("TU", "09:15", ZONE, title)])
+
+    choice.check()
+    expect(page.locator("#delivery-status")).to_contain_text(said)
+    follows(base_url, page, [("TU", "09:15", ZONE, neutral_text)])
+    with page.expect_download() as download:
+        page.evaluate("document.getElementById('calendar-download').click()")
+    assert schedule_of(Path(download.value.path()).read_bytes()) == [
+        ("TU", "09:15", ZONE, neutral_text)
+    ]
+    no_violations(page)
+
+    page.reload()
+    expect(page.get_by_label(label, exact=True)).to_be_checked()
+    page.get_by_label(label, exact=True).uncheck()
+    follows(base_url, page, [("TU", "09:15", ZONE, title)])
+
+
 def test_ios_outside_the_home_screen_is_asked_to_add_houvast_first(
     phone: Callable[..., BrowserContext], base_url: str
 ) -> None:
