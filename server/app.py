@@ -19,6 +19,7 @@ from .assets import PWA_DIR, StaticAssets
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import SERVICE_WORKER, OfflineBundle, manifest
+from .prerendered import Prerendered, PrerenderedMiddleware
 from .rate_limits import ChangeLimits
 from .releases import ReleaseFiles, files_of, release_of, store_release
 from .reminders.service import reminder_service
@@ -79,11 +80,19 @@ def create_app(
             files = files_of(assets, state["offline"], state["urls"])
             release = release_of(assets, state["offline"])
             await anyio.to_thread.run_sync(store_release, service["engine"], release, files)
-            yield {**state, **service, "releases": ReleaseFiles(service["engine"])}
+            # Browsers get the pages the worker stores as rendered for it, compressed once.
+            prerendered = Prerendered(state["offline"].answers, state["urls"])
+            yield {
+                **state,
+                **service,
+                "releases": ReleaseFiles(service["engine"]),
+                "prerendered": prerendered,
+            }
 
     app = Starlette(
         routes=default_routes if routes is None else routes,
         middleware=[
+            Middleware(PrerenderedMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts=settings.hsts_on),
             Middleware(GZipMiddleware, minimum_size=500),
         ],
