@@ -107,7 +107,12 @@ class VapidKeys:
         12 hours is left, so a dispatch signs once per push service instead of per message.
         """
         moment = time.time() if now is None else now
-        origin = origin_of(endpoint)
+        # The origin of a stored endpoint is the part before its path (https, no port, a
+        # lower-case host: subscriptions.py writes it so); urlsplit is for anything else.
+        slash = endpoint.find("/", 8)
+        origin = endpoint[:slash] if endpoint.startswith("https://") and slash > 8 else ""
+        if not origin or ":" in origin[8:] or origin != origin.lower():
+            origin = origin_of(endpoint)
         cached = self._tokens.get((origin, subject))
         if cached is not None and cached[1] - moment >= RESIGN_BEFORE:
             return cached[0]
