@@ -229,10 +229,11 @@ def test_a_server_killed_mid_dispatch_loses_nothing_and_sends_nothing_twice(
     for endpoint in endpoints:
         if status_of[endpoint] != "unknown":
             assert status_of[endpoint] == "delivered" and counts[endpoint] == 1, endpoint
-    # Under way when the server died: recorded as unknown, never sent again. Only a request that
-    # had left can be unknown and missing: at most one per place in flight.
+    # Under way when the server died: recorded as unknown, never sent again. Only a message that
+    # was marked for posting can be unknown and missing: at most the 64 places in flight and
+    # the two groups of 32 the batch marks ahead of them (server/push/_batch.py).
     missing = [e for e in endpoints if status_of[e] == "unknown" and not counts[e]]
-    assert len(missing) <= 64
+    assert len(missing) <= 64 + 2 * 32
     if point != "recording":
         assert second.taken_back() > 0, "the second server sent what the first had claimed"
     arrivals = [message.at - due for e in endpoints for message in service.subscription(e).messages]
