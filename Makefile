@@ -6,7 +6,7 @@ PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint catalogs extract chromium bench clean
+.PHONY: run test lint catalogs extract chromium bench bench-tools clean
 
 run: $(VENV)/.installed catalogs
 	$(BIN)/houvast serve
@@ -50,9 +50,14 @@ chromium:
 clean:
 	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache
 
-bench: $(VENV)/.installed catalogs chromium
+# The page-serving benchmark compares with Debian's nginx, measured by Debian's wrk.
+bench-tools:
+	@command -v wrk >/dev/null && test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx wrk; }
+
+bench: $(VENV)/.installed catalogs chromium bench-tools
 	$(BIN)/python bench/precache_size.py
 	$(BIN)/python bench/player_timing.py
 	$(BIN)/python bench/track_start.py
 	$(BIN)/python bench/lighthouse.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/pages.py

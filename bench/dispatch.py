@@ -1,8 +1,12 @@
 """Dispatching reminders: N reminders due in the same minute, sent to a push service on loopback.
 
     .venv/bin/python bench/dispatch.py [--counts 10000 100000] [--no-node] [--processes K]
+        [--database sqlite|postgresql]
 
-For each N: a fresh SQLite database gets N devices with real P-256 subscription keys and one
+With no options: 10,000 and 100,000 on one SQLite server process (with the npm comparison),
+then 100,000 on two server processes sharing PostgreSQL (127.0.0.1:5432, a schema of its own).
+
+For each N: a fresh database gets N devices with real P-256 subscription keys and one
 reminder each, all due at the same whole minute. The real server (bench/dispatch_server.py:
 create_app under uvicorn, as `houvast serve` runs it) sends them when its scheduler's job
 comes round on that minute: claims, pywebpush encryption in its worker process, VAPID, one
@@ -25,13 +29,13 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,11 +43,12 @@ from zoneinfo import ZoneInfo
 from _setup import bench_settings
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import insert
+from sqlalchemy import Engine, func, insert, select
 
-from server.db import devices, open_database, reminders
+from server.db import deliveries, devices, make_engine, open_database, reminders
 from server.settings import Settings
 from tests.fake_push_service import PUSH_HOSTS, _make_certificates
+from tests.postgres import postgres_schema
 
 HERE = Path(__file__).resolve().parent
 NODE_DIR = HERE / ".node"
@@ -107,10 +112,16 @@ def make_due(settings: Settings, due: int) -> None:
     engine.dispose()
 
 
-def settled(settings: Settings) -> int:
-    """How many deliveries the server has finished with (read beside it, as WAL allows)."""
-    with sqlite3.connect(f"file:{settings.data_dir / 'houvast.db'}?mode=ro", uri=True) as db:
-        return db.execute("SELECT count(*) FROM deliveries WHERE status != 'sending'").fetchone()[0]
+def settled(engine: Engine) -> int:
+    """How many deliveries the servers have finished with (read beside them)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count())
+                .select_from(deliveries)
+                .where(deliveries.c.status.not_in(("claimed", "posting")))
+            ).scalar_one()
+        )
 
 
 def free_port() -> int:
@@ -122,7 +133,7 @@ def free_port() -> int:
 def start_server(settings: Settings, sink_port: int, ca: Path) -> subprocess.Popen[bytes]:
     """Start the real server on a free port and wait until it answers."""
     port = free_port()
-    arguments = [str(settings.data_dir), str(port), str(sink_port), str(ca)]
+    arguments = [str(settings.data_dir), str(port), str(sink_port), str(ca), settings.database_url]
     server = subprocess.Popen([sys.executable, str(HERE / "dispatch_server.py"), *arguments])
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -203,15 +214,24 @@ def start_sink(
     return sink, int(port_file.read_text())
 
 
-def measure(count: int, with_node: bool, processes: int) -> None:
-    settings = bench_settings()
+def measure(count: int, with_node: bool, processes: int, database: str) -> None:
+    if database == "postgresql":
+        with postgres_schema() as url:
+            run(count, with_node, processes, replace(bench_settings(), database_url=url))
+    else:
+        run(count, with_node, processes, bench_settings())
+
+
+def run(count: int, with_node: bool, processes: int, settings: Settings) -> None:
     work = Path(tempfile.mkdtemp())
     cert, key, ca = _make_certificates(work, PUSH_HOSTS)
     port_file, stats_file = work / "port", work / "arrivals.json"
     sink, port = start_sink(cert, key, port_file, stats_file)
 
-    print(f"\nN = {count:,}: setting up ...", flush=True)
+    where = "PostgreSQL" if settings.database_url else "SQLite"
+    print(f"\nN = {count:,} on {where}: setting up ...", flush=True)
     subscriptions = fill(settings, count)
+    watch = make_engine(settings.database)
     # Every process of a server runs the dispatch job; the database splits the work.
     servers = [start_server(settings, port, ca) for _ in range(processes)]
     due = (int(time.time()) + LEAD) // 60 * 60 + 60  # the next whole minute with time to spare
@@ -219,8 +239,9 @@ def measure(count: int, with_node: bool, processes: int) -> None:
     time.sleep(max(0.0, due - 1 - time.time()))
     cpu_before = [process_figures(server.pid)[1] for server in servers]
     deadline = due + 600
-    while settled(settings) < count and time.time() < deadline:
+    while settled(watch) < count and time.time() < deadline:
         time.sleep(0.25)
+    watch.dispose()
     figures = []
     for server, before in zip(servers, cpu_before, strict=True):
         own = process_figures(server.pid)
@@ -293,14 +314,18 @@ def measure(count: int, with_node: bool, processes: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--counts", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--counts", type=int, nargs="+")
     parser.add_argument("--no-node", action="store_true", help="skip the npm comparison")
-    parser.add_argument(
-        "--processes", type=int, default=1, help="server processes sharing the work (default 1)"
-    )
+    parser.add_argument("--processes", type=int, help="server processes sharing the work")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
-    for count in args.counts:
-        measure(count, not args.no_node, args.processes)
+    if args.counts is None and args.processes is None and args.database is None:
+        for count in (10_000, 100_000):
+            measure(count, not args.no_node, 1, "sqlite")
+        measure(100_000, False, 2, "postgresql")
+        return
+    for count in args.counts or [10_000, 100_000]:
+        measure(count, not args.no_node, args.processes or 1, args.database or "sqlite")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -18,6 +19,9 @@ from .assets import PWA_DIR, StaticAssets
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import SERVICE_WORKER, OfflineBundle, manifest
+from .prerendered import Prerendered, PrerenderedMiddleware
+from .rate_limits import ChangeLimits
+from .releases import ReleaseFiles, files_of, release_of, store_release
 from .reminders.service import reminder_service
 from .routes import routes as default_routes
 from .security import SecurityHeadersMiddleware
@@ -60,6 +64,7 @@ def create_app(
         "catalogs": catalogs,
         "exercises": exercises,
         "assets": assets,
+        "limits": ChangeLimits(settings.rate_limit, settings.rate_limit_total),
     }
 
     @asynccontextmanager
@@ -69,21 +74,40 @@ def create_app(
         if static_site:
             yield state
             return
-        async with (
-            reminder_service(
-                settings, catalogs, exercises, state["urls"], dispatch=dispatch, push_edge=push_edge
-            ) as service,
-            therapist_side(settings, catalogs, exercises, state["urls"], assets) as therapist,
-        ):
-            yield {**state, **service, "therapist": therapist}
+        async with reminder_service(
+            settings, catalogs, exercises, state["urls"], dispatch=dispatch, push_edge=push_edge
+        ) as service:
+            # This release's hashed files go to the shared database, for the other instances.
+            files = files_of(assets, state["offline"], state["urls"])
+            release = release_of(assets, state["offline"])
+            await anyio.to_thread.run_sync(store_release, service["engine"], release, files)
+            # Browsers get the pages the worker stores as rendered for it, compressed once.
+            prerendered = Prerendered(state["offline"].answers, state["urls"])
+            # The therapist side shares the reminders' database engine (one pool, one
+            # migration at start-up).
+            async with therapist_side(
+                service["engine"], settings, catalogs, exercises, state["urls"], assets
+            ) as therapist:
+                yield {
+                    **state,
+                    **service,
+                    "releases": ReleaseFiles(service["engine"]),
+                    "prerendered": prerendered,
+                    "therapist": therapist,
+                }
 
     app = Starlette(
         routes=default_routes if routes is None else routes,
         middleware=[
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(PrerenderedMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts=settings.hsts_on),
             Middleware(GZipMiddleware, minimum_size=500),
         ],
-        exception_handlers={404: errors.not_found, HTTPException: errors.http_error},
+        exception_handlers={
+            404: errors.not_found,
+            HTTPException: errors.http_error,
+            500: errors.server_error,
+        },
         lifespan=lifespan,
     )
     urls = Urls(

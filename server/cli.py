@@ -1,4 +1,5 @@
-"""The ``houvast`` command: serve the app, check exercises and catalogs, manage therapists.
+"""The ``houvast`` command: serve the app, check exercises and catalogs, manage therapists,
+migrate the database, back it up and restore it.
 
 The app, and with it the push stack and the database, is imported by the commands that need
 it, never at the top: ``houvast --help`` should answer at once.
@@ -21,10 +22,13 @@ from .settings import Settings, SettingsError
 def log_config() -> dict[str, Any]:
     """uvicorn's logging, plus the app's own: what the reminder service reports (houvast.*,
     INFO and up) and the scheduler's warnings, on standard error in uvicorn's format. Without
-    it Python drops INFO lines, and warnings come out bare."""
+    it Python drops INFO lines, and warnings come out bare. Request lines never hold a token."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    # Request lines name the route where a path holds a token (server/access_log.py).
+    config.setdefault("filters", {})["redact"] = {"()": "server.access_log.RedactSecrets"}
+    config["handlers"]["access"]["filters"] = ["redact"]
     config["loggers"]["houvast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     config["loggers"]["apscheduler"] = {
         "handlers": ["default"],
@@ -38,6 +42,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
+
+    if not settings.migrate_on_start:
+        from .db import SchemaError, make_engine, schema_is_current
+
+        engine = make_engine(settings.database)
+        try:
+            with engine.connect() as connection:
+                if not schema_is_current(connection):
+                    return _refuse(
+                        SchemaError(
+                            "the database is behind this release: run `houvast migrate` first"
+                        )
+                    )
+        finally:
+            engine.dispose()
 
     app = create_app(settings)
     uvicorn.run(
@@ -83,6 +102,38 @@ def _add_therapist_parser(commands: Any) -> None:
 
     add_parser(commands)
     commands.choices["therapist"].set_defaults(handler=_therapist)
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .db import make_engine, upgrade
+
+    engine = make_engine(settings.database)
+    try:
+        revision = upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"the database is at revision {revision}")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, backup
+
+    try:
+        found = backup(settings, args.file)
+    except BackupError as error:
+        return _refuse(error)
+    print(f"wrote {found} to {args.file}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, restore
+
+    try:
+        found = restore(settings, args.file)
+    except BackupError as error:
+        return _refuse(error)
+    print(f"restored {found} from {args.file}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +154,20 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate exercise files and catalogs, then exit")
     check.set_defaults(handler=_check)
     _add_therapist_parser(commands)
+    migrate = commands.add_parser(
+        "migrate", help="bring the database up to date, once, however many instances share it"
+    )
+    migrate.set_defaults(handler=_migrate)
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database, keys included, while the server runs"
+    )
+    backup.add_argument("file", type=Path, help="a new file")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the database (stop the server first)"
+    )
+    restore.add_argument("file", type=Path, help="a file made by houvast backup")
+    restore.set_defaults(handler=_restore)
     return parser
 
 

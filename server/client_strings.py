@@ -220,6 +220,8 @@ REMINDER_STRINGS: dict[str, str] = {
     "calendar_link_stopped": N_(
         "The link no longer works, and the server no longer keeps your reminders."
     ),
+    "neutral_on": N_("Reminders now say “Time for your moment”."),
+    "neutral_off": N_("Reminders now name the exercise."),
     "link_copied": N_("Link copied."),
     "link_copy_yourself": N_(
         "Copying did not work here. The link is selected, so you can copy it yourself."

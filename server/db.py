@@ -7,24 +7,35 @@ the same way on every database and need no time zone handling in SQL.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    Boolean,
     Column,
+    Connection,
     Engine,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
+    false,
+    text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .settings import PROJECT_ROOT, Settings
 
@@ -45,6 +56,11 @@ devices = Table(
     Column("auth", String(64), nullable=True),
     Column("created_at", Integer, nullable=False),
     Column("updated_at", Integer, nullable=False),
+    # The calendar feed's own token (sha256), which can only read: the device's token changes.
+    Column("calendar_token_hash", String(64), nullable=True),
+    # Reminder texts that do not say what the app is for.
+    Column("neutral", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("calendar_token_hash", name="uq_devices_calendar_token_hash"),
 )
 
 reminders = Table(
@@ -66,7 +82,9 @@ reminders = Table(
 )
 
 # One row per occurrence: inserting it is how a dispatcher claims the occurrence, and the
-# primary key makes a second send of the same occurrence impossible.
+# primary key makes a second send of the same occurrence impossible. A claim is a lease: its
+# ``owner`` (one dispatcher in one process) has it until ``lease_until``, and renews it while it
+# works; after that any instance may take it back (server/reminders/claims.py).
 deliveries = Table(
     "deliveries",
     metadata,
@@ -80,6 +98,30 @@ deliveries = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("updated_at", Integer, nullable=False),
+    Column("owner", String(32), nullable=True),
+    Column("lease_until", Integer, nullable=True),
+    Index("ix_deliveries_status_lease", "status", "lease_until"),
+)
+
+# Secrets every instance must share (the VAPID key): made once, by whichever instance is first.
+shared_secrets = Table(
+    "shared_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", Integer, nullable=False),
+)
+
+# The hashed files of recent releases (assets, the worker's bundles), so that during a rolling
+# upgrade every instance serves every release's files (server/releases.py).
+release_files = Table(
+    "release_files",
+    metadata,
+    Column("path", String(300), primary_key=True),
+    Column("release", String(40), nullable=False, index=True),
+    Column("media_type", String(100), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("stored_at", Integer, nullable=False),
 )
 
 
@@ -96,35 +138,130 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # Take the write lock at the start: two processes that both read and then write would
-    # otherwise deadlock on SQLite, and one would fail instead of waiting.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+# One lock per SQLite file in this process. SQLite lets one transaction write at a time; a
+# second one waiting in SQLite's busy handler sleeps in growing steps (up to 100 ms each), which
+# stalls the dispatcher's short writes behind a long claim. Waiting on a lock here hands over at
+# once; other processes still wait in the busy handler.
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: str) -> threading.RLock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.RLock())
+
+
+def _sqlite_transactions(engine: Engine, path: str) -> None:
+    lock = _write_lock(path)
+
+    def begin(connection: Any) -> None:
+        # Take the write lock at the start: two processes that both read and then write would
+        # otherwise deadlock on SQLite, and one would fail instead of waiting.
+        lock.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release()
+            raise
+
+    def end(connection: Any) -> None:
+        lock.release()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    Parameters never appear in error messages: they hold endpoints and token hashes, and an
+    error may end up in a log.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10})
+        engine = create_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _sqlite_transactions(engine, str(Path(path).resolve()) if path else url)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (run at start-up; safe to run again)."""
+def insert_for(engine: Engine) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is not the one this release needs (an operator's step is due)."""
+
+
+# Any number that is the same for every instance: the advisory lock that migrations hold.
+_MIGRATION_LOCK = 0x486F7576  # "Houv"
+
+
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this release knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "migrations/ holds no migration"
+    return head
+
+
+def known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration the database is at (``None``: a new, empty database)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Bring the schema to the newest migration, once, however many instances try at the same
+    time: on PostgreSQL under an advisory lock held until the transaction ends, on SQLite under
+    the write lock every transaction here begins with. Returns the revision reached."""
+    config = _alembic_config()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        current = current_revision(connection)
+        if current is not None and current not in known_revisions():
+            # A newer release migrated already; its migrations only add, so this one runs on.
+            return current
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        return current_revision(connection) or ""
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the database has this release's migrations: at its head, or at a newer release's
+    (which only add to it)."""
+    current = current_revision(connection)
+    return current == head_revision() or (current is not None and current not in known_revisions())
 
 
 def open_database(settings: Settings) -> Engine:
+    """The engine, with the schema brought up to date when ``HOUVAST_MIGRATE`` allows it; else
+    a schema that is behind stops the server with what to do."""
     engine = make_engine(settings.database)
-    upgrade(engine)
+    if settings.migrate_on_start:
+        upgrade(engine)
+        return engine
+    with engine.connect() as connection:
+        current = schema_is_current(connection)
+    if not current:
+        engine.dispose()
+        raise SchemaError(
+            "the database is not up to date with this release: run `houvast migrate` first "
+            "(or set HOUVAST_MIGRATE=start)"
+        )
     return engine

@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp
 
 from .assets import StaticAssets, lean
 from .i18n import LOCALES, Catalogs
-from .in_process import get
+from .in_process import Answer, get
 from .security import SECURITY_HEADERS
 from .urls import CLIENT_PAGES, Page, Urls
 
@@ -85,6 +85,9 @@ class OfflineBundle:
     bundles: dict[str, bytes]
     files: list[str]
     service_worker: bytes
+    # Every stored URL's response as rendered: the server sends these very bytes to browsers
+    # too (server/prerendered.py).
+    answers: dict[str, Answer] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     async def render(cls, app: ASGIApp, state: Mapping[str, Any], source: bytes) -> OfflineBundle:
@@ -97,8 +100,9 @@ class OfflineBundle:
         digest = hashlib.sha256()
         groups: dict[str, dict[str, Any]] = {}
         files: list[str] = []
+        answers: dict[str, Answer] = {}
         for url in stored:
-            answer = await get(app, state, urls.app_path(url))
+            answer = answers[url] = await get(app, state, urls.app_path(url))
             if answer.status != 200:
                 # The browser's install would fail on it: a programmer's mistake.
                 raise RuntimeError(f"{url} answered {answer.status}; the service worker stores it")
@@ -121,7 +125,7 @@ class OfflineBundle:
         worker = service_worker(
             lean(SERVICE_WORKER, source).decode(), version, stored, bundle_urls, files, urls
         )
-        return cls(version, stored, bundles, files, worker)
+        return cls(version, stored, bundles, files, worker, answers)
 
 
 def _bundle_of(url: str, urls: Urls) -> str:

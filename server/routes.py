@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from .i18n import LOCALES
-from .state import app_state
 from .therapist import routes as therapist
-from .views import api, language, offline, pages
+from .views import api, health, language, offline, pages
 
 
 class LocaleConvertor(Convertor[str]):
@@ -26,10 +23,6 @@ class LocaleConvertor(Convertor[str]):
 
 
 register_url_convertor("locale", LocaleConvertor())
-
-
-async def static_file(request: Request) -> Response:
-    return await app_state(request).assets.serve(request)
 
 
 # The client's pages, in each language. Everything that links to them asks server/urls.py,
@@ -51,10 +44,13 @@ page_routes = [
 routes = [
     Route("/", language.root, name="root"),
     Route("/lang/{locale:locale}/{page:path}", language.switch_language, name="switch_language"),
-    Route("/static/{version}/{path:path}", static_file, name="static"),
+    Route("/static/{version}/{path:path}", offline.static_file, name="static"),
     Route("/sw.js", offline.service_worker, name="service_worker"),
     Route("/offline/{version}/{part}.json", offline.bundle, name="offline_bundle"),
     Route("/manifest-{locale:locale}.webmanifest", offline.manifest, name="manifest"),
+    Route("/healthz", health.alive, name="healthz"),
+    Route("/readyz", health.ready, name="readyz"),
+    Route("/metrics", health.metrics, name="metrics"),
     Route("/api/push/key", api.push_key, methods=["GET"], name="push_key"),
     Route("/api/devices", api.create_device, methods=["POST"], name="devices"),
     Route(

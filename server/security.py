@@ -32,6 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 META_CONTENT_SECURITY_POLICY = "; ".join(
     part for part in CONTENT_SECURITY_POLICY.split("; ") if not part.startswith("frame-ancestors")
 )
+# Only features Chromium knows: an unknown one (such as "bluetooth") makes it warn on every page.
 PERMISSIONS_POLICY = ", ".join(
     [
         "camera=()",
@@ -39,7 +40,6 @@ PERMISSIONS_POLICY = ", ".join(
         "geolocation=()",
         "payment=()",
         "usb=()",
-        "bluetooth=()",
         "serial=()",
         "hid=()",
         "midi=()",
@@ -58,13 +58,23 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Behind HTTPS (HOUVAST_HSTS): browsers use only HTTPS for this host for a year. Not for
+# subdomains: they may be other sites of the same operator. Never stored by the service worker
+# (server/offline.py keeps SECURITY_HEADERS only), so it is a server-only setting.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def security_headers(*, hsts: bool) -> dict[str, str]:
+    """The headers every response carries."""
+    return {**SECURITY_HEADERS, **dict([HSTS] if hsts else [])}
 
 
 class SecurityHeadersMiddleware:
-    """Adds SECURITY_HEADERS to every HTTP response that does not set its own."""
+    """Adds the security headers to every HTTP response that does not set its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = security_headers(hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,7 +84,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 

@@ -124,6 +124,34 @@ def _switch(value: str) -> bool:
     if word in ("0", "false", "no", "off"):
         return False
     raise ValueError("expected true or false")
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of: {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _rate(value: str) -> str:
+    # Parsed by the same library that enforces it, so a setting it cannot read stops the start.
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError("expected a rate such as 30/minute or 5/second") from None
+    return value.strip()
+
+
+def _optional_file(value: str) -> Path | None:
+    if not value:
+        return None
+    path = _path(value)
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file")
+    return path
 
 
 def _text(value: str) -> str:
@@ -209,8 +237,17 @@ SETTINGS: dict[str, Setting] = {
         "HOUVAST_VAPID_SUBJECT",
         "mailto:webpush@houvast.invalid",
         _vapid_subject,
-        "Contact address sent to push services in every VAPID token (`mailto:` or `https:`); "
-        "set your own.",
+        "Contact address sent to push services in every VAPID token (`mailto:` or `https:`). "
+        "Set a real address: Apple's push service is reported to refuse the placeholder, and "
+        "a server with a public address and the placeholder says so at start-up.",
+    ),
+    "vapid_key_file": Setting(
+        "HOUVAST_VAPID_KEY_FILE",
+        "",
+        _optional_file,
+        "A PEM file with the VAPID private key (P-256), the same on every instance. Empty: the "
+        "key kept in the database, made by the first instance to start (a "
+        "`vapid_private.pem` in the data folder from an earlier release is taken over).",
     ),
     "push_ttl": Setting(
         "HOUVAST_PUSH_TTL",
@@ -252,6 +289,42 @@ SETTINGS: dict[str, Setting] = {
         "Days the server keeps the exercises a client chose to share with their therapist "
         "(28–1095); older ones are deleted.",
     ),
+    "claim_lease": Setting(
+        "HOUVAST_CLAIM_LEASE",
+        "60",
+        _bounded_int(1, 300),
+        "Seconds a claim on due reminders lasts without being renewed: after a crash, another "
+        "instance (or this one, restarted) sends what was claimed once this much time passed.",
+    ),
+    "migrate": Setting(
+        "HOUVAST_MIGRATE",
+        "start",
+        _choice("start", "manual"),
+        "`start`: the server brings the database up to date when it starts (one machine). "
+        "`manual`: only `houvast migrate` does, and a server refuses to start on a database "
+        "that is behind (several instances, upgraded one by one).",
+    ),
+    "hsts": Setting(
+        "HOUVAST_HSTS",
+        "auto",
+        _choice("auto", "on", "off"),
+        "Strict-Transport-Security (browsers then only use HTTPS for a year): `auto` sends it "
+        "when `HOUVAST_PUBLIC_URL` starts with https://.",
+    ),
+    "rate_limit": Setting(
+        "HOUVAST_RATE_LIMIT",
+        "30/minute",
+        _rate,
+        "Most registrations, changes and calendar downloads from one address (a client behind "
+        "the proxy); more get 429 with Retry-After.",
+    ),
+    "rate_limit_total": Setting(
+        "HOUVAST_RATE_LIMIT_TOTAL",
+        "1200/minute",
+        _rate,
+        "Most registrations, changes and calendar downloads from all addresses together, per "
+        "instance.",
+    ),
 }
 
 
@@ -272,17 +345,39 @@ class Settings:
     database_url: str
     push_hosts: tuple[str, ...]
     vapid_subject: str
+    vapid_key_file: Path | None
     push_ttl: int
     max_reminders: int
     dispatch_interval: int
     require_2fa: bool
     session_idle_minutes: int
     progress_days: int
+    claim_lease: int
+    migrate: str
+    hsts: str
+    rate_limit: str
+    rate_limit_total: str
 
     @property
     def origin(self) -> str:
         """Where the site is reached: the public address, else where the server listens."""
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def migrate_on_start(self) -> bool:
+        return self.migrate == "start"
+
+    @property
+    def hsts_on(self) -> bool:
+        """Whether responses carry Strict-Transport-Security."""
+        if self.hsts == "auto":
+            return self.public_url.startswith("https://")
+        return self.hsts == "on"
+
+    @property
+    def vapid_placeholder(self) -> bool:
+        """Whether the VAPID contact is still the placeholder on ``.invalid``."""
+        return self.vapid_subject == SETTINGS["vapid_subject"].default
 
     @property
     def database(self) -> str:

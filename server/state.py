@@ -12,12 +12,17 @@ from typing import TYPE_CHECKING, Protocol, cast
 from starlette.requests import Request
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from sqlalchemy import Engine
+
     from .assets import StaticAssets
     from .exercises import Exercise
     from .i18n import Catalogs
     from .offline import OfflineBundle
     from .push import VapidKeys
+    from .rate_limits import ChangeLimits
     from .reminders.devices import DeviceStore
+    from .reminders.metrics import DispatchMetrics
     from .settings import Settings
     from .templating import Templates
     from .therapist.service import TherapistSide
@@ -36,9 +41,14 @@ class AppState(Protocol):
     templates: Templates
     offline: OfflineBundle
     manifests: Mapping[str, bytes]
+    limits: ChangeLimits
     vapid: VapidKeys  # reminder service
     devices: DeviceStore  # reminder service
     therapist: TherapistSide  # the therapist side (server/therapist/service.py)
+    engine: Engine  # reminder service
+    metrics: DispatchMetrics  # reminder service
+    scheduler: AsyncIOScheduler  # reminder service
+    dispatching: bool  # reminder service: whether this instance runs the dispatcher
 
 
 def app_state(request: Request) -> AppState:

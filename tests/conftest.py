@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import PROJECT_ROOT, Settings
+from tests.postgres import postgres_schema
 
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
 T = TypeVar("T")
@@ -37,6 +38,23 @@ def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return isolated_settings(tmp_path / "data")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test that touches the database runs on both: SQLite in the test's folder (the
+    empty setting) and PostgreSQL in a schema of its own (tests/postgres.py)."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def db_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for a test that touches the database: it runs on SQLite and on PostgreSQL."""
+    return isolated_settings(tmp_path / "data", database_url=database_url)
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ PUSH_HOSTS = (
     "*.notify.windows.com",
 )
 MAX_BODY = 4096
+LOOPBACK = ("127.0.0.0/8",)
 MAX_TOKEN_LIFETIME = 24 * 3600
 _TOPIC_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _URGENCIES = frozenset({"very-low", "low", "normal", "high"})
@@ -112,6 +113,8 @@ class Message:
     topic: str | None
     ttl: int
     urgency: str | None
+    body_size: int = 0  # bytes on the wire (encrypted)
+    plaintext_size: int = 0  # bytes decrypted, padding included
 
 
 @dataclass
@@ -274,6 +277,11 @@ class FakePushService:
         """A fresh resolver pointing the push hosts here (a session closes the one it gets)."""
         return FakeResolver(self.port, self.hosts)
 
+    def edge(self) -> dict[str, Any]:
+        """What a ``PushSender`` needs to reach this fake: its DNS, its CA, and leave to
+        connect to loopback (which the sender otherwise refuses)."""
+        return {"resolver": self.resolver(), "ssl": self.client_ssl, "allowed_networks": LOOPBACK}
+
     # -- the browser's side ------------------------------------------------------------------
 
     def subscribe(
@@ -345,7 +353,8 @@ class FakePushService:
             ttl, topic, urgency = _check_headers(request.headers)
             if len(body) > MAX_BODY:
                 raise Refused(413, "body too large")
-            data = self._open(subscription, body) if self.decrypt else None
+            plain = self._open(subscription, body) if self.decrypt else b""
+            data = _json(plain) if self.decrypt else None
         except Refused as refused:
             return self._answer(subscription, now, refused.status, {}, refused.reason, request)
         with self._lock:
@@ -353,7 +362,9 @@ class FakePushService:
                 subscription.script.popleft() if subscription.script else (201, {}, 0.0)
             )
             if 200 <= status < 300 and self.decrypt:
-                subscription.messages.append(Message(now, data, topic, ttl, urgency))
+                subscription.messages.append(
+                    Message(now, data, topic, ttl, urgency, len(body), len(plain))
+                )
         if delay:
             await asyncio.sleep(delay)
         return self._answer(subscription, now, status, headers, "", request)
@@ -396,17 +407,25 @@ class FakePushService:
             raise Refused(401, "token expired or valid for more than 24 h")
         return key
 
-    def _open(self, subscription: FakeSubscription, body: bytes) -> Any:
+    def _open(self, subscription: FakeSubscription, body: bytes) -> bytes:
         try:
-            plain = http_ece.decrypt(
+            plain: bytes = http_ece.decrypt(
                 body,
                 private_key=subscription.private_key,
                 auth_secret=subscription.auth,
                 version="aes128gcm",
             )
-            return json.loads(plain)
         except Exception as exc:  # http_ece raises several kinds; any of them means "bad body"
             raise Refused(400, f"cannot decrypt: {type(exc).__name__}") from None
+        return plain
+
+
+def _json(plain: bytes) -> Any:
+    # What the service worker does with it: JSON.parse, which skips white space around.
+    try:
+        return json.loads(plain)
+    except ValueError:
+        raise Refused(400, "the message is not JSON") from None
 
 
 def _verify_vapid(value: str, origin: str) -> tuple[str, int]:

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from server.settings import PROJECT_ROOT
 
@@ -89,32 +92,81 @@ def test_a_bad_setting_stops_the_command() -> None:
     assert "HOUVAST_PORT" in result.stderr
 
 
-def test_the_server_reports_what_the_reminder_service_does(tmp_path: Path) -> None:
+def call(base: str, method: str, path: str, body: object = None, token: str = "") -> Any:
+    request = urllib.request.Request(base + path, method=method)
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            data = response.read()
+    except urllib.error.HTTPError as error:
+        return error.code
+    return json.loads(data) if data.startswith(b"{") else data
+
+
+def test_the_server_reports_what_it_does_and_never_a_token(tmp_path: Path) -> None:
     """`houvast serve` shows the app's own log lines (here: the VAPID key made on first start),
-    not only uvicorn's, so an operator sees what the reminder service reports."""
+    not only uvicorn's, so an operator sees what the reminder service reports. Request lines
+    name the route where a path holds a device id or token, and a normal stop, with the
+    dispatcher running every second, logs no error."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     data = tmp_path / "data"
-    env = {**os.environ, "HOUVAST_DATA_DIR": str(data), "HOUVAST_PORT": str(port)}
+    env = {
+        **os.environ,
+        "HOUVAST_DATA_DIR": str(data),
+        "HOUVAST_PORT": str(port),
+        "HOUVAST_DISPATCH_INTERVAL": "1",
+    }
     server = subprocess.Popen(
-        [HOUVAST, "serve"], stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT
+        [HOUVAST, "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # request lines go to standard output, the rest to error
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
     )
+    base = f"http://127.0.0.1:{port}"
+    secrets = []
     try:
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/push/key", timeout=1):
+                with urllib.request.urlopen(f"{base}/api/push/key", timeout=1):
                     break
             except OSError:
                 time.sleep(0.1)
         else:
             raise AssertionError("the server did not answer")
+        schedule = {
+            "timezone": "Europe/Amsterdam",
+            "locale": "nl",
+            "reminders": [
+                {"days": [1], "time": "08:30", "target": {"type": "exercise", "id": "grounding"}}
+            ],
+        }
+        made = call(base, "POST", "/api/devices", schedule)
+        secrets = [made["id"], made["token"], made["calendar"].rsplit("/", 1)[1][:-4]]
+        assert isinstance(call(base, "GET", made["calendar"] + "?from=query"), bytes)
+        path = f"/api/devices/{made['id']}"
+        assert call(base, "PUT", path, schedule, token=made["token"]) == {"id": made["id"]}
+        assert call(base, "DELETE", path, token=made["token"]) == b""
+        time.sleep(1.5)  # a dispatch run or two
     finally:
         server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
-    assert f"INFO:     created a new VAPID key in {data / 'vapid_private.pem'}" in stderr
+        stderr, _ = server.communicate(timeout=30)
+    assert "INFO:     made a new VAPID key, kept in the database for every instance" in stderr
     assert "Application startup complete" in stderr
+    assert '"GET /api/calendar/{device_id}/{token}.ics HTTP/1.1" 200' in stderr
+    assert '"DELETE /api/devices/{device_id} HTTP/1.1" 204' in stderr
+    for secret in secrets:
+        assert secret not in stderr
+    assert "from=query" not in stderr
+    assert "ERROR" not in stderr and "Traceback" not in stderr, stderr
 
 
 def test_seed_texts_are_not_copied() -> None:

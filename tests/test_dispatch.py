@@ -9,7 +9,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,18 +22,19 @@ from server.app import create_app
 from server.db import deliveries, devices, make_engine, open_database, reminders
 from server.exercises import load_exercises
 from server.i18n import Catalogs
-from server.push import PushSender, PushTarget, VapidKeys
+from server.push import PAYLOAD_SIZE, PushSender, PushTarget
 from server.push import _batch as batch_module
-from server.reminders import dispatcher as dispatch_module
+from server.reminders import claims as claims_module
+from server.reminders.claims import Claims
 from server.reminders.devices import DeviceStore, parse_device
 from server.reminders.dispatcher import Dispatcher, DispatchReport
 from server.reminders.messages import reminder_messages
+from server.reminders.service import load_vapid
 from server.routes import routes
 from server.settings import Settings
 from server.urls import Urls
-from tests.conftest import isolated_settings, run_async
+from tests.conftest import run_async
 from tests.fake_push_service import FakePushService
-from tests.postgres import postgres_schema
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 23 November 2026, 08:30 in Amsterdam (CET): 07:30 UTC.
@@ -67,20 +67,15 @@ async def dispatcher(
     async def no_wait(seconds: float) -> None:
         waits.append(seconds)
 
-    vapid = VapidKeys.load_or_create(settings.data_dir)
+    vapid = load_vapid(settings, engine)
     sender = PushSender(
-        vapid,
-        settings.vapid_subject,
-        settings.push_ttl,
-        resolver=service.resolver(),
-        ssl=service.client_ssl,
-        sleep=no_wait,
+        vapid, settings.vapid_subject, settings.push_ttl, **service.edge(), sleep=no_wait
     )
     async with sender:
         yield Dispatcher(
             engine,
             sender,
-            reminder_messages(CATALOGS, EXERCISES, Urls(Router(routes))),
+            reminder_messages(CATALOGS, EXERCISES, Urls(Router(routes)), PAYLOAD_SIZE),
             clock=clock,
             **options,
         )
@@ -94,6 +89,7 @@ def register(
     days: list[int] | None = None,
     time: str = "08:30",
     exercise: str = "grounding",
+    neutral: bool = False,
 ) -> str:
     body = {
         "timezone": "Europe/Amsterdam",
@@ -106,6 +102,7 @@ def register(
             }
         ],
         "push": subscription,
+        "neutral": neutral,
     }
     data = parse_device(
         body,
@@ -115,12 +112,12 @@ def register(
             push["endpoint"], push["keys"]["p256dh"], push["keys"]["auth"]
         ),
     )
-    return store.create(data)[0]
+    return store.create(data).device_id
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return isolated_settings(tmp_path / "data")
+def settings(db_settings: Settings) -> Settings:
+    return db_settings
 
 
 @pytest.fixture
@@ -175,6 +172,45 @@ def test_a_reminder_due_now_arrives_once_readable_in_its_language(
     assert status == ["delivered"]
     assert following == int(MONDAY_0830 + 7 * 24 * 3600), "next Monday, same time"
     engine.dispose()
+
+
+def test_discreet_texts_and_one_size_for_every_message(
+    engine: Engine, settings: Settings, service: FakePushService
+) -> None:
+    """A discreet reminder does not name the exercise; and on the wire every reminder has the
+    same length, whatever its language, exercise or text (decrypted by the fake)."""
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    sent = {}
+    for locale in ("nl", "en"):
+        for exercise in ("grounding", "four-s"):
+            for neutral in (False, True):
+                subscription = service.subscribe()
+                register(store, subscription, locale=locale, exercise=exercise, neutral=neutral)
+                sent[subscription["endpoint"]] = (locale, exercise, neutral)
+
+    async def run() -> None:
+        async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 1)) as sending:
+            assert (await sending.run()).delivered == 8
+
+    run_async(run())
+    sizes = set()
+    for endpoint, (locale, exercise, neutral) in sent.items():
+        (message,) = service.subscription(endpoint).messages
+        title = CATALOGS.gettext(locale, EXERCISES[exercise].title)
+        if neutral:
+            assert (
+                message.data["body"]
+                == {
+                    "nl": "Tijd voor jouw moment",
+                    "en": "Time for your moment",
+                }[locale]
+            )
+        else:
+            assert title in message.data["body"]
+        assert message.data["url"] == f"/{locale}/exercises/{exercise}", "it opens the exercise"
+        assert message.plaintext_size == PAYLOAD_SIZE
+        sizes.add(message.body_size)
+    assert len(sizes) == 1, f"the encrypted lengths differ: {sizes}"
 
 
 def test_a_restart_after_two_hours_down_sends_no_burst(
@@ -236,8 +272,8 @@ def test_many_batches_stream_through_and_are_all_recorded(
 ) -> None:
     """Small batches and short IN lists, so one run claims, sends and records many batches at
     once; reminders on different schedules move on to their own next times."""
-    monkeypatch.setattr(dispatch_module, "BATCH", 7)
-    monkeypatch.setattr(dispatch_module, "IN_LIMIT", 3)
+    monkeypatch.setattr(claims_module, "BATCH", 7)
+    monkeypatch.setattr(claims_module, "IN_LIMIT", 3)
     store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
     daily, mondays, gone = [], [], []
     for number in range(45):
@@ -281,22 +317,22 @@ def test_when_claiming_fails_what_was_claimed_is_still_sent(
 ) -> None:
     """The database fails on the third claim: the first two batches still go out and are
     recorded, the error is raised, and the rest go out with the next run."""
-    monkeypatch.setattr(dispatch_module, "BATCH", 7)
+    monkeypatch.setattr(claims_module, "BATCH", 7)
     store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
     endpoints = []
     for _ in range(21):
         subscription = service.subscribe()
         endpoints.append(subscription["endpoint"])
         register(store, subscription)
-    claim = Dispatcher._claim
+    claim = Claims.claim
     calls = 0
 
-    def failing_claim(self: Dispatcher, now: int) -> Any:
+    def failing_claim(self: Claims, now: int, **options: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise OperationalError("UPDATE", {}, Exception("database is locked"))
-        return claim(self, now)
+        return claim(self, now, **options)
 
     async def run() -> None:
         async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 5)) as sending:
@@ -306,7 +342,7 @@ def test_when_claiming_fails_what_was_claimed_is_still_sent(
             report = await sending.run()
             assert (report.claimed, report.delivered) == (7, 7)
 
-    monkeypatch.setattr(Dispatcher, "_claim", failing_claim)
+    monkeypatch.setattr(Claims, "claim", failing_claim)
     run_async(run())
     assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 21
     with engine.begin() as connection:
@@ -327,7 +363,7 @@ def test_a_stopped_run_gives_back_what_it_did_not_send(
     what was under way is never sent twice, nothing stays "sending", nothing hangs."""
     # Small chunks and batches: the run is stopped while it waits to add a claimed batch.
     monkeypatch.setattr(batch_module, "CHUNK", 2)
-    monkeypatch.setattr(dispatch_module, "BATCH", 20)
+    monkeypatch.setattr(claims_module, "BATCH", 20)
     store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
     endpoints = []
     for _ in range(40):
@@ -361,13 +397,14 @@ def test_a_stopped_run_gives_back_what_it_did_not_send(
         )
         upcoming = set(connection.execute(select(reminders.c.next_fire_at)).scalars())
     received = {e: len(service.subscription(e).messages) for e in endpoints}
-    assert set(status) == set(endpoints) and "sending" not in status.values()
+    assert set(status) == set(endpoints)
+    assert not {"claimed", "posting"} & set(status.values()), "nothing left in between"
     for endpoint in endpoints:
         if status[endpoint] == "delivered":
             assert received[endpoint] == 1
         else:  # stopped while under way: it may have arrived, and is never sent again
-            assert status[endpoint] == "failed" and received[endpoint] <= 1
-    assert list(status.values()).count("failed") <= 4, "at most the four under way"
+            assert status[endpoint] == "unknown" and received[endpoint] <= 1
+    assert list(status.values()).count("unknown") <= 4, "at most the four under way"
     assert upcoming == {int(MONDAY_0830 + 24 * 3600)}, "all moved on to Tuesday"
 
 
@@ -402,23 +439,13 @@ def run_two_dispatchers(
     return endpoints
 
 
-def test_two_dispatchers_on_one_sqlite_database_send_each_once(
-    settings: Settings, service: FakePushService
+def test_two_dispatchers_on_one_database_send_each_once(
+    engine: Engine, settings: Settings, service: FakePushService
 ) -> None:
-    open_database(settings).dispose()
+    """Two processes' dispatchers race for the same 60 reminders (on PostgreSQL claims use
+    FOR UPDATE SKIP LOCKED; on SQLite the write lock takes turns)."""
     endpoints = run_two_dispatchers(lambda: make_engine(settings.database), settings, service, 60)
     assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
-
-
-def test_two_dispatchers_on_postgresql_send_each_once(
-    tmp_path: Path, service: FakePushService
-) -> None:
-    """The same race on PostgreSQL, where claims use FOR UPDATE SKIP LOCKED."""
-    with postgres_schema() as url:
-        settings = isolated_settings(tmp_path / "data", database_url=url)
-        open_database(settings).dispose()
-        endpoints = run_two_dispatchers(lambda: make_engine(url), settings, service, 60)
-        assert [len(service.subscription(e).messages) for e in endpoints] == [1] * 60
 
 
 def test_old_delivery_records_are_pruned(

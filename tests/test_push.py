@@ -12,6 +12,7 @@ import email.utils
 import json
 import logging
 import os
+import socket
 import stat
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -20,12 +21,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from server.push import (
-    MAX_PAYLOAD,
+    PAYLOAD_SIZE,
     InvalidSubscription,
     Outcome,
     PushSender,
@@ -35,6 +37,7 @@ from server.push import (
     validate_subscription,
 )
 from server.push import vapid as vapid_module
+from server.push.addresses import PublicOnlyResolver
 from tests.conftest import run_async
 from tests.fake_push_service import PUSH_HOSTS, FakePushService
 
@@ -199,7 +202,25 @@ GOOD_ENDPOINTS = [
 @pytest.mark.parametrize("endpoint", GOOD_ENDPOINTS)
 def test_endpoints_of_known_push_services_are_accepted(endpoint: str) -> None:
     target = validate_subscription(subscription(endpoint), PUSH_HOSTS)
-    assert target == PushTarget(endpoint, P256DH, AUTH)
+    written = endpoint.replace(":443/", "/").replace("FCM.GOOGLEAPIS.COM", "fcm.googleapis.com")
+    assert target == PushTarget(written, P256DH, AUTH)
+
+
+def test_one_subscription_is_written_one_way() -> None:
+    """Host case and an explicit :443 do not make another endpoint (it would be another device,
+    and get every reminder twice); the path's case is the push service's and is kept."""
+    forms = [
+        "https://fcm.googleapis.com/fcm/send/AbC",
+        "https://FCM.googleapis.com/fcm/send/AbC",
+        "https://fcm.googleapis.com:443/fcm/send/AbC",
+        "https://Fcm.GoogleApis.com:443/fcm/send/AbC",
+    ]
+    written = {validate_subscription(subscription(e), PUSH_HOSTS).endpoint for e in forms}
+    assert written == {"https://fcm.googleapis.com/fcm/send/AbC"}
+    other = validate_subscription(
+        subscription("https://fcm.googleapis.com/fcm/send/abc"), PUSH_HOSTS
+    )
+    assert other.endpoint.endswith("/abc")
 
 
 HOSTILE_ENDPOINTS = [
@@ -391,9 +412,7 @@ def run_sender(
     **options: Any,
 ) -> T:
     async def main() -> T:
-        async with PushSender(
-            vapid, SUBJECT, 3600, resolver=fake.resolver(), ssl=fake.client_ssl, **options
-        ) as sender:
+        async with PushSender(vapid, SUBJECT, 3600, **fake.edge(), **options) as sender:
             return await use(sender)
 
     return run_async(main())
@@ -601,16 +620,30 @@ def test_the_largest_payload_fits_and_one_byte_more_does_not(
 ) -> None:
     target = new_target(fake, vapid)
     empty = len(json.dumps({"body": ""}, separators=(",", ":")))
-    largest = {"body": "x" * (MAX_PAYLOAD - empty)}
+    largest = {"body": "x" * (PAYLOAD_SIZE - empty)}
     assert send_one(fake, vapid, target, payload=largest).kind == "delivered"
     assert fake.subscription(target.endpoint).messages[0].data == largest
-    too_large = {"body": "x" * (MAX_PAYLOAD - empty + 1)}
+    too_large = {"body": "x" * (PAYLOAD_SIZE - empty + 1)}
     assert send_one(fake, vapid, target, payload=too_large) == Outcome("failed", None, 0)
     assert len(fake.subscription(target.endpoint).attempts) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert errors == [
-        "push to fcm.googleapis.com not sent: push payload of 3994 bytes; at most 3993 fit"
+        f"push to fcm.googleapis.com not sent: push payload of {PAYLOAD_SIZE + 1} bytes; "
+        f"at most {PAYLOAD_SIZE} fit"
     ]
+
+
+def test_every_message_travels_at_one_size(fake: FakePushService, vapid: VapidKeys) -> None:
+    """Padded before encryption: a short and a long message look the same on the wire, and
+    the browser reads each back as it was sent."""
+    target = new_target(fake, vapid)
+    short, long = {"body": "Hi"}, {"body": "Een moment voor jezelf, " * 20}
+    for payload in (short, long):
+        assert send_one(fake, vapid, target, payload=payload).kind == "delivered"
+    received = fake.subscription(target.endpoint).messages
+    assert [message.data for message in received] == [short, long]
+    assert {message.plaintext_size for message in received} == {PAYLOAD_SIZE}
+    assert received[0].body_size == received[1].body_size
 
 
 @pytest.mark.parametrize("topic", ["", "r 7", "r/7", "r7=", "r" * 33, "héllo", "r7\n"])
@@ -877,3 +910,80 @@ def test_a_dead_encryption_worker_loses_no_message(
     for target, payload, _ in items:
         assert [m.data for m in fake.subscription(target.endpoint).messages] == [payload]
     assert any("encryption workers failed" in r.getMessage() for r in caplog.records)
+
+
+class Rebound(AbstractResolver):
+    """DNS that answers a push host with whatever address it is given (a rebinding attack)."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = addresses
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in self.addresses
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+INSIDE = [
+    "127.0.0.1",
+    "127.8.8.8",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",  # a cloud's metadata service
+    "100.64.0.1",  # carrier-grade NAT
+    "0.0.0.0",
+    "224.0.0.1",
+    "255.255.255.255",
+    "::1",
+    "fe80::1",
+    "fc00::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+]
+
+
+@pytest.mark.parametrize("address", INSIDE)
+def test_a_push_host_that_resolves_inside_is_not_connected_to(address: str) -> None:
+    async def resolve() -> list[ResolveResult]:
+        return await PublicOnlyResolver(Rebound(address)).resolve("fcm.googleapis.com", 443)
+
+    with pytest.raises(OSError, match="no public address"):
+        run_async(resolve())
+
+
+def test_only_the_public_answers_of_a_push_host_are_used() -> None:
+    async def resolve() -> list[str]:
+        answers = await PublicOnlyResolver(Rebound("10.0.0.1", "142.250.1.95")).resolve("x", 443)
+        return [answer["host"] for answer in answers]
+
+    assert run_async(resolve()) == ["142.250.1.95"]
+
+
+def test_the_sender_refuses_a_rebound_push_host(fake: FakePushService, vapid: VapidKeys) -> None:
+    """The fake push service listens on 127.0.0.1: without leave to connect there, as in
+    production, a valid endpoint whose name resolves to loopback is never posted to."""
+    target = new_target(fake, vapid)
+
+    async def send() -> list[Outcome]:
+        async with PushSender(
+            vapid, SUBJECT, 3600, resolver=fake.resolver(), ssl=fake.client_ssl, max_tries=1
+        ) as sender:
+            return await send_all(sender, [(target, MESSAGE, "r7")])
+
+    assert run_async(send()) == [Outcome("failed", None, 1)]
+    assert fake.subscription(target.endpoint).attempts == []

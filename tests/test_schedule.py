@@ -142,7 +142,9 @@ def test_mask_round_trip() -> None:
     assert Weekly.from_mask(schedule.mask, "08:30") == schedule
 
 
-@pytest.mark.parametrize("value", ["8:30", "24:00", "08:60", "0830", "", None, 830, "08:30:00"])
+@pytest.mark.parametrize(
+    "value", ["8:30", "24:00", "08:60", "0830", "", None, 830, "08:30:00", "08:30\n", " 08:30"]
+)
 def test_bad_times_are_refused(value: object) -> None:
     with pytest.raises(ScheduleError):
         parse_time(value)
@@ -155,7 +157,21 @@ def test_bad_days_are_refused(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["Mars/Olympus", "CET ", "../../etc/passwd", "+01:00", "", None, "europe/amsterdam"]
+    "value",
+    [
+        "Mars/Olympus",
+        "CET ",
+        "../../etc/passwd",
+        "+01:00",
+        "",
+        None,
+        "europe/amsterdam",
+        # In the time zone database, but no place's zone: the machine's own, and a joke.
+        "localtime",
+        "Factory",
+        "posixrules",
+        "Europe/Amsterdam\x00",
+    ],
 )
 def test_bad_time_zones_are_refused(value: object) -> None:
     with pytest.raises(ScheduleError):

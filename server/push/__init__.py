@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from ._batch import Batch
 from .outcome import Outcome
-from .sender import MAX_PAYLOAD, PushSender, parse_retry_after
+from .sender import MAX_PAYLOAD, PAYLOAD_SIZE, PushSender, parse_retry_after
 from .subscriptions import InvalidSubscription, PushTarget, validate_subscription
 from .vapid import VapidKeys
 
 __all__ = [
     "MAX_PAYLOAD",
+    "PAYLOAD_SIZE",
     "Batch",
     "InvalidSubscription",
     "Outcome",

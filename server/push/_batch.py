@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable, Sequence
 from typing import Any, NamedTuple
 
 from ..uninterrupted import uninterrupted
 from .courier import Courier, Place
 from .encryption import Job, encrypt
-from .outcome import INTERRUPTED, NOT_SENT, Outcome
+from .outcome import INTERRUPTED, NOT_SENT, WITHDRAWN, Outcome
 from .subscriptions import PushTarget, host_of
 
 log = logging.getLogger("houvast.push")
@@ -28,16 +30,29 @@ CHUNK = 128  # messages handed to an encryption worker at once
 # as encrypting one, so with less a worker would wait for the event loop between chunks.
 QUEUED_PER_WORKER = 3
 
+# Asked before a group of messages is posted, with their keys: which of them may go. The
+# dispatcher marks them in the database there, so a message is never posted by two instances.
+Gate = Callable[[Sequence[Hashable]], Awaitable[Collection[Hashable]]]
+# Messages per question to the gate, and how many may wait let through before the next group
+# is asked about. Few enough that a crash leaves little marked but unsent (it would count as
+# under way), enough that the gate's database write is not paid per message.
+GATE_GROUP = 32
+GATE_AHEAD = 32
+
 
 class _Item(NamedTuple):
     outcome: asyncio.Future[Outcome]
     target: PushTarget
     data: bytes
     topic: str
+    key: Hashable
 
     @property
     def job(self) -> Job:
         return (self.target.endpoint, self.target.p256dh, self.target.auth, self.data)
+
+
+_Ready = tuple[_Item, bytes | None]  # a message and its encrypted body (None: not yet)
 
 
 class _Chunk(NamedTuple):
@@ -52,10 +67,15 @@ class Batch:
     task takes the chunks in order as their encryption finishes and starts a request for each
     message as soon as a place is free. ``add`` waits while ``depth`` chunks are queued, so a
     fast producer cannot run far ahead of the network.
+
+    With a ``gate``, the launcher asks it about the messages in groups (by the ``key`` given
+    to ``add``), a little ahead of posting them, and posts only those it lets through; the
+    others settle as ``withdrawn``.
     """
 
-    def __init__(self, courier: Courier, concurrency: int) -> None:
+    def __init__(self, courier: Courier, concurrency: int, gate: Gate | None = None) -> None:
         self.courier = courier
+        self.gate = gate
         self.slots = asyncio.Semaphore(concurrency)
         self.running: set[asyncio.Task[None]] = set()
         self.pending: set[asyncio.Future[Outcome]] = set()  # outcomes not settled yet
@@ -68,7 +88,7 @@ class Batch:
         self.launcher = asyncio.create_task(self._launch())
 
     async def add(
-        self, target: PushTarget, payload: dict[str, Any], topic: str
+        self, target: PushTarget, payload: dict[str, Any], topic: str, key: Hashable = None
     ) -> asyncio.Future[Outcome]:
         """Queue one message; waits while the batch has its fill of messages under way.
 
@@ -86,7 +106,7 @@ class Batch:
             return outcome
         self.pending.add(outcome)
         outcome.add_done_callback(self.pending.discard)
-        self.chunk.append(_Item(outcome, target, data, topic))
+        self.chunk.append(_Item(outcome, target, data, topic, key))
         if len(self.chunk) == CHUNK:
             await self._encrypt_ahead()
         return outcome
@@ -132,15 +152,60 @@ class Batch:
         await self.queue.put(_Chunk(chunk, bodies))
 
     async def _launch(self) -> None:
-        while (chunk := await self.queue.get()) is not None:
-            bodies = await self.courier.encryptor.collect(chunk.bodies, len(chunk.items))
-            for item, body in zip(chunk.items, bodies, strict=True):
+        ready: deque[_Ready] = deque()  # let through by the gate, waiting for a place
+        groups = self._groups()
+        marking: asyncio.Task[list[_Ready] | None] | None = None
+        more = True
+        try:
+            while True:
+                if more and marking is None and len(ready) < GATE_AHEAD:
+                    # The next group goes through the gate while these are posted.
+                    marking = asyncio.create_task(self._through_gate(groups))
+                if not ready or (marking is not None and marking.done()):
+                    if marking is None:
+                        break
+                    passed = await marking
+                    marking = None
+                    if passed is None:
+                        more = False
+                    else:
+                        ready.extend(passed)
+                    continue
                 # Taking the place before creating the task keeps at most ``concurrency``
                 # tasks alive (plus those waiting to retry), however many messages there are.
                 await self.slots.acquire()
+                item, body = ready.popleft()
                 task = asyncio.create_task(self._one(item, body))
                 self.running.add(task)
                 task.add_done_callback(self.running.discard)
+        finally:
+            if marking is not None:
+                marking.cancel()
+                await asyncio.gather(marking, return_exceptions=True)
+
+    async def _groups(self) -> AsyncIterator[list[_Ready]]:
+        """The messages in order, encrypted, in groups for the gate."""
+        size = GATE_GROUP if self.gate is not None else CHUNK
+        while (chunk := await self.queue.get()) is not None:
+            bodies = await self.courier.encryptor.collect(chunk.bodies, len(chunk.items))
+            encrypted = list(zip(chunk.items, bodies, strict=True))
+            for start in range(0, len(encrypted), size):
+                yield encrypted[start : start + size]
+
+    async def _through_gate(self, groups: AsyncIterator[list[_Ready]]) -> list[_Ready] | None:
+        """The next group's messages that the gate lets go (the others settle as withdrawn);
+        ``None`` when the stream has ended."""
+        group = await anext(groups, None)
+        if group is None or self.gate is None:
+            return group
+        allowed = await self.gate([item.key for item, _ in group])
+        passed = []
+        for item, body in group:
+            if item.key in allowed:
+                passed.append((item, body))
+            elif not item.outcome.done():
+                item.outcome.set_result(WITHDRAWN)
+        return passed
 
     async def _one(self, item: _Item, body: bytes | None) -> None:
         place = Place(self.slots)

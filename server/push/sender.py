@@ -23,7 +23,8 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from ._batch import Batch
+from ._batch import Batch, Gate
+from .addresses import PublicOnlyResolver
 from .courier import Place
 from .encryption import Encryptor
 from .outcome import Outcome
@@ -33,6 +34,9 @@ from .vapid import VapidKeys
 log = logging.getLogger("houvast.push")
 
 MAX_PAYLOAD = 3993  # bytes of plaintext that fit one aes128gcm record of 4096 bytes
+# Every message is padded to this many bytes (JSON whitespace after the object), so the length
+# of what travels does not tell one language, exercise or kind of text from another.
+PAYLOAD_SIZE = 1024
 # Open connections, over all push services. A batch never has more requests in flight, so
 # no request spends its timeout waiting for a connection.
 CONNECTIONS = 256
@@ -59,11 +63,14 @@ class PushSender:
     2 s, 4 s; a 503's ``Retry-After`` is honoured); ``max_tries`` requests in all. Anything else
     (400, 401, 403, 413, a redirect) fails at once.
 
-    Hooks for tests and benchmarks: ``resolver`` and ``ssl`` point the push hosts at a local
-    fake with its own certificate; ``sleep`` is what waits between tries; ``timeout`` bounds a
-    whole request. ``encrypt_workers`` > 0 encrypts a batch's messages in that many
-    worker processes, so a dispatch uses a second core (about half the event loop's work per
-    message is encryption).
+    Connections go to public addresses only (a name that resolves to a loopback, private,
+    link-local or multicast address is refused: addresses.py). Hooks for tests and benchmarks:
+    ``resolver`` and ``ssl`` point the push hosts at a local fake with its own certificate,
+    ``allowed_networks`` lets the connections reach it there; ``sleep`` is what waits between
+    tries; ``timeout`` bounds a whole request. ``encrypt_workers`` > 0 encrypts a batch's
+    messages in that many worker processes, so a dispatch uses a second core (about half the
+    event loop's work per message is encryption). ``payload_size`` is the one size every
+    message is padded to.
     """
 
     def __init__(
@@ -79,14 +86,20 @@ class PushSender:
         max_retry_after: float = 600.0,
         timeout: float = TIMEOUT,
         encrypt_workers: int = 0,
+        payload_size: int = PAYLOAD_SIZE,
+        allowed_networks: tuple[str, ...] = (),
     ) -> None:
         if ttl < 0 or max_tries < 1:
             raise ValueError("ttl must be >= 0 and max_tries >= 1")
+        if not 0 < payload_size <= MAX_PAYLOAD:
+            raise ValueError(f"payload_size must be from 1 to {MAX_PAYLOAD}")
+        self.payload_size = payload_size
         self.vapid = vapid
         self.subject = subject
         self.max_tries = max_tries
         self.max_retry_after = max_retry_after
         self._resolver = resolver
+        self._allowed_networks = allowed_networks
         self._ssl = ssl
         self._sleep = sleep
         self._timeout = timeout
@@ -101,7 +114,8 @@ class PushSender:
         self.encryptor.start()
         connector = aiohttp.TCPConnector(
             limit=CONNECTIONS,
-            resolver=self._resolver,
+            # Connect only to public addresses, whatever DNS answers (addresses.py).
+            resolver=PublicOnlyResolver(self._resolver, self._allowed_networks),
             ssl=self._ssl if self._ssl is not None else True,
             ttl_dns_cache=300,
         )
@@ -131,7 +145,7 @@ class PushSender:
     ) -> None:
         await self.close()
 
-    def batch(self, concurrency: int = 100) -> Batch:
+    def batch(self, concurrency: int = 100, gate: Gate | None = None) -> Batch:
         """A stream of messages with at most ``concurrency`` requests in flight.
 
         ``await batch.add(target, payload, topic)`` queues a message and returns a future for
@@ -142,22 +156,25 @@ class PushSender:
         retried holds no place, so a slow push service does not stall the rest. A message with
         a bad payload or topic is ``failed`` with 0 attempts (and an error in the log) instead
         of stopping the others. With ``encrypt_workers``, chunks of messages are encrypted in
-        worker processes while the event loop posts the ones before.
+        worker processes while the event loop posts the ones before. A ``gate`` decides, just
+        before they are posted, which messages (by the key given to ``add``) may go.
         """
         if self._session is None:
             raise RuntimeError("PushSender.start() was not called")
-        return Batch(self, max(1, min(concurrency, CONNECTIONS)))
+        return Batch(self, max(1, min(concurrency, CONNECTIONS)), gate)
 
     def prepare(self, payload: dict[str, Any], topic: str) -> bytes:
-        """The plaintext of a message; ``ValueError`` if it or its topic cannot be sent."""
+        """The plaintext of a message, padded to ``payload_size`` bytes; ``ValueError`` if it
+        or its topic cannot be sent."""
         try:
             data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"push payload is not JSON: {exc}") from None
-        if len(data) > MAX_PAYLOAD:
-            raise ValueError(f"push payload of {len(data)} bytes; at most {MAX_PAYLOAD} fit")
+        if len(data) > self.payload_size:
+            raise ValueError(f"push payload of {len(data)} bytes; at most {self.payload_size} fit")
         check_topic(topic)
-        return data
+        # Spaces after the JSON: the worker's JSON.parse ignores them.
+        return data + b" " * (self.payload_size - len(data))
 
     async def deliver(self, target: PushTarget, body: bytes, topic: str, place: Place) -> Outcome:
         """Post an encrypted body until an answer settles it or the tries run out.

@@ -66,7 +66,7 @@ def validate_subscription(data: object, allowed_hosts: tuple[str, ...]) -> PushT
         raise InvalidSubscription("endpoint", "endpoint must be a string")
     if not isinstance(keys, dict):
         raise InvalidSubscription("keys", "keys must be an object")
-    check_endpoint(endpoint, allowed_hosts)
+    endpoint = check_endpoint(endpoint, allowed_hosts)
     p256dh = _decode_key(keys.get("p256dh"), 65, "p256dh")
     auth = _decode_key(keys.get("auth"), 16, "auth")
     try:
@@ -78,8 +78,10 @@ def validate_subscription(data: object, allowed_hosts: tuple[str, ...]) -> PushT
     return PushTarget(endpoint=endpoint, p256dh=b64url(p256dh), auth=b64url(auth))
 
 
-def check_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> None:
-    """Raise ``InvalidSubscription`` unless ``endpoint`` is an https URL on an allowed host."""
+def check_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> str:
+    """The endpoint in its one written form (host in lower case, no ``:443``), so the same
+    subscription is always the same device; ``InvalidSubscription`` unless it is an https URL
+    on an allowed host."""
     if not endpoint or len(endpoint) > MAX_ENDPOINT:
         raise InvalidSubscription("endpoint", "empty or too long")
     if not _URL_CHARS.issuperset(endpoint):
@@ -102,6 +104,8 @@ def check_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> None:
         raise InvalidSubscription("endpoint_host", "not a known push service")
     if not parts.path.startswith("/") or (parts.path == "/" and not parts.query):
         raise InvalidSubscription("endpoint", "no path naming a subscription")
+    # The path and query name the subscription, case and all; only the host's spelling varies.
+    return f"https://{host}{endpoint[len('https://') + len(netloc) :]}"
 
 
 def host_of(endpoint: str) -> str:

@@ -63,6 +63,20 @@ class VapidKeys:
         self._tokens: dict[tuple[str, str], tuple[str, int]] = {}
 
     @classmethod
+    def from_pem(cls, pem: bytes, source: str = "the VAPID key") -> VapidKeys:
+        """The key in PEM form (PKCS#8 or SEC1); a key of another kind fails loudly."""
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{source} is not an elliptic-curve (P-256) private key")
+        return cls(key)
+
+    @classmethod
+    def load_file(cls, path: Path) -> VapidKeys:
+        """A key from a file an operator provides (the same on every instance)."""
+        _warn_if_readable(path)
+        return cls.from_pem(path.read_bytes(), str(path))
+
+    @classmethod
     def load_or_create(cls, data_dir: Path) -> VapidKeys:
         """Load ``data_dir/vapid_private.pem``, creating the folder and the key on first use.
 
@@ -93,7 +107,12 @@ class VapidKeys:
         12 hours is left, so a dispatch signs once per push service instead of per message.
         """
         moment = time.time() if now is None else now
-        origin = origin_of(endpoint)
+        # The origin of a stored endpoint is the part before its path (https, no port, a
+        # lower-case host: subscriptions.py writes it so); urlsplit is for anything else.
+        slash = endpoint.find("/", 8)
+        origin = endpoint[:slash] if endpoint.startswith("https://") and slash > 8 else ""
+        if not origin or ":" in origin[8:] or origin != origin.lower():
+            origin = origin_of(endpoint)
         cached = self._tokens.get((origin, subject))
         if cached is not None and cached[1] - moment >= RESIGN_BEFORE:
             return cached[0]
@@ -112,12 +131,17 @@ class VapidKeys:
         return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
-def _write_new_key(path: Path) -> None:
-    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+def new_pem() -> bytes:
+    """A new P-256 private key in PEM (PKCS#8)."""
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+def _write_new_key(path: Path) -> None:
+    pem = new_pem()
     # mkstemp creates the file 0600 from the start: the key is never readable by others.
     fd, tmp_name = tempfile.mkstemp(prefix=".vapid-", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

@@ -1,13 +1,22 @@
 """Devices that keep reminders on the server: checking what a person sends, and storing it.
 
 A device is a phone with a push subscription, or only a calendar feed. It proves it may change
-or delete its data with a secret token handed out once; the server keeps only its hash.
+or delete its data with a secret token handed out once; its calendar link carries a second
+token that can only read the feed. The server keeps only the hashes of both.
+
+Who owns a push subscription: the device that registered it. Registering an endpoint that
+another device has is the same browser registering again only when it also brings the same
+keys (p256dh and auth, which only that browser and this server know): then it replaces that
+registration, as a browser that lost its record does. With other keys it is refused (409) and
+the other device, its reminders and its subscription stay as they were. A change (PUT) may move
+a device to an endpoint held by another device on the same terms.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Callable, Collection
@@ -16,12 +25,19 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..db import devices, reminders
 from ..i18n import LOCALES
 from ..push import PushTarget
 from .schedule import ScheduleError, Weekly, next_occurrence, parse_days, parse_time, parse_timezone
+
+# What secrets.token_urlsafe makes: 16 bytes for an id, 32 for a token. Anything else in a path
+# or header is refused before it reaches the database.
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+_TRIES = 3  # a registration that collides with a parallel one is tried again this often
 
 
 class DeviceError(ValueError):
@@ -59,6 +75,34 @@ class DeviceData:
     locale: str
     reminders: tuple[Reminder, ...]
     push: PushTarget | None
+    neutral: bool = False
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a new device gets, once: its id, its secret and its calendar's read-only token."""
+
+    device_id: str
+    token: str
+    calendar_token: str
+
+
+@dataclass(frozen=True)
+class StoredDevice:
+    """A device as the calendar feed needs it."""
+
+    timezone: str
+    locale: str
+    neutral: bool
+    reminders: list[Reminder]
+
+
+def well_formed_id(value: str) -> bool:
+    return bool(_DEVICE_ID.fullmatch(value))
+
+
+def well_formed_token(value: str) -> bool:
+    return bool(_TOKEN.fullmatch(value))
 
 
 def parse_reminders(
@@ -73,17 +117,20 @@ def parse_reminders(
         if not isinstance(item, dict) or set(item) - {"days", "time", "target"}:
             raise DeviceError("reminders")
         target = item.get("target")
+        if not isinstance(target, dict) or set(target) != {"type", "id"}:
+            raise DeviceError("target")
+        exercise = target.get("id")
         if (
-            not isinstance(target, dict)
-            or target.get("type") != "exercise"
-            or target.get("id") not in exercise_ids
+            target.get("type") != "exercise"
+            or not isinstance(exercise, str)
+            or exercise not in exercise_ids
         ):
             raise DeviceError("target")
         try:
             schedule = Weekly(parse_days(item.get("days")), parse_time(item.get("time")))
         except ScheduleError as error:
             raise DeviceError(error.code) from None
-        parsed.append(Reminder(schedule, target["id"]))
+        parsed.append(Reminder(schedule, exercise))
     return tuple(parsed)
 
 
@@ -98,23 +145,26 @@ def parse_device(
     """Check everything before anything is stored; raise DeviceError for the first problem."""
     if not isinstance(body, dict):
         raise DeviceError("json")
-    unknown = set(body) - {"timezone", "locale", "reminders", "push"}
+    unknown = set(body) - {"timezone", "locale", "reminders", "push", "neutral"}
     if unknown:
         raise DeviceError("json")
     locale = body.get("locale")
-    if locale not in LOCALES:
+    if not isinstance(locale, str) or locale not in LOCALES:
         raise DeviceError("locale")
     try:
         zone = parse_timezone(body.get("timezone"))
     except ScheduleError:
         raise DeviceError("timezone") from None
     parsed = parse_reminders(body.get("reminders"), exercise_ids, limit)
+    neutral = body.get("neutral", False)
+    if not isinstance(neutral, bool):
+        raise DeviceError("json")
     push = None
     if body.get("push") is not None:
         if not allow_push:
             raise DeviceError("json")
         push = validate_push(body["push"])
-    return DeviceData(str(body["timezone"]), zone, str(locale), parsed, push)
+    return DeviceData(str(body["timezone"]), zone, locale, parsed, push, neutral)
 
 
 def _hash(token: str) -> str:
@@ -141,79 +191,114 @@ def _reminder_rows(device_id: str, data: DeviceData, now: int) -> list[dict[str,
 
 
 class DeviceStore:
-    """Devices and their reminders in the database (called from a worker thread)."""
+    """Devices and their reminders in the database (called from a worker thread).
+
+    Every change is one transaction that checks what it relies on, so two requests at the same
+    moment (a double tap, two tabs, a change racing a delete) end in a clear answer, never in
+    a database error.
+    """
 
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self.clock = clock
 
-    def create(self, data: DeviceData) -> tuple[str, str]:
-        """Store a new device; returns its id and its secret token (shown once)."""
-        device_id, token = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
-        now = int(self.clock())
-        with self.engine.begin() as connection:
-            if data.push is not None:
-                # The same browser subscribing again replaces what it had.
-                connection.execute(delete(devices).where(devices.c.endpoint == data.push.endpoint))
-            connection.execute(
-                insert(devices).values(
-                    id=device_id,
-                    token_hash=_hash(token),
-                    timezone=data.timezone,
-                    locale=data.locale,
-                    created_at=now,
-                    updated_at=now,
-                    **self._push_columns(data),
-                )
-            )
-            rows = _reminder_rows(device_id, data, now)
-            if rows:
-                connection.execute(insert(reminders), rows)
-        return device_id, token
+    def create(self, data: DeviceData) -> Registration:
+        """Store a new device; returns its id and tokens (shown once). Raises
+        ``DeviceError("push_taken")`` for an endpoint another device owns."""
+        registration = Registration(
+            secrets.token_urlsafe(16), secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        )
+        for attempt in range(_TRIES):
+            now = int(self.clock())
+            try:
+                with self.engine.begin() as connection:
+                    self._take_endpoint(connection, data, None)
+                    connection.execute(
+                        insert(devices).values(
+                            id=registration.device_id,
+                            token_hash=_hash(registration.token),
+                            calendar_token_hash=_hash(registration.calendar_token),
+                            timezone=data.timezone,
+                            locale=data.locale,
+                            neutral=data.neutral,
+                            created_at=now,
+                            updated_at=now,
+                            **self._push_columns(data),
+                        )
+                    )
+                    rows = _reminder_rows(registration.device_id, data, now)
+                    if rows:
+                        connection.execute(insert(reminders), rows)
+                return registration
+            except IntegrityError:
+                # The same endpoint went in at the same moment (a double tap, two tabs): look
+                # again, now that the other registration is there.
+                if attempt == _TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
-    def replace(self, device_id: str, data: DeviceData) -> None:
-        now = int(self.clock())
-        with self.engine.begin() as connection:
-            if data.push is not None:
-                connection.execute(
-                    delete(devices)
-                    .where(devices.c.endpoint == data.push.endpoint)
-                    .where(devices.c.id != device_id)
-                )
-            connection.execute(
-                update(devices)
-                .where(devices.c.id == device_id)
-                .values(
-                    timezone=data.timezone,
-                    locale=data.locale,
-                    updated_at=now,
-                    **self._push_columns(data),
-                )
-            )
-            connection.execute(delete(reminders).where(reminders.c.device_id == device_id))
-            rows = _reminder_rows(device_id, data, now)
-            if rows:
-                connection.execute(insert(reminders), rows)
+    def replace(self, device_id: str, token: str, data: DeviceData) -> None:
+        """Replace a device's settings and reminders; ``DeviceError("not_found")`` if the
+        token does not fit (or the device is gone), ``"push_taken"`` as for ``create``."""
+        for attempt in range(_TRIES):
+            now = int(self.clock())
+            try:
+                with self.engine.begin() as connection:
+                    if not self._authorised(connection, device_id, token, lock=True):
+                        raise DeviceError("not_found")
+                    self._take_endpoint(connection, data, device_id)
+                    connection.execute(
+                        update(devices)
+                        .where(devices.c.id == device_id)
+                        .values(
+                            timezone=data.timezone,
+                            locale=data.locale,
+                            neutral=data.neutral,
+                            updated_at=now,
+                            **self._push_columns(data),
+                        )
+                    )
+                    connection.execute(delete(reminders).where(reminders.c.device_id == device_id))
+                    rows = _reminder_rows(device_id, data, now)
+                    if rows:
+                        connection.execute(insert(reminders), rows)
+                return
+            except IntegrityError:
+                # Deleted, or the endpoint taken, at the same moment: look again.
+                if attempt == _TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
-    def delete(self, device_id: str) -> None:
+    def delete(self, device_id: str, token: str) -> bool:
+        """Delete a device and everything it kept; False if the token does not fit."""
         with self.engine.begin() as connection:
+            if not self._authorised(connection, device_id, token, lock=True):
+                return False
             connection.execute(delete(devices).where(devices.c.id == device_id))
+        return True
 
     def authorised(self, device_id: str, token: str) -> bool:
-        """Whether ``token`` belongs to the device (compared in constant time)."""
+        """Whether ``token`` is the device's secret (compared in constant time)."""
         with self.engine.begin() as connection:
-            stored = connection.execute(
-                select(devices.c.token_hash).where(devices.c.id == device_id)
-            ).scalar()
-        return stored is not None and hmac.compare_digest(stored, _hash(token))
+            return self._authorised(connection, device_id, token)
 
-    def load(self, device_id: str) -> tuple[str, str, list[Reminder]] | None:
-        """A device's time zone, locale and reminders."""
+    def calendar(self, device_id: str, calendar_token: str) -> StoredDevice | None:
+        """A device's time zone, locale, texts and reminders, for the holder of its calendar
+        token (which can do nothing else); ``None`` if it does not fit."""
+        if not (well_formed_id(device_id) and well_formed_token(calendar_token)):
+            return None
         with self.engine.begin() as connection:
             device = connection.execute(
-                select(devices.c.timezone, devices.c.locale).where(devices.c.id == device_id)
+                select(
+                    devices.c.timezone,
+                    devices.c.locale,
+                    devices.c.neutral,
+                    devices.c.calendar_token_hash,
+                ).where(devices.c.id == device_id)
             ).first()
-            if device is None:
+            if device is None or not hmac.compare_digest(
+                device.calendar_token_hash or "", _hash(calendar_token)
+            ):
                 return None
             rows = connection.execute(
                 select(reminders.c.days, reminders.c.time, reminders.c.target)
@@ -224,7 +309,41 @@ class DeviceStore:
             Reminder(Weekly.from_mask(row.days, row.time), row.target.removeprefix("exercise:"))
             for row in rows
         ]
-        return device.timezone, device.locale, found
+        return StoredDevice(device.timezone, device.locale, bool(device.neutral), found)
+
+    def _authorised(
+        self, connection: Connection, device_id: str, token: str, *, lock: bool = False
+    ) -> bool:
+        if not (well_formed_id(device_id) and well_formed_token(token)):
+            return False
+        query = select(devices.c.token_hash).where(devices.c.id == device_id)
+        if lock and self.engine.dialect.name == "postgresql":
+            # Held until the change commits: a delete at the same moment waits for it.
+            query = query.with_for_update()
+        stored = connection.execute(query).scalar()
+        return stored is not None and hmac.compare_digest(stored, _hash(token))
+
+    def _take_endpoint(
+        self, connection: Connection, data: DeviceData, device_id: str | None
+    ) -> None:
+        """Make way for ``data``'s endpoint: a registration of the same browser (same keys)
+        elsewhere is replaced; another browser's is refused."""
+        if data.push is None:
+            return
+        query = select(devices.c.id, devices.c.p256dh, devices.c.auth).where(
+            devices.c.endpoint == data.push.endpoint
+        )
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for other in connection.execute(query).all():
+            if other.id == device_id:
+                continue
+            same_browser = hmac.compare_digest(
+                other.p256dh or "", data.push.p256dh
+            ) and hmac.compare_digest(other.auth or "", data.push.auth)
+            if not same_browser:
+                raise DeviceError("push_taken")
+            connection.execute(delete(devices).where(devices.c.id == other.id))
 
     @staticmethod
     def _push_columns(data: DeviceData) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """Sending the reminders that are due.
 
 One periodic job in every process calls ``Dispatcher.run``; the database decides who sends
-what. For each due reminder the dispatcher inserts a delivery row keyed by (reminder,
-occurrence): the insert that succeeds claims the occurrence, a second process's insert
-conflicts and it sends nothing, and the same occurrence can never be sent twice. Every reminder
-it looked at moves on to its next occurrence. A reminder more than ``LATE_LIMIT`` late (the
-server was down) is not sent but skipped to its next occurrence, so a restart sends no burst.
+what (server/reminders/claims.py): each occurrence is claimed by one process, with a lease, and
+marked just before it is posted, so it is sent once, even when several processes share the work
+or one of them dies in the middle. Every reminder it looked at moves on to its next occurrence.
+A reminder more than ``LATE_LIMIT`` late (the server was down) is not sent but skipped to its
+next occurrence, so a restart sends no burst.
 """
 
 from __future__ import annotations
@@ -13,62 +13,77 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
-from sqlalchemy import Connection, Engine, Row, Select, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
-from ..db import deliveries, devices, reminders
 from ..push import Batch, Outcome, PushSender, PushTarget
 from ..uninterrupted import uninterrupted
-from .schedule import Weekly, next_occurrence, parse_timezone
+from .claims import LATE_LIMIT, ClaimCounts, Claims, Due
+from .metrics import DispatchMetrics
 
 log = logging.getLogger("houvast.reminders")
 
-T = TypeVar("T")
+__all__ = ["LATE_LIMIT", "DispatchReport", "Dispatcher"]
 
-LATE_LIMIT = 10 * 60  # seconds
-BATCH = 2000
-IN_LIMIT = 900  # values in one IN (...) list: under SQLite's oldest limit of 999 parameters
 KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
+MessageFor = Callable[[str, str, int, bool], dict[str, Any]]
 
 
 @dataclass
 class DispatchReport:
-    """What one run did, for logs and tests (no personal data)."""
+    """What one run did, for logs, metrics and tests (no personal data)."""
 
+    due: int = 0  # found due at their time: claimed here or elsewhere, or skipped
     claimed: int = 0
     delivered: int = 0
     gone: int = 0
     failed: int = 0
+    unknown: int = 0  # under way when stopped, or left so by a dead instance: never resent
     skipped: int = 0
     lost: int = 0  # claimed by another process
     released: int = 0  # claimed, not sent (the run was stopped): due again
+    taken_back: int = 0  # claims of a dead instance, sent by this one
+    expired: int = 0  # claims of a dead instance found too late to send
     latest: float = 0.0  # seconds after its time that the last message settled
 
+    COUNTS = (
+        "due",
+        "claimed",
+        "delivered",
+        "gone",
+        "failed",
+        "unknown",
+        "skipped",
+        "lost",
+        "released",
+        "taken_back",
+        "expired",
+    )
+
     def add(self, other: DispatchReport) -> None:
-        for name in ("claimed", "delivered", "gone", "failed", "skipped", "lost", "released"):
+        for name in self.COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.latest = max(self.latest, other.latest)
 
-
-@dataclass(frozen=True)
-class Due:
-    reminder_id: int
-    occurrence: int
-    following: int  # the next time the claim moved the reminder on to
-    device_id: str
-    locale: str
-    target: str
-    push: tuple[str, str, str]
+    @classmethod
+    def of_claim(cls, counts: ClaimCounts) -> DispatchReport:
+        return cls(
+            due=counts.claimed - counts.taken_back + counts.skipped + counts.lost,
+            claimed=counts.claimed,
+            skipped=counts.skipped,
+            lost=counts.lost,
+            taken_back=counts.taken_back,
+            unknown=counts.unknown,
+            expired=counts.expired,
+        )
 
 
 # What a claim gives: the reminders to send, what happened, and whether more may be due.
-Claim = tuple[list[Due], DispatchReport, bool]
+Claim = tuple[list[Due], ClaimCounts, bool]
 
 
 @dataclass
@@ -82,22 +97,23 @@ class _Run:
     error: BaseException | None = None
 
 
-def insert_for(engine: Engine) -> Callable[..., Any]:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-
-
 class Dispatcher:
-    """Claims due reminders in batches and hands them to the push sender."""
+    """Claims due reminders in batches and hands them to the push sender.
+
+    ``lease`` is how long a claim lasts without renewal (HOUVAST_CLAIM_LEASE); while a run
+    works it renews its claims every third of that.
+    """
 
     def __init__(
         self,
         engine: Engine,
         sender: PushSender,
-        message_for: Callable[[str, str, int], dict[str, Any]],
+        message_for: MessageFor,
         *,
         clock: Callable[[], float] = time.time,
         concurrency: int = 64,
+        lease: int = 60,
+        metrics: DispatchMetrics | None = None,
     ) -> None:
         self.engine = engine
         self.sender = sender
@@ -106,8 +122,15 @@ class Dispatcher:
         # 64 requests in flight keep a push service busy; every extra TLS connection costs
         # about 130 KB of buffers in asyncio, which counts at 100,000 reminders a minute.
         self.concurrency = concurrency
-        self.insert = insert_for(engine)
+        self.claims = Claims(engine, lease, clock)
+        self.metrics = metrics or DispatchMetrics()
         self._runs: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+
+    @property
+    def owner(self) -> str:
+        """This dispatcher's name on its claims."""
+        return self.claims.owner
 
     async def run(self) -> DispatchReport:
         """Send everything due now; returns what happened.
@@ -121,7 +144,8 @@ class Dispatcher:
         this = asyncio.current_task()
         assert this is not None  # a coroutine always runs in a task
         self._runs.add(this)
-        run = _Run(self.sender.batch(self.concurrency))
+        run = _Run(self.sender.batch(self.concurrency, gate=self._gate))
+        beat = asyncio.create_task(self._renew_leases())
         try:
             await self._stream(run)
         except BaseException as error:
@@ -131,41 +155,74 @@ class Dispatcher:
             # and what was not gets released, whatever happens meanwhile.
             await uninterrupted(self._wind_down(run))
         finally:
+            beat.cancel()
             self._runs.discard(this)
+            self.metrics.count(run.report)
             self._log(run.report)
         if run.error is not None:
             raise run.error
         return run.report
 
+    async def scheduled_run(self) -> None:
+        """The scheduler's job: a run, and nothing raised when the server stops it (the run
+        has given back what it claimed; a stop is no error)."""
+        try:
+            await self.run()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+
     async def stop(self) -> None:
         """Stop the runs under way and wait until they have recorded and released what they
         claimed (the server is shutting down)."""
+        self._stopping = True
         runs = list(self._runs)
         for run in runs:
             run.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
 
     async def _stream(self, run: _Run) -> None:
-        run.claiming = asyncio.ensure_future(self._claim_now())
+        run.claiming = asyncio.ensure_future(self._claim_now(take_back=True))
         while run.claiming is not None:
             # Shielded: a claim runs to its end in its thread whatever happens here; if this
             # run stops meanwhile, winding down releases what it took.
-            due, claim_report, more = await asyncio.shield(run.claiming)
+            due, counts, more = await asyncio.shield(run.claiming)
             run.claiming = asyncio.ensure_future(self._claim_now()) if more else None
-            run.report.add(claim_report)
+            run.report.add(DispatchReport.of_claim(counts))
             if due:
                 outcomes: list[asyncio.Future[Outcome]] = []
                 try:
                     for item in due:
-                        message = self.message_for(item.locale, item.target, item.reminder_id)
-                        target = PushTarget(*item.push)
+                        message = self.message_for(
+                            item.locale, item.target, item.reminder_id, item.neutral
+                        )
                         outcomes.append(
-                            await run.batch.add(target, message, f"r{item.reminder_id}")
+                            await run.batch.add(
+                                PushTarget(*item.push), message, f"r{item.reminder_id}", item.key
+                            )
                         )
                 finally:
                     # Those without an outcome (the run stopped while adding) are released.
                     run.settling.append(asyncio.create_task(self._settle(due, outcomes)))
         await run.batch.finish()
+
+    async def _gate(self, keys: Sequence[Any]) -> set[Any]:
+        """Before a group of messages is posted: mark them, and post only those still ours."""
+        keys = list(keys)
+        try:
+            return await anyio.to_thread.run_sync(self.claims.mark_posting, keys)
+        except Exception:
+            # Nothing was marked: the claims stay, and are taken back once their lease ends.
+            log.exception("dispatch: marking %d messages as posting failed", len(keys))
+            return set()
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self.claims.lease / 3))
+            try:
+                await anyio.to_thread.run_sync(self.claims.renew)
+            except Exception:
+                log.exception("dispatch: renewing claims failed")
 
     async def _wind_down(self, run: _Run) -> None:
         if isinstance(run.error, Exception):
@@ -179,11 +236,11 @@ class Dispatcher:
         if run.claiming is not None:
             # A claim under way commits in its thread; what it took is given back.
             try:
-                unsent, claim_report, _ = await run.claiming
+                unsent, counts, _ = await run.claiming
             except Exception:
                 pass  # that claim failed: it took nothing
             else:
-                run.report.add(claim_report)
+                run.report.add(DispatchReport.of_claim(counts))
                 run.settling.append(asyncio.create_task(self._settle(unsent, [])))
         for settled in await asyncio.gather(*run.settling, return_exceptions=True):
             if isinstance(settled, DispatchReport):
@@ -192,95 +249,34 @@ class Dispatcher:
                 log.error("dispatch: recording outcomes failed", exc_info=settled)
 
     def _log(self, report: DispatchReport) -> None:
-        if report.claimed or report.skipped:
+        if report.claimed or report.skipped or report.unknown or report.expired:
             log.info(
-                "dispatch: %d claimed, %d delivered, %d gone, %d failed, %d released, "
-                "%d skipped, %d lost; the last settled %.1f s after its time",
+                "dispatch: %d claimed (%d taken back), %d delivered, %d gone, %d failed, "
+                "%d unknown, %d released, %d skipped, %d expired, %d lost; "
+                "the last settled %.1f s after its time",
                 report.claimed,
+                report.taken_back,
                 report.delivered,
                 report.gone,
                 report.failed,
+                report.unknown,
                 report.released,
                 report.skipped,
+                report.expired,
                 report.lost,
                 report.latest,
             )
 
-    async def _claim_now(self) -> Claim:
-        return await anyio.to_thread.run_sync(self._claim, int(self.clock()))
-
-    def _claim(self, now: int) -> Claim:
-        """Claim one batch of the reminders due at ``now``, in one transaction.
-
-        Those too late are skipped; the rest are claimed by inserting their delivery rows,
-        where another process may have been first; all of them move on to their next time.
-        """
-        with self.engine.begin() as connection:
-            rows = connection.execute(self._due_query(now)).all()
-            in_time = _in_time(rows, now)
-            claimed = self._insert_deliveries(connection, in_time, now) if in_time else set()
-            following = _next_times(rows, now)
-            _move_on(connection, rows, following)
-        report = DispatchReport(
-            claimed=len(claimed),
-            skipped=len(rows) - len(in_time),
-            lost=len(in_time) - len(claimed),
-        )
-        due = [_due(row, following[row.id]) for row in in_time if row.id in claimed]
-        return due, report, len(rows) == BATCH
-
-    def _due_query(self, now: int) -> Select[Any]:
-        """The oldest ``BATCH`` reminders due at ``now``, with what sending them needs."""
-        query = (
-            select(
-                reminders.c.id,
-                reminders.c.next_fire_at,
-                reminders.c.days,
-                reminders.c.time,
-                reminders.c.target,
-                devices.c.id.label("device_id"),
-                devices.c.timezone,
-                devices.c.locale,
-                devices.c.endpoint,
-                devices.c.p256dh,
-                devices.c.auth,
-            )
-            .select_from(reminders.join(devices))
-            .where(reminders.c.next_fire_at <= now)
-            .order_by(reminders.c.next_fire_at)
-            .limit(BATCH)
-        )
-        if self.engine.dialect.name == "postgresql":
-            # Other processes skip the rows this one holds instead of waiting for them.
-            query = query.with_for_update(skip_locked=True, of=reminders)
-        return query
-
-    def _insert_deliveries(
-        self, connection: Connection, rows: Sequence[Row[Any]], now: int
-    ) -> set[int]:
-        """Insert a "sending" delivery row for each occurrence; the ids of the reminders whose
-        row went in. An occurrence that already has one (another process claimed it) is not
-        this process's to send."""
-        result = connection.execute(
-            self.insert(deliveries).on_conflict_do_nothing().returning(deliveries.c.reminder_id),
-            [
-                {
-                    "reminder_id": row.id,
-                    "occurrence": row.next_fire_at,
-                    "status": "sending",
-                    "attempts": 0,
-                    "updated_at": now,
-                }
-                for row in rows
-            ],
-        )
-        return {row.reminder_id for row in result}
+    async def _claim_now(self, take_back: bool = False) -> Claim:
+        now = int(self.clock())
+        return await anyio.to_thread.run_sync(lambda: self.claims.claim(now, take_back=take_back))
 
     async def _settle(
         self, due: Sequence[Due], outcomes: Sequence[asyncio.Future[Outcome]]
     ) -> DispatchReport:
         """Wait for a claimed batch's outcomes and record them. A message whose future was
-        cancelled (or that has none) never left: its claim is released."""
+        cancelled (or that has none) never left: its claim is released. One withdrawn at its
+        gate (taken back by another instance, or deleted meanwhile) is not this run's."""
         settled = await asyncio.gather(*outcomes, return_exceptions=True)
         settled += [asyncio.CancelledError()] * (len(due) - len(settled))
         report = DispatchReport()
@@ -293,130 +289,28 @@ class Dispatcher:
                 unsent.append(item)
                 continue
             kind = outcome.kind
+            if kind == "withdrawn":
+                report.lost += 1
+                continue
             if kind == "delivered":
                 report.delivered += 1
+                self.metrics.lateness(finished - item.occurrence)
             elif kind == "gone":
                 report.gone += 1
                 gone_devices.add(item.device_id)
+            elif kind == "unknown":
+                report.unknown += 1
             else:
                 report.failed += 1
             key = (kind, outcome.attempts, item.occurrence)
             results.setdefault(key, []).append(item.reminder_id)
             report.latest = max(report.latest, finished - item.occurrence)
         report.released = len(unsent)
-        await anyio.to_thread.run_sync(self._record, results, int(finished), gone_devices, unsent)
+        await anyio.to_thread.run_sync(
+            self.claims.record, results, int(finished), gone_devices, unsent
+        )
         return report
-
-    def _record(
-        self,
-        results: dict[tuple[str, int, int], list[int]],
-        finished: int,
-        gone_devices: set[str],
-        unsent: Sequence[Due] = (),
-    ) -> None:
-        """Write outcomes: ``results`` maps (status, attempts, occurrence) to reminder ids.
-
-        Nearly all of a batch shares one key (delivered at the first try, same minute), so
-        this is one statement rather than one per reminder. ``unsent`` reminders get their
-        claim back and their time set back to the occurrence, so the next run sends them
-        (if that is within ``LATE_LIMIT``).
-        """
-        with self.engine.begin() as connection:
-            for (status, attempts, occurrence), ids in results.items():
-                for part in _parts(ids):
-                    connection.execute(
-                        update(deliveries)
-                        .where(deliveries.c.occurrence == occurrence)
-                        .where(deliveries.c.reminder_id.in_(part))
-                        .values(status=status, attempts=attempts, updated_at=finished)
-                    )
-            if gone_devices:
-                # The push service says the subscription is gone: so is our copy of it.
-                for device_ids in _parts(sorted(gone_devices)):
-                    connection.execute(delete(devices).where(devices.c.id.in_(device_ids)))
-            released: dict[tuple[int, int], list[int]] = {}
-            for item in unsent:
-                released.setdefault((item.occurrence, item.following), []).append(item.reminder_id)
-            for (occurrence, following), ids in released.items():
-                for part in _parts(ids):
-                    connection.execute(
-                        delete(deliveries)
-                        .where(deliveries.c.occurrence == occurrence)
-                        .where(deliveries.c.reminder_id.in_(part))
-                        .where(deliveries.c.status == "sending")
-                    )
-                    # Only where the claim left it: a reminder changed since keeps its new time.
-                    connection.execute(
-                        update(reminders)
-                        .where(reminders.c.id.in_(part))
-                        .where(reminders.c.next_fire_at == following)
-                        .values(next_fire_at=occurrence)
-                    )
 
     def prune(self) -> int:
         """Forget delivery records older than a week; returns how many."""
-        cutoff = int(self.clock()) - KEEP_DELIVERIES
-        with self.engine.begin() as connection:
-            result = connection.execute(delete(deliveries).where(deliveries.c.occurrence < cutoff))
-        return result.rowcount or 0
-
-
-def _in_time(rows: Sequence[Row[Any]], now: int) -> list[Row[Any]]:
-    """The rows at most ``LATE_LIMIT`` late: the others (the server was down) are skipped."""
-    return [row for row in rows if now - row.next_fire_at <= LATE_LIMIT]
-
-
-def _next_times(rows: Sequence[Row[Any]], now: int) -> dict[int, int]:
-    """Each reminder's next time after ``now`` (or after its due time, if that is later).
-
-    Reminders with the same schedule, zone and due time share it, so it is worked out once
-    for each such group.
-    """
-    moment = datetime.fromtimestamp(now, UTC)
-    by_schedule: dict[tuple[int, str, str, int], int] = {}
-    following: dict[int, int] = {}
-    for row in rows:
-        key = (row.days, row.time, row.timezone, row.next_fire_at)
-        if key not in by_schedule:
-            after = max(moment, datetime.fromtimestamp(row.next_fire_at, UTC))
-            weekly = Weekly.from_mask(row.days, row.time)
-            zone = parse_timezone(row.timezone)
-            by_schedule[key] = int(next_occurrence(weekly, zone, after).timestamp())
-        following[row.id] = by_schedule[key]
-    return following
-
-
-def _move_on(connection: Connection, rows: Sequence[Row[Any]], following: dict[int, int]) -> None:
-    """Move each reminder on to its next time, one statement for each (due, next) pair."""
-    moves: dict[tuple[int, int], list[int]] = {}
-    for row in rows:
-        moves.setdefault((row.next_fire_at, following[row.id]), []).append(row.id)
-    for (old, new), ids in moves.items():
-        for part in _parts(ids):
-            # Only if nobody moved it meanwhile: two processes agree on the next time.
-            connection.execute(
-                update(reminders)
-                .where(reminders.c.id.in_(part))
-                .where(reminders.c.next_fire_at == old)
-                .values(next_fire_at=new)
-            )
-
-
-def _due(row: Row[Any], following: int) -> Due:
-    """A claimed row as the reminder to send."""
-    return Due(
-        reminder_id=row.id,
-        occurrence=row.next_fire_at,
-        following=following,
-        device_id=row.device_id,
-        locale=row.locale,
-        target=row.target,
-        push=(row.endpoint, row.p256dh, row.auth),
-    )
-
-
-def _parts(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    """``values`` in slices that fit an ``IN (...)`` list on every database."""
-    size = IN_LIMIT
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+        return self.claims.prune(int(self.clock()) - KEEP_DELIVERIES)

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+# Names in the time zone database that are no place's zone: the machine's own setting, a zone
+# whose only purpose is to be wrong, and a template.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
 class ScheduleError(ValueError):
@@ -47,7 +50,7 @@ class Weekly:
 
 
 def parse_time(value: object) -> time:
-    match = _TIME.match(value) if isinstance(value, str) else None
+    match = _TIME.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ScheduleError("time")
     return time(int(match.group(1)), int(match.group(2)))
@@ -65,10 +68,15 @@ _ZONES: frozenset[str] | None = None
 
 
 def parse_timezone(value: object) -> ZoneInfo:
-    """An IANA time zone name; anything else (paths, abbreviations, offsets) is refused."""
+    """An IANA time zone name; anything else (paths, abbreviations, offsets, ``localtime``,
+    ``Factory``) is refused."""
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
+        _ZONES = frozenset(
+            zone
+            for zone in available_timezones()
+            if zone not in _NOT_ZONES and not zone.startswith(("posix/", "right/"))
+        )
     if not isinstance(value, str) or value not in _ZONES:
         raise ScheduleError("timezone")
     try:

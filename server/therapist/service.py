@@ -11,7 +11,6 @@ import anyio
 from sqlalchemy import Engine
 
 from ..assets import StaticAssets
-from ..db import open_database
 from ..exercises import Exercise
 from ..i18n import Catalogs
 from ..settings import Settings
@@ -65,17 +64,14 @@ class TherapistSide:
 
 @asynccontextmanager
 async def therapist_side(
+    engine: Engine,
     settings: Settings,
     catalogs: Catalogs,
     exercises: Mapping[str, Exercise],
     urls: Urls,
     site_assets: StaticAssets,
 ) -> AsyncIterator[TherapistSide]:
-    engine = await anyio.to_thread.run_sync(open_database, settings)
     templates = TherapistTemplates(catalogs, site_assets, urls, settings)
     side = TherapistSide(engine, settings, catalogs, exercises, urls, templates)
     await anyio.to_thread.run_sync(side.tidy)
-    try:
-        yield side
-    finally:
-        engine.dispose()
+    yield side

@@ -19,10 +19,13 @@ from ..calendar import build_calendar
 from ..i18n import LOCALES, N_, negotiate
 from ..push import InvalidSubscription, PushTarget, validate_subscription
 from ..reminders.devices import DeviceData, DeviceError, Reminder, parse_device
+from ..reminders.messages import NEUTRAL_BODY
 from ..state import app_state
+from ..urls import Page
 
 MAX_BODY = 32 * 1024
 CALENDAR_NAME = N_("Houvast reminders")
+NEUTRAL_CALENDAR_NAME = N_("My moments")
 
 MESSAGES = {
     "json": N_("The request could not be read."),
@@ -36,9 +39,17 @@ MESSAGES = {
     "days": N_("Choose at least one day of the week."),
     "time": N_("Choose a time such as 08:30."),
     "push": N_("This push subscription cannot be used."),
+    "push_taken": N_("This notification address is already registered with other keys."),
     "not_found": N_("Unknown device, or it was deleted."),
+    "rate_limited": N_("Too many changes in a short time. Please try again in a minute."),
 }
-STATUS = {"content_type": 415, "too_large": 413, "not_found": 404}
+STATUS = {
+    "content_type": 415,
+    "too_large": 413,
+    "not_found": 404,
+    "push_taken": 409,
+    "rate_limited": 429,
+}
 
 
 def _locale_of(request: Request, body: object = None) -> str:
@@ -47,12 +58,29 @@ def _locale_of(request: Request, body: object = None) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
-def _error(request: Request, code: str, body: object = None, **values: Any) -> JSONResponse:
+def _error(
+    request: Request,
+    code: str,
+    body: object = None,
+    headers: dict[str, str] | None = None,
+    **values: Any,
+) -> JSONResponse:
     locale = _locale_of(request, body)
     message = app_state(request).catalogs.gettext(locale, MESSAGES[code])
     if values:
         message = message % values
-    return JSONResponse({"error": code, "message": message}, status_code=STATUS.get(code, 400))
+    return JSONResponse(
+        {"error": code, "message": message}, status_code=STATUS.get(code, 400), headers=headers
+    )
+
+
+def _limited(request: Request) -> JSONResponse | None:
+    """429 with Retry-After when this address, or everyone together, changed too much."""
+    address = request.client.host if request.client else "?"
+    wait = app_state(request).limits.hit(address)
+    if wait is None:
+        return None
+    return _error(request, "rate_limited", headers={"Retry-After": str(wait)})
 
 
 async def _json_body(request: Request) -> object:
@@ -69,7 +97,9 @@ async def _json_body(request: Request) -> object:
             raise DeviceError("too_large")
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):
+        # Not JSON, not UTF-8, an integer of more digits than Python converts, or nested
+        # deeper than the parser goes: all the same to the person.
         raise DeviceError("json") from None
 
 
@@ -91,8 +121,10 @@ def _parse(request: Request, body: object, *, allow_push: bool = True) -> Device
     )
 
 
-def _calendar_path(request: Request, device_id: str, token: str) -> str:
-    return app_state(request).urls.path("device_calendar", device_id=device_id, token=token)
+def _calendar_path(request: Request, device_id: str, calendar_token: str) -> str:
+    return app_state(request).urls.path(
+        "device_calendar", device_id=device_id, token=calendar_token
+    )
 
 
 def _bearer(request: Request) -> str:
@@ -111,11 +143,16 @@ async def create_device(request: Request) -> Response:
         data = _parse(request, body)
     except DeviceError as error:
         return _error(request, error.code, body, **error.values)
+    if limited := _limited(request):
+        return limited
     store = app_state(request).devices
-    device_id, token = await anyio.to_thread.run_sync(store.create, data)
+    try:
+        made = await anyio.to_thread.run_sync(store.create, data)
+    except DeviceError as error:
+        return _error(request, error.code, body)
+    calendar = _calendar_path(request, made.device_id, made.calendar_token)
     return JSONResponse(
-        {"id": device_id, "token": token, "calendar": _calendar_path(request, device_id, token)},
-        status_code=201,
+        {"id": made.device_id, "token": made.token, "calendar": calendar}, status_code=201
     )
 
 
@@ -125,36 +162,49 @@ async def update_device(request: Request) -> Response:
     body: object = None
     try:
         body = await _json_body(request)
-        if not await anyio.to_thread.run_sync(store.authorised, device_id, token):
-            raise DeviceError("not_found")
         data = _parse(request, body)
     except DeviceError as error:
         return _error(request, error.code, body, **error.values)
-    await anyio.to_thread.run_sync(store.replace, device_id, data)
-    return JSONResponse({"id": device_id, "calendar": _calendar_path(request, device_id, token)})
+    if limited := _limited(request):
+        return limited
+    try:
+        await anyio.to_thread.run_sync(store.replace, device_id, token, data)
+    except DeviceError as error:
+        return _error(request, error.code, body)
+    return JSONResponse({"id": device_id})
 
 
 async def delete_device(request: Request) -> Response:
+    """Never rate-limited: turning reminders off must always work at once."""
     store = app_state(request).devices
     device_id = request.path_params["device_id"]
-    if not await anyio.to_thread.run_sync(store.authorised, device_id, _bearer(request)):
+    if not await anyio.to_thread.run_sync(store.delete, device_id, _bearer(request)):
         return _error(request, "not_found")
-    await anyio.to_thread.run_sync(store.delete, device_id)
     return Response(status_code=204)
 
 
 def _calendar_response(
-    request: Request, timezone: str, locale: str, items: Sequence[Reminder]
+    request: Request, timezone: str, locale: str, items: Sequence[Reminder], neutral: bool
 ) -> Response:
     state = app_state(request)
     catalogs, exercises, urls = state.catalogs, state.exercises, state.urls
+    if neutral:
+        # Nothing about what the app is for: a neutral title and a link to the home page.
+        home = urls.absolute(urls.page(Page("home"), locale))
+        text = catalogs.gettext(locale, NEUTRAL_BODY)
+        title_of, url_of = (lambda _: text), (lambda _: home)
+        name = catalogs.gettext(locale, NEUTRAL_CALENDAR_NAME)
+    else:
+        title_of = lambda exercise_id: catalogs.gettext(locale, exercises[exercise_id].title)  # noqa: E731
+        url_of = lambda exercise_id: urls.absolute(urls.exercise(exercise_id, locale))  # noqa: E731
+        name = catalogs.gettext(locale, CALENDAR_NAME)
     body = build_calendar(
         [item.as_json() for item in items],
         timezone,
         locale,
-        title_of=lambda exercise_id: catalogs.gettext(locale, exercises[exercise_id].title),
-        url_of=lambda exercise_id: urls.absolute(urls.exercise(exercise_id, locale)),
-        name=catalogs.gettext(locale, CALENDAR_NAME),
+        title_of=title_of,
+        url_of=url_of,
+        name=name,
     )
     return Response(
         body,
@@ -167,17 +217,15 @@ def _calendar_response(
 
 
 async def device_calendar(request: Request) -> Response:
-    """The device's reminders as a calendar to subscribe to (the token is in the URL, since
-    calendar apps cannot send headers)."""
+    """The device's reminders as a calendar to subscribe to. The URL carries the calendar's
+    own token (calendar apps cannot send headers), which can read this feed and do nothing
+    else."""
     store = app_state(request).devices
     device_id, token = request.path_params["device_id"], request.path_params["token"]
-    if not await anyio.to_thread.run_sync(store.authorised, device_id, token):
+    found = await anyio.to_thread.run_sync(store.calendar, device_id, token)
+    if found is None:
         return _error(request, "not_found")
-    loaded = await anyio.to_thread.run_sync(store.load, device_id)
-    if loaded is None:
-        return _error(request, "not_found")
-    timezone, locale, items = loaded
-    return _calendar_response(request, timezone, locale, items)
+    return _calendar_response(request, found.timezone, found.locale, found.reminders, found.neutral)
 
 
 async def calendar_download(request: Request) -> Response:
@@ -188,4 +236,6 @@ async def calendar_download(request: Request) -> Response:
         data = _parse(request, body, allow_push=False)
     except DeviceError as error:
         return _error(request, error.code, body, **error.values)
-    return _calendar_response(request, data.timezone, data.locale, data.reminders)
+    if limited := _limited(request):
+        return limited
+    return _calendar_response(request, data.timezone, data.locale, data.reminders, data.neutral)

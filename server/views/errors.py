@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..i18n import DEFAULT_LOCALE
+from ..security import security_headers
 from ..state import app_state
 from ..urls import Page
 
@@ -26,3 +27,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """Other HTTP errors (405 and the like) as short plain text."""
     assert isinstance(exc, HTTPException)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A programmer's mistake met at run time: a short 500 (the traceback goes to the log),
+    with the same security headers as every other response. Starlette sends it from outside
+    the middleware, so the headers are added here."""
+    settings = getattr(request.state, "settings", None)
+    headers = security_headers(hsts=bool(settings and settings.hsts_on))
+    return PlainTextResponse("Internal Server Error", status_code=500, headers=headers)

@@ -47,6 +47,7 @@ async def switch_language(request: Request) -> Response:
         max_age=_ONE_YEAR,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        # From the configured address, not the request: behind a proxy the request may say http.
+        secure=app_state(request).settings.origin.startswith("https://"),
     )
     return response

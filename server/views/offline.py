@@ -3,6 +3,7 @@ browser always checks for a new version."""
 
 from __future__ import annotations
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,9 +28,27 @@ async def manifest(request: Request) -> Response:
 
 async def bundle(request: Request) -> Response:
     """What the service worker stores, in a few bundles (server/offline.py); the version in
-    the URL never serves another version's bytes, so it may be cached for good."""
+    the URL never serves another version's bytes, so it may be cached for good. Another
+    release's bundles come from the database (server/releases.py)."""
     offline = app_state(request).offline
     found = offline.bundles.get(request.path_params["part"])
     if request.path_params["version"] != offline.version or found is None:
-        return Response("Not found", status_code=404, media_type="text/plain")
+        return await _other_release(request)
     return Response(found, media_type="application/json", headers={"Cache-Control": IMMUTABLE})
+
+
+async def static_file(request: Request) -> Response:
+    """A file under pwa/, at this release's hashed URL or, from the database, another's."""
+    response = await app_state(request).assets.serve(request)
+    if response.status_code == 404:
+        return await _other_release(request)
+    return response
+
+
+async def _other_release(request: Request) -> Response:
+    """A hashed file of another release kept in the shared database, or not found."""
+    releases = getattr(request.state, "releases", None)  # none in a static export
+    found = await anyio.to_thread.run_sync(releases.find, request.url.path) if releases else None
+    if found is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(found.body, media_type=found.media_type, headers={"Cache-Control": IMMUTABLE})

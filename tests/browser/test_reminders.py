@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -27,8 +26,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from icalendar import Calendar
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
 
 from server.app import create_app
+from server.db import devices, make_engine
 from tests.browser.conftest import PHONE
 from tests.browser.test_offline import IPHONE, controlled
 from tests.conftest import isolated_settings
@@ -213,19 +214,23 @@ def no_violations(page: Page) -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A server of its own, with its database file at hand."""
-    data = tmp_path / "data"
-    with LiveServer(create_app(isolated_settings(data), dispatch=False)) as url:
-        yield url, data / "houvast.db"
+def server(tmp_path: Path, database_url: str) -> Iterator[tuple[str, str]]:
+    """A server of its own (on SQLite, then on PostgreSQL), with its database at hand."""
+    settings = isolated_settings(tmp_path / "data", database_url=database_url)
+    with LiveServer(create_app(settings, dispatch=False)) as url:
+        yield url, settings.database
 
 
-def stored_push(database: Path, device_id: str) -> tuple[str, str, str] | None:
-    with sqlite3.connect(database) as db:
-        row = db.execute(
-            "SELECT endpoint, p256dh, auth FROM devices WHERE id = ?", (device_id,)
-        ).fetchone()
-    return tuple(row) if row else None
+def stored_push(database: str, device_id: str) -> tuple[str, str, str] | None:
+    engine = make_engine(database)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(devices.c.endpoint, devices.c.p256dh, devices.c.auth).where(
+                devices.c.id == device_id
+            )
+        ).first()
+    engine.dispose()
+    return (row.endpoint, row.p256dh, row.auth) if row else None
 
 
 @pytest.fixture
@@ -308,7 +313,7 @@ def test_reminders_are_added_changed_and_deleted_on_the_device(page: Page, local
 
 
 def test_turning_notifications_on_registers_the_device_and_off_deletes_it(
-    phone: Callable[..., BrowserContext], server: tuple[str, Path]
+    phone: Callable[..., BrowserContext], server: tuple[str, str]
 ) -> None:
     origin, database = server
     subscription = browser_subscription()
@@ -365,8 +370,9 @@ def test_turning_notifications_on_registers_the_device_and_off_deletes_it(
     expect(page.get_by_role("button", name="Turn on notifications")).to_be_visible()
     assert stored_push(database, device["id"]) is None
     assert server_schedule(origin, device) is None
-    status, _ = http("PUT", f"{origin}/api/devices/{device['id']}", {}, device["token"])
-    assert status in (401, 404)
+    body = {"timezone": ZONE, "locale": "en", "reminders": []}
+    status, _ = http("PUT", f"{origin}/api/devices/{device['id']}", body, device["token"])
+    assert status == 404
     assert page.evaluate(READ_DEVICE) is None
     assert page.evaluate("localStorage.getItem('test.subscribed')") is None, "unsubscribed"
     # The reminders stay on the device.
@@ -448,6 +454,48 @@ def test_with_notifications_blocked_the_calendar_is_offered(
     assert server_schedule(base_url, device) is None
     expect(link).to_be_hidden()
     expect(calendar.get_by_role("button", name="Agendalink maken")).to_be_visible()
+
+
+NEUTRAL = {
+    "nl": ("Onopvallende teksten", "Tijd voor jouw moment", "Herinneringen zeggen nu"),
+    "en": ("Discreet texts", "Time for your moment", "Reminders now say"),
+}
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_discreet_texts_travel_with_the_registration(
+    phone: Callable[..., BrowserContext], base_url: str, locale: str
+) -> None:
+    """The choice is kept on the device and sent with the registration: the calendar feed (and
+    push, tests/test_dispatch.py) then says "Time for your moment", and again names the
+    exercise once the choice is undone. A download follows it too."""
+    label, neutral_text, said = NEUTRAL[locale]
+    title = TEXTS[locale]["grounding"]
+    context = phone(base_url=base_url, accept_downloads=True)
+    page = context.new_page()
+    deny_notifications(context, page, base_url)
+    page.goto(f"/{locale}/reminders")
+    add(page, locale, [2], "09:15")
+    choice = page.get_by_label(label, exact=True)
+    expect(choice).not_to_be_checked()
+    page.locator("#calendar-subscribe").click()
+    expect(page.locator("#calendar-url")).to_be_visible()
+    follows(base_url, page, [("TU", "09:15", ZONE, title)])
+
+    choice.check()
+    expect(page.locator("#delivery-status")).to_contain_text(said)
+    follows(base_url, page, [("TU", "09:15", ZONE, neutral_text)])
+    with page.expect_download() as download:
+        page.evaluate("document.getElementById('calendar-download').click()")
+    assert schedule_of(Path(download.value.path()).read_bytes()) == [
+        ("TU", "09:15", ZONE, neutral_text)
+    ]
+    no_violations(page)
+
+    page.reload()
+    expect(page.get_by_label(label, exact=True)).to_be_checked()
+    page.get_by_label(label, exact=True).uncheck()
+    follows(base_url, page, [("TU", "09:15", ZONE, title)])
 
 
 def test_ios_outside_the_home_screen_is_asked_to_add_houvast_first(
@@ -547,7 +595,7 @@ def notifications(page: Page) -> list[dict[str, Any]]:
 
 
 def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
-    profile: BrowserContext, server: tuple[str, Path]
+    profile: BrowserContext, server: tuple[str, str]
 ) -> None:
     origin, database = server
     profile.grant_permissions(["notifications"], origin=origin)

@@ -74,6 +74,19 @@ export function forServer(reminders) {
   }));
 }
 
+/**
+ * What the server keeps for this device: its time zone, language, reminders and whether their
+ * texts are discreet ("Time for your moment" instead of the exercise's name).
+ */
+export function scheduleForServer(reminders, timezone, locale, neutral) {
+  return { timezone, locale, reminders: forServer(reminders), neutral: neutral === true };
+}
+
+/** The discreet-texts choice as kept in localStorage ("1" when on). */
+export function readNeutral(stored) {
+  return stored === '1';
+}
+
 /** A random id for a reminder kept on this device. */
 export function newId() {
   const bytes = crypto.getRandomValues(new Uint8Array(12));

@@ -6,11 +6,12 @@ import { $, download, element } from '../dom.js';
 import { appData, locale, t } from '../i18n.js';
 import { apiUrl } from '../urls.js';
 import {
-  DAYS, base64UrlBytes, calendarLinks, capitalize, forServer, formatDays, formatTime, isReminder,
-  newId, sameBytes, sortReminders, validateReminder, weekdayName,
+  DAYS, base64UrlBytes, calendarLinks, capitalize, formatDays, formatTime, isReminder,
+  newId, readNeutral, sameBytes, scheduleForServer, sortReminders, validateReminder, weekdayName,
 } from './reminders-data.js';
 
 const KEY = 'houvast.reminders';
+const NEUTRAL_KEY = 'houvast.reminders.neutral';
 // A browser whose push service never answers should not leave the person waiting for ever.
 const PUSH_TIMEOUT = 30_000;
 const form = $('reminder-form');
@@ -19,6 +20,7 @@ const exerciseIds = appData.exercises.map((exercise) => exercise.id);
 const titles = new Map(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
 
 let reminders = loadReminders();
+let neutral = loadNeutral();
 let editing = null;
 let device = null;
 let calendarOffered = false;
@@ -35,6 +37,14 @@ function loadReminders() {
     return Array.isArray(raw) ? sortReminders(raw.filter(isReminder)) : [];
   } catch {
     return [];
+  }
+}
+
+function loadNeutral() {
+  try {
+    return readNeutral(localStorage.getItem(NEUTRAL_KEY));
+  } catch {
+    return false;
   }
 }
 
@@ -102,7 +112,7 @@ async function api(method, address, { body, token } = {}) {
 
 function schedule() {
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  return { timezone, locale, reminders: forServer(reminders) };
+  return scheduleForServer(reminders, timezone, locale, neutral);
 }
 
 function pushJson(subscription) {
@@ -428,7 +438,30 @@ async function copyLink() {
   }
 }
 
+/** The discreet-texts choice: kept on this device, and sent with the registration. */
+async function chooseNeutral(event) {
+  const wanted = event.target.checked;
+  try {
+    localStorage.setItem(NEUTRAL_KEY, wanted ? '1' : '');
+  } catch {
+    event.target.checked = neutral;
+    say(t('storage_error'));
+    return;
+  }
+  neutral = wanted;
+  const done = t(neutral ? 'neutral_on' : 'neutral_off');
+  say(done);
+  if (!device) return;
+  try {
+    await sync();
+  } catch (error) {
+    say(`${done} ${t('sync_failed', { reason: error.message })}`);
+  }
+}
+
 if (delivery) {
+  $('neutral').checked = neutral;
+  $('neutral').addEventListener('change', chooseNeutral);
   const actions = {
     'push-on': turnOn, 'push-off': turnOff, 'calendar-download': downloadCalendar,
     'calendar-subscribe': subscribeCalendar, 'calendar-stop': stopCalendar, 'calendar-copy': copyLink,

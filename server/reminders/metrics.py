@@ -1,0 +1,68 @@
+"""Counters an operator can scrape (Prometheus text format at /metrics): what the dispatcher of
+this instance did since it started. Counts and times only, never anything about a person."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from .dispatcher import DispatchReport
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Seconds after its minute that a reminder reached the push service; the limit is 600.
+LATENESS_BUCKETS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
+
+_COUNTERS = {
+    "due": "Reminders found due by this instance (claimed, skipped or claimed elsewhere).",
+    "claimed": "Reminders this instance claimed to send (taken back ones included).",
+    "delivered": "Reminders a push service accepted.",
+    "gone": "Reminders whose subscription had ended (the device was deleted).",
+    "failed": "Reminders given up after the tries ran out or a refusal.",
+    "unknown": "Reminders under way when their sender stopped: may have arrived, never resent.",
+    "skipped": "Reminders more than ten minutes late after downtime, moved to their next time.",
+    "taken_back": "Claims of a stopped instance that this one took over and sent.",
+    "expired": "Claims of a stopped instance found too late to send.",
+    "released": "Claims given back unsent when this instance stopped.",
+}
+
+
+class DispatchMetrics:
+    """The dispatcher's counters in a registry of their own (one per app, so tests and several
+    apps in one process never share them)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._counters = {
+            name: Counter(f"houvast_reminders_{name}", text, registry=self.registry)
+            for name, text in _COUNTERS.items()
+        }
+        self._runs = Counter(
+            "houvast_dispatch_runs", "Runs of the dispatch job.", registry=self.registry
+        )
+        self._last_run = Gauge(
+            "houvast_dispatch_last_run_timestamp_seconds",
+            "When the dispatch job last finished (seconds since the epoch).",
+            registry=self.registry,
+        )
+        self._lateness = Histogram(
+            "houvast_reminder_lateness_seconds",
+            "Seconds after its time that a delivered reminder was accepted by the push service.",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
+        )
+
+    def count(self, report: DispatchReport) -> None:
+        """Add one run's report."""
+        self._runs.inc()
+        self._last_run.set_to_current_time()
+        for name, counter in self._counters.items():
+            counter.inc(getattr(report, name))
+
+    def lateness(self, seconds: float) -> None:
+        self._lateness.observe(max(0.0, seconds))
+
+    def exposition(self) -> bytes:
+        """The counters in Prometheus text format."""
+        return generate_latest(self.registry)
