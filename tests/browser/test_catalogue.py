@@ -56,6 +56,7 @@ def test_each_exercise_runs_to_the_end_on_a_small_phone(
     page: Page, locale: str, exercise: str
 ) -> None:
     page.set_viewport_size(SMALL_PHONE)
+    set_prefs(page, {"lockedBells": False})  # the bells rung on the page, not in a track
     open_player(page, locale, exercise)
     expect(page.locator("html")).to_have_attribute("lang", locale)
     changes = play_to_the_end(page)
