@@ -11,11 +11,13 @@ CHROMIUM ?= /usr/bin/chromium
 run: $(VENV)/.installed catalogs
 	$(BIN)/houvast serve
 
+# Two pytest workers: much of a browser or crash test is waiting on another process, so two
+# keep both cores of a small machine busy. Every test owns its ports, folders and schemas.
 test: $(VENV)/.installed catalogs chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	node --test tests/js/
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -343,6 +343,30 @@ COMPRESSED = BROWSER.public_key().public_bytes(
         (P256DH, "not base64url!"),
         (P256DH, AUTH + "="),  # 22 + 1 characters: wrong padding
     ],
+    # Named, not derived from the keys: the keys are made afresh in every process, and test
+    # ids must be the same in every process that collects them (pytest-xdist's workers).
+    ids=[
+        "point-not-on-curve",
+        "point-of-ones",
+        "compressed-point",
+        "wrong-prefix",
+        "p256dh-short",
+        "p256dh-long",
+        "standard-alphabet",
+        "bang-inside",
+        "space-inside",
+        "padded",
+        "p256dh-empty",
+        "p256dh-none",
+        "p256dh-number",
+        "auth-15-bytes",
+        "auth-17-bytes",
+        "auth-32-bytes",
+        "auth-empty",
+        "auth-none",
+        "auth-not-base64url",
+        "auth-padded",
+    ],
 )
 def test_bad_keys_are_refused(p256dh: object, auth: object) -> None:
     with pytest.raises(InvalidSubscription) as caught:
