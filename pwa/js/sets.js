@@ -44,8 +44,12 @@ export async function saveKept(record) {
 export async function keepSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
   const id = set.id ?? `link-${crypto.randomUUID()}`;
   const old = set.id ? await keptSet(id) : null;
+  // Opened again from a link that works: the newer copy and token, and it updates again.
   const record = old
-    ? { ...old, token: token ?? old.token, set: isNewer(old.set, set) ? set : old.set }
+    ? {
+      ...old, token: token ?? old.token, revoked: token ? false : old.revoked,
+      set: isNewer(old.set, set) ? set : old.set,
+    }
     : {
       id, source, token, set, keptAt: new Date().toISOString(), revoked: false, updated: null,
       progress: null,
