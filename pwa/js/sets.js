@@ -1,6 +1,7 @@
-// The sets a person keeps on this device (IndexedDB, sealed under the PIN like runs and notes),
-// and keeping them in step with the therapist's server: a newer version, a stopped link, and,
-// only when the person chose it, their runs of the set. docs/sets.md is the API.
+// The sets a person keeps on this device (IndexedDB, sealed under the PIN like runs and notes).
+// Keeping them in step with the therapist's server (a newer version, a stopped link, and, only
+// when the person chose it, their runs of the set) is online/set-sync.js, loaded from here when
+// the phone is online. docs/sets.md is the API.
 //
 // A kept set: {id, source: 'therapist' | 'link', token (therapist only), set (SET, checked by
 // sets-data.js), keptAt, revoked, updated (when the therapist's newer version arrived, until
@@ -10,7 +11,6 @@
 import { isNewer } from './sets-data.js';
 import { appData } from './i18n.js';
 import { isOpen, openRecord, openStore, request, sealRecord, transaction } from './store.js';
-
 
 /** Every kept set, opened, the newest kept first (this page must be open: isOpen). */
 export async function keptSets() {
