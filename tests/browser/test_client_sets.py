@@ -58,6 +58,7 @@ WORDS = {
         "remove": "Verwijder deze set",
         "remove_yes": "Ja, verwijderen",
         "removed": "De set is van deze telefoon verwijderd.",
+        "already": "Je bewaart deze set al op deze telefoon.",
     },
     "en": {
         "title": "Evenings",
@@ -81,6 +82,7 @@ WORDS = {
         "remove": "Remove this set",
         "remove_yes": "Yes, remove it",
         "removed": "The set is removed from this phone.",
+        "already": "You already keep this set on this phone.",
     },
 }
 
@@ -361,6 +363,12 @@ def test_a_client_types_the_code_keeps_the_set_and_plays_it_offline(
     expect(page.locator("#set-status")).to_contain_text(words["kept"])
     shot(page, f"{locale}-code-kept")
     wait_for_worker(page)
+    # The same code again finds the set already kept: one copy, brought up to date.
+    page.goto(f"{url}/{locale}/set")
+    page.fill("#set-code", shared["code"])
+    page.get_by_role("button", name=words["code_open"]).click()
+    expect(page.locator("#set-status")).to_have_text(words["already"])
+    assert len(page.evaluate(SETS, ["keptSets"])) == 1
 
     context.set_offline(True)
     freeze_clock(page, START)
