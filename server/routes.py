@@ -37,7 +37,7 @@ page_routes = [
     Route("/offline", pages.template_page("offline"), name="offline"),
     Route("/reminders", pages.reminders_page, name="reminders"),
     # A set a therapist shared: the token rides in the fragment (#t=...), never sent here.
-    Route("/set", pages.template_page("set"), name="set"),
+    Route("/set", pages.set_page, name="set"),
     Route("/app.json", pages.app_json, name="app_json"),
 ]
 

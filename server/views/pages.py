@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..client_strings import REMINDER_STRINGS, app_data, translated_strings
+from ..client_strings import REMINDER_STRINGS, SET_STRINGS, app_data, translated_strings
 from ..exercises.model import CATEGORIES
 from ..state import app_state
 from ..urls import Page
@@ -102,6 +102,18 @@ async def reminders_page(request: Request) -> Response:
         locale,
         {"page_data": {"strings": strings, "api": state.urls.for_api()}},
         page=Page("reminders"),
+    )
+
+
+async def set_page(request: Request) -> Response:
+    """A set from a therapist: opened from its link or a short code, kept, practised, shared
+    (pwa/js/set-page.js). The token rides in the fragment (#t=...) and never reaches here; the
+    page is stored offline, so its texts travel in it and its script works without the server."""
+    state = app_state(request)
+    locale = _locale(request)
+    strings = translated_strings(state.catalogs.language(locale).gettext, SET_STRINGS)
+    return state.templates.render(
+        "set.html", locale, {"page_data": {"strings": strings}}, page=Page("set")
     )
 
 
