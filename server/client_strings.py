@@ -229,6 +229,45 @@ REMINDER_STRINGS: dict[str, str] = {
 }
 
 
+# Only the set builder (/<locale>/make-set) uses these; like the reminders page it is not
+# stored offline, so they travel in that page.
+MAKE_SET_STRINGS: dict[str, str] = {
+    "ms_item_heading": N_("%(n)s. %(title)s"),
+    "ms_move_up": N_("Move up"),
+    "ms_move_down": N_("Move down"),
+    "ms_remove": N_("Remove"),
+    "ms_item_note": N_("Note with this exercise (optional)"),
+    "ms_timings": N_("Timings (optional)"),
+    "ms_timings_hint": N_("Each value starts at the exercise's own; change it within the range."),
+    "ms_range": N_("%(min)s to %(max)s"),
+    "ms_time_heading": N_("Suggested time %(n)s"),
+    "ms_time": N_("Time"),
+    "ms_days": N_("Days"),
+    "ms_remove_time": N_("Remove this time"),
+    "ms_no_title": N_("Give the set a title."),
+    "ms_no_items": N_("Add at least one exercise."),
+    "ms_no_day": N_("Choose at least one day."),
+    "ms_bad_time": N_("Enter a time such as 08:30."),
+    "ms_bad_value": N_("Choose a whole number from %(min)s to %(max)s."),
+    "ms_fix": N_("The link was not made. Please correct the marked fields."),
+    "ms_too_long": N_(
+        "This set does not fit in one QR code. Shorten the notes, or leave out an exercise."
+    ),
+    "ms_ready": N_(
+        "The link is ready: %(length)s characters. Scan the QR code with a phone's camera, or "
+        "send the link."
+    ),
+    "ms_qr_label": N_("QR code of the link to the set “%(title)s”"),
+    "ms_added": N_("%(title)s added as exercise %(n)s."),
+    "ms_removed": N_("%(title)s removed."),
+    "ms_moved": N_("%(title)s is now exercise %(n)s."),
+    "link_copied": N_("Link copied."),
+    "link_copy_yourself": N_(
+        "Copying did not work here. The link is selected, so you can copy it yourself."
+    ),
+}
+
+
 def timing_label(step: Step, name: str) -> str:
     """What a step's adjustable value is called where a person changes it."""
     spec = next(f.spec for f in step.kind.fields if f.name == name)

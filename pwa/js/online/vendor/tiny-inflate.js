@@ -1,5 +1,5 @@
 /*! tiny-inflate 1.0.3 (npm), MIT licence: Copyright (c) 2015-present Devon Govett; a port of
- * Joergen Ibsen's tinf. Full licence in tiny-inflate.LICENSE. Changed only to be an ES module:
+ * Joergen Ibsen's tinf. Full licence in tiny-inflate.LICENSE.txt. Changed only to be an ES module:
  * the last line exports the function instead of module.exports. */
 var TINF_OK = 0;
 var TINF_DATA_ERROR = -3;
