@@ -112,6 +112,25 @@ STRINGS: dict[str, str] = {
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
     ),
+    # The summary for a session (history page, #summary).
+    # Translators: from and to are dates without a year ("2 Nov").
+    "sum_period": N_("From %(from)s to %(to)s %(year)s"),
+    "sum_none": N_("No exercises in these weeks."),
+    "sum_total": N_(
+        "Exercises: %(count)s (completed %(completed)s, stopped %(stopped)s), on %(days)s days."
+    ),
+    "sum_rated": N_(
+        "Rated before and after: %(count)s times. Average distress %(before)s before, "
+        "%(after)s after (0 to 10)."
+    ),
+    "sum_exercises": N_("Per exercise, with the average distress (0 to 10) of the times rated"),
+    "sum_weeks": N_("Per week, with the average change in distress (after minus before)"),
+    "sum_exercise": N_("Exercise"),
+    "sum_times": N_("Times"),
+    "sum_times_stopped": N_("%(count)s (%(stopped)s stopped)"),
+    "sum_before": N_("Before"),
+    "sum_after": N_("After"),
+    "sum_change": N_("Change"),
     # The PIN that locks the history (settings and history).
     "pin_heading": N_("Lock your history"),
     "pin_intro": N_(
