@@ -130,7 +130,7 @@ STRINGS: dict[str, str] = {
     "sum_times_stopped": N_("%(count)s (%(stopped)s stopped)"),
     "sum_before": N_("Before"),
     "sum_after": N_("After"),
-    "sum_change": N_("Change"),
+    "sum_change": N_("Difference"),
     # The PIN that locks the history (settings and history).
     "pin_heading": N_("Lock your history"),
     "pin_intro": N_(

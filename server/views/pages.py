@@ -9,7 +9,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..client_strings import MAKE_SET_STRINGS, REMINDER_STRINGS, app_data, translated_strings, timing_label
+from ..client_strings import (
+    MAKE_SET_STRINGS,
+    REMINDER_STRINGS,
+    app_data,
+    timing_label,
+    translated_strings,
+)
 from ..exercises.model import CATEGORIES
 from ..i18n import LOCALES
 from ..state import app_state
