@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
 
+import { storedDeflate } from '../../pwa/js/online/set-link-encode.js';
 import {
-  BadSetLink, LIMITS, decodeSet, encodeSet, storedDeflate,
+  BadSetLink, LIMITS, decodeSet, encodeSet,
 } from '../../pwa/js/set-link.js';
 
 // As app.json lists them: [key, step title, label, default, min, max].
