@@ -131,6 +131,17 @@ STRINGS: dict[str, str] = {
     "sum_before": N_("Before"),
     "sum_after": N_("After"),
     "sum_change": N_("Difference"),
+    # A set inside its link (the set page, #s=).
+    "link_set_notice": N_(
+        "This set came inside its link. It cannot be updated or revoked, and it cannot be used "
+        "to share progress with anyone."
+    ),
+    "link_set_bad": N_(
+        "This link does not hold a set that Houvast can read. Perhaps part of it went missing: "
+        "ask for the link again."
+    ),
+    "link_set_times": N_("Suggested times"),
+    "link_set_start": N_("Start this exercise"),
     # The PIN that locks the history (settings and history).
     "pin_heading": N_("Lock your history"),
     "pin_intro": N_(

@@ -220,6 +220,6 @@ def test_export_holds_the_set_builder_and_its_files_which_the_worker_does_not_st
         assert f"/{locale}/make-set/" not in config["stored"]
         for src in re.findall(r'src="(/static/[^"]+)"', page.read_text()):
             assert (site / src.lstrip("/")).is_file(), src
-    vendor = next(site.glob("static/*/js/online/vendor/qrcode-generator.mjs"))
+    vendor = next(site.glob("static/*/js/online/vendor/qrcode-generator.js"))
     assert "Kazuhiko Arase" in vendor.read_text()[:300]
     assert not [url for url in config["stored"] if "/online/" in url]

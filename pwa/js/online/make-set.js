@@ -8,7 +8,7 @@
 import { $, element } from '../dom.js';
 import { fill, locale, pageData } from '../i18n.js';
 import { LIMITS, encodeSet } from '../set-link.js';
-import qrcode from './vendor/qrcode-generator.mjs';
+import qrcode from './vendor/qrcode-generator.js';
 
 const strings = pageData.strings;
 const s = (key, values) => fill(strings[key], values);

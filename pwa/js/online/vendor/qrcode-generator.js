@@ -1,4 +1,4 @@
-/*! qrcode-generator 2.0.4 (npm, dist/qrcode.mjs, unchanged below this line), MIT licence:
+/*! qrcode-generator 2.0.4 (npm, dist/qrcode.mjs, unchanged below this comment), MIT licence:
  * Copyright (c) 2009 Kazuhiko Arase. Full licence in qrcode-generator.LICENSE.txt. */
 //---------------------------------------------------------------------
 //
