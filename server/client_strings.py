@@ -131,17 +131,6 @@ STRINGS: dict[str, str] = {
     "sum_before": N_("Before"),
     "sum_after": N_("After"),
     "sum_change": N_("Difference"),
-    # A set inside its link (the set page, #s=).
-    "link_set_notice": N_(
-        "This set came inside its link. It cannot be updated or revoked, and it cannot be used "
-        "to share progress with anyone."
-    ),
-    "link_set_bad": N_(
-        "This link does not hold a set that Houvast can read. Perhaps part of it went missing: "
-        "ask for the link again."
-    ),
-    "link_set_times": N_("Suggested times"),
-    "link_set_start": N_("Start this exercise"),
     # The PIN that locks the history (settings and history).
     "pin_heading": N_("Lock your history"),
     "pin_intro": N_(
@@ -172,10 +161,116 @@ STRINGS: dict[str, str] = {
     "pin_forgot": N_("Forgot your PIN?"),
     "pin_forgot_text": N_(
         "Without the PIN, nobody can open what is kept here. You can start fresh: that deletes "
-        "your history, the words you kept and the PIN from this device."
+        "your history, the words you kept, your sets and the PIN from this device."
     ),
     "pin_start_fresh": N_("Delete everything and start fresh"),
     "pin_fresh_done": N_("Everything is deleted. You start fresh, without a PIN."),
+    # A therapist's set: home ("Your sets") and the player (set-item.js).
+    "your_sets": N_("Your sets"),
+    "set_count": N_("Exercises: %(count)s"),
+    "set_updated_short": N_("Updated by your therapist"),
+    "set_revoked_short": N_("No longer updated"),
+    "sets_locked": N_("Your sets are locked with your PIN."),
+    "sets_open_locked": N_("Open your sets"),
+    "set_open_code": N_("Have a code from your therapist? Open your set here."),
+    "set_item_of": N_("Exercise %(n)s of %(total)s in your set “%(title)s”"),
+    "set_next": N_("Next in your set: %(title)s"),
+    "set_back": N_("Back to your set"),
+    "history_in_set": N_("From your set “%(title)s”"),
+    "history_from_set": N_("From a set from your therapist"),
+}
+
+
+# Only the set page (pwa/js/set-page.js) uses these: they travel in that page.
+SET_STRINGS: dict[str, str] = {
+    "set_note": N_("A note from your therapist"),
+    "set_items": N_("The exercises"),
+    "set_times": N_("Suggested times"),
+    "set_every_day": N_("every day"),
+    "set_time": N_("%(days)s at %(time)s"),
+    "set_start_item": N_("Start"),
+    "set_from_therapist": N_("Your therapist put this set together for you."),
+    "set_keep": N_("Keep on this phone"),
+    "set_keep_privacy": N_(
+        "It is kept on this phone only: no account, no name. When you are online, Houvast "
+        "checks whether your therapist changed something."
+    ),
+    "set_link_only": N_(
+        "This set came whole in its link, so it stays as it is: nobody can update or withdraw "
+        "it, and you cannot share progress from it."
+    ),
+    "set_kept": N_("Kept on this phone. It also works without a connection."),
+    "set_already_kept": N_("You already keep this set on this phone."),
+    "set_updated": N_("Updated by your therapist on %(date)s."),
+    "set_revoked": N_(
+        "Your therapist no longer updates this set. It stays on your phone as it is, and "
+        "you can keep using it."
+    ),
+    "set_start": N_("Start the set"),
+    "set_add_reminders": N_("Add these times to my reminders"),
+    "set_reminders_offline": N_(
+        "Added to your reminders. Open Reminders when you are online to get them as "
+        "notifications or in your calendar."
+    ),
+    "share_heading": N_("Share your progress with your therapist"),
+    "share_intro": N_(
+        "If you like, your therapist can see how practising with this set goes. It is off "
+        "until you turn it on."
+    ),
+    "share_what": N_(
+        "What is shared: for each exercise of this set, the date, which exercise, whether "
+        "you finished or stopped it, how long it took, and your ratings before and after. "
+        "The exercises of this set you already did as well."
+    ),
+    "share_never": N_(
+        "Never shared: your notes, the words you keep, your name, or anything else you do "
+        "in Houvast."
+    ),
+    "share_whom": N_("With whom: only the therapist who made this set."),
+    "share_how_stop": N_(
+        "How to stop: here, whenever you like. Everything you shared is then deleted from "
+        "the server at once."
+    ),
+    "share_start": N_("Share my progress"),
+    "share_on": N_("You share your progress with your therapist."),
+    "share_sent": N_("Exercises sent: %(count)s."),
+    "share_waiting": N_("It is sent as soon as you are online."),
+    "share_stop": N_("Stop sharing and delete what I shared"),
+    "share_started": N_("Sharing is on. You can stop at any time."),
+    "share_stopped": N_("Sharing has stopped. Everything you shared is deleted from the server."),
+    "share_stopped_later": N_(
+        "Sharing has stopped. What you shared is deleted from the server as soon as you are online."
+    ),
+    "share_revoked": N_("This set is no longer updated, so progress can no longer be shared."),
+    "set_remove": N_("Remove this set"),
+    "set_remove_text": N_("Remove this set from your phone? Your history stays."),
+    "set_remove_sharing": N_("Sharing stops, and what you shared is deleted from the server."),
+    "set_remove_yes": N_("Yes, remove it"),
+    "set_remove_no": N_("No, keep it"),
+    "set_removed": N_("The set is removed from this phone."),
+    "set_none": N_(
+        "You keep no sets on this phone yet. A set comes from your therapist: as a link, "
+        "a QR code or a code."
+    ),
+    "set_code_heading": N_("Have a code from your therapist?"),
+    "set_code_label": N_("The code"),
+    "set_code_hint": N_("8 letters and digits, such as ABCD 2345."),
+    "set_code_open": N_("Open the set"),
+    "set_code_invalid": N_("A code has 8 letters and digits, such as ABCD 2345. Please check it."),
+    "set_error_unknown": N_(
+        "No set was found with this code. It may have a typo, or be older than 14 days: "
+        "your therapist can give you a new one."
+    ),
+    "set_error_link": N_(
+        "This link does not lead to a set. You can ask your therapist for a new one."
+    ),
+    "set_error_revoked": N_(
+        "Your therapist has stopped this link. You can ask them for a new one."
+    ),
+    "set_error_offline": N_(
+        "Opening a set needs a connection. Once it is kept, it also works offline."
+    ),
+    "set_error_server": N_("Something went wrong on the server. Please try again later."),
 }
 
 

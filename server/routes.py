@@ -37,7 +37,7 @@ page_routes = [
     Route("/offline", pages.template_page("offline"), name="offline"),
     Route("/reminders", pages.reminders_page, name="reminders"),
     # A set a therapist shared: the token rides in the fragment (#t=...), never sent here.
-    Route("/set", pages.template_page("set"), name="set"),
+    Route("/set", pages.set_page, name="set"),
     # A set inside its own link, made without an account; online and in the export, not stored
     # offline (docs/sets.md, "A set inside the link").
     Route("/make-set", pages.make_set_page, name="make_set"),

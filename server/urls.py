@@ -35,9 +35,11 @@ CLIENT_PAGES = (
     Page("settings"),
     Page("history"),
     Page("offline"),
+    # A therapist's set, received and kept: it must open offline like the rest.
+    Page("set"),
 )
 # What the scripts may link to or fetch: name → (route, parameters, placeholder names).
-_SCRIPT_PAGES = ("home", "history", "help", "settings")
+_SCRIPT_PAGES = ("home", "history", "help", "settings", "set", "reminders")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,14 @@ class Urls:
         """
         templates = {name: self.page(Page(name), locale) for name in _SCRIPT_PAGES}
         templates["exercise"] = self.exercise("{id}", locale)
+        # A kept set opens in its own language, whatever the page that links to it.
+        templates["set_in"] = self.page(Page("set"), "{locale}")
         templates["worker"] = self.path("service_worker")
+        # The sets API (docs/sets.md): kept sets are checked from home and the set page. A
+        # static export has no server, so no API: its sets come from links only.
+        if not self.static_site:
+            for name in ("sets_open", "sets_progress", "progress_runs", "progress_withdraw"):
+                templates[name] = self.path(name)
         templates["scope"] = self.base
         return templates
 

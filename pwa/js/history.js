@@ -70,6 +70,11 @@ function runItem(run) {
     element('time', { class: 'history-run-time', datetime: run.startedAt },
       formatDateTime(new Date(run.startedAt))),
   );
+  if (run.set) {
+    const title = setTitles.get(run.set);
+    item.append(element('span', { class: 'history-run-set' },
+      title ? t('history_in_set', { title }) : t('history_from_set')));
+  }
   const status = run.status === 'completed' ? t('completed') : t('stopped_short');
   item.append(element('span', { class: 'history-run-meta' }, `${formatSeconds(run.seconds)} · ${status}`));
   if (Number.isInteger(run.before) || Number.isInteger(run.after)) {
@@ -250,9 +255,16 @@ function renderChart(runs) {
 // Reading and writing --------------------------------------------------------------------------
 
 let current = [];
+// Runs of a therapist's set say which set, by its title while it is kept (sets.js, loaded
+// only for a history that has such runs).
+let setTitles = new Map();
 
 async function render() {
   current = await allRuns();
+  if (current.some((run) => run.set)) {
+    const { keptSets } = await import('./sets.js');
+    setTitles = new Map((await keptSets()).map((record) => [record.id, record.set.title]));
+  }
   renderList(current);
   renderChart(current);
   elements.exportJson.disabled = current.length === 0;

@@ -13,6 +13,9 @@ import { loadPrefs, reduceMotion } from './prefs.js';
 import {
   elapsed, finish, goTo, pause, remaining, resume, startRun, sync, toRecord,
 } from './runstate.js';
+import {
+  currentItem, endLinks, showItemNote, withValues,
+} from './set-item.js';
 import { getNotes, saveNote, saveRun } from './store.js';
 import { buildTimeline, kindsOf } from './timeline.js';
 import { BellTrack } from './track-player.js';
@@ -22,7 +25,9 @@ class Player {
   constructor(exercise, kinds) {
     this.exercise = exercise;
     this.kinds = kinds;
-    this.prefs = loadPrefs();
+    // An exercise of a therapist's set starts from the therapist's values (set-item.js).
+    this.item = currentItem(exercise.id);
+    this.prefs = this.item ? withValues(loadPrefs(), exercise.id, this.item.item.values) : loadPrefs();
     this.segments = buildTimeline(exercise, this.prefs, t('closing'), kinds);
     this.storageKey = `houvast.run.${exercise.id}`;
     this.wakeLock = new WakeLock(this.prefs.wakeLock);
@@ -42,6 +47,7 @@ class Player {
    * for the device's database: the words kept last time are shown when they arrive. */
   init() {
     this.track?.prepare();
+    if (this.item) showItemNote(this.item);
     getNotes().then((found) => {
       this.notes = { ...found, ...this.notes };
       if (this.state?.status === 'running') this.renderLastTime();
@@ -93,7 +99,7 @@ class Player {
   }
 
   setId() {
-    return new URLSearchParams(location.search).get('set');
+    return this.item?.set ?? null;
   }
 
   restore() {
@@ -299,7 +305,12 @@ class Player {
     this.track?.stop();
     this.wakeLock.release();
     stopSpeaking();
-    saveRun(toRecord(this.state));
+    const saved = saveRun(toRecord(this.state));
+    // A run of a set the person shares goes to the therapist now, if the phone is online.
+    if (this.item) {
+      saved.then(() => import('./sets.js')).then(({ syncSets }) => syncSets(this.item.set))
+        .catch((error) => console.warn('Houvast: the set is not in step yet', error));
+    }
   }
 
   cue() {
@@ -396,6 +407,8 @@ class Player {
     const offer = $('player-end-offer');
     offer.hidden = !rose;
     if (rose) offer.replaceChildren(helpOffer(t('rise_text'), () => groundHere(), url('help')));
+    end.querySelector('.set-end-links')?.remove();
+    if (this.item) end.querySelector(':scope > .call-buttons').before(endLinks(this.item));
     $('player-end-title').focus();
   }
 }

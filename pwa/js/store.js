@@ -8,11 +8,12 @@
 import { createLock, openLock, seal, unseal } from './seal.js';
 
 const DB_NAME = 'houvast';
-const DB_VERSION = 1;
+// 2 added the kept sets (sets.js); an upgrade only ever adds stores.
+const DB_VERSION = 2;
 
 let opening = null;
 
-function request(req) {
+export function request(req) {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -29,6 +30,8 @@ export function openStore() {
         db.createObjectStore('runs', { keyPath: 'id' }).createIndex('startedAt', 'startedAt');
       }
       if (!db.objectStoreNames.contains('notes')) db.createObjectStore('notes', { keyPath: 'key' });
+      // Version 2: a therapist's sets the person keeps, by set id.
+      if (!db.objectStoreNames.contains('sets')) db.createObjectStore('sets', { keyPath: 'id' });
     };
     // Another tab holds an older version open; it closes when it hears of this one (below).
     req.onblocked = () => console.warn('Houvast: waiting for another tab to close its store');
@@ -50,7 +53,7 @@ export function openStore() {
   return opening;
 }
 
-async function transaction(storeName, mode, work) {
+export async function transaction(storeName, mode, work) {
   const db = await openStore();
   const tx = db.transaction(storeName, mode);
   const result = work(tx.objectStore(storeName));
@@ -119,7 +122,7 @@ async function putAll(storeName, records) {
 async function everything() {
   const db = await openStore();
   const found = [];
-  for (const [name, keyPath] of [['runs', 'id'], ['notes', 'key']]) {
+  for (const [name, keyPath] of [['runs', 'id'], ['notes', 'key'], ['sets', 'id']]) {
     const rows = await request(db.transaction(name).objectStore(name).getAll());
     found.push([name, await Promise.all(rows.map(openRecord)), keyPath]);
   }
@@ -151,6 +154,7 @@ export async function removePin(pin) {
 export async function startFresh() {
   await clearRuns();
   await clearNotes();
+  await transaction('sets', 'readwrite', (store) => store.clear());
   localStorage.removeItem(LOCK);
   key = null;
 }

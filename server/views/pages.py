@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from ..client_strings import (
     MAKE_SET_STRINGS,
     REMINDER_STRINGS,
+    SET_STRINGS,
     app_data,
     timing_label,
     translated_strings,
@@ -144,6 +145,18 @@ async def make_set_page(request: Request) -> Response:
     }
     return state.templates.render(
         "make_set.html", locale, {"page_data": page_data}, page=Page("make_set")
+    )
+
+
+async def set_page(request: Request) -> Response:
+    """A set from a therapist: opened from its link or a short code, kept, practised, shared
+    (pwa/js/set-page.js). The token rides in the fragment (#t=...) and never reaches here; the
+    page is stored offline, so its texts travel in it and its script works without the server."""
+    state = app_state(request)
+    locale = _locale(request)
+    strings = translated_strings(state.catalogs.language(locale).gettext, SET_STRINGS)
+    return state.templates.render(
+        "set.html", locale, {"page_data": {"strings": strings}}, page=Page("set")
     )
 
 

@@ -1,7 +1,8 @@
 """A set without any server, in Chromium: the builder at a phone's and a laptop's size, in both
 languages, with the keyboard; a value out of range refused next to its field; the QR code read
 from a screenshot is the link; the link opened in a fresh browser shows the set with what it
-cannot do; and the builder works from a static export."""
+cannot do, is kept, and an item plays with the set's value; and the builder works from a
+static export."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from server.export import export_site
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, freeze_clock
+from tests.browser.test_client_sets import play_grounding
 from tests.conftest import isolated_settings
 from tests.live_server import StaticServer
 from tests.qr import decode_png
@@ -28,15 +30,23 @@ TEXTS = {
         "grounding": "Hier en nu",
         "protector": "Je beschermer",
         "range": "Kies een heel getal van 10 tot 90.",
-        "value": "Voeten op de grond: seconden 45",
-        "monday": "maandag",
+        "monday": "Maandag en woensdag om 08:30",
+        "link_only": "niemand kan hem bijwerken of intrekken, en je kunt er geen voortgang mee",
+        "keep": "Bewaar op deze telefoon",
+        "kept": "Bewaard op deze telefoon.",
+        "start": "Beginnen",
+        "bad": "Deze link leidt niet naar een set.",
     },
     "en": {
         "grounding": "Here and now",
         "protector": "Your protector",
         "range": "Choose a whole number from 10 to 90.",
-        "value": "Feet on the floor: seconds 45",
-        "monday": "Monday",
+        "monday": "Monday and Wednesday at 8:30",
+        "link_only": "nobody can update or withdraw it, and you cannot share progress from it",
+        "keep": "Keep on this phone",
+        "kept": "Kept on this phone.",
+        "start": "Start",
+        "bad": "This link does not lead to a set.",
     },
 }
 NOTE = "Doe dit als het even te veel wordt.\nNeem je tijd." * 5
@@ -147,29 +157,39 @@ def test_a_set_goes_into_a_link_and_its_qr_code_and_comes_out_whole(
     context.close()
 
     # A fresh browser, as the person's phone: the set, and what such a set cannot do.
-    phone = browser.new_context(viewport=PHONE, device_scale_factor=2)
+    texts = TEXTS[locale]
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, timezone_id="UTC")
     page = phone.new_page()
     errors = console_errors(page)
     page.goto(link)
-    expect(page.locator("#set-title")).to_have_text(EXPECTED["title"])
-    expect(page.locator(".set-note").first).to_have_text("Doe dit als het even te veel wordt.")
-    expect(page.locator("#set-link-only")).to_be_visible()
-    items = page.locator("#set-items > li")
+    expect(page.locator("#set-heading")).to_have_text(EXPECTED["title"])
+    assert "#" not in page.url, "the set leaves the address once read"
+    expect(page.locator(".set-note")).to_contain_text("Doe dit als het even te veel wordt.")
+    expect(page.get_by_text(texts["link_only"])).to_be_visible()
+    items = page.locator(".set-items > li")
     expect(items).to_have_count(2)
-    expect(items.nth(0).locator("h3")).to_have_text(TEXTS[locale]["grounding"])
-    expect(items.nth(0).locator(".set-values")).to_have_text(TEXTS[locale]["value"])
-    expect(items.nth(0).locator(".set-item-note")).to_have_text("Elke ochtend")
-    expect(items.nth(1).locator("h3")).to_have_text(TEXTS[locale]["protector"])
-    expect(page.locator(".set-times")).to_contain_text(TEXTS[locale]["monday"])
+    expect(items.nth(0).locator(".set-item-title")).to_have_text(texts["grounding"])
+    expect(items.nth(0).locator(".set-item-text")).to_have_text("Elke ochtend")
+    expect(items.nth(1).locator(".set-item-title")).to_have_text(texts["protector"])
+    expect(page.locator(".set-times")).to_contain_text(texts["monday"])
     page.screenshot(path=output_dir / f"set-link-{locale}-{size}.png", full_page=True)
     assert_axe_clean(page)
+
+    # Kept, and the first item plays with the set's 45 seconds for the feet on the floor.
+    page.get_by_role("button", name=texts["keep"]).click()
+    expect(page.locator("#set-status")).to_contain_text(texts["kept"])
+    expect(page.get_by_text(texts["link_only"])).to_be_visible()
+    freeze_clock(page)
+    page.locator(".set-items > li").first.get_by_role(
+        "link", name=re.compile(texts["start"])
+    ).click()
+    lengths = play_grounding(page, locale, rating=3)
+    assert lengths[0] == 45, lengths
     assert errors == []
 
-    # A damaged link says so, and shows nothing of it.
+    # A damaged link says so, and keeps nothing of it.
     page.goto(link[:-6] + "AAAAAA")
-    page.reload()
-    expect(page.locator("#set-link-bad")).to_be_visible()
-    expect(page.locator("#set-title")).to_have_count(0)
+    expect(page.locator("#set-status")).to_contain_text(texts["bad"])
     phone.close()
 
 
@@ -184,7 +204,8 @@ def test_the_builder_works_from_a_static_export(browser: Browser, tmp_path: Path
         assert link.startswith(f"{url}/houvast/en/set/#s=1.")
         assert decode_png(page.locator("#set-qr svg").screenshot()) == link
         page.goto(link)
-        expect(page.locator("#set-title")).to_have_text(EXPECTED["title"])
+        expect(page.locator("#set-heading")).to_have_text(EXPECTED["title"])
+        expect(page.get_by_role("button", name=TEXTS["en"]["keep"])).to_be_visible()
         assert errors == []
         context.close()
 
@@ -206,9 +227,9 @@ def test_a_crafted_link_is_read_with_care(browser: Browser, base_url: str) -> No
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(f"{base_url}/en/set#s=1.{text}")
-    expect(page.locator("#set-title")).to_have_text(raw[0])
-    assert page.locator("#set-page img").count() == 0
-    items = page.locator("#set-items > li")
+    expect(page.locator("#set-heading")).to_have_text(raw[0])
+    assert page.locator("main img").count() == 0
+    items = page.locator(".set-items > li")
     expect(items).to_have_count(1)
-    expect(items.first.locator(".set-values")).to_have_text("Feet on the floor: seconds 90")
+    expect(items.first.locator(".set-item-title")).to_have_text("Here and now")
     context.close()

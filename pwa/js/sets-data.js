@@ -1,0 +1,110 @@
+// A therapist's set as data: checking what a server (or a link) hands over, the short code a
+// person types, and which runs go to the therapist. No DOM, no storage, no network here, so
+// it is tested on its own (tests/js/sets-data.test.mjs). The shape is SET in docs/sets.md.
+
+const CODE_LETTERS = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const EXERCISE = /^[\w-]{1,64}$/;
+const VALUE_KEY = /^[\w-]{1,64}\.\w{1,32}$/;
+const MAX_ITEMS = 12;
+const MAX_REMINDERS = 7;
+
+const isText = (value, max) => typeof value === 'string' && value.length <= max;
+
+/** "abcd-2345", "ABCD 2345" → "ABCD2345"; null when it cannot be a code. */
+export function normalizeCode(text) {
+  const code = String(text ?? '').replace(/[\s-]+/g, '').toUpperCase();
+  return CODE_LETTERS.test(code) ? code : null;
+}
+
+function checkItem(raw) {
+  if (!raw || typeof raw !== 'object' || !EXERCISE.test(raw.exercise ?? '')) return null;
+  const values = {};
+  if (raw.values !== undefined) {
+    if (!raw.values || typeof raw.values !== 'object' || Array.isArray(raw.values)) return null;
+    for (const [key, value] of Object.entries(raw.values)) {
+      if (!VALUE_KEY.test(key) || !Number.isInteger(value) || value < 0) return null;
+      values[key] = value;
+    }
+  }
+  const note = raw.note ?? '';
+  if (!isText(note, 280)) return null;
+  return { exercise: raw.exercise, values, note };
+}
+
+function checkReminder(raw) {
+  if (!raw || !Array.isArray(raw.days) || !raw.days.length || !TIME.test(raw.time ?? '')) return null;
+  const days = [...new Set(raw.days)];
+  if (!days.every((day) => Number.isInteger(day) && day >= 1 && day <= 7)) return null;
+  return { days: days.sort((a, b) => a - b), time: raw.time };
+}
+
+/**
+ * A set as the app keeps it, or null when `raw` is not one. What a server sent is checked as
+ * strictly as what a link carries: anything else in it is dropped, never shown or stored.
+ * A set from a link (issue 12, item 11) has no id or version.
+ */
+export function checkSet(raw) {
+  if (!raw || typeof raw !== 'object') return null;
+  const { title, locale } = raw;
+  const note = raw.note ?? '';
+  if (!isText(title, 80) || !title.trim() || !isText(note, 1000)) return null;
+  if (locale !== 'nl' && locale !== 'en') return null;
+  if (!Array.isArray(raw.items) || raw.items.length > MAX_ITEMS) return null;
+  const reminders = raw.reminders ?? [];
+  if (!Array.isArray(reminders) || reminders.length > MAX_REMINDERS) return null;
+  const items = raw.items.map(checkItem);
+  const times = reminders.map(checkReminder);
+  if (items.includes(null) || times.includes(null)) return null;
+  const set = { title, note, locale, items, reminders: times };
+  if (raw.id !== undefined) {
+    if (!isText(raw.id, 64) || !raw.id || !Number.isInteger(raw.version)) return null;
+    set.id = raw.id;
+    set.version = raw.version;
+  }
+  if (typeof raw.updated === 'string' && !Number.isNaN(Date.parse(raw.updated))) set.updated = raw.updated;
+  return set;
+}
+
+// The server keeps at most this many runs per request (docs/sets.md).
+export const RUNS_PER_REQUEST = 500;
+
+/**
+ * The runs of set `setId` that were not sent yet, as the progress API takes them: date,
+ * exercise, completed or stopped, length and ratings. Never the notes.
+ */
+export function runsToShare(runs, setId, sent) {
+  const done = new Set(sent);
+  const rating = (value) => (Number.isInteger(value) && value >= 0 && value <= 10 ? value : null);
+  return runs
+    .filter((run) => run.set === setId && !done.has(run.id) && !Number.isNaN(Date.parse(run.startedAt)))
+    .map((run) => ({
+      id: run.id,
+      exercise: run.exercise,
+      started: new Date(run.startedAt).toISOString(),
+      seconds: Math.min(86400, Math.max(0, Math.round(Number(run.seconds) || 0))),
+      status: run.status === 'completed' ? 'completed' : 'stopped',
+      before: rating(run.before),
+      after: rating(run.after),
+    }));
+}
+
+/** Whether the server's `fresh` copy is newer than the kept `old` one. */
+export function isNewer(old, fresh) {
+  return Number.isInteger(fresh?.version) && fresh.version > (old?.version ?? -1);
+}
+
+/** The set's suggested times as reminders (the reminders page's shape), leaving out any that
+ * is already there. Each opens the set's first exercise. */
+export function suggestedReminders(set, existing, newId) {
+  const first = set.items[0]?.exercise;
+  if (!first) return [];
+  const same = (a, b) => a.time === b.time && a.target?.id === b.target?.id
+    && a.days.join() === b.days.join();
+  const added = [];
+  for (const { days, time } of set.reminders) {
+    const reminder = { id: newId(), days, time, target: { type: 'exercise', id: first } };
+    if (![...existing, ...added].some((other) => same(other, reminder))) added.push(reminder);
+  }
+  return added;
+}
