@@ -1,4 +1,4 @@
-"""How big a set is inside its link (pwa/js/set-link.js), and the QR code that holds it.
+"""How big a set is inside its link (pwa/js/online/set-link.js), and the QR code that holds it.
 
     .venv/bin/python bench/set_link_size.py
 
@@ -58,7 +58,7 @@ console.log(JSON.stringify({
 
 def main() -> None:
     assert len(SET["note"]) == 280
-    module = (PROJECT_ROOT / "pwa/js/set-link.js").as_uri()
+    module = (PROJECT_ROOT / "pwa/js/online/set-link.js").as_uri()
     out = subprocess.run(
         ["node", "--input-type=module", "-e", SCRIPT, module, json.dumps(SET)],
         check=True,

@@ -46,14 +46,13 @@ def test_the_builder_and_its_files_are_not_stored_offline(client: TestClient) ->
     worker = client.get("/sw.js").text
     assert "make-set" not in worker
     assert "qrcode-generator" not in worker and "tiny-inflate" not in worker
-    assert "set-link-encode" not in worker
-    assert "/js/set-link.js" in worker, "reading a link works offline"
+    assert "set-link.js" not in worker, "a set is read from its link once, online"
 
 
 def test_the_client_reads_a_link_set_against_the_same_ranges_a_therapist_has(
     client: TestClient,
 ) -> None:
-    """pwa/js/set-link.js checks a set's values against app.json's timings, which are what a
+    """pwa/js/online/set-link.js checks a set's values against app.json's timings, which are what a
     person may change; a set carries what a therapist may. Should they ever differ, app.json
     must carry the therapist's ranges too."""
     for exercise in load_exercises(PROJECT_ROOT / "exercises").values():

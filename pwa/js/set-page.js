@@ -3,14 +3,13 @@
 //   #t=<token>  a therapist's link (docs/sets.md): read, then taken out of the address
 //   #k=<id>     a set kept on this phone
 //   (nothing)   the kept sets, and a field for the short code a therapist gives
-//   #s=<data>   a set carried whole in its link (set-link.js, docs/sets.md): read, then taken
+//   #s=<data>   a set carried whole in its link (online/set-link.js, docs/sets.md): read, then taken
 //               out of the address too
 // Everything here is built with dom.js from checked data (sets-data.js), never from markup.
 
 import { $, element } from './dom.js';
 import { appData, formatDate, locale, t } from './i18n.js';
 import { askForPin } from './pin.js';
-import { decodeSet } from './set-link.js';
 import { normalizeCode, suggestedReminders } from './sets-data.js';
 import {
   canSync, keepSet, keptSet, keptSets, openShared, removeSet, saveKept, startSharing,
@@ -107,7 +106,7 @@ function setBody(set, { record = null } = {}) {
 /**
  * Show a set that is not kept yet, with "Keep on this phone". `token` is the therapist's (a set
  * that can be updated and share progress); without one (a set carried in a link) it stays as
- * it is, and the page says so. Exported for the link sets (set-link.js).
+ * it is, and the page says so. Also for the sets carried in a link (#s=).
  */
 export async function showSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
   if (set.id && isOpen()) {
@@ -383,12 +382,20 @@ async function start() {
   }
   const linked = hash.get('s');
   if (linked !== null) {
-    // A set carried whole in its link (set-link.js): read with care, then out of the address
-    // like a token; a reload finds it in this tab (OPENED).
+    // A set carried whole in its link (online/set-link.js, not stored offline: the offline app
+    // has no room to spare for what is read once): read with care, then out of the address like
+    // a token; a reload finds it in this tab (OPENED).
+    let reader = null;
+    try {
+      reader = await import('./online/set-link.js');
+    } catch {
+      draw(heading.textContent, null, status(t('set_error_offline'))); // the link stays, to retry
+      return;
+    }
     history.replaceState(null, '', location.pathname + location.search);
     let set = null;
     try {
-      set = await decodeSet(linked, appData.exercises);
+      set = await reader.decodeSet(linked, appData.exercises);
     } catch (error) {
       console.warn('Houvast: this link holds no set', error);
     }

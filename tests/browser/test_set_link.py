@@ -61,7 +61,7 @@ EXPECTED = {
 }
 # What the page's own script reads back from a link: its fragment, through set-link.js.
 DECODE = """async (link) => {
-    const setLink = await import(new URL('../set-link.js',
+    const setLink = await import(new URL('./set-link.js',
         document.querySelector('script[src*="/js/online/make-set.js"]').src).href);
     const app = await (await fetch(document.documentElement.dataset.app)).json();
     return setLink.decodeSet(new URL(link).hash.slice(3), app.exercises);

@@ -1,12 +1,12 @@
-// A set inside its link (pwa/js/set-link.js): round trips, the fallbacks, and untrusted input.
+// A set inside its link (pwa/js/online/set-link.js): round trips, the fallbacks, and untrusted input.
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
 
-import { storedDeflate } from '../../pwa/js/online/set-link-encode.js';
+import { storedDeflate } from '../../pwa/js/online/set-link.js';
 import {
   BadSetLink, LIMITS, decodeSet, encodeSet,
-} from '../../pwa/js/set-link.js';
+} from '../../pwa/js/online/set-link.js';
 
 // As app.json lists them: [key, step title, label, default, min, max].
 const EXERCISES = [

@@ -1,5 +1,5 @@
 // The set builder (/<locale>/make-set): anyone puts a set together and gets a link with the
-// whole set inside it (../set-link.js), and a QR code of that link drawn here, so it works in
+// whole set inside it (set-link.js), and a QR code of that link drawn here, so it works in
 // the static export too. Not stored offline (online/): it is not for a person in distress.
 //
 // Items and times are kept in `state` and drawn from it again after every change to the list;
@@ -7,7 +7,7 @@
 
 import { $, element } from '../dom.js';
 import { fill, locale, pageData } from '../i18n.js';
-import { LIMITS, encodeSet } from '../set-link.js';
+import { LIMITS, encodeSet } from './set-link.js';
 import qrcode from './vendor/qrcode-generator.js';
 
 const strings = pageData.strings;

@@ -5,8 +5,12 @@
 // <data> is base64url of deflate-raw of compact JSON. Browsers compress with CompressionStream
 // where they have 'deflate-raw' (Chromium 103, Safari 16.4, Firefox 113); elsewhere encoding
 // writes "stored" deflate blocks (valid deflate, just not smaller) and decoding fetches a small
-// vetted inflater (tiny-inflate, MIT) that is served by us but not stored offline: it is needed
-// only by old browsers, once, when a link is opened.
+// vetted inflater (tiny-inflate, MIT, vendor/) that is served by us; it is needed only by old
+// browsers, once, when a link is opened.
+//
+// Not stored offline (online/): the offline app has no room to spare, and a set is read once,
+// when its link is opened, which is nearly always online; kept, it works offline like any set.
+// The set page loads this module only for a link with #s=, and says a connection is needed.
 //
 // Everything read from a link is untrusted: sizes, types and counts are checked, unknown
 // exercises and values are left out and values brought within their ranges, the way the server
@@ -27,7 +31,7 @@ function bad(why) {
 
 // Compression ---------------------------------------------------------------------------------
 
-export async function throughStream(bytes, stream, limit = Infinity) {
+async function throughStream(bytes, stream, limit = Infinity) {
   const reader = new Blob([bytes]).stream().pipeThrough(stream).getReader();
   const parts = [];
   let total = 0;
@@ -50,7 +54,7 @@ export async function throughStream(bytes, stream, limit = Infinity) {
   return out;
 }
 
-export function nativeStream(Kind) {
+function nativeStream(Kind) {
   try {
     return typeof Kind === 'function' ? new Kind('deflate-raw') : null;
   } catch {
@@ -68,7 +72,7 @@ async function inflate(bytes, native) {
       bad('not deflate');
     }
   }
-  const { default: tinyInflate } = await import('./online/vendor/tiny-inflate.js');
+  const { default: tinyInflate } = await import('./vendor/tiny-inflate.js');
   // One byte more than allowed: a full buffer means the data was longer than that.
   const out = new Uint8Array(MAX_JSON + 1);
   let result;
@@ -88,14 +92,66 @@ function fromBase64Url(text) {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-// Writing a link: only the builder does, so that code is not stored offline
-// (online/set-link-encode.js); this module keeps what opening a link needs.
+// Writing a link ---------------------------------------------------------------------------------
+
+/** Deflate as "stored" blocks: no compression, but any inflater reads it. */
+export function storedDeflate(bytes) {
+  const blocks = Math.max(1, Math.ceil(bytes.length / 65535));
+  const out = new Uint8Array(bytes.length + 5 * blocks);
+  let at = 0;
+  for (let i = 0; i < blocks; i += 1) {
+    const chunk = bytes.subarray(i * 65535, (i + 1) * 65535);
+    const n = chunk.length;
+    out.set([i === blocks - 1 ? 1 : 0, n & 255, n >> 8, ~n & 255, (~n >> 8) & 255], at);
+    out.set(chunk, at + 5);
+    at += 5 + n;
+  }
+  return out;
+}
+
+async function deflate(bytes, native) {
+  const stream = native ? nativeStream(globalThis.CompressionStream) : null;
+  return stream ? throughStream(bytes, stream) : storedDeflate(bytes);
+}
+
+function toBase64Url(bytes) {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+// The set, compact ----------------------------------------------------------------------------
+// [title, note, locale, [[exercise, {"step.field": n}, note], ...], [[days, minutes], ...]]
+// Empty things at the end of a list are left out; days are a bit mask (Monday = 1), a time is
+// minutes after midnight.
+
+function trimEnd(list, empty) {
+  const out = [...list];
+  while (out.length && empty(out[out.length - 1])) out.pop();
+  return out;
+}
+
+const isEmpty = (value) => value === '' || value === undefined || value === null
+  || (Array.isArray(value) && !value.length)
+  || (typeof value === 'object' && !Array.isArray(value) && !Object.keys(value).length);
+
+function compact(set) {
+  const items = (set.items ?? []).map((item) => trimEnd(
+    [item.exercise, item.values ?? {}, item.note ?? ''], isEmpty,
+  ));
+  const reminders = (set.reminders ?? []).map((reminder) => {
+    const [hours, minutes] = reminder.time.split(':').map(Number);
+    return [reminder.days.reduce((mask, day) => mask | (1 << (day - 1)), 0), hours * 60 + minutes];
+  });
+  return [set.title, set.note ?? '', set.locale, items, ...(reminders.length ? [reminders] : [])];
+}
 
 /** The link text (after "#s=") for `set` ({title, note, locale, items, reminders}). */
-export async function encodeSet(set, options) {
-  const { encodeSet: encode } = await import('./online/set-link-encode.js');
-  return encode(set, options);
+export async function encodeSet(set, { native = true } = {}) {
+  const json = new TextEncoder().encode(JSON.stringify(compact(set)));
+  return `${FORMAT}.${toBase64Url(await deflate(json, native))}`;
 }
+
 
 // Reading a link back ---------------------------------------------------------------------------
 
