@@ -209,8 +209,7 @@ SET_STRINGS: dict[str, str] = {
     "set_start": N_("Start the set"),
     "set_add_reminders": N_("Add these times to my reminders"),
     "set_reminders_offline": N_(
-        "Added to your reminders. Open Reminders when you are online to get them as "
-        "notifications or in your calendar."
+        "Adding reminders needs a connection. Please try again when you are online."
     ),
     "share_heading": N_("Share your progress with your therapist"),
     "share_intro": N_(

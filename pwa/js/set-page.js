@@ -10,7 +10,6 @@
 import { $, element } from './dom.js';
 import { appData, formatDate, locale, t } from './i18n.js';
 import { askForPin } from './pin.js';
-import { normalizeCode, suggestedReminders } from './sets-data.js';
 import {
   canSync, keepSet, keptSet, keptSets, openShared, removeSet, saveKept, startSharing,
   stopSharing, syncSets,
@@ -194,22 +193,23 @@ async function showKept(record, message = '') {
 
 function remindersButton(record) {
   const add = button(t('set_add_reminders'), { id: 'set-add-reminders' });
-  add.addEventListener('click', () => {
-    let list = [];
+  add.addEventListener('click', async () => {
+    // The reminders page sends them as notifications or offers the calendar file: it needs
+    // the server, as does its script (online/), so offline the person is told to come back.
     try {
-      list = JSON.parse(localStorage.getItem(REMINDERS) || '[]');
+      if (!navigator.onLine) throw new Error('offline');
+      const { isReminder, suggestedReminders } = await import('./online/reminders-data.js');
+      let list = [];
+      try {
+        list = JSON.parse(localStorage.getItem(REMINDERS) || '[]').filter(isReminder);
+      } catch {
+        // A damaged list: the reminders page would drop it too.
+      }
+      localStorage.setItem(REMINDERS, JSON.stringify([...list, ...suggestedReminders(record.set, list)]));
+      location.assign(url('reminders'));
     } catch {
-      // A damaged list is the reminders page's to mend; ours are added to an empty one.
+      say(t('set_reminders_offline'));
     }
-    if (!Array.isArray(list)) list = [];
-    const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(12)),
-      (byte) => byte.toString(16).padStart(2, '0')).join('');
-    const added = suggestedReminders(record.set, list, newId);
-    localStorage.setItem(REMINDERS, JSON.stringify([...list, ...added]));
-    // The reminders page sends them as notifications or offers the calendar file; it needs
-    // the server, so offline the person is told to open it later.
-    if (navigator.onLine) location.assign(url('reminders'));
-    else say(t('set_reminders_offline'));
   });
   return add;
 }
@@ -313,53 +313,22 @@ async function showList(message = '') {
   } else {
     parts.push(element('p', {}, t('set_none')));
   }
-  if (canSync()) parts.push(codeForm());
+  if (canSync()) parts.push(await codeForm());
   draw(t('your_sets'), null, ...parts);
 }
 
-function codeForm() {
-  const section = element('section', { class: 'set-code', 'aria-labelledby': 'set-code-heading' });
-  const form = element('form', { novalidate: true });
-  const input = element('input', {
-    id: 'set-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters',
-    spellcheck: 'false', 'aria-describedby': 'set-code-hint set-code-error', maxlength: '12',
-  });
-  const error = element('p', { id: 'set-code-error', class: 'field-error', hidden: true });
-  form.append(
-    element('label', { for: 'set-code' }, t('set_code_label')),
-    element('p', { id: 'set-code-hint', class: 'hint' }, t('set_code_hint')),
-    input, error,
-    row(element('button', { type: 'submit', class: 'button primary' }, t('set_code_open'))),
-  );
-  const show = (key) => {
-    error.textContent = key ? t(key) : '';
-    error.hidden = !key;
-    if (key) input.setAttribute('aria-invalid', 'true');
-    else input.removeAttribute('aria-invalid');
-  };
-  let busy = false;
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    if (busy) return;
-    const code = normalizeCode(input.value);
-    if (!code) {
-      show('set_code_invalid');
-      input.focus();
-      return;
+/** The field for the short code: it needs the server, so its script (online/set-code.js) is
+ * loaded only online, and offline the page says a connection is needed. */
+async function codeForm() {
+  try {
+    if (navigator.onLine) {
+      const { codeForm: build } = await import('./online/set-code.js');
+      return build({ say, open, errors: OPEN_ERRORS });
     }
-    busy = true;
-    show(null);
-    say(t('pin_working'));
-    const failed = await open({ code });
-    busy = false;
-    if (failed) {
-      say('');
-      show(OPEN_ERRORS[failed]);
-      input.focus();
-    }
-  });
-  section.append(element('h2', { id: 'set-code-heading' }, t('set_code_heading')), form);
-  return section;
+  } catch (error) {
+    console.warn('Houvast: the code form could not load', error);
+  }
+  return element('p', { id: 'set-code-offline' }, t('set_error_offline'));
 }
 
 // On arrival -------------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-// A therapist's set as data: checking what a server (or a link) hands over, the short code a
-// person types, and which runs go to the therapist. No DOM, no storage, no network here, so
-// it is tested on its own (tests/js/sets-data.test.mjs). The shape is SET in docs/sets.md.
+// A therapist's set as data: checking what a server (or a link) hands over. No DOM, no storage, no network here, so it is tested on its own
+// (tests/js/sets-data.test.mjs). The shape is SET in docs/sets.md. What only the server's
+// part needs (the short code, the runs to share) is in online/set-sync-data.js.
 
-const CODE_LETTERS = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const EXERCISE = /^[\w-]{1,64}$/;
 const VALUE_KEY = /^[\w-]{1,64}\.\w{1,32}$/;
@@ -10,12 +9,6 @@ const MAX_ITEMS = 12;
 const MAX_REMINDERS = 7;
 
 const isText = (value, max) => typeof value === 'string' && value.length <= max;
-
-/** "abcd-2345", "ABCD 2345" → "ABCD2345"; null when it cannot be a code. */
-export function normalizeCode(text) {
-  const code = String(text ?? '').replace(/[\s-]+/g, '').toUpperCase();
-  return CODE_LETTERS.test(code) ? code : null;
-}
 
 function checkItem(raw) {
   if (!raw || typeof raw !== 'object' || !EXERCISE.test(raw.exercise ?? '')) return null;
@@ -66,45 +59,7 @@ export function checkSet(raw) {
   return set;
 }
 
-// The server keeps at most this many runs per request (docs/sets.md).
-export const RUNS_PER_REQUEST = 500;
-
-/**
- * The runs of set `setId` that were not sent yet, as the progress API takes them: date,
- * exercise, completed or stopped, length and ratings. Never the notes.
- */
-export function runsToShare(runs, setId, sent) {
-  const done = new Set(sent);
-  const rating = (value) => (Number.isInteger(value) && value >= 0 && value <= 10 ? value : null);
-  return runs
-    .filter((run) => run.set === setId && !done.has(run.id) && !Number.isNaN(Date.parse(run.startedAt)))
-    .map((run) => ({
-      id: run.id,
-      exercise: run.exercise,
-      started: new Date(run.startedAt).toISOString(),
-      seconds: Math.min(86400, Math.max(0, Math.round(Number(run.seconds) || 0))),
-      status: run.status === 'completed' ? 'completed' : 'stopped',
-      before: rating(run.before),
-      after: rating(run.after),
-    }));
-}
-
 /** Whether the server's `fresh` copy is newer than the kept `old` one. */
 export function isNewer(old, fresh) {
   return Number.isInteger(fresh?.version) && fresh.version > (old?.version ?? -1);
-}
-
-/** The set's suggested times as reminders (the reminders page's shape), leaving out any that
- * is already there. Each opens the set's first exercise. */
-export function suggestedReminders(set, existing, newId) {
-  const first = set.items[0]?.exercise;
-  if (!first) return [];
-  const same = (a, b) => a.time === b.time && a.target?.id === b.target?.id
-    && a.days.join() === b.days.join();
-  const added = [];
-  for (const { days, time } of set.reminders) {
-    const reminder = { id: newId(), days, time, target: { type: 'exercise', id: first } };
-    if (![...existing, ...added].some((other) => same(other, reminder))) added.push(reminder);
-  }
-  return added;
 }

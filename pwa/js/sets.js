@@ -7,11 +7,10 @@
 // the person saw it), progress: null | {secret (null until the server gave one), since, sent:
 // [run ids]}}. A set from a link carries no token: it cannot be updated or share progress.
 
-import { allRuns, isOpen, openRecord, openStore, request, sealRecord, transaction } from './store.js';
-import { checkSet, isNewer, RUNS_PER_REQUEST, runsToShare } from './sets-data.js';
+import { isNewer } from './sets-data.js';
 import { appData } from './i18n.js';
+import { isOpen, openRecord, openStore, request, sealRecord, transaction } from './store.js';
 
-const WITHDRAWALS = 'houvast.withdrawals';
 
 /** Every kept set, opened, the newest kept first (this page must be open: isOpen). */
 export async function keptSets() {
@@ -62,105 +61,37 @@ export async function keepSet(set, { token = null, source = token ? 'therapist' 
 export async function removeSet(record) {
   if (record.progress?.secret) queueWithdrawal(record.progress.secret);
   await transaction('sets', 'readwrite', (store) => store.delete(record.id));
-  await withdrawQueued();
+  await withdrawNow();
 }
 
-// The network ------------------------------------------------------------------------------
+// Sharing progress and the server -------------------------------------------------------------
+// Everything that talks to the server lives in online/set-sync.js, which phones do not store
+// for offline use (it could do nothing offline): it is loaded when the phone is online.
 
-const api = (name) => appData.urls[name];
-export const canSync = () => Boolean(api('sets_open'));
+export const canSync = () => Boolean(appData.urls.sets_open);
+const online = () => canSync() && navigator.onLine;
+const syncModule = () => import('./online/set-sync.js');
 
-class Gone extends Error {}
-
-async function call(name, { body, secret, method = 'POST' }) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (secret) headers.Authorization = `Bearer ${secret}`;
-  const response = await fetch(api(name), {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store',
-  });
-  if (response.status === 410) throw new Gone();
-  return response;
+/** Check every kept set (or only `id`) with the server: a newer version, a stopped link, runs
+ * to share. Only when online, and with a PIN only once it was given (the sets are sealed). */
+export async function syncSets(id = null) {
+  if (!online() || !isOpen()) return;
+  try {
+    await (await syncModule()).sync(id);
+  } catch (error) {
+    console.warn('Houvast: the sets could not be checked', error);
+  }
 }
 
-/** Open a set by its token or short code: {token, set} or {error: 'revoked' | 'unknown' |
- * 'bad-code' | 'offline' | 'server'}. */
+/** Open a set by token or code (online/set-sync.js, openShared). */
 export async function openShared(body) {
-  let response;
+  if (!online()) return { error: 'offline' };
   try {
-    response = await call('sets_open', { body });
-  } catch (error) {
-    return { error: error instanceof Gone ? 'revoked' : 'offline' };
+    return await (await syncModule()).openShared(body);
+  } catch {
+    return { error: 'offline' };
   }
-  if (response.status === 404) return { error: 'unknown' };
-  if (response.status === 400) return { error: 'bad-code' };
-  if (!response.ok) return { error: 'server' };
-  const data = await response.json().catch(() => null);
-  const set = checkSet(data?.set);
-  if (!set?.id || typeof data.token !== 'string' || !data.token) return { error: 'server' };
-  return { token: data.token, set };
 }
-
-/** Ask the server for a newer version; a stopped link marks the set as no longer updated. */
-async function refresh(record) {
-  const opened = await openShared({ token: record.token });
-  if (opened.error === 'revoked' || opened.error === 'unknown') return { ...record, revoked: true };
-  if (opened.error || !isNewer(record.set, opened.set)) return record;
-  return { ...record, set: opened.set, updated: opened.set.updated ?? new Date().toISOString() };
-}
-
-/** Send this set's runs that were not sent yet; the server keeps each run once by its id, so
- * a run whose answer was lost is simply sent again. */
-async function shareRuns(record) {
-  let progress = record.progress;
-  if (!progress.secret) {
-    const response = await call('sets_progress', { body: { token: record.token } });
-    if (!response.ok) return record;
-    const { secret } = await response.json();
-    if (typeof secret !== 'string' || !secret) return record;
-    progress = { ...progress, secret };
-    record = await saveKept({ ...record, progress });
-  }
-  const waiting = runsToShare(await allRuns(), record.id, progress.sent);
-  for (let i = 0; i < waiting.length; i += RUNS_PER_REQUEST) {
-    const runs = waiting.slice(i, i + RUNS_PER_REQUEST);
-    const response = await call('progress_runs', { body: { runs }, secret: progress.secret });
-    if (response.status === 404) return { ...record, progress: null }; // the set was deleted
-    if (!response.ok) break;
-    progress = { ...progress, sent: [...progress.sent, ...runs.map((run) => run.id)] };
-    record = await saveKept({ ...record, progress });
-  }
-  return record;
-}
-
-/** Bring one kept set in step with the server, as far as the connection allows. */
-async function syncOne(record) {
-  if (record.source !== 'therapist' || !record.token) return record;
-  let next = record;
-  try {
-    if (!next.revoked) next = await refresh(next);
-    if (next.progress && !next.revoked) next = await shareRuns(next);
-  } catch (error) {
-    if (error instanceof Gone) next = { ...next, revoked: true };
-    else console.warn('Houvast: a set could not be brought up to date', error);
-  }
-  return next === record ? record : saveKept(next);
-}
-
-let running = Promise.resolve();
-
-/** Check every kept set (or only `id`) when online, one check at a time so no run is sent
- * twice by two checks at once. Needs the store open (with a PIN: after it was given). */
-export function syncSets(id = null) {
-  running = running.catch(() => {}).then(async () => {
-    if (!canSync() || !navigator.onLine || !isOpen()) return;
-    await withdrawQueued();
-    const records = id ? [await keptSet(id)].filter(Boolean) : await keptSets();
-    for (const record of records) await syncOne(record);
-  });
-  return running;
-}
-
-// Sharing progress ---------------------------------------------------------------------------
 
 /** Turn sharing on: runs go out the next time the phone is online (syncSets). */
 export function startSharing(record) {
@@ -168,14 +99,18 @@ export function startSharing(record) {
 }
 
 /** Stop sharing: the server deletes everything shared under the secret, at once when online
- * (else as soon as a page that keeps sets in step is online again). */
+ * (else as soon as a page that checks the sets is online again). */
 export async function stopSharing(record) {
   if (record.progress?.secret) queueWithdrawal(record.progress.secret);
   const saved = await saveKept({ ...record, progress: null });
-  return { record: saved, done: await withdrawQueued() };
+  return { record: saved, done: await withdrawNow() };
 }
 
-function queued() {
+// Withdrawals wait here (a secret each) until the server confirmed them: a set removed offline
+// has no record left to remember its secret in.
+const WITHDRAWALS = 'houvast.withdrawals';
+
+export function queuedWithdrawals() {
   try {
     const list = JSON.parse(localStorage.getItem(WITHDRAWALS) || '[]');
     return Array.isArray(list) ? list.filter((secret) => typeof secret === 'string') : [];
@@ -184,22 +119,21 @@ function queued() {
   }
 }
 
-function queueWithdrawal(secret) {
-  localStorage.setItem(WITHDRAWALS, JSON.stringify([...new Set([...queued(), secret])]));
+export function forgetWithdrawal(secret) {
+  localStorage.setItem(WITHDRAWALS, JSON.stringify(queuedWithdrawals().filter((s) => s !== secret)));
 }
 
-/** Send every waiting withdrawal; true when none is left waiting. */
-async function withdrawQueued() {
-  if (!canSync()) return true;
-  for (const secret of queued()) {
-    try {
-      const response = await call('progress_withdraw', { method: 'DELETE', secret });
-      // 404: nothing is kept under it any more (the set was deleted): nothing left to do.
-      if (!response.ok && response.status !== 404) continue;
-    } catch (error) {
-      if (!(error instanceof Gone)) continue;
-    }
-    localStorage.setItem(WITHDRAWALS, JSON.stringify(queued().filter((s) => s !== secret)));
+function queueWithdrawal(secret) {
+  localStorage.setItem(WITHDRAWALS, JSON.stringify([...new Set([...queuedWithdrawals(), secret])]));
+}
+
+/** Send the waiting withdrawals now if online; true when none is left waiting. */
+async function withdrawNow() {
+  if (!queuedWithdrawals().length) return true;
+  if (!online()) return false;
+  try {
+    return await (await syncModule()).withdrawQueued();
+  } catch {
+    return false;
   }
-  return queued().length === 0;
 }

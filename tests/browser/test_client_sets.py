@@ -360,3 +360,88 @@ def test_a_client_types_the_code_keeps_the_set_and_plays_it_offline(
     assert errors == []
     context.close()
     shared["context"].close()
+
+
+OLD_DATABASE = """async () => {
+  // The store as the app before sets left it: version 1, a run and a note.
+  await new Promise((resolve, reject) => {
+    const open = indexedDB.open('houvast', 1);
+    open.onupgradeneeded = () => {
+      const db = open.result;
+      db.createObjectStore('runs', { keyPath: 'id' }).createIndex('startedAt', 'startedAt');
+      db.createObjectStore('notes', { keyPath: 'key' });
+    };
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['runs', 'notes'], 'readwrite');
+      tx.objectStore('runs').put({ id: 'old-run', exercise: 'grounding', set: null,
+        startedAt: '2026-11-20T08:00:00.000Z', seconds: 200, status: 'completed',
+        before: 5, after: 3, notes: {} });
+      tx.objectStore('notes').put({ key: 'safe-place', text: 'the dunes', savedAt: 'x' });
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  });
+}"""
+RAW_SETS = """async () => new Promise((resolve, reject) => {
+  const open = indexedDB.open('houvast');
+  open.onsuccess = () => {
+    const get = open.result.transaction('sets').objectStore('sets').getAll();
+    get.onsuccess = () => { open.result.close(); resolve(get.result); };
+    get.onerror = () => reject(get.error);
+  };
+})"""
+STORE = """async ([call, ...args]) => {
+  const src = document.querySelector('script[type=module]').src;
+  return (await import(new URL('store.js', src)))[call](...args);
+}"""
+
+
+def test_a_kept_set_is_sealed_under_the_pin_and_an_older_store_keeps_its_runs(
+    browser: Browser, server: tuple[str, Settings]
+) -> None:
+    url, settings = server
+    words = WORDS["nl"]
+    shared = therapist_shares_a_set(browser, url, settings, "nl", "pin")
+    context, page, errors = phone(browser, "nl")
+
+    # A phone with the store of an earlier release: upgrading it adds the sets, loses nothing.
+    page.goto(f"{url}/healthz")
+    page.evaluate(OLD_DATABASE)
+    errors.clear()  # the browser's own ask for /favicon.ico, on a page that is not the app's
+    page.goto(f"{url}/nl/history")
+    expect(page.locator(".history-run")).to_have_count(1)
+    assert page.evaluate(STORE, ["getNotes"]) == {"safe-place": "the dunes"}
+    page.evaluate(STORE, ["setPin", "2468"])
+
+    # With a PIN, the set is shown without it, and kept sealed once it is given.
+    page.goto(shared["link"])
+    expect(page.locator("#set-heading")).to_have_text(words["title"])
+    page.get_by_role("button", name=words["keep"]).click()
+    page.fill("#pin-enter", "2468")
+    page.keyboard.press("Enter")
+    expect(page.locator("#set-status")).to_contain_text(words["kept"])
+    [raw] = page.evaluate(RAW_SETS)
+    assert set(raw) == {"id", "sealed"}, "nothing but the id is readable without the PIN"
+    assert words["title"] not in str(raw)
+
+    # Home says the sets are there, not what they are; the set page asks for the PIN.
+    page.goto(f"{url}/nl/")
+    expect(page.locator(".home-sets")).to_contain_text("vergrendeld")
+    assert words["title"] not in page.locator(".home-sets").inner_text()
+    page.locator(".home-sets a").first.click()
+    check_axe(page, "set page asking for the PIN")
+    page.fill("#pin-enter", "2468")
+    page.keyboard.press("Enter")
+    expect(page.locator(".set-list")).to_contain_text(words["title"])
+    page.locator(".set-list a").first.click()
+    expect(page.locator("#set-heading")).to_have_text(words["title"])
+
+    # The suggested time goes into the reminders in one tap.
+    page.get_by_role("button", name="Zet deze momenten in mijn herinneringen").click()
+    page.wait_for_url(re.compile(r"/nl/reminders"))
+    expect(page.locator("#reminder-list li")).to_have_count(1)
+    expect(page.locator("#reminder-list")).to_contain_text("20:00")
+    assert errors == []
+    context.close()
+    shared["context"].close()

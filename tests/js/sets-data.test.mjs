@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import {
-  checkSet, isNewer, normalizeCode, runsToShare, suggestedReminders,
-} from '../../pwa/js/sets-data.js';
+import { normalizeCode, runsToShare } from '../../pwa/js/online/set-sync-data.js';
+import { suggestedReminders } from '../../pwa/js/online/reminders-data.js';
+import { checkSet, isNewer } from '../../pwa/js/sets-data.js';
 
 const SET = {
   id: 'fP7P5vPkWdcz-5kc',

@@ -114,3 +114,18 @@ export function calendarLinks(path, pageUrl) {
   const https = new URL(path, pageUrl).href;
   return { https, webcal: https.replace(/^https?:/, 'webcal:') };
 }
+
+/** A therapist's suggested times (a kept set, set-page.js) as reminders, leaving out any
+ * that is already there. Each opens the set's first exercise. */
+export function suggestedReminders(set, existing, makeId = newId) {
+  const first = set.items[0]?.exercise;
+  if (!first) return [];
+  const same = (a, b) => a.time === b.time && a.target?.id === b.target?.id
+    && a.days.join() === b.days.join();
+  const added = [];
+  for (const { days, time } of set.reminders) {
+    const reminder = { id: makeId(), days, time, target: { type: 'exercise', id: first } };
+    if (![...existing, ...added].some((other) => same(other, reminder))) added.push(reminder);
+  }
+  return added;
+}
