@@ -233,3 +233,19 @@ def test_a_crafted_link_is_read_with_care(browser: Browser, base_url: str) -> No
     expect(items).to_have_count(1)
     expect(items.first.locator(".set-item-title")).to_have_text("Here and now")
     context.close()
+
+
+def test_a_link_opened_without_the_reader_says_a_connection_is_needed(
+    browser: Browser, base_url: str
+) -> None:
+    """The reader is not stored offline: when it cannot be loaded (offline, before the set is
+    kept) the page says so, and the link stays in the address to try again."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.route("**/js/online/set-link.js", lambda route: route.abort())
+    page.goto(f"{base_url}/en/set#s=1.AAAA")
+    expect(page.locator("#set-status")).to_have_text(
+        "Opening a set needs a connection. Once it is kept, it also works offline."
+    )
+    assert page.url.endswith("#s=1.AAAA")
+    context.close()
