@@ -408,7 +408,12 @@ class Player {
     offer.hidden = !rose;
     if (rose) offer.replaceChildren(helpOffer(t('rise_text'), () => groundHere(), url('help')));
     end.querySelector('.set-end-links')?.remove();
-    if (this.item) end.querySelector(':scope > .call-buttons').before(endLinks(this.item));
+    if (this.item) {
+      // In a set, going on with the set is the one main way; the exercises are one more.
+      const links = end.querySelector(':scope > .call-buttons');
+      links.querySelector('.primary')?.classList.remove('primary');
+      links.before(endLinks(this.item));
+    }
     $('player-end-title').focus();
   }
 }

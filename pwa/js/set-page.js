@@ -109,9 +109,9 @@ function setBody(set, { record = null } = {}) {
  */
 export async function showSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
   if (set.id && isOpen()) {
-    const kept = await keptSet(set.id);
-    if (kept) {
-      const record = await saveKept({ ...kept, token: token ?? kept.token, revoked: false });
+    if (await keptSet(set.id)) {
+      const record = await keepSet(set, { token, source });
+      history.replaceState(null, '', `#k=${encodeURIComponent(record.id)}`);
       await showKept(record, t('set_already_kept'));
       return;
     }
@@ -134,6 +134,7 @@ export async function showSet(set, { token = null, source = token ? 'therapist' 
       sessionStorage.removeItem(OPENED);
       history.replaceState(null, '', `#k=${encodeURIComponent(record.id)}`);
       await showKept(record, t('set_kept'));
+      heading.focus(); // the page is new from its top: the set, and that it is kept
     } catch (error) {
       console.error('Houvast: the set could not be kept', error);
       keep.disabled = false;

@@ -1,6 +1,7 @@
-// The sets a person keeps on this device (IndexedDB, sealed under the PIN like runs and notes),
-// and keeping them in step with the therapist's server: a newer version, a stopped link, and,
-// only when the person chose it, their runs of the set. docs/sets.md is the API.
+// The sets a person keeps on this device (IndexedDB, sealed under the PIN like runs and notes).
+// Keeping them in step with the therapist's server (a newer version, a stopped link, and, only
+// when the person chose it, their runs of the set) is online/set-sync.js, loaded from here when
+// the phone is online. docs/sets.md is the API.
 //
 // A kept set: {id, source: 'therapist' | 'link', token (therapist only), set (SET, checked by
 // sets-data.js), keptAt, revoked, updated (when the therapist's newer version arrived, until
@@ -10,7 +11,6 @@
 import { isNewer } from './sets-data.js';
 import { appData } from './i18n.js';
 import { isOpen, openRecord, openStore, request, sealRecord, transaction } from './store.js';
-
 
 /** Every kept set, opened, the newest kept first (this page must be open: isOpen). */
 export async function keptSets() {
@@ -44,8 +44,12 @@ export async function saveKept(record) {
 export async function keepSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
   const id = set.id ?? `link-${crypto.randomUUID()}`;
   const old = set.id ? await keptSet(id) : null;
+  // Opened again from a link that works: the newer copy and token, and it updates again.
   const record = old
-    ? { ...old, token: token ?? old.token, set: isNewer(old.set, set) ? set : old.set }
+    ? {
+      ...old, token: token ?? old.token, revoked: token ? false : old.revoked,
+      set: isNewer(old.set, set) ? set : old.set,
+    }
     : {
       id, source, token, set, keptAt: new Date().toISOString(), revoked: false, updated: null,
       progress: null,

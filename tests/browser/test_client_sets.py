@@ -104,7 +104,7 @@ def check_axe(page: Page, name: str, *, frozen: bool = False) -> None:
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))  # what a 360×640 phone shows
 
 
 def therapist_shares_a_set(
@@ -159,13 +159,21 @@ def phone(browser: Browser, locale: str) -> tuple[BrowserContext, Page, list[str
         timezone_id="Europe/Amsterdam",
     )
     page = context.new_page()
-    return context, page, console_errors(page)
+    errors = console_errors(page)
+    # The browser logs a failed load without its address: name it, should one happen.
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None)
+    return context, page, errors
 
 
 def wait_for_worker(page: Page) -> None:
-    """The service worker has stored the app and controls the page: it works offline now."""
+    """The service worker has stored the app and controls the page: it works offline now.
+
+    A page that was loading while the worker took over can stay outside it (clients.claim()
+    misses a document still being created); the next load of it is inside, as on a phone."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
 def seconds_left(page: Page) -> int:
@@ -180,6 +188,10 @@ def play_grounding(page: Page, locale: str, *, rating: int) -> list[int]:
     # The player is ready once Start became its button (player.js).
     page.locator("#start[role=button]").click()
     expect(page.locator("#player")).to_be_visible()
+    # Stop and the way out stay on the phone's screen during a set's run, as in any other (in
+    # grounding itself the way out leads to help).
+    for way_out in ("#player-stop", ".way-out-ground"):
+        expect(page.locator(way_out)).to_be_in_viewport()
     for _ in range(60):
         if page.locator("#player").get_attribute("data-key") == "closing":
             page.locator("#player-next").click()
@@ -344,8 +356,10 @@ def test_a_client_types_the_code_keeps_the_set_and_plays_it_offline(
     page.fill("#set-code", shared["code"].lower().replace(" ", "-"))
     page.get_by_role("button", name=words["code_open"]).click()
     expect(page.locator("#set-heading")).to_have_text(words["title"])
+    shot(page, f"{locale}-code-opened")
     page.get_by_role("button", name=words["keep"]).click()
     expect(page.locator("#set-status")).to_contain_text(words["kept"])
+    shot(page, f"{locale}-code-kept")
     wait_for_worker(page)
 
     context.set_offline(True)
@@ -357,6 +371,11 @@ def test_a_client_types_the_code_keeps_the_set_and_plays_it_offline(
     page.get_by_role("link", name=words["start_set"]).click()
     lengths = play_grounding(page, locale, rating=2)
     assert lengths[1] == 45
+    shot(page, f"{locale}-code-end")
+    # The history says which set a run was part of.
+    page.goto(f"{url}/{locale}/history")
+    expect(page.locator(".history-run-set")).to_have_text(re.compile(words["title"]))
+    shot(page, f"{locale}-history")
     assert errors == []
     context.close()
     shared["context"].close()
@@ -406,9 +425,9 @@ def test_a_kept_set_is_sealed_under_the_pin_and_an_older_store_keeps_its_runs(
     context, page, errors = phone(browser, "nl")
 
     # A phone with the store of an earlier release: upgrading it adds the sets, loses nothing.
-    page.goto(f"{url}/healthz")
+    # (The about page never opens the store, so the earlier release's is made there.)
+    page.goto(f"{url}/nl/about")
     page.evaluate(OLD_DATABASE)
-    errors.clear()  # the browser's own ask for /favicon.ico, on a page that is not the app's
     page.goto(f"{url}/nl/history")
     expect(page.locator(".history-run")).to_have_count(1)
     assert page.evaluate(STORE, ["getNotes"]) == {"safe-place": "the dunes"}

@@ -241,7 +241,7 @@ def test_a_forgotten_pin_means_starting_fresh(page: Page) -> None:
     page.goto("/en/history")
     page.get_by_text("Forgot your PIN?").click()
     expect(page.locator(".pin-forgot")).to_contain_text(
-        "deletes your history, the words you kept and the PIN"
+        "deletes your history, the words you kept, your sets and the PIN"
     )
     page.get_by_role("button", name="Delete everything and start fresh").click()
     expect(page.get_by_role("status").first).to_have_text(
