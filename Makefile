@@ -58,6 +58,7 @@ bench-tools:
 
 bench: $(VENV)/.installed catalogs chromium bench-tools
 	$(BIN)/python bench/precache_size.py
+	$(BIN)/python bench/set_link_size.py
 	$(BIN)/python bench/player_timing.py
 	$(BIN)/python bench/track_start.py
 	$(BIN)/python bench/lighthouse.py

@@ -112,6 +112,25 @@ STRINGS: dict[str, str] = {
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
     ),
+    # The summary for a session (history page, #summary).
+    # Translators: from and to are dates without a year ("2 Nov").
+    "sum_period": N_("From %(from)s to %(to)s %(year)s"),
+    "sum_none": N_("No exercises in these weeks."),
+    "sum_total": N_(
+        "Exercises: %(count)s (completed %(completed)s, stopped %(stopped)s), on %(days)s days."
+    ),
+    "sum_rated": N_(
+        "Rated before and after: %(count)s times. Average distress %(before)s before, "
+        "%(after)s after (0 to 10)."
+    ),
+    "sum_exercises": N_("Per exercise, with the average distress (0 to 10) of the times rated"),
+    "sum_weeks": N_("Per week, with the average change in distress (after minus before)"),
+    "sum_exercise": N_("Exercise"),
+    "sum_times": N_("Times"),
+    "sum_times_stopped": N_("%(count)s (%(stopped)s stopped)"),
+    "sum_before": N_("Before"),
+    "sum_after": N_("After"),
+    "sum_change": N_("Difference"),
     # The PIN that locks the history (settings and history).
     "pin_heading": N_("Lock your history"),
     "pin_intro": N_(
@@ -177,8 +196,8 @@ SET_STRINGS: dict[str, str] = {
         "checks whether your therapist changed something."
     ),
     "set_link_only": N_(
-        "This set came whole in its link, so it stays as it is: it cannot be updated, and "
-        "you cannot share progress from it."
+        "This set came whole in its link, so it stays as it is: nobody can update or withdraw "
+        "it, and you cannot share progress from it."
     ),
     "set_kept": N_("Kept on this phone. It also works without a connection."),
     "set_already_kept": N_("You already keep this set on this phone."),
@@ -327,6 +346,45 @@ REMINDER_STRINGS: dict[str, str] = {
     ),
     "neutral_on": N_("Reminders now say “Time for your moment”."),
     "neutral_off": N_("Reminders now name the exercise."),
+    "link_copied": N_("Link copied."),
+    "link_copy_yourself": N_(
+        "Copying did not work here. The link is selected, so you can copy it yourself."
+    ),
+}
+
+
+# Only the set builder (/<locale>/make-set) uses these; like the reminders page it is not
+# stored offline, so they travel in that page.
+MAKE_SET_STRINGS: dict[str, str] = {
+    "ms_item_heading": N_("%(n)s. %(title)s"),
+    "ms_move_up": N_("Move up"),
+    "ms_move_down": N_("Move down"),
+    "ms_remove": N_("Remove"),
+    "ms_item_note": N_("Note with this exercise (optional)"),
+    "ms_timings": N_("Timings (optional)"),
+    "ms_timings_hint": N_("Each value starts at the exercise's own; change it within the range."),
+    "ms_range": N_("%(min)s to %(max)s"),
+    "ms_time_heading": N_("Suggested time %(n)s"),
+    "ms_time": N_("Time"),
+    "ms_days": N_("Days"),
+    "ms_remove_time": N_("Remove this time"),
+    "ms_no_title": N_("Give the set a title."),
+    "ms_no_items": N_("Add at least one exercise."),
+    "ms_no_day": N_("Choose at least one day."),
+    "ms_bad_time": N_("Enter a time such as 08:30."),
+    "ms_bad_value": N_("Choose a whole number from %(min)s to %(max)s."),
+    "ms_fix": N_("The link was not made. Please correct the marked fields."),
+    "ms_too_long": N_(
+        "This set does not fit in one QR code. Shorten the notes, or leave out an exercise."
+    ),
+    "ms_ready": N_(
+        "The link is ready: %(length)s characters. Scan the QR code with a phone's camera, or "
+        "send the link."
+    ),
+    "ms_qr_label": N_("QR code of the link to the set “%(title)s”"),
+    "ms_added": N_("%(title)s added as exercise %(n)s."),
+    "ms_removed": N_("%(title)s removed."),
+    "ms_moved": N_("%(title)s is now exercise %(n)s."),
     "link_copied": N_("Link copied."),
     "link_copy_yourself": N_(
         "Copying did not work here. The link is selected, so you can copy it yourself."

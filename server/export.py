@@ -14,11 +14,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .app import create_app
-from .i18n import DEFAULT_LOCALE
+from .assets import StaticAssets
+from .i18n import DEFAULT_LOCALE, LOCALES
 from .in_process import get
-from .offline import OfflineBundle
+from .offline import ONLINE_ONLY, OfflineBundle
 from .settings import Settings
 from .urls import Page, Urls
+
+# Pages an export holds that the worker does not store: the set builder (not for a person in
+# distress, so not worth a phone's space) and the page a set's link opens (a set inside its
+# link needs no server). With them, the files under online/ that such pages use.
+EXPORTED_PAGES = ("make_set", "set")
 
 _BASE_PATH = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
 
@@ -50,7 +56,16 @@ async def _export(settings: Settings, directory: Path, base_path: str) -> list[P
             urls.path("offline_bundle", version=offline.version, part=name)
             for name in offline.bundles
         ]
+        assets: StaticAssets = state["assets"]
+        extra = [urls.page(Page(name), locale) for name in EXPORTED_PAGES for locale in LOCALES]
+        extra += [
+            assets.url(name, urls)
+            for name in sorted(assets.files)
+            if f"/{ONLINE_ONLY}" in f"/{name}"
+        ]
+        stored = set(offline.stored)
         wanted = [(url, 200) for url in [*offline.stored, *bundles]]
+        wanted += [(url, 200) for url in extra if url not in stored]
         wanted += [(urls.path("root"), 200), (urls.path("service_worker"), 200)]
         wanted.append((urls.page(Page.of("exercise", exercise_id="-"), DEFAULT_LOCALE), 404))
         for url, expect in wanted:

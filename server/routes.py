@@ -38,6 +38,9 @@ page_routes = [
     Route("/reminders", pages.reminders_page, name="reminders"),
     # A set a therapist shared: the token rides in the fragment (#t=...), never sent here.
     Route("/set", pages.set_page, name="set"),
+    # A set inside its own link, made without an account; online and in the export, not stored
+    # offline (docs/sets.md, "A set inside the link").
+    Route("/make-set", pages.make_set_page, name="make_set"),
     Route("/app.json", pages.app_json, name="app_json"),
 ]
 

@@ -206,3 +206,20 @@ def test_therapist_pages_change_nothing_a_phone_stores(
     with TestClient(create_app(isolated_settings(tmp_path / "data"), dispatch=False)) as client:
         assert "<p>changed</p>" in client.get("/t/nl/").text
         assert client.get("/sw.js").text == first
+
+
+def test_export_holds_the_set_builder_and_its_files_which_the_worker_does_not_store(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    export_site(isolated_settings(tmp_path / "data"), site, "/")
+    config = precache_of((site / "sw.js").read_text())
+    for locale in ("nl", "en"):
+        page = site / locale / "make-set" / "index.html"
+        assert page.is_file() and (site / locale / "set" / "index.html").is_file()
+        assert f"/{locale}/make-set/" not in config["stored"]
+        for src in re.findall(r'src="(/static/[^"]+)"', page.read_text()):
+            assert (site / src.lstrip("/")).is_file(), src
+    vendor = next(site.glob("static/*/js/online/vendor/qrcode-generator.js"))
+    assert "Kazuhiko Arase" in vendor.read_text()[:300]
+    assert not [url for url in config["stored"] if "/online/" in url]

@@ -155,3 +155,50 @@ export function parseImport(text) {
   }
   return { ok: true, runs };
 }
+
+function average(total, count) {
+  return count ? total / count : null;
+}
+
+/**
+ * A summary of the last `weeks` ISO weeks up to `now`, to bring to a session (history.js,
+ * "Summary for your session"): totals, each exercise (most done first) and each week. Ratings
+ * are averaged over the runs rated both before and after, so the two figures are comparable.
+ */
+export function sessionSummary(runs, now = new Date(), weeks = 4) {
+  const week = weeklySummary(runs, now, weeks);
+  const from = week[0].start;
+  const inPeriod = runs.filter((run) => {
+    const started = new Date(run.startedAt);
+    return started >= from && started <= now;
+  });
+  const tally = () => ({ count: 0, completed: 0, stopped: 0, rated: 0, before: 0, after: 0 });
+  const add = (into, run) => {
+    into.count += 1;
+    into[run.status === 'completed' ? 'completed' : 'stopped'] += 1;
+    if (rated(run)) {
+      into.rated += 1;
+      into.before += run.before;
+      into.after += run.after;
+    }
+  };
+  const total = tally();
+  const byExercise = new Map();
+  const days = new Set();
+  for (const run of inPeriod) {
+    add(total, run);
+    if (!byExercise.has(run.exercise)) byExercise.set(run.exercise, tally());
+    add(byExercise.get(run.exercise), run);
+    days.add(localDateKey(new Date(run.startedAt)));
+  }
+  const finish = (t) => ({ ...t, before: average(t.before, t.rated), after: average(t.after, t.rated) });
+  return {
+    from,
+    to: now,
+    ...finish(total),
+    days: days.size,
+    exercises: [...byExercise].map(([id, t]) => ({ id, ...finish(t) }))
+      .sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
+    weeks: week,
+  };
+}

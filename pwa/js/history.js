@@ -17,6 +17,7 @@ import {
 } from './i18n.js';
 import { download, element } from './dom.js';
 import { askForPin } from './pin.js';
+import { setUpSummary } from './session-summary.js';
 import { allRuns, clearNotes, clearRuns, mergeRuns } from './store.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -362,6 +363,7 @@ async function start() {
     elements.deleteAll.focus();
   });
   elements.deleteYes.addEventListener('click', deleteEverything);
+  setUpSummary(() => current);
 }
 
 start();

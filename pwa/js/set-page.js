@@ -3,7 +3,8 @@
 //   #t=<token>  a therapist's link (docs/sets.md): read, then taken out of the address
 //   #k=<id>     a set kept on this phone
 //   (nothing)   the kept sets, and a field for the short code a therapist gives
-// A set carried whole in a link (#s=, issue 12 item 11) is shown with showSet(set) as well.
+//   #s=<data>   a set carried whole in its link (online/set-link.js, docs/sets.md): read, then taken
+//               out of the address too
 // Everything here is built with dom.js from checked data (sets-data.js), never from markup.
 
 import { $, element } from './dom.js';
@@ -104,7 +105,7 @@ function setBody(set, { record = null } = {}) {
 /**
  * Show a set that is not kept yet, with "Keep on this phone". `token` is the therapist's (a set
  * that can be updated and share progress); without one (a set carried in a link) it stays as
- * it is, and the page says so. Exported for the link sets (set-link.js).
+ * it is, and the page says so. Also for the sets carried in a link (#s=).
  */
 export async function showSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
   if (set.id && isOpen()) {
@@ -349,7 +350,34 @@ async function start() {
     }
     return;
   }
-  // Here the link sets (#s=, set-link.js) will be read and shown with showSet.
+  const linked = hash.get('s');
+  if (linked !== null) {
+    // A set carried whole in its link (online/set-link.js, not stored offline: the offline app
+    // has no room to spare for what is read once): read with care, then out of the address like
+    // a token; a reload finds it in this tab (OPENED).
+    let reader = null;
+    try {
+      reader = await import('./online/set-link.js');
+    } catch {
+      draw(heading.textContent, null, status(t('set_error_offline'))); // the link stays, to retry
+      return;
+    }
+    history.replaceState(null, '', location.pathname + location.search);
+    let set = null;
+    try {
+      set = await reader.decodeSet(linked, appData.exercises);
+    } catch (error) {
+      console.warn('Houvast: this link holds no set', error);
+    }
+    if (set) {
+      await showSet(set, { source: 'link' });
+      return;
+    }
+    await askForPin(page);
+    await showList();
+    say(t('set_error_link'));
+    return;
+  }
   let opened = null;
   try {
     opened = JSON.parse(sessionStorage.getItem(OPENED) || 'null');

@@ -9,8 +9,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..client_strings import REMINDER_STRINGS, SET_STRINGS, app_data, translated_strings
+from ..client_strings import (
+    MAKE_SET_STRINGS,
+    REMINDER_STRINGS,
+    SET_STRINGS,
+    app_data,
+    timing_label,
+    translated_strings,
+)
 from ..exercises.model import CATEGORIES
+from ..i18n import LOCALES
 from ..state import app_state
 from ..urls import Page
 
@@ -102,6 +110,41 @@ async def reminders_page(request: Request) -> Response:
         locale,
         {"page_data": {"strings": strings, "api": state.urls.for_api()}},
         page=Page("reminders"),
+    )
+
+
+async def make_set_page(request: Request) -> Response:
+    """The set builder: a set put together here travels inside its link (pwa/js/set-link.js),
+    so it needs no account and no server; pwa/js/online/make-set.js builds the form's items."""
+    state = app_state(request)
+    locale = _locale(request)
+    language = state.catalogs.language(locale)
+    exercises = [
+        {
+            "id": exercise.id,
+            "title": language.gettext(exercise.title),
+            # [key, step title, what it is, default, min, max], as app.json has them.
+            "timings": [
+                [
+                    key,
+                    language.gettext(step.title),
+                    language.gettext(timing_label(step, field)),
+                    bounds.value,
+                    bounds.low,
+                    bounds.high,
+                ]
+                for key, step, field, bounds in exercise.adjustable("therapist")
+            ],
+        }
+        for exercise in state.exercises.values()
+    ]
+    page_data = {
+        "strings": translated_strings(language.gettext, MAKE_SET_STRINGS),
+        "exercises": exercises,
+        "setPages": {code: state.urls.page(Page("set"), code) for code in LOCALES},
+    }
+    return state.templates.render(
+        "make_set.html", locale, {"page_data": page_data}, page=Page("make_set")
     )
 
 

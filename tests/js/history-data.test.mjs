@@ -57,3 +57,26 @@ test('newest first, ties by id', () => {
   const sorted = newestFirst([run('b', '2026-01-01T00:00:00Z'), run('a', '2026-01-01T00:00:00Z'), run('c', '2026-02-01T00:00:00Z')]);
   assert.deepEqual(sorted.map((r) => r.id), ['c', 'a', 'b']);
 });
+
+test('the summary for a session counts the last weeks per exercise and averages rated runs', async () => {
+  const { sessionSummary } = await import('../../pwa/js/history-data.js');
+  const now = new Date(2026, 10, 26, 12, 0); // Thursday 26 November
+  const runs = [
+    run('a', new Date(2026, 10, 24, 9).toISOString(), { before: 7, after: 4 }),
+    run('b', new Date(2026, 10, 24, 20).toISOString(), { before: 6, after: null }),
+    run('c', new Date(2026, 10, 10, 9).toISOString(), { exercise: 'protector', status: 'stopped', before: 8, after: 8 }),
+    run('d', new Date(2026, 10, 2, 9).toISOString(), { exercise: 'protector', before: 5, after: 2 }),
+    run('e', new Date(2026, 9, 30, 9).toISOString(), { before: 1, after: 1 }), // before the 4 weeks
+  ];
+  const summary = sessionSummary(runs, now, 4);
+  assert.equal(summary.from.getDate(), 2); // Monday 2 November
+  assert.equal(summary.weeks.length, 4);
+  assert.deepEqual([summary.count, summary.completed, summary.stopped, summary.days], [4, 3, 1, 3]);
+  assert.deepEqual([summary.rated, summary.before, summary.after], [3, 20 / 3, 14 / 3]);
+  assert.deepEqual(summary.exercises.map((e) => [e.id, e.count, e.rated, e.before, e.after]), [
+    ['grounding', 2, 1, 7, 4],
+    ['protector', 2, 2, 6.5, 5],
+  ]);
+  assert.equal(sessionSummary([], now, 2).count, 0);
+  assert.equal(sessionSummary([], now, 2).before, null);
+});
