@@ -102,6 +102,8 @@ def _add_therapist_parser(commands: Any) -> None:
 
     add_parser(commands)
     commands.choices["therapist"].set_defaults(handler=_therapist)
+
+
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from .db import make_engine, upgrade
 

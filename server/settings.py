@@ -124,6 +124,8 @@ def _switch(value: str) -> bool:
     if word in ("0", "false", "no", "off"):
         return False
     raise ValueError("expected true or false")
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip().lower()
