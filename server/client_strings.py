@@ -177,13 +177,15 @@ STRINGS: dict[str, str] = {
     "set_next": N_("Next in your set: %(title)s"),
     "set_back": N_("Back to your set"),
     "history_in_set": N_("From your set “%(title)s”"),
-    "history_from_set": N_("From a set from your therapist"),
+    "history_from_set": N_("From one of your sets"),
 }
 
 
 # Only the set page (pwa/js/set-page.js) uses these: they travel in that page.
 SET_STRINGS: dict[str, str] = {
     "set_note": N_("A note from your therapist"),
+    # A set made with the link builder (anyone can make one): never "your therapist".
+    "set_note_link": N_("A note with this set"),
     "set_items": N_("The exercises"),
     "set_times": N_("Suggested times"),
     "set_every_day": N_("every day"),
@@ -208,6 +210,10 @@ SET_STRINGS: dict[str, str] = {
     ),
     "set_start": N_("Start the set"),
     "set_add_reminders": N_("Add these times to my reminders"),
+    "set_reminders_hint": N_(
+        "A reminder opens the first exercise on its own. To practise it as part of this set, "
+        "start it from here."
+    ),
     "set_reminders_offline": N_(
         "Adding reminders needs a connection. Please try again when you are online."
     ),
@@ -241,6 +247,10 @@ SET_STRINGS: dict[str, str] = {
         "Sharing has stopped. What you shared is deleted from the server as soon as you are online."
     ),
     "share_revoked": N_("This set is no longer updated, so progress can no longer be shared."),
+    "share_revoked_on": N_(
+        "This set is no longer updated, so nothing more is shared. What you already shared "
+        "stays on the server until you delete it here."
+    ),
     "set_remove": N_("Remove this set"),
     "set_remove_text": N_("Remove this set from your phone? Your history stays."),
     "set_remove_sharing": N_("Sharing stops, and what you shared is deleted from the server."),
@@ -270,6 +280,9 @@ SET_STRINGS: dict[str, str] = {
         "Opening a set needs a connection. Once it is kept, it also works offline."
     ),
     "set_error_server": N_("Something went wrong on the server. Please try again later."),
+    "set_opens_online": N_(
+        "You are offline. The set opens here as soon as you are online again."
+    ),
 }
 
 
@@ -380,6 +393,10 @@ MAKE_SET_STRINGS: dict[str, str] = {
     "ms_ready": N_(
         "The link is ready: %(length)s characters. Scan the QR code with a phone's camera, or "
         "send the link."
+    ),
+    "ms_qr_large": N_(
+        "This QR code is large, and can be hard to scan from a screen. Shorter notes or fewer "
+        "exercises make it smaller; the link itself works just as well."
     ),
     "ms_qr_label": N_("QR code of the link to the set “%(title)s”"),
     "ms_added": N_("%(title)s added as exercise %(n)s."),

@@ -67,12 +67,15 @@ function formatTime({ days, time }) {
   return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
 }
 
-/** The therapist's note, the exercises with their notes, and the suggested times. */
-function setBody(set, { record = null } = {}) {
+/** The set's note, the exercises with their notes, and the suggested times. A set carried in
+ * its link (source 'link') was made by anyone with the link builder: it never says it comes
+ * from a therapist. */
+function setBody(set, { record = null, source = record?.source } = {}) {
   const parts = [];
   if (set.note) {
     const note = element('section', { class: 'notice set-note', lang: set.locale, 'aria-labelledby': 'set-note-heading' });
-    note.append(element('h2', { id: 'set-note-heading' }, t('set_note')), element('p', {}, set.note));
+    const label = source === 'therapist' ? t('set_note') : t('set_note_link');
+    note.append(element('h2', { id: 'set-note-heading' }, label), element('p', {}, set.note));
     parts.push(note);
   }
   parts.push(element('h2', { id: 'set-items-heading' }, t('set_items')));
@@ -119,8 +122,8 @@ export async function showSet(set, { token = null, source = token ? 'therapist' 
   sessionStorage.setItem(OPENED, JSON.stringify({ set, token, source }));
   const keep = button(t('set_keep'), { primary: true, id: 'set-keep' });
   const parts = [
-    element('p', { class: 'set-from' }, t('set_from_therapist')),
-    ...setBody(set),
+    ...(source === 'therapist' ? [element('p', { class: 'set-from' }, t('set_from_therapist'))] : []),
+    ...setBody(set, { source }),
     element('p', {}, token ? t('set_keep_privacy') : t('set_link_only')),
     row(keep),
     status(),

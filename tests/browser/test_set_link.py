@@ -36,6 +36,8 @@ TEXTS = {
         "kept": "Bewaard op deze telefoon.",
         "start": "Beginnen",
         "bad": "Deze link leidt niet naar een set.",
+        "note_label": "Een bericht bij deze set",
+        "therapist": "therapeut",
     },
     "en": {
         "grounding": "Here and now",
@@ -47,6 +49,8 @@ TEXTS = {
         "kept": "Kept on this phone.",
         "start": "Start",
         "bad": "This link does not lead to a set.",
+        "note_label": "A note with this set",
+        "therapist": "therapist",
     },
 }
 NOTE = "Doe dit als het even te veel wordt.\nNeem je tijd." * 5
@@ -172,6 +176,10 @@ def test_a_set_goes_into_a_link_and_its_qr_code_and_comes_out_whole(
     expect(items.nth(0).locator(".set-item-text")).to_have_text("Elke ochtend")
     expect(items.nth(1).locator(".set-item-title")).to_have_text(texts["protector"])
     expect(page.locator(".set-times")).to_contain_text(texts["monday"])
+    # Anyone can make such a set: it never says it comes from a therapist.
+    expect(page.locator(".set-note h2")).to_have_text(texts["note_label"])
+    presentation = page.locator("#set-heading").inner_text() + page.locator("#set-page").inner_text()
+    assert texts["therapist"] not in presentation.lower()
     page.screenshot(path=output_dir / f"set-link-{locale}-{size}.png", full_page=True)
     assert_axe_clean(page)
 
@@ -179,6 +187,8 @@ def test_a_set_goes_into_a_link_and_its_qr_code_and_comes_out_whole(
     page.get_by_role("button", name=texts["keep"]).click()
     expect(page.locator("#set-status")).to_contain_text(texts["kept"])
     expect(page.get_by_text(texts["link_only"])).to_be_visible()
+    presentation = page.locator("#set-heading").inner_text() + page.locator("#set-page").inner_text()
+    assert texts["therapist"] not in presentation.lower()
     freeze_clock(page)
     page.locator(".set-items > li").first.get_by_role(
         "link", name=re.compile(texts["start"])
