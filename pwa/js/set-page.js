@@ -11,8 +11,8 @@ import { $, element } from './dom.js';
 import { appData, formatDate, locale, t } from './i18n.js';
 import { askForPin } from './pin.js';
 import {
-  canSync, keepSet, keptSet, keptSets, openShared, removeSet, saveKept, startSharing,
-  stopSharing, syncSets,
+  canSync, keepSet, keptSet, keptSets, openShared, removeSet, startSharing, stopSharing,
+  syncSets, updateKept,
 } from './sets.js';
 import { handOver, itemUrl } from './set-item.js';
 import { isOpen } from './store.js';
@@ -192,7 +192,7 @@ async function showKept(record, message = '') {
   parts.push(removal(record));
   draw(set.title, set.locale, ...parts);
   // "Updated by your therapist" is said once, here; home shows it until then.
-  if (record.updated) await saveKept({ ...record, updated: null });
+  if (record.updated) await updateKept(record.id, (current) => current && { ...current, updated: null });
 }
 
 function remindersButton(record) {
@@ -218,18 +218,24 @@ function remindersButton(record) {
   return add;
 }
 
+/** Sharing progress: what it means and the button to start it, or, while it is on, what went
+ * and the button to stop it (also once the therapist stopped the link: what was shared stays
+ * on the server until the person withdraws it). Each button acts on the set as stored now. */
 function sharing(record) {
   const section = element('section', { class: 'set-sharing', 'aria-labelledby': 'set-sharing-heading' });
   section.append(element('h2', { id: 'set-sharing-heading' }, t('share_heading')));
   const { progress } = record;
   if (progress) {
     const waiting = progress.secret ? t('share_sent', { count: progress.sent.length }) : t('share_waiting');
+    const state = record.revoked ? t('share_revoked_on') : `${t('share_on')} ${waiting}`;
     const stop = button(t('share_stop'), { id: 'share-stop' });
-    section.append(element('p', { id: 'share-state' }, `${t('share_on')} ${waiting}`), row(stop));
+    section.append(element('p', { id: 'share-state' }, state), row(stop));
     stop.addEventListener('click', async () => {
       stop.disabled = true;
-      const { record: next, done } = await stopSharing(record);
-      await showKept(next, done ? t('share_stopped') : t('share_stopped_later'));
+      const { record: next, done } = await stopSharing(record.id);
+      const message = done ? t('share_stopped') : t('share_stopped_later');
+      if (next) await showKept(next, message);
+      else await showList(message);
       $('share-start')?.focus();
     });
     return section;
@@ -245,7 +251,11 @@ function sharing(record) {
   section.append(element('p', {}, t('share_intro')), what, row(start));
   start.addEventListener('click', async () => {
     start.disabled = true;
-    const next = await startSharing(record);
+    const next = await startSharing(record.id);
+    if (!next) {
+      await showList();
+      return;
+    }
     await showKept(next, t('share_started'));
     $('share-stop')?.focus();
     await syncAndShow(next.id);
@@ -274,7 +284,7 @@ function removal(record) {
   });
   yes.addEventListener('click', async () => {
     yes.disabled = true;
-    await removeSet(record);
+    await removeSet(record.id);
     history.replaceState(null, '', location.pathname + location.search);
     await showList(t('set_removed'));
     heading.focus();

@@ -37,34 +37,56 @@ export async function saveKept(record) {
   return record;
 }
 
+// Every change to the kept sets (keep, start or stop sharing, remove, and each save of a check
+// with the server) runs here, one after the other, on the record as it is stored at that
+// moment: a change never saves a copy read before another change (a Stop tapped while a check
+// waited for the network stays stopped).
+let changes = Promise.resolve();
+
+/** Run `change` after every change asked before it; its result (or error) is returned. */
+export function change(step) {
+  const done = changes.then(step);
+  changes = done.catch(() => {});
+  return done;
+}
+
+/** Change the kept set `id` as stored now: `edit(record)` returns the record to save, or null
+ * to save nothing (the set is gone when `record` is null). Returns what was saved, or null. */
+export function updateKept(id, edit) {
+  return change(async () => {
+    const next = edit(await keptSet(id));
+    return next ? saveKept(next) : null;
+  });
+}
+
 /**
  * Keep `set` on this device (or bring a kept copy up to date) and return the record. A set
- * from a link has no id of its own: it gets one here.
+ * from a link gets its id from its link (online/set-link.js, decodeSet).
  */
-export async function keepSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
-  const id = set.id ?? `link-${crypto.randomUUID()}`;
-  const old = set.id ? await keptSet(id) : null;
-  // Opened again from a link that works: the newer copy and token, and it updates again.
-  const record = old
+export function keepSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
+  // Ask the browser not to clear this site's storage when space runs low: a kept set should
+  // outlive a full phone as well as an app update.
+  navigator.storage?.persist?.().catch(() => {});
+  return updateKept(set.id, (old) => (old
+    // Opened again from a link that works: the newer copy and token, and it updates again.
     ? {
       ...old, token: token ?? old.token, revoked: token ? false : old.revoked,
       set: isNewer(old.set, set) ? set : old.set,
     }
     : {
-      id, source, token, set, keptAt: new Date().toISOString(), revoked: false, updated: null,
-      progress: null,
-    };
-  // Ask the browser not to clear this site's storage when space runs low: a kept set should
-  // outlive a full phone as well as an app update.
-  navigator.storage?.persist?.().catch(() => {});
-  return saveKept(record);
+      id: set.id, source, token, set, keptAt: new Date().toISOString(), revoked: false,
+      updated: null, progress: null,
+    }));
 }
 
-/** Remove a kept set. Sharing stops with it: what was shared is deleted on the server, now
- * or, offline, the next time a page that keeps sets in step is online. */
-export async function removeSet(record) {
-  if (record.progress?.secret) queueWithdrawal(record.progress.secret);
-  await transaction('sets', 'readwrite', (store) => store.delete(record.id));
+/** Remove the kept set `id`. Sharing stops with it: what was shared is deleted on the server,
+ * now or, offline, the next time a page that keeps sets in step is online. */
+export async function removeSet(id) {
+  await change(async () => {
+    const record = await keptSet(id);
+    if (record?.progress?.secret) queueWithdrawal(record.progress.secret);
+    await transaction('sets', 'readwrite', (store) => store.delete(id));
+  });
   await withdrawNow();
 }
 
@@ -97,38 +119,58 @@ export async function openShared(body) {
   }
 }
 
-/** Turn sharing on: runs go out the next time the phone is online (syncSets). */
-export function startSharing(record) {
-  return saveKept({ ...record, progress: { secret: null, since: new Date().toISOString(), sent: [] } });
+/** Turn sharing on for the kept set `id`: runs go out the next time the phone is online
+ * (syncSets). Returns the record as saved. */
+export function startSharing(id) {
+  return updateKept(id, (record) => (record && !record.progress
+    ? { ...record, progress: { secret: null, since: new Date().toISOString(), sent: [] } }
+    : record));
 }
 
-/** Stop sharing: the server deletes everything shared under the secret, at once when online
- * (else as soon as a page that checks the sets is online again). */
-export async function stopSharing(record) {
-  if (record.progress?.secret) queueWithdrawal(record.progress.secret);
-  const saved = await saveKept({ ...record, progress: null });
+/** Stop sharing for the kept set `id`: the server deletes everything shared under the secret,
+ * at once when online (else as soon as a page that checks the sets is online again). */
+export async function stopSharing(id) {
+  const saved = await updateKept(id, (record) => {
+    if (record?.progress?.secret) queueWithdrawal(record.progress.secret);
+    return record && { ...record, progress: null };
+  });
   return { record: saved, done: await withdrawNow() };
 }
 
 // Withdrawals wait here (a secret each) until the server confirmed them: a set removed offline
 // has no record left to remember its secret in.
 const WITHDRAWALS = 'houvast.withdrawals';
+// Every secret in use, in the clear too: "Forgot PIN → start fresh" deletes the sealed sets,
+// and must still be able to withdraw what they shared (store.js, startFresh, queues these).
+// A secret can only send or delete the runs of its own set.
+const SHARED = 'houvast.shared-secrets';
 
-export function queuedWithdrawals() {
+function readList(key) {
   try {
-    const list = JSON.parse(localStorage.getItem(WITHDRAWALS) || '[]');
+    const list = JSON.parse(localStorage.getItem(key) || '[]');
     return Array.isArray(list) ? list.filter((secret) => typeof secret === 'string') : [];
   } catch {
     return [];
   }
 }
 
+const writeList = (key, list) => localStorage.setItem(key, JSON.stringify([...new Set(list)]));
+
+export const queuedWithdrawals = () => readList(WITHDRAWALS);
+
 export function forgetWithdrawal(secret) {
-  localStorage.setItem(WITHDRAWALS, JSON.stringify(queuedWithdrawals().filter((s) => s !== secret)));
+  writeList(WITHDRAWALS, queuedWithdrawals().filter((s) => s !== secret));
+  writeList(SHARED, readList(SHARED).filter((s) => s !== secret));
 }
 
-function queueWithdrawal(secret) {
-  localStorage.setItem(WITHDRAWALS, JSON.stringify([...new Set([...queuedWithdrawals(), secret])]));
+/** A secret the server gave (online/set-sync.js): kept where starting fresh finds it. */
+export function rememberSecret(secret) {
+  writeList(SHARED, [...readList(SHARED), secret]);
+}
+
+export function queueWithdrawal(secret) {
+  writeList(WITHDRAWALS, [...queuedWithdrawals(), secret]);
+  writeList(SHARED, readList(SHARED).filter((s) => s !== secret));
 }
 
 /** Send the waiting withdrawals now if online; true when none is left waiting. */

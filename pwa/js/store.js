@@ -155,6 +155,18 @@ export async function startFresh() {
   await clearRuns();
   await clearNotes();
   await transaction('sets', 'readwrite', (store) => store.clear());
+  // What those sets shared can still be withdrawn: their secrets are kept in the clear as well
+  // (sets.js), and now wait to be withdrawn the next time a page is online.
+  const list = (name) => {
+    try {
+      return [JSON.parse(localStorage.getItem(name) || '[]')].flat();
+    } catch {
+      return [];
+    }
+  };
+  const secrets = [...new Set([...list('houvast.withdrawals'), ...list('houvast.shared-secrets')])];
+  localStorage.setItem('houvast.withdrawals', JSON.stringify(secrets));
+  localStorage.removeItem('houvast.shared-secrets');
   localStorage.removeItem(LOCK);
   key = null;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { normalizeCode, runsToShare } from '../../pwa/js/online/set-sync-data.js';
+import { mergeSynced, normalizeCode, runsToShare } from '../../pwa/js/online/set-sync-data.js';
 import { suggestedReminders } from '../../pwa/js/online/reminders-data.js';
 import { checkSet, isNewer } from '../../pwa/js/sets-data.js';
 
@@ -60,23 +60,82 @@ test('a short code is read with spaces, dashes and lower case; look-alikes are r
   }
 });
 
+const uuid = (n) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const NOW = Date.parse('2026-11-29T12:00:00Z');
+const KNOWN = { exercises: ['grounding', 'breathing'], now: NOW };
+
 test('only this set\'s runs not sent yet are shared, and never their notes', () => {
   const run = (id, set, extra = {}) => ({
     id, exercise: 'grounding', set, startedAt: '2026-11-25T18:30:00.000Z', seconds: 181.4,
     status: 'completed', before: 6, after: 3, notes: { safe: 'my words' }, ...extra,
   });
-  const runs = [run('a', 's1'), run('b', 's2'), run('c', 's1'), run('d', null),
-    run('e', 's1', { status: 'odd', before: 11, after: null, seconds: 100000 })];
-  const shared = runsToShare(runs, 's1', ['c']);
-  assert.deepEqual(shared.map((r) => r.id), ['a', 'e']);
+  const runs = [run(uuid(1), 's1'), run(uuid(2), 's2'), run(uuid(3), 's1'), run(uuid(4), null),
+    run(uuid(5), 's1', { status: 'odd', before: 11, after: null, seconds: 100000 })];
+  const shared = runsToShare(runs, 's1', [uuid(3)], KNOWN);
+  assert.deepEqual(shared.map((r) => r.id), [uuid(1), uuid(5)]);
   assert.deepEqual(shared[0], {
-    id: 'a', exercise: 'grounding', started: '2026-11-25T18:30:00.000Z', seconds: 181,
+    id: uuid(1), exercise: 'grounding', started: '2026-11-25T18:30:00.000Z', seconds: 181,
     status: 'completed', before: 6, after: 3,
   });
   assert.deepEqual(shared[1], {
-    id: 'e', exercise: 'grounding', started: '2026-11-25T18:30:00.000Z', seconds: 86400,
+    id: uuid(5), exercise: 'grounding', started: '2026-11-25T18:30:00.000Z', seconds: 86400,
     status: 'stopped', before: null, after: null,
   });
+});
+
+test('runs the server would refuse are left out, so they never stop the others', () => {
+  const run = (id, extra = {}) => ({
+    id, exercise: 'grounding', set: 's1', startedAt: '2026-11-25T18:30:00.000Z', seconds: 60,
+    status: 'completed', ...extra,
+  });
+  const runs = [
+    run('imported-1'), // an imported history's own id: no UUID
+    run(uuid(1), { exercise: 'gone-exercise' }), // an exercise this app no longer has
+    run(uuid(2), { startedAt: '2026-11-29T12:00:01Z' }), // still in the future
+    run(uuid(3), { startedAt: 'not a date' }),
+    run(uuid(4)),
+    run(uuid(5)), // skipped after a 400
+    run(uuid(6).toUpperCase(), { startedAt: '2026-11-29T12:00:00Z' }),
+  ];
+  const shared = runsToShare(runs, 's1', [], { ...KNOWN, skipped: [uuid(5)] });
+  assert.deepEqual(shared.map((r) => r.id), [uuid(4), uuid(6).toUpperCase()]);
+  // The future run goes once its time has come.
+  const later = runsToShare(runs, 's1', [], { ...KNOWN, now: NOW + 1000 });
+  assert.ok(later.some((r) => r.id === uuid(2)));
+});
+
+test('a check saves only what it owns over the record as it is now', () => {
+  const since = '2026-11-29T10:00:00Z';
+  const base = {
+    id: 's1', source: 'therapist', token: 'tok', set: { version: 1 }, revoked: false, updated: null,
+    progress: { secret: null, since, sent: [] }, keptAt: 'k',
+  };
+  // Stopped while the secret or runs were on their way: the sharing stays off.
+  const stopped = { ...base, progress: null };
+  const synced = { ...base, progress: { secret: 'sec', since, sent: [uuid(1)] } };
+  assert.equal(mergeSynced(stopped, base, synced).progress, null);
+  // Stopped and started again: the new sharing is not given the old secret.
+  const again = { ...base, progress: { secret: null, since: '2026-11-29T11:00:00Z', sent: [] } };
+  assert.deepEqual(mergeSynced(again, base, synced).progress, again.progress);
+  // Removed meanwhile: nothing is saved, nothing comes back.
+  assert.equal(mergeSynced(null, base, synced), null);
+  // Still sharing: the secret and the runs sent are taken over, nothing else of the check's copy.
+  const now = { ...base, updated: null, keptAt: 'k' };
+  const merged = mergeSynced(now, base, { ...synced, keptAt: 'old', token: 'other' });
+  assert.deepEqual(merged.progress, { secret: 'sec', since, sent: [uuid(1)], skipped: [] });
+  assert.equal(merged.keptAt, 'k');
+  assert.equal(merged.token, 'tok');
+  // A newer set and "no longer updated" from the server are kept, even with sharing stopped.
+  const fresh = { ...base, set: { version: 2 }, updated: '2026-11-29T12:00:00Z', revoked: true };
+  const taken = mergeSynced(stopped, base, fresh);
+  assert.deepEqual([taken.set, taken.updated, taken.revoked, taken.progress],
+    [{ version: 2 }, '2026-11-29T12:00:00Z', true, null]);
+  // An older copy never replaces a newer one kept meanwhile.
+  const newer = { ...base, set: { version: 3 } };
+  assert.deepEqual(mergeSynced(newer, base, fresh).set, { version: 3 });
+  // Runs sent meanwhile by the same sharing are kept alongside the check's.
+  const meanwhile = { ...base, progress: { secret: 'sec', since, sent: [uuid(2)] } };
+  assert.deepEqual(mergeSynced(meanwhile, base, synced).progress.sent, [uuid(2), uuid(1)]);
 });
 
 test('only a higher version is newer', () => {

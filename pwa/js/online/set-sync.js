@@ -3,8 +3,11 @@
 // set. Loaded only when online (sets.js): phones do not store it, as it can do nothing offline.
 
 import { checkSet, isNewer } from '../sets-data.js';
-import { RUNS_PER_REQUEST, runsToShare } from './set-sync-data.js';
-import { forgetWithdrawal, keptSet, keptSets, queuedWithdrawals, saveKept } from '../sets.js';
+import { RUNS_PER_REQUEST, mergeSynced, runsToShare } from './set-sync-data.js';
+import {
+  forgetWithdrawal, keptSet, keptSets, queueWithdrawal, queuedWithdrawals, rememberSecret,
+  updateKept,
+} from '../sets.js';
 import { appData } from '../i18n.js';
 import { allRuns } from '../store.js';
 
@@ -46,42 +49,71 @@ async function refresh(record) {
   return { ...record, set: opened.set, updated: opened.set.updated ?? new Date().toISOString() };
 }
 
+/** Save what the check made of `base` over the record as stored now (mergeSynced), in turn
+ * with every other change (sets.js). Returns the record saved, or null when the set is gone. */
+function saveSynced(base, synced) {
+  return updateKept(base.id, (current) => mergeSynced(current, base, synced));
+}
+
+/** Whether the sharing `progress` is still on, as it was (not stopped, nor the set removed). */
+const stillSharing = (saved, progress) => saved?.progress?.since === progress.since;
+
 /** Send this set's runs that were not sent yet; the server keeps each run once by its id, so
  * a run whose answer was lost is simply sent again. */
 async function shareRuns(record) {
   let progress = record.progress;
   if (!progress.secret) {
     const response = await call('sets_progress', { body: { token: record.token } });
-    if (!response.ok) return record;
+    if (!response.ok) return;
     const { secret } = await response.json();
-    if (typeof secret !== 'string' || !secret) return record;
-    progress = { ...progress, secret };
-    record = await saveKept({ ...record, progress });
+    if (typeof secret !== 'string' || !secret) return;
+    rememberSecret(secret);
+    const saved = await saveSynced(record, { ...record, progress: { ...progress, secret } });
+    if (!stillSharing(saved, progress)) {
+      // Stopped while the secret was on its way: the server forgets it (and it holds nothing).
+      queueWithdrawal(secret);
+      await withdrawQueued();
+      return;
+    }
+    record = saved;
+    progress = saved.progress;
   }
-  const waiting = runsToShare(await allRuns(), record.id, progress.sent);
+  const waiting = runsToShare(await allRuns(), record.id, progress.sent, {
+    exercises: appData.exercises.map((exercise) => exercise.id), skipped: progress.skipped ?? [],
+  });
   for (let i = 0; i < waiting.length; i += RUNS_PER_REQUEST) {
     const runs = waiting.slice(i, i + RUNS_PER_REQUEST);
     const response = await call('progress_runs', { body: { runs }, secret: progress.secret });
-    if (response.status === 404) return { ...record, progress: null }; // the set was deleted
-    if (!response.ok) break;
-    progress = { ...progress, sent: [...progress.sent, ...runs.map((run) => run.id)] };
-    record = await saveKept({ ...record, progress });
+    if (response.status === 404) { // the set was deleted on the server
+      await saveSynced(record, { ...record, progress: null });
+      return;
+    }
+    // 400: the server refuses the request for a run it cannot take; those are left out, so
+    // the runs after them still go. Anything else: tried again at the next check.
+    const key = response.ok ? 'sent' : response.status === 400 ? 'skipped' : null;
+    if (!key) return;
+    const ids = runs.map((run) => run.id);
+    const next = { ...progress, [key]: [...(progress[key] ?? []), ...ids] };
+    const saved = await saveSynced(record, { ...record, progress: next });
+    if (!stillSharing(saved, progress)) return; // stopped meanwhile: send no more
+    record = saved;
+    progress = saved.progress;
   }
-  return record;
 }
 
 /** Bring one kept set in step with the server, as far as the connection allows. */
 async function syncOne(record) {
-  if (record.source !== 'therapist' || !record.token) return record;
-  let next = record;
+  if (record.source !== 'therapist' || !record.token) return;
   try {
-    if (!next.revoked) next = await refresh(next);
-    if (next.progress && !next.revoked) next = await shareRuns(next);
+    if (!record.revoked) {
+      const fresh = await refresh(record);
+      if (fresh !== record) record = await saveSynced(record, fresh);
+    }
+    if (record?.progress && !record.revoked) await shareRuns(record);
   } catch (error) {
-    if (error instanceof Gone) next = { ...next, revoked: true };
+    if (error instanceof Gone && record) await saveSynced(record, { ...record, revoked: true });
     else console.warn('Houvast: a set could not be brought up to date', error);
   }
-  return next === record ? record : saveKept(next);
 }
 
 let running = Promise.resolve();
@@ -92,7 +124,11 @@ export function sync(id = null) {
   running = running.catch(() => {}).then(async () => {
     await withdrawQueued();
     const records = id ? [await keptSet(id)].filter(Boolean) : await keptSets();
-    for (const record of records) await syncOne(record);
+    for (const record of records) {
+      // Secrets from before they were kept in the clear too (sets.js, rememberSecret).
+      if (record.progress?.secret) rememberSecret(record.progress.secret);
+      await syncOne(record);
+    }
   });
   return running;
 }
