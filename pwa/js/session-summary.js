@@ -4,9 +4,8 @@
 
 import { sessionSummary } from './history-data.js';
 import { appData, formatDate, formatNumber, t } from './i18n.js';
-import { element } from './dom.js';
+import { $, element } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const titles = Object.fromEntries(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
 const one = (value) => (value === null ? '–' : formatNumber(value, { maximumFractionDigits: 1 }));
 

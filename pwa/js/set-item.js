@@ -57,14 +57,15 @@ export function showItemNote(playing) {
 
 const titles = new Map(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
 
-/** After the run: on to the set's next exercise (in order), or back to the set. */
+/** After the run: on to the set's next exercise this app knows (in order, as the set page
+ * offers them), or back to the set. */
 export function endLinks(playing) {
-  const next = playing.items[playing.index + 1];
+  const index = playing.items.findIndex((item, i) => i > playing.index && titles.has(item.exercise));
+  const next = index >= 0 ? playing.items[index] : null;
   const links = element('p', { class: 'call-buttons set-end-links' });
   if (next) {
     const link = element('a', { class: 'button primary', href: '' },
-      t('set_next', { title: titles.get(next.exercise) ?? next.exercise }));
-    const index = playing.index + 1;
+      t('set_next', { title: titles.get(next.exercise) }));
     link.href = `${url('exercise', { id: next.exercise })}?${new URLSearchParams({ set: playing.set, item: index })}`;
     link.addEventListener('click', () => {
       sessionStorage.setItem(KEY, JSON.stringify({ ...playing, item: undefined, index }));

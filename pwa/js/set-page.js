@@ -187,7 +187,12 @@ async function showKept(record, message = '') {
     parts.push(row(start));
   }
   parts.push(...setBody(set, { record }));
-  if (set.reminders.length && !staticSite) parts.push(row(remindersButton(record)));
+  if (set.reminders.length && !staticSite) {
+    // A reminder (a notification, a calendar entry) can only name an exercise: it opens that
+    // exercise on its own, without the set's timings or sharing. The page says so.
+    parts.push(row(remindersButton(record)),
+      element('p', { class: 'hint', id: 'set-reminders-hint' }, t('set_reminders_hint')));
+  }
   if (record.source === 'therapist' && canSync()) parts.push(sharing(record));
   parts.push(removal(record));
   draw(set.title, set.locale, ...parts);

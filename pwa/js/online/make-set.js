@@ -225,6 +225,7 @@ function checked() {
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
+const QR_EASY_VERSION = 25;
 
 /** The QR code as SVG: one path of dark modules, a quiet zone of four. */
 function qrSvg(text, label) {
@@ -287,7 +288,9 @@ async function makeLink(event) {
   $('set-link').value = link;
   $('open-link').href = link;
   result.hidden = false;
-  say(s('ms_ready', { length: link.length }));
+  // Past version 25 the modules get small: a phone's camera finds it hard to read from a screen.
+  const large = Number(svg.getAttribute('data-version')) > QR_EASY_VERSION;
+  say(large ? `${s('ms_ready', { length: link.length })} ${s('ms_qr_large')}` : s('ms_ready', { length: link.length }));
   $('result-heading').focus();
 }
 
