@@ -21,8 +21,12 @@ import { url } from './urls.js';
 const page = $('set-page');
 const heading = $('set-heading');
 // A set opened but not kept yet, for this tab only: the token is out of the address, and a
-// reload (or the move to the set's own language) must still find it.
+// reload (or the move to the set's own language) must still find it. Only those: any other
+// visit to the page shows the kept sets and the code field (takeOpened).
 const OPENED = 'houvast.set-opened';
+// A therapist's link opened offline: its token waits here (this tab only) until the phone is
+// online again, when the set opens.
+const PENDING = 'houvast.set-token';
 const REMINDERS = 'houvast.reminders'; // the reminders page's list (online/reminders.js)
 const staticSite = 'staticSite' in document.documentElement.dataset;
 const titles = new Map(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
@@ -113,6 +117,7 @@ function setBody(set, { record = null, source = record?.source } = {}) {
 export async function showSet(set, { token = null, source = token ? 'therapist' : 'link' } = {}) {
   if (set.id && isOpen()) {
     if (await keptSet(set.id)) {
+      sessionStorage.removeItem(OPENED);
       const record = await keepSet(set, { token, source });
       history.replaceState(null, '', `#k=${encodeURIComponent(record.id)}`);
       await showKept(record, t('set_already_kept'));
@@ -151,7 +156,9 @@ async function open(body) {
   const opened = await openShared(body);
   if (opened.error) return opened.error;
   if (opened.set.locale !== locale) {
-    sessionStorage.setItem(OPENED, JSON.stringify({ set: opened.set, token: opened.token, source: 'therapist' }));
+    sessionStorage.setItem(OPENED, JSON.stringify({
+      set: opened.set, token: opened.token, source: 'therapist', handOver: true,
+    }));
     location.assign(url('set_in', { locale: opened.set.locale }));
     return null;
   }
@@ -352,20 +359,51 @@ async function codeForm() {
 
 // On arrival -------------------------------------------------------------------------------------
 
+/** Open a therapist's link by its token; offline, the token waits in this tab (PENDING) and
+ * the set opens once the phone is online again. */
+async function openToken(token) {
+  draw(heading.textContent, null, status(t('pin_working')));
+  const failed = await open({ token });
+  if (failed === 'offline') {
+    sessionStorage.setItem(PENDING, token);
+    draw(heading.textContent, null, status(t('set_opens_online')));
+    return;
+  }
+  sessionStorage.removeItem(PENDING);
+  if (failed) {
+    await askForPin(page);
+    await showList();
+    say(t(failed === 'unknown' || failed === 'bad-code' ? 'set_error_link' : OPEN_ERRORS[failed]));
+  }
+}
+
+let arrived = false;
+
+/** The set opened but not kept in this tab, for the one visit it is meant for: the move to its
+ * own language, or a reload of the page that showed it. Taken out either way. */
+function takeOpened() {
+  const first = !arrived;
+  arrived = true;
+  let opened = null;
+  try {
+    opened = JSON.parse(sessionStorage.getItem(OPENED) || 'null');
+  } catch {
+    // Nothing usable was opened in this tab.
+  }
+  sessionStorage.removeItem(OPENED);
+  const reload = performance.getEntriesByType('navigation')[0]?.type === 'reload';
+  return first && opened?.set && (opened.handOver || reload) ? opened : null;
+}
+
 async function start() {
   const hash = new URLSearchParams(location.hash.slice(1));
+  const opened = takeOpened();
   const token = hash.get('t');
   if (token) {
     // Out of the address at once: it is the key to the set, and should not linger in the
     // history, a bookmark or a screenshot.
     history.replaceState(null, '', location.pathname + location.search);
-    draw(heading.textContent, null, status(t('pin_working')));
-    const failed = await open({ token });
-    if (failed) {
-      await askForPin(page);
-      await showList();
-      say(t(failed === 'unknown' || failed === 'bad-code' ? 'set_error_link' : OPEN_ERRORS[failed]));
-    }
+    await openToken(token);
     return;
   }
   const linked = hash.get('s');
@@ -396,14 +434,18 @@ async function start() {
     say(t('set_error_link'));
     return;
   }
-  let opened = null;
-  try {
-    opened = JSON.parse(sessionStorage.getItem(OPENED) || 'null');
-  } catch {
-    // Nothing usable was opened in this tab.
-  }
-  if (opened?.set && !hash.has('k')) {
+  if (opened && !hash.has('k')) {
     await showSet(opened.set, { token: opened.token, source: opened.source });
+    return;
+  }
+  const pending = sessionStorage.getItem(PENDING);
+  if (pending && !hash.has('k')) {
+    if (navigator.onLine) {
+      await openToken(pending);
+      return;
+    }
+    await askForPin(page);
+    await showList(t('set_opens_online'));
     return;
   }
   await askForPin(page);
@@ -419,6 +461,11 @@ async function start() {
 }
 
 addEventListener('online', () => {
+  const pending = sessionStorage.getItem(PENDING);
+  if (pending) {
+    openToken(pending).catch((error) => console.error('Houvast: the set could not open', error));
+    return;
+  }
   const id = new URLSearchParams(location.hash.slice(1)).get('k');
   if (id && isOpen()) syncAndShow(id);
   else syncSets();

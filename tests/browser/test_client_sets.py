@@ -35,6 +35,7 @@ SETS = """async ([call, ...args]) => {
   const sets = await import(new URL('sets.js', src));
   return sets[call](...args);
 }"""
+SHARED_SECRETS = "JSON.parse(localStorage.getItem('houvast.shared-secrets') || '[]')"
 WORDS = {
     "nl": {
         "title": "Avond",
@@ -59,6 +60,10 @@ WORDS = {
         "remove_yes": "Ja, verwijderen",
         "removed": "De set is van deze telefoon verwijderd.",
         "already": "Je bewaart deze set al op deze telefoon.",
+        "share_on": "Je deelt je voortgang",
+        "share_revoked_on": "er wordt niets meer gedeeld",
+        "opens_online": "De set gaat hier open zodra je weer online bent.",
+        "code_heading": "Heb je een code van je therapeut?",
     },
     "en": {
         "title": "Evenings",
@@ -83,6 +88,10 @@ WORDS = {
         "remove_yes": "Yes, remove it",
         "removed": "The set is removed from this phone.",
         "already": "You already keep this set on this phone.",
+        "share_on": "You share your progress",
+        "share_revoked_on": "nothing more is shared",
+        "opens_online": "The set opens here as soon as you are online again.",
+        "code_heading": "Have a code from your therapist?",
     },
 }
 
@@ -296,6 +305,8 @@ def test_a_client_keeps_plays_shares_and_withdraws_a_set(
     therapist.reload()
     expect(therapist.locator("table.t-table tbody tr").last.locator("td").first).to_have_text("1")
     secret = record["progress"]["secret"]
+    # Kept in the clear as well, so that starting fresh (forgot PIN) can still withdraw it.
+    assert secret in page.evaluate(SHARED_SECRETS)
 
     # The therapist changes the set: the client takes the new version, and says so.
     therapist.goto(shared["set_url"] + "/edit")
@@ -314,6 +325,9 @@ def test_a_client_keeps_plays_shares_and_withdraws_a_set(
     page.reload()
     expect(page.locator(".set-revoked")).to_contain_text(words["revoked"])
     expect(page.locator(".set-note")).to_contain_text("Nieuw: neem de tijd.")
+    # Sharing still on, but nothing goes any more: said so, and withdrawing stays possible.
+    expect(page.locator("#share-state")).to_contain_text(words["share_revoked_on"])
+    expect(page.locator("#share-state")).not_to_contain_text(words["share_on"])
     check_axe(page, "revoked set", frozen=True)
     shot(page, f"{locale}-revoked")
 
@@ -322,6 +336,7 @@ def test_a_client_keeps_plays_shares_and_withdraws_a_set(
     expect(page.locator("#set-status")).to_contain_text(words["stopped"])
     status, _ = api(url, "/api/progress/runs", {"runs": []}, secret)
     assert status == 404, "the secret no longer works"
+    assert secret not in page.evaluate(SHARED_SECRETS)
     therapist.goto(shared["set_url"] + "/progress")
     expect(therapist.locator("#no-progress")).to_contain_text(words["no_progress"])
 
@@ -465,10 +480,108 @@ def test_a_kept_set_is_sealed_under_the_pin_and_an_older_store_keeps_its_runs(
     expect(page.locator("#set-heading")).to_have_text(words["title"])
 
     # The suggested time goes into the reminders in one tap.
+    # A reminder can only open the exercise on its own: the page says so.
+    expect(page.locator("#set-reminders-hint")).to_contain_text("los van de set")
     page.get_by_role("button", name="Zet deze momenten in mijn herinneringen").click()
     page.wait_for_url(re.compile(r"/nl/reminders"))
     expect(page.locator("#reminder-list li")).to_have_count(1)
     expect(page.locator("#reminder-list")).to_contain_text("20:00")
+    assert errors == []
+    context.close()
+    shared["context"].close()
+
+
+def test_what_the_person_chose_holds_while_the_network_is_slow_or_gone(
+    browser: Browser, server: tuple[str, Settings]
+) -> None:
+    """A set opened but not kept does not hide the code field later on; a link opened offline
+    opens once the phone is online; a Stop tapped while the sharing waited for the server stays
+    a Stop: nothing is sent, and the secret that arrived after it is withdrawn."""
+    url, settings = server
+    locale = "en"
+    words = WORDS[locale]
+    shared = therapist_shares_a_set(browser, url, settings, locale, "slow")
+    context, page, errors = phone(browser, locale)
+    page.goto(f"{url}/{locale}/")
+    wait_for_worker(page)
+
+    # Opened, not kept, and left: the set page later shows the code field, not that set.
+    page.goto(shared["link"])
+    expect(page.locator("#set-heading")).to_have_text(words["title"])
+    page.goto(f"{url}/{locale}/")
+    page.locator(".set-open-link").click()
+    expect(page.locator("#set-code")).to_be_visible()
+    expect(page.locator("#set-heading")).not_to_have_text(words["title"])
+
+    # The link opened offline waits, and the set opens once the phone is online.
+    context.set_offline(True)
+    page.goto(shared["link"])
+    expect(page.locator("#set-status")).to_contain_text(words["opens_online"])
+    assert "#" not in page.url
+    context.set_offline(False)
+    expect(page.locator("#set-heading")).to_have_text(words["title"])
+    page.get_by_role("button", name=words["keep"]).click()
+    expect(page.locator("#set-status")).to_contain_text(words["kept"])
+    set_id = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('k')")
+
+    # A run of the set, then opting in offline.
+    context.set_offline(True)
+    page.evaluate(STORE, ["addRun", {
+        "id": "6f1c1f0e-2d9b-4c55-9a55-2f5d3b1e7a10", "exercise": "grounding", "set": set_id,
+        "startedAt": "2026-11-25T18:30:00.000Z", "seconds": 200, "status": "completed",
+        "before": 6, "after": 3, "notes": {},
+    }])
+    page.get_by_role("button", name=words["share"]).click()
+    expect(page.locator("#share-state")).to_contain_text(words["waiting"])
+
+    # Online: the request for the secret is held on its way; the person stops meanwhile.
+    held: list[Any] = []
+    page.route("**/api/sets/progress", lambda route: held.append(route))
+    runs: list[str] = []
+    page.on("request", lambda r: runs.append(r.url) if r.url.endswith("/api/progress/runs") else None)
+    with page.expect_request(lambda r: r.url.endswith("/api/sets/progress")):
+        context.set_offline(False)
+    page.get_by_role("button", name=words["stop"]).click()
+    expect(page.locator("#set-status")).to_contain_text(words["stopped"])
+    # The secret arrives after the Stop: it is withdrawn at once, and nothing is sent.
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/progress") and r.request.method == "DELETE"
+    ) as withdrawn:
+        held[0].continue_()
+    assert withdrawn.value.status == 204
+    page.unroute("**/api/sets/progress")
+    page.evaluate(SETS, ["syncSets", set_id])
+    assert page.evaluate(SETS, ["keptSet", set_id])["progress"] is None
+    assert runs == [], "no run went to the server"
+    assert page.evaluate("JSON.parse(localStorage.getItem('houvast.withdrawals') || '[]')") == []
+    expect(page.get_by_role("button", name=words["share"])).to_be_visible()
+    shared["page"].goto(shared["set_url"] + "/progress")
+    expect(shared["page"].locator("#no-progress")).to_contain_text(words["no_progress"])
+
+    # After an exercise, "Next" skips one this app does not know (the set page does too).
+    links = page.evaluate("""async () => {
+      const src = document.querySelector('script[type=module]').src;
+      const { endLinks } = await import(new URL('set-item.js', src));
+      const items = [{ exercise: 'grounding' }, { exercise: 'not-here' }, { exercise: 'grounding' }];
+      const end = endLinks({ set: 'x', title: 'T', locale: 'en', items, index: 0, back: '/b' });
+      return [...end.querySelectorAll('a')].map((a) => a.getAttribute('href'));
+    }""")
+    assert "item=2" in links[0] and "not-here" not in links[0], links
+    last = page.evaluate("""async () => {
+      const src = document.querySelector('script[type=module]').src;
+      const { endLinks } = await import(new URL('set-item.js', src));
+      const items = [{ exercise: 'grounding' }, { exercise: 'not-here' }];
+      const end = endLinks({ set: 'x', title: 'T', locale: 'en', items, index: 0, back: '/b' });
+      return [...end.querySelectorAll('a')].map((a) => a.getAttribute('href'));
+    }""")
+    assert last == ["/b"], last
+
+    # Forgot the PIN, starting fresh: the sets go, what they shared can still be withdrawn.
+    page.evaluate("localStorage.setItem('houvast.shared-secrets', JSON.stringify(['a-secret']))")
+    page.evaluate(STORE, ["startFresh"])
+    assert page.evaluate(SETS, ["keptSets"]) == []
+    assert page.evaluate("JSON.parse(localStorage.getItem('houvast.withdrawals'))") == ["a-secret"]
+    assert page.evaluate(SHARED_SECRETS) == []
     assert errors == []
     context.close()
     shared["context"].close()
