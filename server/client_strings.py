@@ -280,9 +280,7 @@ SET_STRINGS: dict[str, str] = {
         "Opening a set needs a connection. Once it is kept, it also works offline."
     ),
     "set_error_server": N_("Something went wrong on the server. Please try again later."),
-    "set_opens_online": N_(
-        "You are offline. The set opens here as soon as you are online again."
-    ),
+    "set_opens_online": N_("You are offline. The set opens here as soon as you are online again."),
 }
 
 

@@ -526,11 +526,23 @@ def test_what_the_person_chose_holds_while_the_network_is_slow_or_gone(
 
     # A run of the set, then opting in offline.
     context.set_offline(True)
-    page.evaluate(STORE, ["addRun", {
-        "id": "6f1c1f0e-2d9b-4c55-9a55-2f5d3b1e7a10", "exercise": "grounding", "set": set_id,
-        "startedAt": "2026-11-25T18:30:00.000Z", "seconds": 200, "status": "completed",
-        "before": 6, "after": 3, "notes": {},
-    }])
+    page.evaluate(
+        STORE,
+        [
+            "addRun",
+            {
+                "id": "6f1c1f0e-2d9b-4c55-9a55-2f5d3b1e7a10",
+                "exercise": "grounding",
+                "set": set_id,
+                "startedAt": "2026-11-25T18:30:00.000Z",
+                "seconds": 200,
+                "status": "completed",
+                "before": 6,
+                "after": 3,
+                "notes": {},
+            },
+        ],
+    )
     page.get_by_role("button", name=words["share"]).click()
     expect(page.locator("#share-state")).to_contain_text(words["waiting"])
 
@@ -538,7 +550,7 @@ def test_what_the_person_chose_holds_while_the_network_is_slow_or_gone(
     held: list[Any] = []
     page.route("**/api/sets/progress", lambda route: held.append(route))
     runs: list[str] = []
-    page.on("request", lambda r: runs.append(r.url) if r.url.endswith("/api/progress/runs") else None)
+    page.on("request", lambda r: runs.append(r.url) if r.url.endswith("/progress/runs") else None)
     with page.expect_request(lambda r: r.url.endswith("/api/sets/progress")):
         context.set_offline(False)
     page.get_by_role("button", name=words["stop"]).click()
@@ -562,7 +574,8 @@ def test_what_the_person_chose_holds_while_the_network_is_slow_or_gone(
     links = page.evaluate("""async () => {
       const src = document.querySelector('script[type=module]').src;
       const { endLinks } = await import(new URL('set-item.js', src));
-      const items = [{ exercise: 'grounding' }, { exercise: 'not-here' }, { exercise: 'grounding' }];
+      const items = [{ exercise: 'grounding' }, { exercise: 'not-here' },
+        { exercise: 'grounding' }];
       const end = endLinks({ set: 'x', title: 'T', locale: 'en', items, index: 0, back: '/b' });
       return [...end.querySelectorAll('a')].map((a) => a.getAttribute('href'));
     }""")
