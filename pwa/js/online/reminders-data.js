@@ -116,7 +116,9 @@ export function calendarLinks(path, pageUrl) {
 }
 
 /** A therapist's suggested times (a kept set, set-page.js) as reminders, leaving out any
- * that is already there. Each opens the set's first exercise. */
+ * that is already there. Each opens the set's first exercise, on its own: a reminder can only
+ * name an exercise (docs/reminders.md), so its run has no set, no therapist's values and is
+ * not shared. The set page says so under its button. */
 export function suggestedReminders(set, existing, makeId = newId) {
   const first = set.items[0]?.exercise;
   if (!first) return [];

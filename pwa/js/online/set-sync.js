@@ -82,6 +82,8 @@ async function shareRuns(record) {
     exercises: appData.exercises.map((exercise) => exercise.id), skipped: progress.skipped ?? [],
   });
   for (let i = 0; i < waiting.length; i += RUNS_PER_REQUEST) {
+    // Stopped (or the set removed) while the check waited for the server: nothing more goes.
+    if (!stillSharing(await keptSet(record.id), progress)) return;
     const runs = waiting.slice(i, i + RUNS_PER_REQUEST);
     const response = await call('progress_runs', { body: { runs }, secret: progress.secret });
     if (response.status === 404) { // the set was deleted on the server
