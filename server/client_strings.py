@@ -161,7 +161,8 @@ STRINGS: dict[str, str] = {
     "pin_forgot": N_("Forgot your PIN?"),
     "pin_forgot_text": N_(
         "Without the PIN, nobody can open what is kept here. You can start fresh: that deletes "
-        "your history, the words you kept, your sets and the PIN from this device."
+        "your history, the words you kept, your sets and the PIN from this device. What you "
+        "shared from a set is deleted from the server too."
     ),
     "pin_start_fresh": N_("Delete everything and start fresh"),
     "pin_fresh_done": N_("Everything is deleted. You start fresh, without a PIN."),

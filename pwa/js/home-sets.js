@@ -4,7 +4,7 @@
 
 import { element } from './dom.js';
 import { t } from './i18n.js';
-import { canSync, countSets, keptSets, syncSets } from './sets.js';
+import { canSync, countSets, keptSets, queuedWithdrawals, syncSets } from './sets.js';
 import { isOpen } from './store.js';
 import { url } from './urls.js';
 
@@ -51,6 +51,8 @@ async function show() {
   if (!(await countSets())) {
     // No set yet: one quiet line for whoever has a code (the installed app has no address bar).
     if (canSync()) main.querySelector('.help-notice')?.before(paragraph(openLink()));
+    // What a removed set (or starting fresh) shared is still to be withdrawn.
+    if (queuedWithdrawals().length) await syncSets();
     return;
   }
   const section = element('section', { class: 'exercise-section home-sets', 'aria-labelledby': 'your-sets' });

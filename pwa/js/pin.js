@@ -135,6 +135,8 @@ export function askForPin(content) {
     fresh.addEventListener('click', async () => {
       await startFresh();
       done(t('pin_fresh_done'));
+      // What the deleted sets shared is withdrawn now if online (else from the next page).
+      import('./sets.js').then(({ syncSets }) => syncSets()).catch(() => {});
     });
     forgot.append(element('summary', {}, t('pin_forgot')), element('p', {}, t('pin_forgot_text')),
       buttons(fresh));
