@@ -243,6 +243,9 @@ def test_a_forgotten_pin_means_starting_fresh(page: Page) -> None:
     expect(page.locator(".pin-forgot")).to_contain_text(
         "deletes your history, the words you kept, your sets and the PIN"
     )
+    expect(page.locator(".pin-forgot")).to_contain_text(
+        "What you shared from a set is deleted from the server too."
+    )
     page.get_by_role("button", name="Delete everything and start fresh").click()
     expect(page.get_by_role("status").first).to_have_text(
         "Everything is deleted. You start fresh, without a PIN."
