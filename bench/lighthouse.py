@@ -29,7 +29,7 @@ from tests.live_server import LiveServer
 HERE = Path(__file__).resolve().parent
 TOOL = HERE / ".lighthouse"
 LIGHTHOUSE = TOOL / "node_modules" / ".bin" / "lighthouse"
-PAGES = ["", "about", "help", "settings", "history", "reminders", "offline"]
+PAGES = ["", "about", "help", "settings", "history", "reminders", "offline", "set", "make-set"]
 CATEGORIES = ("performance", "accessibility", "best-practices")
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
