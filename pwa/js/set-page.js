@@ -477,5 +477,4 @@ addEventListener('hashchange', () => {
   start().then(() => heading.focus()).catch((error) => console.error('Houvast: the set page failed', error));
 });
 
-$('set-needs-script')?.remove();
 await start();
