@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .exercises import Exercise
-from .exercises.kinds import Timing
+from .exercises.kinds import Timing, Who
 from .exercises.model import Step
 from .i18n import N_, Language
 from .urls import Urls
@@ -415,6 +415,32 @@ def timing_label(step: Step, name: str) -> str:
     return spec.label
 
 
+def exercise_choices(
+    exercises: Mapping[str, Exercise], language: Language, who: Who
+) -> list[dict[str, Any]]:
+    """Each exercise's id and title, with the values ``who`` may change as
+    [key, step title, what it is, default, min, max]: for the settings page (a person) and the
+    set builder (what a therapist may set)."""
+    return [
+        {
+            "id": exercise.id,
+            "title": language.gettext(exercise.title),
+            "timings": [
+                [
+                    key,
+                    language.gettext(step.title),
+                    language.gettext(timing_label(step, field)),
+                    bounds.value,
+                    bounds.low,
+                    bounds.high,
+                ]
+                for key, step, field, bounds in exercise.adjustable(who)
+            ],
+        }
+        for exercise in exercises.values()
+    ]
+
+
 def translated_strings(
     gettext: Callable[[str], str], strings: dict[str, str] = STRINGS
 ) -> dict[str, str]:
@@ -430,24 +456,6 @@ def app_data(exercises: Mapping[str, Exercise], language: Language, urls: Urls) 
         "strings": translated_strings(language.gettext),
         "urls": urls.for_scripts(language.locale),
         "grounding": exercises["grounding"].player_data(language),
-        "exercises": [
-            {
-                "id": exercise.id,
-                "title": language.gettext(exercise.title),
-                # [key, step title, what it is, default, min, max]: the settings page builds
-                # its fields from these (kept short: every phone stores this file).
-                "timings": [
-                    [
-                        key,
-                        language.gettext(step.title),
-                        language.gettext(timing_label(step, field)),
-                        bounds.value,
-                        bounds.low,
-                        bounds.high,
-                    ]
-                    for key, step, field, bounds in exercise.adjustable("person")
-                ],
-            }
-            for exercise in exercises.values()
-        ],
+        # The settings page builds its fields from these (kept short: every phone stores this).
+        "exercises": exercise_choices(exercises, language, "person"),
     }

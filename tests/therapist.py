@@ -4,7 +4,9 @@ in without paying for an Argon2 check each time, and a browser-like cookie jar p
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,25 @@ from server.therapist.service import TherapistSide
 from server.therapist.sessions import COOKIE
 from server.therapist.web import CSRF_COOKIE
 from tests.conftest import isolated_settings
+from tests.live_server import LiveServer
 from tests.postgres import postgres_schema
 
 PASSWORD = "a calm river in the evening"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@contextmanager
+def served_on_known_port(folder: Path) -> Iterator[tuple[str, Settings]]:
+    """The app served on a port known beforehand, so the links it makes (the public URL) point
+    at itself; the reminders' dispatcher stays off."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings = isolated_settings(folder, port=port, public_url=url)
+    with LiveServer(create_app(settings, dispatch=False), port=port) as served:
+        assert served == url
+        yield url, settings
 
 
 @cache

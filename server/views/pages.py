@@ -14,7 +14,7 @@ from ..client_strings import (
     REMINDER_STRINGS,
     SET_STRINGS,
     app_data,
-    timing_label,
+    exercise_choices,
     translated_strings,
 )
 from ..exercises.model import CATEGORIES
@@ -119,28 +119,9 @@ async def make_set_page(request: Request) -> Response:
     state = app_state(request)
     locale = _locale(request)
     language = state.catalogs.language(locale)
-    exercises = [
-        {
-            "id": exercise.id,
-            "title": language.gettext(exercise.title),
-            # [key, step title, what it is, default, min, max], as app.json has them.
-            "timings": [
-                [
-                    key,
-                    language.gettext(step.title),
-                    language.gettext(timing_label(step, field)),
-                    bounds.value,
-                    bounds.low,
-                    bounds.high,
-                ]
-                for key, step, field, bounds in exercise.adjustable("therapist")
-            ],
-        }
-        for exercise in state.exercises.values()
-    ]
     page_data = {
         "strings": translated_strings(language.gettext, MAKE_SET_STRINGS),
-        "exercises": exercises,
+        "exercises": exercise_choices(state.exercises, language, "therapist"),
         "setPages": {code: state.urls.page(Page("set"), code) for code in LOCALES},
     }
     return state.templates.render(

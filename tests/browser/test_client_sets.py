@@ -10,7 +10,6 @@ client withdraws and the server forgets what was shared. axe-core on every clien
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from server.app import create_app
 from server.settings import Settings
 from tests.browser.conftest import AXE, axe_on_frozen_clock, console_errors, freeze_clock
 from tests.browser.test_therapist import PASSWORD, api, houvast_add
-from tests.conftest import isolated_settings
-from tests.live_server import LiveServer
 from tests.qr import decode_png
+from tests.therapist import served_on_known_port
 
 PHONE = {"width": 360, "height": 640}
 SHOTS = Path("/tmp/shots-client-sets")
@@ -98,14 +95,8 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    """The app on a port known beforehand, so the links it makes point at itself."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    settings = isolated_settings(tmp_path_factory.mktemp("client-sets"), port=port, public_url=url)
-    with LiveServer(create_app(settings, dispatch=False), port=port) as served:
-        yield served, settings
+    with served_on_known_port(tmp_path_factory.mktemp("client-sets")) as served:
+        yield served
 
 
 def check_axe(page: Page, name: str, *, frozen: bool = False) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.error
@@ -27,12 +26,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from server.app import create_app
 from server.settings import Settings
-from tests.conftest import isolated_settings
-from tests.live_server import LiveServer
 from tests.qr import decode_png
 from tests.test_cli import HOUVAST
+from tests.therapist import served_on_known_port
 
 AXE = Axe()
 PHONE = {"width": 360, "height": 640}
@@ -62,15 +59,8 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    """The app on a port known beforehand, so the links it makes point at itself."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    settings = isolated_settings(tmp_path_factory.mktemp("therapist"), port=port, public_url=url)
-    with LiveServer(create_app(settings, dispatch=False), port=port) as served:
-        assert served == url
-        yield url, settings
+    with served_on_known_port(tmp_path_factory.mktemp("therapist")) as served:
+        yield served
 
 
 def houvast_add(settings: Settings, email: str, locale: str) -> str:
