@@ -39,9 +39,12 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
-def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
+def translated_environment(folder: Path, locale: str, catalogs: Catalogs) -> jinja2.Environment:
+    """A Jinja2 environment for the templates in ``folder``, in ``locale``: autoescaped, strict
+    about undefined names, ``{% trans %}`` trimmed. The client's and the therapist's pages
+    each add their own filters."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -51,6 +54,11 @@ def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(catalogs.translations[locale], newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
+    return env
+
+
+def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
+    env = translated_environment(TEMPLATES_DIR, locale, catalogs)
     env.filters["minutes"] = lambda minutes: format_minutes(minutes, locale)
     env.filters["seconds"] = lambda seconds: format_seconds(seconds, locale)
     env.filters["script_json"] = script_json

@@ -22,6 +22,7 @@ from ..state import app_state
 from .progress import Run
 from .service import TherapistSide
 from .sets import client_set
+from .sharing import Opened
 from .throttle import CODE_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
 from .tokens import normalise_code
 
@@ -118,6 +119,23 @@ def _answer_error(request: Request, error: ApiError) -> Response:
     return _error(request, error, headers)
 
 
+def _still_shared(opened: Opened | None) -> Opened:
+    """The share, unless there is none (404) or the therapist stopped it (410)."""
+    if opened is None:
+        raise ApiError("not_found")
+    if opened.revoked:
+        raise ApiError("revoked")
+    return opened
+
+
+async def _by_token(request: Request, side: TherapistSide, token: object) -> Opened:
+    """The share a client's token opens, counted against the address's limit."""
+    if not isinstance(token, str) or not 0 < len(token) <= 100:
+        raise ApiError("token")
+    _take(request, side, TOKEN_PER_ADDRESS)
+    return _still_shared(await anyio.to_thread.run_sync(side.shares.by_token, token))
+
+
 async def open_set(request: Request) -> Response:
     """The set for a share's token or short code; the token comes back either way, so an app
     that typed a code checks for updates with the token from then on."""
@@ -132,18 +150,11 @@ async def open_set(request: Request) -> Response:
             if code is None:
                 raise ApiError("code")
             _take(request, side, CODE_PER_ADDRESS)
-            opened = await anyio.to_thread.run_sync(side.shares.by_code, code)
+            opened = _still_shared(await anyio.to_thread.run_sync(side.shares.by_code, code))
             token = None
         else:
             token = body["token"]
-            if not isinstance(token, str) or not 0 < len(token) <= 100:
-                raise ApiError("token")
-            _take(request, side, TOKEN_PER_ADDRESS)
-            opened = await anyio.to_thread.run_sync(side.shares.by_token, token)
-        if opened is None:
-            raise ApiError("not_found")
-        if opened.revoked:
-            raise ApiError("revoked")
+            opened = await _by_token(request, side, token)
         if token is None:
             # A code opens the set once for the app, which gets a token of its own to keep:
             # the code itself is not a way to follow the set.
@@ -163,15 +174,7 @@ async def opt_in(request: Request) -> Response:
         body = await _json_body(request)
         if not isinstance(body, dict) or set(body) != {"token"}:
             raise ApiError("token")
-        token = body["token"]
-        if not isinstance(token, str) or not 0 < len(token) <= 100:
-            raise ApiError("token")
-        _take(request, side, TOKEN_PER_ADDRESS)
-        opened = await anyio.to_thread.run_sync(side.shares.by_token, token)
-        if opened is None:
-            raise ApiError("not_found")
-        if opened.revoked:
-            raise ApiError("revoked")
+        opened = await _by_token(request, side, body["token"])
     except ApiError as error:
         return _answer_error(request, error)
     secret = await anyio.to_thread.run_sync(side.progress.opt_in, opened.share_id)

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 
 from ..assets import StaticAssets
 from ..i18n import LOCALES, Catalogs, language_name
+from ..templating import translated_environment
 from ..urls import Urls
 
 HERE = Path(__file__).resolve().parent
@@ -27,17 +28,7 @@ STATIC_DIR = HERE / "static"
 
 
 def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(catalogs.translations[locale], newstyle=True)  # type: ignore[attr-defined]
-    env.globals["locale"] = locale
+    env = translated_environment(TEMPLATES_DIR, locale, catalogs)
     env.filters["date"] = lambda moment: format_date(
         datetime.fromtimestamp(moment, UTC), "long", locale=locale
     )
