@@ -14,13 +14,14 @@ from typing import Any
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from server.settings import Settings
 from server.therapist.tables import progress_links, progress_runs
 from tests.therapist import (
     any_database,
+    count,
     create_set,
     make_therapist,
     open_client,
@@ -32,11 +33,6 @@ __all__ = ["any_database"]
 
 # A Wednesday: the week of Monday 2026-11-23 is "this week" in these tests.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-def count(client: TestClient, table: Any) -> int:
-    with side_of(client).engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
 
 
 def run(

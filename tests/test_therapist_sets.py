@@ -7,7 +7,6 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from server.settings import Settings
@@ -16,6 +15,7 @@ from server.therapist.tables import progress_runs, sets, shares
 from tests.therapist import (
     Person,
     any_database,
+    count,
     create_set,
     make_therapist,
     open_client,
@@ -25,12 +25,6 @@ from tests.therapist import (
 )
 
 __all__ = ["any_database"]
-
-
-def count(client: TestClient, table: object) -> int:
-    with side_of(client).engine.connect() as connection:
-        query = select(func.count()).select_from(table)  # type: ignore[arg-type]
-        return int(connection.execute(query).scalar() or 0)
 
 
 def field_error(html: str, field_id: str) -> str:

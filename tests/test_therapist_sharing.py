@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from server.settings import Settings
@@ -23,6 +23,7 @@ from tests.qr import decode_svg
 from tests.therapist import (
     Person,
     any_database,
+    count,
     create_set,
     make_therapist,
     open_client,
@@ -32,11 +33,6 @@ from tests.therapist import (
 )
 
 __all__ = ["any_database"]
-
-
-def count(client: TestClient, table: Any) -> int:
-    with side_of(client).engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
 
 
 def test_sharing_shows_a_link_a_qr_code_and_a_code_once(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from server.app import create_app
@@ -61,6 +62,12 @@ def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Set
 
 def open_client(settings: Settings) -> TestClient:
     return TestClient(create_app(settings, dispatch=False), follow_redirects=False)
+
+
+def count(client: TestClient, table: Any) -> int:
+    """Rows in one of the therapist side's tables, read straight from the app's database."""
+    with side_of(client).engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
 
 
 def side_of(client: TestClient) -> TherapistSide:
