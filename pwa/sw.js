@@ -120,7 +120,7 @@ self.addEventListener('fetch', (event) => {
 });
 
 // Reminders ------------------------------------------------------------------------------------
-// The server sends {title, body, url, tag} (docs/reminders.md). A push must always show a
+// The server sends {title, body, url, tag, at} (docs/reminders.md). A push must always show a
 // notification: iOS ends a subscription whose pushes show none.
 
 const ICON = CONFIG.stored.find((path) => path.endsWith('icons/icon-192.png'));
@@ -146,6 +146,21 @@ function pushMessage(data) {
   return {};
 }
 
+// The server may post a reminder twice when it died while posting it; both copies carry the
+// same `at` (docs/reminders.md). The second is shown quietly: no second sound or buzz. The last
+// `at` shown for each reminder is kept in a small cache of its own.
+const SHOWN = 'houvast-shown';
+
+async function shownBefore(message) {
+  if (typeof message.tag !== 'string' || !Number.isInteger(message.at)) return false;
+  const cache = await caches.open(SHOWN);
+  const key = new URL(`shown/${encodeURIComponent(message.tag)}`, self.registration.scope).href;
+  const last = await cache.match(key);
+  if (last && Number(await last.text()) >= message.at) return true;
+  await cache.put(key, new Response(String(message.at)));
+  return false;
+}
+
 self.addEventListener('push', (event) => {
   const message = pushMessage(event.data);
   const url = appUrl(typeof message.url === 'string' ? message.url : BASE);
@@ -159,7 +174,11 @@ self.addEventListener('push', (event) => {
   const locale = localeOf(new URL(url));
   if (locale) options.lang = locale;
   const title = typeof message.title === 'string' && message.title ? message.title : 'Houvast';
-  event.waitUntil(self.registration.showNotification(title, options));
+  event.waitUntil((async () => {
+    // A push must show a notification whatever happens to the cache.
+    if (await shownBefore(message).catch(() => false)) options.silent = true;
+    await self.registration.showNotification(title, options);
+  })());
 });
 
 /** Show `url` in a window of this app: the one already there, another one taken to it, or a new one. */

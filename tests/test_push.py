@@ -38,6 +38,7 @@ from server.push import (
 )
 from server.push import vapid as vapid_module
 from server.push.addresses import PublicOnlyResolver
+from server.push.outcome import INTERRUPTED
 from tests.conftest import run_async
 from tests.fake_push_service import PUSH_HOSTS, FakePushService
 
@@ -841,6 +842,34 @@ def test_a_cancelled_batch_sends_nothing_more(fake: FakePushService, vapid: Vapi
     assert sum(outcome.cancelled() for outcome in outcomes) >= 290
     time.sleep(0.5)  # whatever was stopped would have arrived by now
     assert sum(len(fake.subscription(t.endpoint).messages) for t in slow) <= 10
+
+
+@pytest.mark.parametrize(("answer_after", "grace"), [(0.3, 5.0), (3.0, 0.2)])
+def test_a_cancelled_batch_waits_a_grace_for_the_requests_under_way(
+    fake: FakePushService, vapid: VapidKeys, answer_after: float, grace: float
+) -> None:
+    """A stop lets the requests under way be answered within ``grace`` (then they are
+    delivered, as recorded); one still unanswered is ``interrupted``: it may have arrived."""
+    # One chunk goes to the encryption worker when it is full: 128 and two more.
+    slow = [new_target(fake, vapid, script=[(201, {}, answer_after)]) for _ in range(130)]
+
+    async def use(sender: PushSender) -> list[asyncio.Future[Outcome]]:
+        batch = sender.batch(concurrency=4)
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in slow]
+        async with asyncio.timeout(10):
+            while len(batch.running) < 4:  # the first four under way
+                await asyncio.sleep(0.01)
+        await batch.cancel(grace=grace)
+        return outcomes
+
+    outcomes = run_sender(fake, vapid, use, encrypt_workers=1)
+    settled = [outcome.result() for outcome in outcomes if not outcome.cancelled()]
+    expected = Outcome("delivered", 201, 1) if answer_after < grace else INTERRUPTED
+    assert settled == [expected] * 4
+    assert sum(outcome.cancelled() for outcome in outcomes) == 126, "the rest never left"
+    deadline = time.monotonic() + 10
+    while fake.in_flight and time.monotonic() < deadline:  # the fake still holds some
+        time.sleep(0.05)
 
 
 def test_a_batch_cancelled_at_once_leaves_no_future_hanging(

@@ -36,8 +36,8 @@ Gate = Callable[[Sequence[Hashable]], Awaitable[Collection[Hashable]]]
 # Messages per question to the gate, and how many may wait let through before the next group
 # is asked about. Few enough that a crash leaves little marked but unsent (it would count as
 # under way), enough that the gate's database write is not paid per message.
-GATE_GROUP = 32
-GATE_AHEAD = 32
+GATE_GROUP = 128
+GATE_AHEAD = 128
 
 
 class _Item(NamedTuple):
@@ -121,29 +121,34 @@ class Batch:
         while self.running:
             await asyncio.wait(set(self.running))
 
-    async def cancel(self) -> None:
-        """Stop every message still under way.
+    async def cancel(self, grace: float = 0.0) -> None:
+        """Stop sending: no new request starts, and those under way get ``grace`` seconds to
+        be answered before they are stopped too.
 
         The future of a message that never left is cancelled; one whose request had started
-        settles as ``INTERRUPTED`` (it may have arrived).
+        and had no answer in time settles as ``INTERRUPTED`` (it may have arrived).
         """
         self.launcher.cancel()
-        for task in self.running:
-            task.cancel()
         self.chunk = []
         while not self.queue.empty():
             queued = self.queue.get_nowait()
             if queued is not None and queued.bodies is not None:
                 queued.bodies.cancel()
         try:
-            await uninterrupted(
-                asyncio.gather(self.launcher, *self.running, return_exceptions=True)
-            )
+            await uninterrupted(self._stop(grace))
         finally:
             # Every task has ended; those cancelled before their first step never ran, so
             # their messages never left.
             for outcome in list(self.pending):
                 outcome.cancel()
+
+    async def _stop(self, grace: float) -> None:
+        await asyncio.gather(self.launcher, return_exceptions=True)
+        if grace > 0 and self.running:
+            await asyncio.wait(set(self.running), timeout=grace)
+        for task in self.running:
+            task.cancel()
+        await asyncio.gather(*self.running, return_exceptions=True)
 
     async def _encrypt_ahead(self) -> None:
         chunk, self.chunk = self.chunk, []

@@ -9,14 +9,18 @@ A delivery row per occurrence is the claim. Its life:
   a ``claimed`` row (one conditional UPDATE for a group of messages). That mark is the fence:
   of two instances that both think they may send, only one can make it.
 - ``delivered``, ``gone``, ``failed``: what the push service answered.
-- ``unknown``: the request was under way when its sender stopped or died: it may have arrived,
-  and it is never sent again.
-- ``expired``: its sender died and it was taken back too late (past ``LATE_LIMIT``).
+- ``unknown``: its sender died while it was being posted, and it was found too late to send
+  again (past ``LATE_LIMIT``): it may have arrived.
+- ``expired``: its sender died before posting it, and it was found too late.
 
 When an owner dies (SIGKILL, out of memory, power loss), its leases run out. Any instance's next
-run then takes its ``claimed`` rows over and sends them (still within ``LATE_LIMIT``), and marks
-its ``posting`` rows ``unknown``: so a crash loses nothing that never left, and sends nothing
-twice. Rows of the previous release's status ``sending`` (no owner) are left to it.
+run then takes its ``claimed`` and ``posting`` rows over and sends them (still within
+``LATE_LIMIT``): so a crash loses nothing. A ``posting`` row may have reached the push service
+before its sender died; sent again, it carries the same topic (the push service replaces a copy
+still waiting there) and the same occurrence in its payload (the phone's service worker shows a
+copy it has already shown quietly, without a second alert; pwa/sw.js): at least once on the
+wire, once for the person. Rows of the previous release's status ``sending`` (no owner) are left
+to it.
 """
 
 from __future__ import annotations
@@ -67,11 +71,13 @@ class Due:
 
 @dataclass
 class ClaimCounts:
-    """What one claim found: claimed, taken back from a dead instance, lost to another
-    instance, skipped (too late after downtime), and given up as unknown or expired."""
+    """What one claim found: claimed, taken back from a dead instance (``resent``: of those,
+    the ones it was posting when it died), lost to another instance, skipped (too late after
+    downtime), and given up as unknown or expired."""
 
     claimed: int = 0
     taken_back: int = 0
+    resent: int = 0
     lost: int = 0
     skipped: int = 0
     unknown: int = 0
@@ -200,30 +206,26 @@ class Claims:
 
     def _take_back(self, connection: Connection, now: int, counts: ClaimCounts) -> list[Due]:
         """Take over the claims whose lease ran out (their owner died) and that are still in
-        time; give up on those under way (``unknown``) and those too late (``expired``)."""
+        time, those it was posting too; give up on those too late: ``unknown`` if they were
+        being posted (they may have arrived), else ``expired``."""
         expired_lease = (deliveries.c.lease_until < now) & deliveries.c.owner.is_not(None)
-        counts.unknown = (
-            connection.execute(
+        too_late = deliveries.c.occurrence < now - LATE_LIMIT
+
+        def give_up(status: str, outcome: str) -> int:
+            result = connection.execute(
                 update(deliveries)
-                .where(deliveries.c.status == POSTING)
+                .where(deliveries.c.status == status)
                 .where(expired_lease)
-                .values(status=UNKNOWN, updated_at=now)
-            ).rowcount
-            or 0
-        )
-        counts.expired = (
-            connection.execute(
-                update(deliveries)
-                .where(deliveries.c.status == CLAIMED)
-                .where(expired_lease)
-                .where(deliveries.c.occurrence < now - LATE_LIMIT)
-                .values(status=EXPIRED, updated_at=now)
-            ).rowcount
-            or 0
-        )
+                .where(too_late)
+                .values(status=outcome, updated_at=now)
+            )
+            return result.rowcount or 0
+
+        counts.unknown = give_up(POSTING, UNKNOWN)
+        counts.expired = give_up(CLAIMED, EXPIRED)
         stale = (
-            select(deliveries.c.reminder_id, deliveries.c.occurrence)
-            .where(deliveries.c.status == CLAIMED)
+            select(deliveries.c.reminder_id, deliveries.c.occurrence, deliveries.c.status)
+            .where(deliveries.c.status.in_(OWNED))
             .where(expired_lease)
             .order_by(deliveries.c.occurrence)
             .limit(BATCH)
@@ -231,14 +233,19 @@ class Claims:
         if self.postgres:
             # Another instance taking back at the same time takes other rows.
             stale = stale.with_for_update(skip_locked=True)
-        keys = [(row.reminder_id, row.occurrence) for row in connection.execute(stale)]
-        if not keys:
+        rows = connection.execute(stale).all()
+        if not rows:
             return []
+        keys = [(row.reminder_id, row.occurrence) for row in rows]
+        counts.resent = sum(row.status == POSTING for row in rows)
         for part in _parts(keys, 2):
+            # Back to ``claimed``: the new owner marks them ``posting`` again at its own gate.
             connection.execute(
                 update(deliveries)
                 .where(tuple_(deliveries.c.reminder_id, deliveries.c.occurrence).in_(part))
-                .values(owner=self.owner, lease_until=now + self.lease, updated_at=now)
+                .values(
+                    status=CLAIMED, owner=self.owner, lease_until=now + self.lease, updated_at=now
+                )
             )
         found: dict[int, Row[Any]] = {}
         for part in _parts(sorted({reminder_id for reminder_id, _ in keys})):

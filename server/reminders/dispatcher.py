@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from ..push import Batch, Outcome, PushSender, PushTarget
 from ..uninterrupted import uninterrupted
 from .claims import LATE_LIMIT, ClaimCounts, Claims, Due
+from .messages import MessageFor
 from .metrics import DispatchMetrics
 
 log = logging.getLogger("houvast.reminders")
@@ -30,7 +31,9 @@ log = logging.getLogger("houvast.reminders")
 __all__ = ["LATE_LIMIT", "DispatchReport", "Dispatcher"]
 
 KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
-MessageFor = Callable[[str, str, int, bool], dict[str, Any]]
+# Seconds a stopping run lets the requests under way be answered (most take well under one),
+# so that what it records is what happened; one still unanswered then is sent again later.
+STOP_GRACE = 5.0
 
 
 @dataclass
@@ -42,11 +45,12 @@ class DispatchReport:
     delivered: int = 0
     gone: int = 0
     failed: int = 0
-    unknown: int = 0  # under way when stopped, or left so by a dead instance: never resent
+    unknown: int = 0  # a dead instance was posting it and it was found too late to resend
     skipped: int = 0
     lost: int = 0  # claimed by another process
-    released: int = 0  # claimed, not sent (the run was stopped): due again
+    released: int = 0  # claimed, not sent or not answered (the run was stopped): due again
     taken_back: int = 0  # claims of a dead instance, sent by this one
+    resent: int = 0  # of those, the ones it was posting: they may arrive twice (shown once)
     expired: int = 0  # claims of a dead instance found too late to send
     latest: float = 0.0  # seconds after its time that the last message settled
 
@@ -61,6 +65,7 @@ class DispatchReport:
         "lost",
         "released",
         "taken_back",
+        "resent",
         "expired",
     )
 
@@ -77,6 +82,7 @@ class DispatchReport:
             skipped=counts.skipped,
             lost=counts.lost,
             taken_back=counts.taken_back,
+            resent=counts.resent,
             unknown=counts.unknown,
             expired=counts.expired,
         )
@@ -194,7 +200,11 @@ class Dispatcher:
                 try:
                     for item in due:
                         message = self.message_for(
-                            item.locale, item.target, item.reminder_id, item.neutral
+                            item.locale,
+                            item.target,
+                            item.reminder_id,
+                            item.neutral,
+                            item.occurrence,
                         )
                         outcomes.append(
                             await run.batch.add(
@@ -232,7 +242,8 @@ class Dispatcher:
             except Exception:
                 await run.batch.cancel()
         elif run.error is not None:
-            await run.batch.cancel()  # stopped: what has not left is released
+            # Stopped: what has not left is released, and so is what got no answer in time.
+            await run.batch.cancel(grace=STOP_GRACE)
         if run.claiming is not None:
             # A claim under way commits in its thread; what it took is given back.
             try:
@@ -251,11 +262,13 @@ class Dispatcher:
     def _log(self, report: DispatchReport) -> None:
         if report.claimed or report.skipped or report.unknown or report.expired:
             log.info(
-                "dispatch: %d claimed (%d taken back), %d delivered, %d gone, %d failed, "
+                "dispatch: %d claimed (%d taken back, %d of them resent), %d delivered, "
+                "%d gone, %d failed, "
                 "%d unknown, %d released, %d skipped, %d expired, %d lost; "
                 "the last settled %.1f s after its time",
                 report.claimed,
                 report.taken_back,
+                report.resent,
                 report.delivered,
                 report.gone,
                 report.failed,
@@ -275,8 +288,10 @@ class Dispatcher:
         self, due: Sequence[Due], outcomes: Sequence[asyncio.Future[Outcome]]
     ) -> DispatchReport:
         """Wait for a claimed batch's outcomes and record them. A message whose future was
-        cancelled (or that has none) never left: its claim is released. One withdrawn at its
-        gate (taken back by another instance, or deleted meanwhile) is not this run's."""
+        cancelled (or that has none) never left: its claim is released. So is one stopped
+        without an answer: it may have arrived, and is sent again (the phone shows it once).
+        One withdrawn at its gate (taken back by another instance, or deleted meanwhile) is
+        not this run's."""
         settled = await asyncio.gather(*outcomes, return_exceptions=True)
         settled += [asyncio.CancelledError()] * (len(due) - len(settled))
         report = DispatchReport()
@@ -285,7 +300,7 @@ class Dispatcher:
         gone_devices = set()
         unsent = []
         for item, outcome in zip(due, settled, strict=True):
-            if not isinstance(outcome, Outcome):
+            if not isinstance(outcome, Outcome) or outcome.kind == "interrupted":
                 unsent.append(item)
                 continue
             kind = outcome.kind
@@ -298,8 +313,6 @@ class Dispatcher:
             elif kind == "gone":
                 report.gone += 1
                 gone_devices.add(item.device_id)
-            elif kind == "unknown":
-                report.unknown += 1
             else:
                 report.failed += 1
             key = (kind, outcome.attempts, item.occurrence)

@@ -20,17 +20,23 @@ NEUTRAL_BODY = N_("Time for your moment")
 TITLE = "Houvast"
 # The largest reminder id a database hands out (a 64-bit integer): the longest tag.
 _LARGEST_ID = 2**63 - 1
+_LATEST_OCCURRENCE = 2**40  # epoch seconds, in the year 36812
 
-MessageFor = Callable[[str, str, int, bool], dict[str, Any]]
+MessageFor = Callable[[str, str, int, bool, int], dict[str, Any]]
 
 
 def reminder_messages(
     catalogs: Catalogs, exercises: Mapping[str, Exercise], urls: Urls, size: int
 ) -> MessageFor:
-    """A function giving the push payload for (locale, target, reminder id, neutral).
+    """A function giving the push payload for (locale, target, reminder id, neutral,
+    occurrence).
 
     The notification opens the exercise's page, not the player: whether to start is still the
-    person's choice. Every message must fit ``size`` bytes (the padded size): one that cannot
+    person's choice. ``tag`` names the reminder (a newer notification replaces an older one),
+    ``at`` the occurrence (epoch seconds): a copy sent again after a crash has the same ``at``,
+    and the service worker shows it without a second alert (pwa/sw.js).
+
+    Every message must fit ``size`` bytes (the padded size): one that cannot
     is a programmer's mistake (a long new title), found here at start-up.
     """
 
@@ -44,7 +50,9 @@ def reminder_messages(
             texts[(locale, exercise.id, False)] = (named, url)
             texts[(locale, exercise.id, True)] = (catalogs.gettext(locale, NEUTRAL_BODY), url)
 
-    def message(locale: str, target: str, reminder_id: int, neutral: bool) -> dict[str, Any]:
+    def message(
+        locale: str, target: str, reminder_id: int, neutral: bool, occurrence: int
+    ) -> dict[str, Any]:
         exercise_id = target.removeprefix("exercise:")
         if exercise_id not in exercises:
             exercise_id = "grounding"
@@ -54,11 +62,12 @@ def reminder_messages(
             "body": body,
             "url": url,
             "tag": f"houvast-reminder-{reminder_id}",
+            "at": occurrence,
             "lang": locale,
         }
 
     longest = max(
-        len(_compact(message(locale, f"exercise:{e}", _LARGEST_ID, n)))
+        len(_compact(message(locale, f"exercise:{e}", _LARGEST_ID, n, _LATEST_OCCURRENCE)))
         for locale in LOCALES
         for e in exercises
         for n in (False, True)

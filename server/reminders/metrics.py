@@ -20,11 +20,12 @@ _COUNTERS = {
     "delivered": "Reminders a push service accepted.",
     "gone": "Reminders whose subscription had ended (the device was deleted).",
     "failed": "Reminders given up after the tries ran out or a refusal.",
-    "unknown": "Reminders under way when their sender stopped: may have arrived, never resent.",
+    "unknown": "Reminders a dead instance was posting, found too late to send again.",
     "skipped": "Reminders more than ten minutes late after downtime, moved to their next time.",
     "taken_back": "Claims of a stopped instance that this one took over and sent.",
+    "resent": "Of those, the ones it was posting: sent again (the phone shows them once).",
     "expired": "Claims of a stopped instance found too late to send.",
-    "released": "Claims given back unsent when this instance stopped.",
+    "released": "Claims given back unsent or unanswered when this instance stopped.",
 }
 
 

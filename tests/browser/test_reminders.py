@@ -588,7 +588,7 @@ def notifications(page: Page) -> list[dict[str, Any]]:
             const registration = await navigator.serviceWorker.ready;
             return (await registration.getNotifications()).map((n) => ({
                 title: n.title, body: n.body, tag: n.tag, lang: n.lang, url: n.data?.url,
-                icon: n.icon, badge: n.badge,
+                icon: n.icon, badge: n.badge, silent: n.silent,
             }));
         }"""
     )
@@ -634,6 +634,7 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
         "body": "Tijd voor Hier en nu, als het je uitkomt.",
         "url": "/nl/exercises/grounding#start",
         "tag": "houvast-reminder-7",
+        "at": 1_800_000_000,  # the occurrence
     }
 
     # Under load, Chromium now and then drops a push sent through DevTools: the call succeeds
@@ -660,6 +661,7 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
     ]
     assert shown[0]["icon"].endswith("/icons/icon-192.png")
     assert shown[0]["badge"] == shown[0]["icon"]
+    assert shown[0]["silent"] is False, "a reminder alerts"
 
     # Whatever arrives, something is shown, and it never opens another site.
     push_until_shown("not json", "")
@@ -688,6 +690,27 @@ def test_the_service_worker_shows_a_push_and_a_click_opens_the_exercise(
         lambda: "houvast-reminder-7" not in {n["tag"] for n in notifications(page)},
         "the clicked notification to close",
     )
+
+    # The server died while posting it and sends the same occurrence again (docs/reminders.md):
+    # it shows, as a push must, but quietly; the next day's reminder alerts again.
+    def silent_after(payload: dict[str, Any]) -> bool:
+        worker.evaluate(  # the person closed the one before
+            """async (tag) => {
+                for (const shown of await self.registration.getNotifications({ tag })) {
+                    shown.close();
+                }
+            }""",
+            payload["tag"],
+        )
+        (again,) = [
+            n
+            for n in push_until_shown(json.dumps(payload), payload["tag"])
+            if n["tag"] == payload["tag"]
+        ]
+        return bool(again["silent"])
+
+    assert silent_after(message), "the same occurrence again: no second alert"
+    assert not silent_after({**message, "at": message["at"] + 24 * 3600}), "the next one alerts"
 
     # The browser renews a subscription: the worker subscribes again and tells the server.
     page.goto(f"{origin}/nl/reminders")

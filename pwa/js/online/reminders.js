@@ -153,6 +153,7 @@ async function forget() {
   }
   await writeDevice(null);
   device = null;
+  await globalThis.caches?.delete('houvast-shown'); // which reminders the worker showed (pwa/sw.js)
 }
 
 async function currentSubscription() {
