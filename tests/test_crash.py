@@ -1,11 +1,12 @@
-"""A crash loses no reminder, and a person sees none twice: a real server process is killed with
-SIGKILL in the middle of a dispatch, another is started on the same database, and the fake push
-service counts what arrived and decrypts it.
+"""A crash loses no reminder: a real server process is killed with SIGKILL in the middle of a
+dispatch, another is started on the same database, and the fake push service counts what
+arrived and decrypts it.
 
 Whether a request under way at the kill reached the push service cannot be known, so the second
 server sends it again: such a reminder may arrive twice, as the same occurrence (same topic,
-same ``tag`` and ``at``), which the phone shows once (tests/browser/test_reminders.py). Only the
-messages marked ``posting`` when the first server died can arrive twice.
+same ``tag`` and ``at``), which the phone shows in the first one's place, without a second
+alert where the browser honours ``silent`` (tests/browser/test_reminders.py). Only the messages
+marked ``posting`` when the first server died can arrive twice.
 
 The server (tests/fault_server.py) is the real app under uvicorn with small batches, stopped at
 a chosen point: inside a claim's transaction, while an encryption worker works on a chunk, while

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 from starlette.routing import Router
 from starlette.testclient import TestClient
@@ -25,7 +25,8 @@ from server.i18n import Catalogs
 from server.push import PAYLOAD_SIZE, PushSender, PushTarget
 from server.push import _batch as batch_module
 from server.reminders import claims as claims_module
-from server.reminders.claims import Claims
+from server.reminders import dispatcher as dispatcher_module
+from server.reminders.claims import LATE_LIMIT, Claims
 from server.reminders.devices import DeviceStore, parse_device
 from server.reminders.dispatcher import Dispatcher, DispatchReport
 from server.reminders.messages import reminder_messages
@@ -403,6 +404,106 @@ def test_a_stopped_run_gives_back_what_it_did_not_send(
     assert set(status.values()) == {"delivered"}
     assert set(received.values()) == {1}, "each arrived, once"
     assert upcoming == {int(MONDAY_0830 + 24 * 3600)}, "all moved on to Tuesday"
+
+
+def test_a_request_unanswered_when_the_server_stops_is_sent_again_as_the_same_occurrence(
+    engine: Engine,
+    settings: Settings,
+    service: FakePushService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The push service took the message but had not answered when the stop's grace ran out:
+    the run gives the claim back instead of guessing, the next run sends it again, and both
+    copies are the same occurrence (the phone shows the second in the first one's place)."""
+    monkeypatch.setattr(dispatcher_module, "STOP_GRACE", 0.1)
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    subscription = service.subscribe(script=[(201, {}, 3.0)])  # the first answer comes late
+    endpoint = subscription["endpoint"]
+    register(store, subscription)
+
+    async def run() -> tuple[DispatchReport, DispatchReport | None]:
+        clock = Clock(MONDAY_0830 + 5)
+        async with dispatcher(engine, settings, service, clock) as sending:
+            running = asyncio.create_task(sending.run())
+            async with asyncio.timeout(10):
+                while not service.subscription(endpoint).messages:  # taken, not answered
+                    await asyncio.sleep(0.01)
+            await asyncio.wait_for(sending.stop(), timeout=10)
+            stopped = None if running.cancelled() else running.result()
+            clock.now += 60
+            return await asyncio.wait_for(sending.run(), timeout=10), stopped
+
+    again, _ = run_async(run())
+    assert (again.claimed, again.delivered) == (1, 1)
+    first, second = service.subscription(endpoint).messages
+    assert first.data == second.data and first.topic == second.topic
+    assert first.data["at"] == MONDAY_0830
+    with engine.begin() as connection:
+        assert connection.execute(select(deliveries.c.status)).scalars().all() == ["delivered"]
+
+
+def test_what_a_dead_instance_was_posting_is_sent_again_in_time_and_given_up_after(
+    engine: Engine, settings: Settings, service: FakePushService
+) -> None:
+    """Delivery rows left ``posting`` by an instance that died: sent again once the lease has
+    been over for a second lease (an owner that is only slow has finished with them by then),
+    recorded ``unknown`` when found past the ten minutes, left alone while the lease only just
+    ran out."""
+    now = int(MONDAY_0830) + 5
+    lease = 60
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    endpoints = []
+    for _ in range(3):
+        subscription = service.subscribe()
+        endpoints.append(subscription["endpoint"])
+        register(store, subscription)
+    with engine.begin() as connection:
+        ids = dict(
+            connection.execute(
+                select(devices.c.endpoint, reminders.c.id).select_from(reminders.join(devices))
+            ).all()
+        )
+        connection.execute(update(reminders).values(next_fire_at=now + 24 * 3600))
+        left = [  # (occurrence, lease_until) of each dead instance's row
+            (now - 120, now - 2 * lease - 1),  # in time, lease long over: sent again
+            (now - LATE_LIMIT - 60, now - 2 * lease - 1),  # too late: may have arrived
+            (now - 30, now - 1),  # lease only just over: its owner may still be at it
+        ]
+        connection.execute(
+            insert(deliveries),
+            [
+                {
+                    "reminder_id": ids[endpoint],
+                    "occurrence": occurrence,
+                    "status": "posting",
+                    "attempts": 0,
+                    "updated_at": occurrence,
+                    "owner": "dead",
+                    "lease_until": lease_until,
+                }
+                for endpoint, (occurrence, lease_until) in zip(endpoints, left, strict=True)
+            ],
+        )
+
+    async def run() -> DispatchReport:
+        async with dispatcher(engine, settings, service, Clock(now), lease=lease) as sending:
+            return await sending.run()
+
+    report = run_async(run())
+    assert (report.taken_back, report.resent, report.unknown) == (1, 1, 1)
+    with engine.begin() as connection:
+        status = dict(
+            connection.execute(
+                select(devices.c.endpoint, deliveries.c.status).select_from(
+                    deliveries.join(reminders).join(devices)
+                )
+            ).all()
+        )
+    assert [status[e] for e in endpoints] == ["delivered", "unknown", "posting"]
+    (resent,) = service.subscription(endpoints[0]).messages
+    assert resent.data["at"] == now - 120, "as the occurrence it was"
+    assert not service.subscription(endpoints[1]).messages
+    assert not service.subscription(endpoints[2]).messages
 
 
 def run_two_dispatchers(

@@ -7,20 +7,25 @@ A delivery row per occurrence is the claim. Its life:
   (``lease_until``) that the owner renews while it works.
 - ``posting``: just before the owner posts the message it marks the row, only if it still owns
   a ``claimed`` row (one conditional UPDATE for a group of messages). That mark is the fence:
-  of two instances that both think they may send, only one can make it.
+  of two instances that both think they may send a claimed row, only one can make it. A
+  ``posting`` row is taken from its owner only once its lease has been over for a second
+  lease, so an owner that is slow, not dead, has long finished with it.
 - ``delivered``, ``gone``, ``failed``: what the push service answered.
 - ``unknown``: its sender died while it was being posted, and it was found too late to send
-  again (past ``LATE_LIMIT``): it may have arrived.
-- ``expired``: its sender died before posting it, and it was found too late.
+  again (past ``LATE_LIMIT``) or its device had turned push off: it may have arrived.
+- ``expired``: its sender died before posting it, and it was found too late (or push was off).
 
 When an owner dies (SIGKILL, out of memory, power loss), its leases run out. Any instance's next
 run then takes its ``claimed`` and ``posting`` rows over and sends them (still within
-``LATE_LIMIT``): so a crash loses nothing. A ``posting`` row may have reached the push service
-before its sender died; sent again, it carries the same topic (the push service replaces a copy
-still waiting there) and the same occurrence in its payload (the phone's service worker shows a
-copy it has already shown quietly, without a second alert; pwa/sw.js): at least once on the
-wire, once for the person. Rows of the previous release's status ``sending`` (no owner) are left
-to it.
+``LATE_LIMIT``): so a crash loses nothing. Outcomes are written only where the writer still
+owns the row.
+
+A ``posting`` row may have reached the push service before its sender died. Sent again, it
+carries the same topic (the push service replaces a copy still waiting there) and the same
+occurrence in its payload: the phone's service worker shows a copy of an occurrence it has
+already shown in its place and, where the browser honours ``silent``, without a sound
+(pwa/sw.js). At least once on the wire, then. Rows of the previous release's status
+``sending`` (no owner) are left to it.
 """
 
 from __future__ import annotations
@@ -170,6 +175,8 @@ class Claims:
                         update(deliveries)
                         .where(deliveries.c.occurrence == occurrence)
                         .where(deliveries.c.reminder_id.in_(part))
+                        # Another instance took it over (this one was too slow): its word.
+                        .where(deliveries.c.owner == self.owner)
                         .values(status=status, attempts=attempts, updated_at=finished)
                     )
             if gone_devices:
@@ -205,17 +212,20 @@ class Claims:
     # -- inside a claim's transaction -------------------------------------------------------
 
     def _take_back(self, connection: Connection, now: int, counts: ClaimCounts) -> list[Due]:
-        """Take over the claims whose lease ran out (their owner died) and that are still in
-        time, those it was posting too; give up on those too late: ``unknown`` if they were
-        being posted (they may have arrived), else ``expired``."""
-        expired_lease = (deliveries.c.lease_until < now) & deliveries.c.owner.is_not(None)
+        """Take over the claims whose owner died and that are still in time: ``claimed`` rows
+        once their lease ran out, ``posting`` rows a lease later. Give up on those too late:
+        ``unknown`` if they were being posted (they may have arrived), else ``expired``."""
+        dead = deliveries.c.owner.is_not(None) & (
+            ((deliveries.c.status == CLAIMED) & (deliveries.c.lease_until < now))
+            | ((deliveries.c.status == POSTING) & (deliveries.c.lease_until < now - self.lease))
+        )
         too_late = deliveries.c.occurrence < now - LATE_LIMIT
 
         def give_up(status: str, outcome: str) -> int:
             result = connection.execute(
                 update(deliveries)
                 .where(deliveries.c.status == status)
-                .where(expired_lease)
+                .where(dead)
                 .where(too_late)
                 .values(status=outcome, updated_at=now)
             )
@@ -225,8 +235,7 @@ class Claims:
         counts.expired = give_up(CLAIMED, EXPIRED)
         stale = (
             select(deliveries.c.reminder_id, deliveries.c.occurrence, deliveries.c.status)
-            .where(deliveries.c.status.in_(OWNED))
-            .where(expired_lease)
+            .where(dead)
             .order_by(deliveries.c.occurrence)
             .limit(BATCH)
         )
@@ -237,7 +246,6 @@ class Claims:
         if not rows:
             return []
         keys = [(row.reminder_id, row.occurrence) for row in rows]
-        counts.resent = sum(row.status == POSTING for row in rows)
         for part in _parts(keys, 2):
             # Back to ``claimed``: the new owner marks them ``posting`` again at its own gate.
             connection.execute(
@@ -251,20 +259,26 @@ class Claims:
         for part in _parts(sorted({reminder_id for reminder_id, _ in keys})):
             query = self._sending_columns().where(reminders.c.id.in_(part))
             found.update((row.id, row) for row in connection.execute(query))
-        taken, lost = [], []
-        for reminder_id, occurrence in keys:
-            row = found.get(reminder_id)
-            if row is None or row.endpoint is None:
-                lost.append((reminder_id, occurrence))  # push turned off since
+        taken: list[Due] = []
+        # Push turned off or the reminder deleted since: nothing to send any more.
+        given_up: dict[str, list[Key]] = {EXPIRED: [], UNKNOWN: []}
+        for row in rows:
+            reminder = found.get(row.reminder_id)
+            if reminder is None or reminder.endpoint is None:
+                outcome = UNKNOWN if row.status == POSTING else EXPIRED
+                given_up[outcome].append((row.reminder_id, row.occurrence))
                 continue
-            taken.append(_due(row, row.next_fire_at, occurrence=occurrence))
-        for part in _parts(lost, 2):
-            connection.execute(
-                update(deliveries)
-                .where(tuple_(deliveries.c.reminder_id, deliveries.c.occurrence).in_(part))
-                .values(status=EXPIRED, updated_at=now)
-            )
-        counts.expired += len(lost)
+            taken.append(_due(reminder, reminder.next_fire_at, occurrence=row.occurrence))
+            counts.resent += row.status == POSTING
+        for outcome, lost in given_up.items():
+            for part in _parts(lost, 2):
+                connection.execute(
+                    update(deliveries)
+                    .where(tuple_(deliveries.c.reminder_id, deliveries.c.occurrence).in_(part))
+                    .values(status=outcome, updated_at=now)
+                )
+        counts.expired += len(given_up[EXPIRED])
+        counts.unknown += len(given_up[UNKNOWN])
         return taken
 
     @staticmethod

@@ -2,8 +2,9 @@
 
 One periodic job in every process calls ``Dispatcher.run``; the database decides who sends
 what (server/reminders/claims.py): each occurrence is claimed by one process, with a lease, and
-marked just before it is posted, so it is sent once, even when several processes share the work
-or one of them dies in the middle. Every reminder it looked at moves on to its next occurrence.
+marked just before it is posted, so it is sent once when several processes share the work, and
+still sent when one of them dies in the middle (again, if it may have left already). Every
+reminder it looked at moves on to its next occurrence.
 A reminder more than ``LATE_LIMIT`` late (the server was down) is not sent but skipped to its
 next occurrence, so a restart sends no burst.
 """
@@ -34,6 +35,9 @@ KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
 # Seconds a stopping run lets the requests under way be answered (most take well under one),
 # so that what it records is what happened; one still unanswered then is sent again later.
 STOP_GRACE = 5.0
+# Outcomes are written for this many messages at a time, as they settle: what a crash leaves
+# marked as being posted, and so sends again, is at most a few such groups and those in flight.
+RECORD_GROUP = 256
 
 
 @dataclass
@@ -50,7 +54,7 @@ class DispatchReport:
     lost: int = 0  # claimed by another process
     released: int = 0  # claimed, not sent or not answered (the run was stopped): due again
     taken_back: int = 0  # claims of a dead instance, sent by this one
-    resent: int = 0  # of those, the ones it was posting: they may arrive twice (shown once)
+    resent: int = 0  # of those, the ones it was posting: they may arrive twice (same occurrence)
     expired: int = 0  # claims of a dead instance found too late to send
     latest: float = 0.0  # seconds after its time that the last message settled
 
@@ -141,11 +145,12 @@ class Dispatcher:
     async def run(self) -> DispatchReport:
         """Send everything due now; returns what happened.
 
-        The work flows: while the sender posts one batch, the next is claimed, and the outcomes
-        of the one before are recorded, so the database, the encryption worker and the network
+        The work flows: while the sender posts one batch, the next is claimed, and outcomes
+        are recorded as they settle, so the database, the encryption worker and the network
         work at the same time. If something fails (the database), what was claimed is still
         sent and recorded, then the error is raised. If the run is cancelled (the server
-        stops), what was claimed but never left is released, to be sent by the next run.
+        stops), the requests under way get ``STOP_GRACE`` to be answered; what was claimed but
+        never left, or got no answer, is released, to be sent by the next run.
         """
         this = asyncio.current_task()
         assert this is not None  # a coroutine always runs in a task
@@ -213,7 +218,10 @@ class Dispatcher:
                         )
                 finally:
                     # Those without an outcome (the run stopped while adding) are released.
-                    run.settling.append(asyncio.create_task(self._settle(due, outcomes)))
+                    for start in range(0, len(due), RECORD_GROUP):
+                        end = start + RECORD_GROUP
+                        settling = self._settle(due[start:end], outcomes[start:end])
+                        run.settling.append(asyncio.create_task(settling))
         await run.batch.finish()
 
     async def _gate(self, keys: Sequence[Any]) -> set[Any]:
@@ -289,7 +297,7 @@ class Dispatcher:
     ) -> DispatchReport:
         """Wait for a claimed batch's outcomes and record them. A message whose future was
         cancelled (or that has none) never left: its claim is released. So is one stopped
-        without an answer: it may have arrived, and is sent again (the phone shows it once).
+        without an answer: it may have arrived, and is sent again as the same occurrence.
         One withdrawn at its gate (taken back by another instance, or deleted meanwhile) is
         not this run's."""
         settled = await asyncio.gather(*outcomes, return_exceptions=True)

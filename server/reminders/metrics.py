@@ -23,7 +23,7 @@ _COUNTERS = {
     "unknown": "Reminders a dead instance was posting, found too late to send again.",
     "skipped": "Reminders more than ten minutes late after downtime, moved to their next time.",
     "taken_back": "Claims of a stopped instance that this one took over and sent.",
-    "resent": "Of those, the ones it was posting: sent again (the phone shows them once).",
+    "resent": "Of those, the ones it was posting: sent again as the same occurrence.",
     "expired": "Claims of a stopped instance found too late to send.",
     "released": "Claims given back unsent or unanswered when this instance stopped.",
 }

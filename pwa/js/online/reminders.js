@@ -153,7 +153,11 @@ async function forget() {
   }
   await writeDevice(null);
   device = null;
-  await globalThis.caches?.delete('houvast-shown'); // which reminders the worker showed (pwa/sw.js)
+  try {
+    await globalThis.caches?.delete('houvast-shown'); // which reminders the worker showed (pwa/sw.js)
+  } catch {
+    // Storage refused (a private window): the device is deleted all the same.
+  }
 }
 
 async function currentSubscription() {
