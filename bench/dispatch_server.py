@@ -22,7 +22,7 @@ def main(data_dir: str, port: str, sink_port: str, ca: str, database_url: str = 
     import uvicorn
 
     from server.app import create_app
-    from server.cli import log_config
+    from server.cli import log_config, settle_garbage_collector
     from server.settings import Settings
     from tests.fake_push_service import LOOPBACK, PUSH_HOSTS, FakeResolver
 
@@ -33,6 +33,7 @@ def main(data_dir: str, port: str, sink_port: str, ca: str, database_url: str = 
         "allowed_networks": LOOPBACK,
     }
     app = create_app(settings, push_edge=edge)
+    settle_garbage_collector()
     # As `houvast serve` logs, less uvicorn's start-up lines: the dispatch's summary shows.
     uvicorn.run(
         app,

@@ -87,7 +87,7 @@ def main() -> None:
     import uvicorn
 
     from server.app import create_app
-    from server.cli import log_config
+    from server.cli import log_config, settle_garbage_collector
     from server.settings import Settings
     from tests.fake_push_service import LOOPBACK, FakeResolver
 
@@ -98,6 +98,7 @@ def main() -> None:
         "allowed_networks": LOOPBACK,
     }
     app = create_app(Settings.from_env(), push_edge=edge)
+    settle_garbage_collector()
     uvicorn.run(app, host="127.0.0.1", port=0, log_config=log_config(), log_level="warning")
 
 
