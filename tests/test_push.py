@@ -37,6 +37,7 @@ from server.push import (
     validate_subscription,
 )
 from server.push import vapid as vapid_module
+from server.push._batch import CHUNK
 from server.push.addresses import PublicOnlyResolver
 from server.push.outcome import INTERRUPTED
 from tests.conftest import run_async
@@ -850,8 +851,8 @@ def test_a_cancelled_batch_waits_a_grace_for_the_requests_under_way(
 ) -> None:
     """A stop lets the requests under way be answered within ``grace`` (then they are
     delivered, as recorded); one still unanswered is ``interrupted``: it may have arrived."""
-    # One chunk goes to the encryption worker when it is full: 128 and two more.
-    slow = [new_target(fake, vapid, script=[(201, {}, answer_after)]) for _ in range(130)]
+    # A chunk goes to the encryption worker when it is full: one and two more.
+    slow = [new_target(fake, vapid, script=[(201, {}, answer_after)]) for _ in range(CHUNK + 2)]
 
     async def use(sender: PushSender) -> list[asyncio.Future[Outcome]]:
         batch = sender.batch(concurrency=4)
@@ -866,7 +867,7 @@ def test_a_cancelled_batch_waits_a_grace_for_the_requests_under_way(
     settled = [outcome.result() for outcome in outcomes if not outcome.cancelled()]
     expected = Outcome("delivered", 201, 1) if answer_after < grace else INTERRUPTED
     assert settled == [expected] * 4
-    assert sum(outcome.cancelled() for outcome in outcomes) == 126, "the rest never left"
+    assert sum(outcome.cancelled() for outcome in outcomes) == CHUNK - 2, "the rest never left"
     deadline = time.monotonic() + 10
     while fake.in_flight and time.monotonic() < deadline:  # the fake still holds some
         time.sleep(0.05)
@@ -893,15 +894,15 @@ def test_chunks_waiting_when_the_encryption_pool_stops_are_still_sent(
 ) -> None:
     """The pool shuts down (as when it gives up on a dead worker) with chunks queued for it:
     those chunks are encrypted in the server process instead, and nothing hangs."""
-    targets = [new_target(fake, vapid) for _ in range(128 * 6)]
+    targets = [new_target(fake, vapid) for _ in range(CHUNK * 6)]
 
     async def use(sender: PushSender) -> list[Outcome]:
         batch = sender.batch(concurrency=8)
-        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets[: 128 * 3]]
+        outcomes = [await batch.add(target, MESSAGE, "r1") for target in targets[: CHUNK * 3]]
         pool = sender.encryptor._pool
         assert isinstance(pool, ProcessPoolExecutor)
         pool.shutdown(wait=False, cancel_futures=True)
-        outcomes += [await batch.add(target, MESSAGE, "r1") for target in targets[128 * 3 :]]
+        outcomes += [await batch.add(target, MESSAGE, "r1") for target in targets[CHUNK * 3 :]]
         await asyncio.wait_for(batch.finish(), timeout=30)
         return [outcome.result() for outcome in outcomes]
 
