@@ -20,21 +20,22 @@ from .settings import Settings, SettingsError
 
 
 def settle_garbage_collector() -> None:
-    """Tune Python's cyclic garbage collector for a server that has just loaded everything it
-    keeps (call it after ``create_app``).
+    """Tune Python's cyclic garbage collector for a server (call it after ``create_app``).
 
-    The objects made at start-up (rendered pages, catalogs, exercises, compiled templates) live
-    as long as the process; the defaults make the collector scan them again and again while a
-    dispatch makes hundreds of thousands of short-lived ones. Measured with bench/dispatch.py
-    (100,000 reminders, one process): the collector took about a fifth of the server's CPU.
-    So the start-up objects are frozen (never scanned; reference counting still frees them),
-    and the youngest generation is collected every 50,000 allocations instead of 700, which
-    costs a few megabytes of memory at most.
+    What ``create_app`` made (imported modules, catalogs, exercises, compiled templates) lives
+    as long as the process; the defaults make the collector scan it again and again while a
+    dispatch makes hundreds of thousands of short-lived objects. Measured with
+    bench/dispatch.py (100,000 reminders, one process): the collector took about a fifth of
+    the server's CPU. So those objects are frozen (never scanned; reference counting still
+    frees them), after a collection so that no garbage is frozen with them, and the youngest
+    generation is collected every 50,000 allocations instead of 700. The older generations
+    keep their default rhythm relative to it, so garbage in cycles still goes.
     """
     import gc
 
+    gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(50_000, 10, 10)
 
 
 def log_config() -> dict[str, Any]:

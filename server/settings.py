@@ -296,7 +296,8 @@ SETTINGS: dict[str, Setting] = {
         "60",
         _bounded_int(1, 300),
         "Seconds a claim on due reminders lasts without being renewed: after a crash, another "
-        "instance (or this one, restarted) sends what was claimed once this much time passed.",
+        "instance (or this one, restarted) sends what was claimed once this much time passed, "
+        "and what was being posted up to a minute later.",
     ),
     "migrate": Setting(
         "HOUVAST_MIGRATE",

@@ -61,7 +61,7 @@ def install_faults() -> None:
     from server.reminders import claims
 
     claims.BATCH = BATCH
-    _batch.CHUNK = CHUNK
+    _batch.CHUNK = _batch.GATE_GROUP = _batch.GATE_AHEAD = CHUNK
     encryption._encrypt_batch_unhooked = encryption.encrypt_batch  # type: ignore[attr-defined]
     encryption.encrypt_batch = encrypt_then_stop  # type: ignore[assignment]
 

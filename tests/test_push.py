@@ -876,7 +876,7 @@ def test_a_cancelled_batch_waits_a_grace_for_the_requests_under_way(
 def test_a_batch_cancelled_at_once_leaves_no_future_hanging(
     fake: FakePushService, vapid: VapidKeys
 ) -> None:
-    targets = [new_target(fake, vapid) for _ in range(130)]
+    targets = [new_target(fake, vapid) for _ in range(CHUNK + 2)]  # a full chunk and two
 
     async def use(sender: PushSender) -> list[asyncio.Future[Outcome]]:
         batch = sender.batch(concurrency=8)

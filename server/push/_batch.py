@@ -25,7 +25,7 @@ from .subscriptions import PushTarget, host_of
 
 log = logging.getLogger("houvast.push")
 
-CHUNK = 256  # messages handed to an encryption worker at once (and asked about at the gate)
+CHUNK = 256  # messages handed to an encryption worker at once
 # Chunks queued for each worker beyond the one it works on. Posting a chunk takes about as long
 # as encrypting one, so with less a worker would wait for the event loop between chunks.
 QUEUED_PER_WORKER = 3
@@ -33,12 +33,14 @@ QUEUED_PER_WORKER = 3
 # Asked before a group of messages is posted, with their keys: which of them may go. The
 # dispatcher marks them in the database there, so a message is never posted by two instances.
 Gate = Callable[[Sequence[Hashable]], Awaitable[Collection[Hashable]]]
-# Messages per question to the gate, and how many may wait let through before the next group
-# is asked about. The gate writes to the database: with groups of 32 that write took a tenth of
-# the server's time at 100,000 a minute, with 128 still 6 %. A crash leaves those marked but not
-# yet posted: they are sent again by the next instance, not lost and not doubled.
-GATE_GROUP = 256
-GATE_AHEAD = 256
+# Messages per question to the gate (a group is a slice of a chunk: at most CHUNK), and how
+# many may wait let through before the next group is asked about: so at most
+# GATE_AHEAD - 1 + GATE_GROUP are marked and waiting for a place. The gate writes to the
+# database: with groups of 32 that write took a tenth of the server's time at 100,000 a minute
+# (py-spy), with 128 still 6 %. What a crash leaves marked but not yet posted is sent by the
+# next instance, once.
+GATE_GROUP = CHUNK
+GATE_AHEAD = CHUNK
 
 
 class _Item(NamedTuple):

@@ -8,8 +8,9 @@ A delivery row per occurrence is the claim. Its life:
 - ``posting``: just before the owner posts the message it marks the row, only if it still owns
   a ``claimed`` row (one conditional UPDATE for a group of messages). That mark is the fence:
   of two instances that both think they may send a claimed row, only one can make it. A
-  ``posting`` row is taken from its owner only once its lease has been over for a second
-  lease, so an owner that is slow, not dead, has long finished with it.
+  ``posting`` row is taken from its owner only once its lease has been over for a while longer
+  (``POSTING_MARGIN``, at most a lease), so an owner that is slow, not dead, has finished
+  with it.
 - ``delivered``, ``gone``, ``failed``: what the push service answered.
 - ``unknown``: its sender died while it was being posted, and it was found too late to send
   again (past ``LATE_LIMIT``) or its device had turned push off: it may have arrived.
@@ -44,6 +45,9 @@ from .schedule import Weekly, next_occurrence, parse_timezone
 T = TypeVar("T")
 
 LATE_LIMIT = 10 * 60  # seconds
+# Seconds past its lease before a ``posting`` row is taken back (or the lease, if shorter). With
+# the longest lease (300 s), a dead owner's rows are still taken back within ``LATE_LIMIT``.
+POSTING_MARGIN = 60
 BATCH = 2000
 IN_LIMIT = 900  # values in one IN (...) list: under SQLite's oldest limit of 999 parameters
 
@@ -213,11 +217,12 @@ class Claims:
 
     def _take_back(self, connection: Connection, now: int, counts: ClaimCounts) -> list[Due]:
         """Take over the claims whose owner died and that are still in time: ``claimed`` rows
-        once their lease ran out, ``posting`` rows a lease later. Give up on those too late:
+        once their lease ran out, ``posting`` rows a margin later. Give up on those too late:
         ``unknown`` if they were being posted (they may have arrived), else ``expired``."""
+        margin = min(self.lease, POSTING_MARGIN)
         dead = deliveries.c.owner.is_not(None) & (
             ((deliveries.c.status == CLAIMED) & (deliveries.c.lease_until < now))
-            | ((deliveries.c.status == POSTING) & (deliveries.c.lease_until < now - self.lease))
+            | ((deliveries.c.status == POSTING) & (deliveries.c.lease_until < now - margin))
         )
         too_late = deliveries.c.occurrence < now - LATE_LIMIT
 

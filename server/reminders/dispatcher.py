@@ -32,11 +32,13 @@ log = logging.getLogger("houvast.reminders")
 __all__ = ["LATE_LIMIT", "DispatchReport", "Dispatcher"]
 
 KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
-# Seconds a stopping run lets the requests under way be answered (most take well under one),
-# so that what it records is what happened; one still unanswered then is sent again later.
-STOP_GRACE = 5.0
-# Outcomes are written for this many messages at a time, as they settle: what a crash leaves
-# marked as being posted, and so sends again, is at most a few such groups and those in flight.
+# Seconds a stopping run lets the requests under way end: longer than a request's timeout
+# (server/push/sender.py), so each has its answer, or has timed out, before the run records
+# it. Only one without an answer (it may have arrived) is given back and sent again later.
+STOP_GRACE = 12.0
+# Outcomes are written for this many messages at a time, once all of them have settled: the
+# fewer settled but unwritten at a crash, the fewer are sent twice. (A message waiting to be
+# retried holds its group back.)
 RECORD_GROUP = 256
 
 

@@ -20,7 +20,7 @@ _COUNTERS = {
     "delivered": "Reminders a push service accepted.",
     "gone": "Reminders whose subscription had ended (the device was deleted).",
     "failed": "Reminders given up after the tries ran out or a refusal.",
-    "unknown": "Reminders a dead instance was posting, found too late to send again.",
+    "unknown": "Reminders a dead instance was posting, found too late (or push off) to resend.",
     "skipped": "Reminders more than ten minutes late after downtime, moved to their next time.",
     "taken_back": "Claims of a stopped instance that this one took over and sent.",
     "resent": "Of those, the ones it was posting: sent again as the same occurrence.",
