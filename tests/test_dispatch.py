@@ -442,6 +442,46 @@ def test_a_request_unanswered_when_the_server_stops_is_sent_again_as_the_same_oc
         assert connection.execute(select(deliveries.c.status)).scalars().all() == ["delivered"]
 
 
+def test_outcomes_are_written_as_they_settle_not_held_back_by_a_slow_one(
+    engine: Engine,
+    settings: Settings,
+    service: FakePushService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One push service answers late: the others' outcomes are in the database before it
+    answers, so a crash meanwhile would not send them again."""
+    monkeypatch.setattr(dispatcher_module, "RECORD_WAIT", 0.1)
+    store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
+    slow = service.subscribe(script=[(201, {}, 3.0)])
+    register(store, slow)
+    for _ in range(5):
+        register(store, service.subscribe())
+
+    def statuses() -> dict[str, str]:
+        with engine.begin() as connection:
+            return dict(
+                connection.execute(
+                    select(devices.c.endpoint, deliveries.c.status).select_from(
+                        deliveries.join(reminders).join(devices)
+                    )
+                ).all()
+            )
+
+    async def run() -> tuple[dict[str, str], DispatchReport]:
+        async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 5)) as sending:
+            running = asyncio.create_task(sending.run())
+            async with asyncio.timeout(10):
+                while list((await asyncio.to_thread(statuses)).values()).count("delivered") < 5:
+                    await asyncio.sleep(0.05)
+            meanwhile = await asyncio.to_thread(statuses)
+            return meanwhile, await running
+
+    meanwhile, report = run_async(run())
+    assert meanwhile[slow["endpoint"]] == "posting", "the slow one had not answered yet"
+    assert report.delivered == 6
+    assert set(statuses().values()) == {"delivered"}
+
+
 def test_what_a_dead_instance_was_posting_is_sent_again_in_time_and_given_up_after(
     engine: Engine, settings: Settings, service: FakePushService
 ) -> None:

@@ -36,10 +36,10 @@ KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
 # (server/push/sender.py), so each has its answer, or has timed out, before the run records
 # it. Only one without an answer (it may have arrived) is given back and sent again later.
 STOP_GRACE = 12.0
-# Outcomes are written for this many messages at a time, once all of them have settled: the
-# fewer settled but unwritten at a crash, the fewer are sent twice. (A message waiting to be
-# retried holds its group back.)
+# Outcomes are written for this many messages at a time, as they settle: the fewer settled
+# but unwritten at a crash, the fewer are sent twice.
 RECORD_GROUP = 256
+RECORD_WAIT = 2.0  # seconds between writes for a group whose messages settle apart
 
 
 @dataclass
@@ -297,20 +297,39 @@ class Dispatcher:
     async def _settle(
         self, due: Sequence[Due], outcomes: Sequence[asyncio.Future[Outcome]]
     ) -> DispatchReport:
-        """Wait for a claimed batch's outcomes and record them. A message whose future was
-        cancelled (or that has none) never left: its claim is released. So is one stopped
-        without an answer: it may have arrived, and is sent again as the same occurrence.
-        One withdrawn at its gate (taken back by another instance, or deleted meanwhile) is
-        not this run's."""
-        settled = await asyncio.gather(*outcomes, return_exceptions=True)
-        settled += [asyncio.CancelledError()] * (len(due) - len(settled))
+        """Wait for a group's outcomes and record them: all at once when they settle together
+        (nearly always), else what has settled every ``RECORD_WAIT`` seconds, so that a
+        message waiting to be retried does not keep the others unrecorded.
+
+        A message whose future was cancelled (or that has none) never left: its claim is
+        released. So is one stopped without an answer: it may have arrived, and is sent again
+        as the same occurrence. One withdrawn at its gate (taken back by another instance, or
+        deleted meanwhile) is not this run's."""
         report = DispatchReport()
+        # Those without a future (the run stopped while adding them) never left.
+        never_left: list[tuple[Due, Outcome | None]] = [
+            (item, None) for item in due[len(outcomes) :]
+        ]
+        waiting = dict(zip(outcomes, due, strict=False))
+        while waiting:
+            done, _ = await asyncio.wait(set(waiting), timeout=RECORD_WAIT)
+            if done:
+                settled = [(waiting.pop(future), _result(future)) for future in done]
+                await self._record(report, settled + never_left)
+                never_left = []
+        if never_left:
+            await self._record(report, never_left)
+        return report
+
+    async def _record(
+        self, report: DispatchReport, settled: Sequence[tuple[Due, Outcome | None]]
+    ) -> None:
         finished = self.clock()
         results: dict[tuple[str, int, int], list[int]] = {}
         gone_devices = set()
         unsent = []
-        for item, outcome in zip(due, settled, strict=True):
-            if not isinstance(outcome, Outcome) or outcome.kind == "interrupted":
+        for item, outcome in settled:
+            if outcome is None or outcome.kind == "interrupted":
                 unsent.append(item)
                 continue
             kind = outcome.kind
@@ -328,12 +347,16 @@ class Dispatcher:
             key = (kind, outcome.attempts, item.occurrence)
             results.setdefault(key, []).append(item.reminder_id)
             report.latest = max(report.latest, finished - item.occurrence)
-        report.released = len(unsent)
+        report.released += len(unsent)
         await anyio.to_thread.run_sync(
             self.claims.record, results, int(finished), gone_devices, unsent
         )
-        return report
 
     def prune(self) -> int:
         """Forget delivery records older than a week; returns how many."""
         return self.claims.prune(int(self.clock()) - KEEP_DELIVERIES)
+
+
+def _result(future: asyncio.Future[Outcome]) -> Outcome | None:
+    """A settled message's outcome; ``None`` if it never left (its future was cancelled)."""
+    return None if future.cancelled() else future.result()
