@@ -9,15 +9,28 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import Engine, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.db import deliveries, devices, reminders
 from server.settings import PROJECT_ROOT, Settings
 from tests.postgres import postgres_schema
 
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
 T = TypeVar("T")
+
+
+def delivery_status(engine: Engine) -> dict[str, str]:
+    """Each delivery row's status, by its device's push endpoint (one reminder per device)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(devices.c.endpoint, deliveries.c.status).select_from(
+                deliveries.join(reminders).join(devices)
+            )
+        ).all()
+    return {endpoint: status for endpoint, status in rows}
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

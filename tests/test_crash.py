@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select
 from server.db import deliveries, devices, make_engine, open_database, reminders
 from server.reminders.claims import LATE_LIMIT
 from server.settings import PROJECT_ROOT
-from tests.conftest import isolated_settings
+from tests.conftest import delivery_status, isolated_settings
 from tests.fake_push_service import FakePushService
 
 COUNT = 200  # reminders due in the same minute: four batches of 50, twenty chunks of 10
@@ -171,16 +171,10 @@ def settled(url: str) -> bool:
 
 def final_status(url: str) -> dict[str, str]:
     engine = make_engine(url)
-    with engine.connect() as connection:
-        found = dict(
-            connection.execute(
-                select(devices.c.endpoint, deliveries.c.status).select_from(
-                    deliveries.join(reminders).join(devices)
-                )
-            ).all()
-        )
-    engine.dispose()
-    return found
+    try:
+        return delivery_status(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("point", ["claiming", "encrypting", "posting", "recording"])

@@ -34,7 +34,7 @@ from server.reminders.service import load_vapid
 from server.routes import routes
 from server.settings import Settings
 from server.urls import Urls
-from tests.conftest import run_async
+from tests.conftest import delivery_status, run_async
 from tests.fake_push_service import FakePushService
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -389,14 +389,8 @@ def test_a_stopped_run_gives_back_what_it_did_not_send(
     again = run_async(run())
     assert again.claimed >= 20, "most were given back and sent now"
     assert again.delivered == again.claimed
+    status = delivery_status(engine)
     with engine.begin() as connection:
-        status = dict(
-            connection.execute(
-                select(devices.c.endpoint, deliveries.c.status).select_from(
-                    deliveries.join(reminders).join(devices)
-                )
-            ).all()
-        )
         upcoming = set(connection.execute(select(reminders.c.next_fire_at)).scalars())
     received = {e: len(service.subscription(e).messages) for e in endpoints}
     assert set(status) == set(endpoints)
@@ -457,29 +451,24 @@ def test_outcomes_are_written_as_they_settle_not_held_back_by_a_slow_one(
     for _ in range(5):
         register(store, service.subscribe())
 
-    def statuses() -> dict[str, str]:
-        with engine.begin() as connection:
-            return dict(
-                connection.execute(
-                    select(devices.c.endpoint, deliveries.c.status).select_from(
-                        deliveries.join(reminders).join(devices)
-                    )
-                ).all()
-            )
-
     async def run() -> tuple[dict[str, str], DispatchReport]:
         async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 5)) as sending:
             running = asyncio.create_task(sending.run())
             async with asyncio.timeout(10):
-                while list((await asyncio.to_thread(statuses)).values()).count("delivered") < 5:
+                while (
+                    list((await asyncio.to_thread(delivery_status, engine)).values()).count(
+                        "delivered"
+                    )
+                    < 5
+                ):
                     await asyncio.sleep(0.05)
-            meanwhile = await asyncio.to_thread(statuses)
+            meanwhile = await asyncio.to_thread(delivery_status, engine)
             return meanwhile, await running
 
     meanwhile, report = run_async(run())
     assert meanwhile[slow["endpoint"]] == "posting", "the slow one had not answered yet"
     assert report.delivered == 6
-    assert set(statuses().values()) == {"delivered"}
+    assert set(delivery_status(engine).values()) == {"delivered"}
 
 
 def test_what_a_dead_instance_was_posting_is_sent_again_in_time_and_given_up_after(
@@ -531,14 +520,7 @@ def test_what_a_dead_instance_was_posting_is_sent_again_in_time_and_given_up_aft
 
     report = run_async(run())
     assert (report.taken_back, report.resent, report.unknown) == (1, 1, 1)
-    with engine.begin() as connection:
-        status = dict(
-            connection.execute(
-                select(devices.c.endpoint, deliveries.c.status).select_from(
-                    deliveries.join(reminders).join(devices)
-                )
-            ).all()
-        )
+    status = delivery_status(engine)
     assert [status[e] for e in endpoints] == ["delivered", "unknown", "posting"]
     (resent,) = service.subscription(endpoints[0]).messages
     assert resent.data["at"] == now - 120, "as the occurrence it was"

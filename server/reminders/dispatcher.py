@@ -22,6 +22,7 @@ import anyio
 from sqlalchemy import Engine
 
 from ..push import Batch, Outcome, PushSender, PushTarget
+from ..push.sender import TIMEOUT as REQUEST_TIMEOUT
 from ..uninterrupted import uninterrupted
 from .claims import LATE_LIMIT, ClaimCounts, Claims, Due
 from .messages import MessageFor
@@ -32,10 +33,10 @@ log = logging.getLogger("houvast.reminders")
 __all__ = ["LATE_LIMIT", "DispatchReport", "Dispatcher"]
 
 KEEP_DELIVERIES = 8 * 24 * 3600  # a week of records, and a day to spare
-# Seconds a stopping run lets the requests under way end: longer than a request's timeout
-# (server/push/sender.py), so each has its answer, or has timed out, before the run records
-# it. Only one without an answer (it may have arrived) is given back and sent again later.
-STOP_GRACE = 12.0
+# Seconds a stopping run lets the requests under way end: longer than a request's timeout,
+# so each has its answer, or has timed out, before the run records it. Only one without an
+# answer (it may have arrived) is given back and sent again later.
+STOP_GRACE = REQUEST_TIMEOUT + 2
 # Outcomes are written for this many messages at a time, as they settle: the fewer settled
 # but unwritten at a crash, the fewer are sent twice.
 RECORD_GROUP = 256
