@@ -446,7 +446,7 @@ def test_outcomes_are_written_as_they_settle_not_held_back_by_a_slow_one(
     answers, so a crash meanwhile would not send them again."""
     monkeypatch.setattr(dispatcher_module, "RECORD_WAIT", 0.1)
     store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
-    slow = service.subscribe(script=[(201, {}, 3.0)])
+    slow = service.subscribe(script=[(201, {}, 6.0)])  # long enough on a busy machine
     register(store, slow)
     for _ in range(5):
         register(store, service.subscribe())
