@@ -1,36 +1,83 @@
-"""How often one address, and everyone together, may register or change a device.
+"""Rate limits (the ``limits`` library), for every part of the server: device changes per
+address and in total, sign-in attempts per account and per address, lookups of shared sets.
 
-Each registration is a promise to post to push services later; without a limit anyone could
-make the server post at will. The counts live in this process (several instances each count
-their own: the total is per instance).
+Each registration is a promise to post to push services later, and a password or a short code
+must not be guessable. The counts live in this process's memory: each instance counts for
+itself, so behind a load balancer with N instances an address gets up to N times the allowance
+(README, "Therapists").
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+# Failed sign-ins (a wrong password or authenticator code).
+SIGN_IN_PER_ACCOUNT = parse("5/15 minutes")
+SIGN_IN_PER_ADDRESS = parse("20/15 minutes")
+# Opening a shared set by its short code: 40 bits would take centuries at this pace.
+CODE_PER_ADDRESS = parse("10/10 minutes")
+# Anything else the client app asks with a token or secret (checking for a newer version,
+# sending runs): generous for a phone, far too slow to guess 256 bits.
+TOKEN_PER_ADDRESS = parse("120/minute")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One rule applied to one key (an account's address, a client's IP address)."""
+
+    rule: RateLimitItem
+    key: str
+
+
+class Throttle:
+    """Counts attempts and says how long to wait once a limit is reached."""
+
+    def __init__(self) -> None:
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def wait(self, *limits: Limit) -> int:
+        """Seconds until every limit allows another attempt (0: go ahead)."""
+        longest = 0.0
+        for limit in limits:
+            if not self.limiter.test(limit.rule, limit.key):
+                reset = self.limiter.get_window_stats(limit.rule, limit.key).reset_time
+                longest = max(longest, reset - time.time())
+        return max(1, math.ceil(longest)) if longest > 0 else 0
+
+    def hit(self, *limits: Limit) -> None:
+        """Count one attempt against every limit."""
+        for limit in limits:
+            self.limiter.hit(limit.rule, limit.key)
+
+    def take(self, *limits: Limit) -> int:
+        """Count an attempt if every limit allows it; else the seconds to wait."""
+        wait = self.wait(*limits)
+        if not wait:
+            self.hit(*limits)
+        return wait
+
+    def reset(self) -> None:
+        self.limiter.storage.reset()
+
 
 class ChangeLimits:
-    """A moving window per client address and one for all addresses together."""
+    """Device changes: a moving window per client address and one for everyone together."""
 
     def __init__(self, per_address: str, total: str) -> None:
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
-        self.per_address: RateLimitItem = parse(per_address)
-        self.total: RateLimitItem = parse(total)
+        self.throttle = Throttle()
+        self.per_address = parse(per_address)
+        self.total = parse(total)
 
     def hit(self, address: str) -> int | None:
         """Count one change from ``address``; ``None`` if allowed, else the seconds to wait
         (nothing is counted then)."""
-        checks = ((self.per_address, ("address", address)), (self.total, ("all",)))
-        for item, keys in checks:
-            if not self.limiter.test(item, *keys):
-                reset = self.limiter.get_window_stats(item, *keys).reset_time
-                return max(1, math.ceil(reset - time.time()))
-        for item, keys in checks:
-            self.limiter.hit(item, *keys)
-        return None
+        wait = self.throttle.take(
+            Limit(self.per_address, f"address:{address}"), Limit(self.total, "all")
+        )
+        return wait or None

@@ -15,7 +15,7 @@ from .db import insert_for, shared_secrets
 def shared_secret(engine: Engine, name: str, make: Callable[[], str]) -> str:
     """The secret called ``name``; if there is none yet, ``make()`` one and keep it. When two
     instances start at once both insert, one wins, and both read the winner's."""
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         found = connection.execute(
             select(shared_secrets.c.value).where(shared_secrets.c.name == name)
         ).scalar()

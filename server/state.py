@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .offline import OfflineBundle
     from .push import VapidKeys
     from .rate_limits import ChangeLimits
+    from .releases import ReleaseFiles
     from .reminders.devices import DeviceStore
     from .reminders.metrics import DispatchMetrics
     from .settings import Settings
@@ -42,6 +43,7 @@ class AppState(Protocol):
     offline: OfflineBundle
     manifests: Mapping[str, bytes]
     limits: ChangeLimits
+    releases: ReleaseFiles | None  # None in a static export
     vapid: VapidKeys  # reminder service
     devices: DeviceStore  # reminder service
     therapist: TherapistSide  # the therapist side (server/therapist/service.py)

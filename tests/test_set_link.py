@@ -37,7 +37,7 @@ def test_the_builder_offers_every_exercise_with_what_a_therapist_may_set(
             for key, _, _, bounds in exercise.adjustable("therapist")
         ]
         assert [[t[0], *t[3:]] for t in offered[exercise_id]] == expected
-    assert data["setPages"] == {"nl": "/nl/set", "en": "/en/set"}
+    assert data["setLinks"] == {"nl": "/nl/set#s=", "en": "/en/set#s="}
     strings = data["strings"]
     assert isinstance(strings, dict) and "%(min)s" in strings["ms_bad_value"]
 

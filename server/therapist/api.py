@@ -8,22 +8,25 @@ other site can act here in a visitor's name.
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
+from limits import RateLimitItem
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..exercises import Exercise
 from ..i18n import N_, negotiate
+from ..json_body import ApiError, bearer, client_address, error_response, read_json
+from ..rate_limits import CODE_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
 from ..state import app_state
 from .progress import Run
 from .service import TherapistSide
 from .sets import client_set
 from .sharing import Opened
-from .throttle import CODE_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
 from .tokens import normalise_code
 
 MAX_BODY = 256 * 1024
@@ -32,9 +35,6 @@ MAX_RUN_SECONDS = 24 * 3600
 RUN_KEYS = {"id", "exercise", "started", "seconds", "status", "before", "after"}
 
 MESSAGES = {
-    "json": N_("The request could not be read."),
-    "content_type": N_("The request must be sent as JSON."),
-    "too_large": N_("The request is too large."),
     "token": N_("Send the link's token or a code."),
     "code": N_("A code has 8 letters and digits, such as ABCD 2345."),
     "not_found": N_(
@@ -49,74 +49,20 @@ MESSAGES = {
     "run": N_("Exercise %(n)s sent could not be read: %(field)s."),
     "run_count": N_("Send at most %(max)s exercises at once."),
 }
-STATUS = {
-    "content_type": 415,
-    "too_large": 413,
-    "not_found": 404,
-    "secret": 404,
-    "revoked": 410,
-    "too_many": 429,
-}
+STATUS = {"not_found": 404, "secret": 404, "revoked": 410, "too_many": 429}
 
 
-class ApiError(ValueError):
-    def __init__(self, code: str, **values: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
-
-
-def _error(request: Request, error: ApiError, headers: dict[str, str] | None = None) -> Response:
-    locale = negotiate(request.headers.get("accept-language"))
-    message = app_state(request).catalogs.gettext(locale, MESSAGES[error.code])
-    if error.values:
-        message = message % error.values
-    body: dict[str, Any] = {"error": error.code, "message": message}
-    if error.code == "revoked":
-        body["revoked"] = True
-    return JSONResponse(body, status_code=STATUS.get(error.code, 400), headers=headers)
-
-
-async def _json_body(request: Request) -> Any:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type != "application/json":
-        raise ApiError("content_type")
-    try:
-        declared = int(request.headers.get("content-length") or 0)
-    except ValueError:
-        raise ApiError("json") from None
-    if declared > MAX_BODY:
-        raise ApiError("too_large")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise ApiError("too_large")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ApiError("json") from None
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _take(request: Request, side: TherapistSide, rule: Any) -> None:
-    wait = side.throttle.take(Limit(rule, f"{rule}:{_address(request)}"))
+def _take(request: Request, side: TherapistSide, rule: RateLimitItem) -> None:
+    wait = side.throttle.take(Limit(rule, f"{rule}:{client_address(request)}"))
     if wait:
-        raise ApiError("too_many", minutes=max(1, -(-wait // 60)), retry=wait)
-
-
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+        raise ApiError("too_many", minutes=max(1, -(-wait // 60)), retry_after=wait)
 
 
 def _answer_error(request: Request, error: ApiError) -> Response:
-    retry = error.values.pop("retry", None)
-    headers = {"Retry-After": str(retry)} if retry else None
-    return _error(request, error, headers)
+    extra = {"revoked": True} if error.code == "revoked" else None
+    locale = negotiate(request.headers.get("accept-language"))
+    catalogs = app_state(request).catalogs
+    return error_response(catalogs, locale, error, MESSAGES, STATUS, extra)
 
 
 def _still_shared(opened: Opened | None) -> Opened:
@@ -141,7 +87,7 @@ async def open_set(request: Request) -> Response:
     that typed a code checks for updates with the token from then on."""
     side = app_state(request).therapist
     try:
-        body = await _json_body(request)
+        body = await read_json(request, MAX_BODY)
         if not isinstance(body, dict) or set(body) - {"token", "code"} or len(body) != 1:
             raise ApiError("token")
         if "code" in body:
@@ -171,7 +117,7 @@ async def opt_in(request: Request) -> Response:
     """The client chooses to share progress for a set: a new secret to send runs with."""
     side = app_state(request).therapist
     try:
-        body = await _json_body(request)
+        body = await read_json(request, MAX_BODY)
         if not isinstance(body, dict) or set(body) != {"token"}:
             raise ApiError("token")
         opened = await _by_token(request, side, body["token"])
@@ -181,7 +127,7 @@ async def opt_in(request: Request) -> Response:
     return JSONResponse({"secret": secret}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
-def parse_runs(body: Any, exercises: Any, now: float) -> list[Run]:
+def parse_runs(body: Any, exercises: Mapping[str, Exercise], now: float) -> list[Run]:
     """Check every run before anything is stored; ApiError names the first problem."""
     if not isinstance(body, dict) or set(body) != {"runs"} or not isinstance(body["runs"], list):
         raise ApiError("runs")
@@ -190,7 +136,7 @@ def parse_runs(body: Any, exercises: Any, now: float) -> list[Run]:
     return [_run(item, n, exercises, now) for n, item in enumerate(body["runs"], start=1)]
 
 
-def _run(item: Any, n: int, exercises: Any, now: float) -> Run:
+def _run(item: Any, n: int, exercises: Mapping[str, Exercise], now: float) -> Run:
     def bad(field: str) -> ApiError:
         return ApiError("run", n=n, field=field)
 
@@ -259,9 +205,9 @@ def _moment(value: Any) -> float | None:
 async def post_runs(request: Request) -> Response:
     side = app_state(request).therapist
     try:
-        body = await _json_body(request)
+        body = await read_json(request, MAX_BODY)
         _take(request, side, TOKEN_PER_ADDRESS)
-        link = await anyio.to_thread.run_sync(side.progress.link, _bearer(request))
+        link = await anyio.to_thread.run_sync(side.progress.link, bearer(request))
         if link is None:
             raise ApiError("secret")
         if link.revoked:
@@ -278,7 +224,7 @@ async def withdraw(request: Request) -> Response:
     side = app_state(request).therapist
     try:
         _take(request, side, TOKEN_PER_ADDRESS)
-        if not await anyio.to_thread.run_sync(side.progress.withdraw, _bearer(request)):
+        if not await anyio.to_thread.run_sync(side.progress.withdraw, bearer(request)):
             raise ApiError("secret")
     except ApiError as error:
         return _answer_error(request, error)

@@ -13,18 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.datastructures import FormData
+
 from ..exercises import Exercise
 from ..i18n import LOCALES, N_
-from .sets import (
-    MAX_ITEM_NOTE,
-    MAX_ITEMS,
-    MAX_NOTE,
-    MAX_REMINDERS,
-    MAX_TITLE,
-    Item,
-    Reminder,
-    SetData,
-)
+from ..rules import TIME_PATTERN, SetLimits
+from .sets import Item, Reminder, SetData
 
 MESSAGES = {
     "title": N_("Give the set a title."),
@@ -38,7 +32,7 @@ MESSAGES = {
     "time": N_("Choose a time such as 08:30."),
     "days": N_("Choose at least one day of the week."),
 }
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+_TIME = re.compile(f"^{TIME_PATTERN}$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,9}$")
 
 
@@ -84,15 +78,15 @@ class Draft:
 Errors = dict[str, tuple[str, dict[str, Any]]]
 
 
-def read_form(form: Any, exercises: Mapping[str, Exercise]) -> Draft:
-    """The draft from a submitted form (``form`` is Starlette's FormData)."""
+def read_form(form: FormData, exercises: Mapping[str, Exercise]) -> Draft:
+    """The draft from a submitted form."""
 
     def text(name: str, limit: int) -> str:
         value = form.get(name)
         return value.replace("\r\n", "\n")[:limit] if isinstance(value, str) else ""
 
     draft = Draft(text("title", 400), text("note", 4000), text("locale", 8))
-    for i in range(MAX_ITEMS + 1):
+    for i in range(SetLimits.items + 1):
         exercise = text(f"items-{i}-exercise", 100)
         if not exercise:
             break
@@ -102,7 +96,7 @@ def read_form(form: Any, exercises: Mapping[str, Exercise]) -> Draft:
             for key, *_ in found.adjustable("therapist"):
                 item.values[key] = text(f"items-{i}-{key}", 20).strip()
         draft.items.append(item)
-    for j in range(MAX_REMINDERS):
+    for j in range(SetLimits.reminders):
         if f"reminders-{j}-time" not in form:
             break
         days = [d for d in form.getlist(f"reminders-{j}-day") if isinstance(d, str)]
@@ -110,13 +104,15 @@ def read_form(form: Any, exercises: Mapping[str, Exercise]) -> Draft:
     return draft
 
 
-def apply_action(draft: Draft, action: str, new_exercise: str, exercises: Any) -> bool:
+def apply_action(
+    draft: Draft, action: str, new_exercise: str, exercises: Mapping[str, Exercise]
+) -> bool:
     """Carry out a button other than Save; True when the action was one of them."""
     name, _, index_text = action.partition(":")
     index = int(index_text) if index_text.isdigit() else -1
     items, reminders = draft.items, draft.reminders
     if name == "add-item":
-        if new_exercise in exercises and len(items) < MAX_ITEMS:
+        if new_exercise in exercises and len(items) < SetLimits.items:
             items.append(DraftItem(new_exercise))
     elif name == "remove-item" and 0 <= index < len(items):
         items.pop(index)
@@ -125,7 +121,7 @@ def apply_action(draft: Draft, action: str, new_exercise: str, exercises: Any) -
     elif name == "down" and 0 <= index < len(items) - 1:
         items[index + 1], items[index] = items[index], items[index + 1]
     elif name == "add-reminder":
-        if len(reminders) < MAX_REMINDERS:
+        if len(reminders) < SetLimits.reminders:
             reminders.append(DraftReminder())
     elif name == "remove-reminder" and 0 <= index < len(reminders):
         reminders.pop(index)
@@ -140,24 +136,24 @@ def check(draft: Draft, exercises: Mapping[str, Exercise]) -> tuple[SetData | No
     title = draft.title.strip()
     if not title:
         errors["title"] = (MESSAGES["title"], {})
-    elif len(title) > MAX_TITLE:
-        errors["title"] = (MESSAGES["length"], {"max": MAX_TITLE})
-    if len(draft.note) > MAX_NOTE:
-        errors["note"] = (MESSAGES["length"], {"max": MAX_NOTE})
+    elif len(title) > SetLimits.title:
+        errors["title"] = (MESSAGES["length"], {"max": SetLimits.title})
+    if len(draft.note) > SetLimits.note:
+        errors["note"] = (MESSAGES["length"], {"max": SetLimits.note})
     if draft.locale not in LOCALES:
         errors["locale"] = (MESSAGES["locale"], {})
     if not draft.items:
         errors["items"] = (MESSAGES["no_items"], {})
-    elif len(draft.items) > MAX_ITEMS:
-        errors["items"] = (MESSAGES["too_many"], {"max": MAX_ITEMS})
+    elif len(draft.items) > SetLimits.items:
+        errors["items"] = (MESSAGES["too_many"], {"max": SetLimits.items})
     items = []
     for i, drafted in enumerate(draft.items):
         exercise = exercises.get(drafted.exercise)
         if exercise is None:
             errors[f"items-{i}-exercise"] = (MESSAGES["exercise"], {})
             continue
-        if len(drafted.note) > MAX_ITEM_NOTE:
-            errors[f"items-{i}-note"] = (MESSAGES["length"], {"max": MAX_ITEM_NOTE})
+        if len(drafted.note) > SetLimits.item_note:
+            errors[f"items-{i}-note"] = (MESSAGES["length"], {"max": SetLimits.item_note})
         values: dict[str, int] = {}
         for key, _, _, bounds in exercise.adjustable("therapist"):
             typed = drafted.values.get(key, "")

@@ -1,4 +1,6 @@
-"""The therapist's pages under /t/<locale>/, and the JSON API the client app calls."""
+"""The therapist's pages under /t/<locale>/, and the JSON API the client app calls.
+
+Who may see each page is declared on its view (``@page(access)``, server/therapist/web.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from ..state import app_state
 from . import api
 from .views import account, progress, sets, sharing, signin
-from .web import page
 
 
 async def static_file(request: Request) -> Response:
@@ -23,39 +24,29 @@ def routes() -> list[BaseRoute]:
     """The routes mounted at /t in server/routes.py (which registers the locale convertor
     first: hence a function, called there)."""
     pages: list[BaseRoute] = [
-        Route("/", page(signin.sign_in, "anyone"), methods=_GET_POST, name="t_sign_in"),
-        Route("/code", page(signin.code, "code"), methods=_GET_POST, name="t_code"),
+        Route("/", signin.sign_in, methods=_GET_POST, name="t_sign_in"),
+        Route("/code", signin.code, methods=_GET_POST, name="t_code"),
+        Route("/password", signin.set_password, methods=_GET_POST, name="t_password"),
+        Route("/sign-out", signin.sign_out, methods=["POST"], name="t_sign_out"),
+        Route("/account", account.totp, methods=_GET_POST, name="t_totp"),
+        Route("/sets", sets.list_sets, name="t_sets"),
+        Route("/sets/new", sets.new_set, methods=_GET_POST, name="t_set_new"),
+        Route("/sets/{set_id}", sets.show_set, name="t_set"),
+        Route("/sets/{set_id}/edit", sets.edit_set, methods=_GET_POST, name="t_set_edit"),
         Route(
-            "/password",
-            page(signin.set_password, "anyone"),
-            methods=_GET_POST,
-            name="t_password",
+            "/sets/{set_id}/duplicate", sets.duplicate_set, methods=["POST"], name="t_set_duplicate"
         ),
-        Route("/sign-out", page(signin.sign_out, "anyone"), methods=["POST"], name="t_sign_out"),
-        Route("/account", page(account.totp, "setup"), methods=_GET_POST, name="t_totp"),
-        Route("/sets", page(sets.list_sets), name="t_sets"),
-        Route("/sets/new", page(sets.new_set), methods=_GET_POST, name="t_set_new"),
-        Route("/sets/{set_id}", page(sets.show_set), name="t_set"),
-        Route("/sets/{set_id}/edit", page(sets.edit_set), methods=_GET_POST, name="t_set_edit"),
-        Route(
-            "/sets/{set_id}/duplicate",
-            page(sets.duplicate_set),
-            methods=["POST"],
-            name="t_set_duplicate",
-        ),
-        Route(
-            "/sets/{set_id}/delete", page(sets.delete_set), methods=_GET_POST, name="t_set_delete"
-        ),
-        Route("/sets/{set_id}/share", page(sharing.share), methods=["POST"], name="t_set_share"),
+        Route("/sets/{set_id}/delete", sets.delete_set, methods=_GET_POST, name="t_set_delete"),
+        Route("/sets/{set_id}/share", sharing.share, methods=["POST"], name="t_set_share"),
         Route(
             "/sets/{set_id}/shares/{share_id}/revoke",
-            page(sharing.revoke),
+            sharing.revoke,
             methods=["POST"],
             name="t_share_revoke",
         ),
-        Route("/sets/{set_id}/progress", page(progress.progress), name="t_progress"),
+        Route("/sets/{set_id}/progress", progress.progress, name="t_progress"),
         # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
-        Route("/{rest:path}", page(sets.missing_page, "anyone"), methods=_GET_POST),
+        Route("/{rest:path}", sets.missing_page, methods=_GET_POST),
     ]
     return [
         Route("/static/{version}/{path:path}", static_file, name="t_static"),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from ..assets import StaticAssets
 from ..exercises import Exercise
 from ..i18n import Catalogs
+from ..rate_limits import Throttle
 from ..settings import Settings
 from ..urls import Urls
 from .accounts import Accounts
@@ -21,7 +22,6 @@ from .sessions import Sessions
 from .sets import Sets
 from .sharing import Shares
 from .templating import TherapistTemplates
-from .throttle import Throttle
 
 
 @dataclass

@@ -15,14 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 
 from ..exercises import Exercise
+from ..rules import SetLimits
 from .tables import sets
 from .tokens import new_id
-
-MAX_TITLE = 80
-MAX_NOTE = 1000
-MAX_ITEM_NOTE = 280
-MAX_ITEMS = 12
-MAX_REMINDERS = 7
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ class Sets:
         found = self.get(owner, public_id)
         if found is None:
             return None
-        copy_title = title(found.data.title)[:MAX_TITLE]
+        copy_title = title(found.data.title)[: SetLimits.title]
         return self.create(owner, replace(found.data, title=copy_title))
 
     def delete(self, owner: int, public_id: str) -> bool:

@@ -19,8 +19,9 @@ from starlette.responses import HTMLResponse
 
 from ..assets import StaticAssets
 from ..i18n import LOCALES, Catalogs, language_name
+from ..settings import Settings
 from ..templating import translated_environment
-from ..urls import Urls
+from ..urls import Page, Urls
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
@@ -42,7 +43,7 @@ class TherapistTemplates:
     """Renders the therapist's pages in a locale, with what every one of them needs."""
 
     def __init__(
-        self, catalogs: Catalogs, site_assets: StaticAssets, urls: Urls, settings: Any
+        self, catalogs: Catalogs, site_assets: StaticAssets, urls: Urls, settings: Settings
     ) -> None:
         self.environments = {locale: _environment(locale, catalogs) for locale in LOCALES}
         self.catalogs = catalogs
@@ -73,18 +74,17 @@ class TherapistTemplates:
         locale: str,
         context: dict[str, Any],
         *,
-        route: str,
-        params: dict[str, str] | None = None,
+        page: Page,
         status_code: int = 200,
     ) -> HTMLResponse:
-        """Render ``name``; ``route`` and ``params`` give the language switch the same page in
-        the other language."""
+        """Render ``name`` in ``locale`` as ``page``, which gives the language switch the same
+        page in the other language (as the client side's Templates.render does)."""
         urls = self.urls
         switch = [
             {
                 "locale": other,
                 "name": language_name(other),
-                "url": urls.path(route, locale=other, **(params or {})),
+                "url": urls.path(page.name, locale=other, **dict(page.params)),
             }
             for other in LOCALES
             if other != locale
@@ -95,7 +95,6 @@ class TherapistTemplates:
             .render(
                 {
                     "url": self.url_maker(locale),
-                    "site_url": lambda route, **p: urls.path(route, locale=locale, **p),
                     "site_static": lambda asset: self.site_assets.url(asset, urls),
                     "static": self.static,
                     "switch": switch,

@@ -35,8 +35,3 @@ def matching_step(secret: str, code: str, now: float) -> int | None:
         if same(totp.generate_otp(step), typed):
             return step
     return None
-
-
-def code_at(secret: str, now: float) -> str:
-    """The code an authenticator shows at ``now`` (for tests and the operator's checks)."""
-    return pyotp.TOTP(secret).at(now)

@@ -1,45 +1,58 @@
 """What every therapist page shares: the session, CSRF, ``Cache-Control: no-store``.
 
-Each page is a plain function of a ``Visit``, run in a worker thread (the database calls are
-synchronous). ``page()`` wraps it: it finds the session, sends a visitor who may not see the
-page to where they should be, and refuses any request that changes something without the
-form's CSRF token. No view opts out of the token: a view that changes state is a POST, and
-every POST is checked before its view runs.
+A therapist page is a Starlette endpoint like the client's, ``async def view(request)``,
+declared with ``@page(access)``. The decorator finds the session, sends a visitor who may not
+see the page to where they should be, and refuses any request that changes something without
+the form's CSRF token. No view opts out of the token: a view that changes state is a POST, and
+every POST is checked before its view runs. What it found (the session, the token, the form,
+the cookies to set) the view reads through ``visit_of(request)``, typed, as it reads the app's
+state through ``app_state(request)``. A view says "not found" as the client's pages do,
+``raise HTTPException(status_code=404)``, and gets the therapist's own 404 page.
+
+The database layer is synchronous. A view awaits each of its database calls (and Argon2) in
+a worker thread, ``anyio.to_thread.run_sync``, as the JSON APIs on both sides do, rather than
+running whole in a thread: one kind of endpoint everywhere, and where a view leaves the event
+loop is written where it happens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import anyio
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..state import app_state
+from ..urls import Page
 from .service import TherapistSide
 from .sessions import COOKIE, EXPIRED, Session
 from .tokens import new_token, same
 
 CSRF_COOKIE = "houvast_csrf"
-COOKIE_PATH = "/t"
 MAX_FORM_BYTES = 64 * 1024
 # Who may see a page: anyone; someone between password and authenticator code; someone
 # signed in who must still set up an authenticator (HOUVAST_REQUIRE_2FA); anyone signed in.
 Access = Literal["anyone", "code", "setup", "signed_in"]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass
 class Visit:
-    """One request to a therapist page, as its view sees it."""
+    """One request to a therapist page as ``@page`` found it: who is signed in, the CSRF
+    token, the form, and the cookies the response will set."""
 
-    request: Request
     side: TherapistSide
     locale: str
     session: Session | None
     csrf: str
+    # The session cookie the request came with, ended by end_session().
+    session_cookie: str | None
     form: FormData | None = None
     cookies: list[tuple[str, str | None]] = field(default_factory=list)
 
@@ -47,10 +60,6 @@ class Visit:
     def account_id(self) -> int:
         assert self.session is not None, "the view's access says it is signed in"
         return self.session.account.id
-
-    @property
-    def address(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
 
     def field(self, name: str, limit: int = 10_000) -> str:
         value = self.form.get(name) if self.form is not None else None
@@ -76,82 +85,105 @@ class Visit:
         template: str,
         context: dict[str, Any] | None = None,
         *,
-        route: str,
-        params: dict[str, str] | None = None,
+        page: Page,
         status_code: int = 200,
     ) -> Response:
+        """Render ``template`` as ``page`` (the language switch leads to it in the other)."""
         return self.side.templates.render(
             template,
             self.locale,
             {"csrf": self.csrf, "session": self.session, **(context or {})},
-            route=route,
-            params=params,
+            page=page,
             status_code=status_code,
         )
 
-    def start_session(self, cookie: str) -> None:
-        self.cookies.append((COOKIE, cookie))
+    async def start_session(self, account_id: int, *, verified: bool) -> None:
+        """A new session for the account, its cookie set on the response."""
+        create = functools.partial(self.side.sessions.create, account_id, verified=verified)
+        self.cookies.append((COOKIE, await anyio.to_thread.run_sync(create)))
 
-    def end_session(self) -> None:
-        cookie = self.request.cookies.get(COOKIE)
-        if cookie:
-            self.side.sessions.end(cookie)
+    async def end_session(self) -> None:
+        """End the request's session, if any, and delete its cookie."""
+        if self.session_cookie:
+            await anyio.to_thread.run_sync(self.side.sessions.end, self.session_cookie)
         self.cookies.append((COOKIE, None))
 
 
-View = Callable[[Visit], Response]
+def visit_of(request: Request) -> Visit:
+    """The therapist page's ``Visit``, as ``@page`` put it in ``request.state``."""
+    return cast("Visit", request.state.visit)
 
 
-def page(view: View, access: Access = "signed_in", route: str = "") -> Callable[..., Any]:
-    """A therapist page: ``view`` runs only for a visitor ``access`` allows, and a POST only
-    with the right CSRF token."""
+def page(access: Access) -> Callable[[Endpoint], Endpoint]:
+    """Declare a therapist page: its view runs only for a visitor ``access`` allows, and a
+    POST only with the right CSRF token; its response is never stored anywhere."""
 
-    async def endpoint(request: Request) -> Response:
-        side = app_state(request).therapist
-        locale = str(request.path_params["locale"])
-        loaded = await anyio.to_thread.run_sync(side.sessions.load, request.cookies.get(COOKIE))
-        session = loaded if isinstance(loaded, Session) else None
-        anonymous = request.cookies.get(CSRF_COOKIE) or ""
-        csrf = session.csrf if session else (anonymous or new_token())
-        visit = Visit(request, side, locale, session, csrf)
-        if not session and not anonymous:
-            visit.cookies.append((CSRF_COOKIE, csrf))
-        response = await _answer(visit, view, access, expired=loaded is EXPIRED)
-        return _finish(request, response, visit)
+    def declare(view: Endpoint) -> Endpoint:
+        @functools.wraps(view)
+        async def endpoint(request: Request) -> Response:
+            side = app_state(request).therapist
+            cookie = request.cookies.get(COOKIE)
+            loaded = await anyio.to_thread.run_sync(side.sessions.load, cookie)
+            session = loaded if isinstance(loaded, Session) else None
+            anonymous = request.cookies.get(CSRF_COOKIE) or ""
+            csrf = session.csrf if session else (anonymous or new_token())
+            locale = str(request.path_params["locale"])
+            visit = Visit(side, locale, session, csrf, cookie)
+            if not session and not anonymous:
+                visit.cookies.append((CSRF_COOKIE, csrf))
+            request.state.visit = visit
+            refused = await _refusal(request, visit, access, expired=loaded is EXPIRED)
+            try:
+                response = refused or await view(request)
+            except HTTPException as error:
+                if error.status_code != 404:
+                    raise
+                response = _not_found(request, visit)
+            return _finish(request, response, visit)
 
-    endpoint.__name__ = getattr(view, "__name__", "page")
-    return endpoint
+        return endpoint
+
+    return declare
 
 
-async def _answer(visit: Visit, view: View, access: Access, *, expired: bool) -> Response:
-    if visit.request.method not in ("GET", "HEAD"):
+async def _refusal(
+    request: Request, visit: Visit, access: Access, *, expired: bool
+) -> Response | None:
+    """The answer when the view must not run: a bad POST, or a visitor sent elsewhere."""
+    if request.method not in ("GET", "HEAD"):
         # First of all: a POST without this visitor's token changes nothing and goes nowhere.
-        declared = visit.request.headers.get("content-length") or "0"
+        declared = request.headers.get("content-length") or "0"
         if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
             return Response("Too large", status_code=413, media_type="text/plain")
         try:
-            visit.form = await visit.request.form(max_files=0, max_fields=1000)
+            visit.form = await request.form(max_files=0, max_fields=1000)
         except Exception:  # a body that is no form at all: the same answer as a stale form
             visit.form = None
         if not visit.csrf or not same(visit.field("csrf", 200), visit.csrf):
-            return visit.render("t_refused.html", route="t_sign_in", status_code=403)
+            return visit.render("t_refused.html", page=Page("t_sign_in"), status_code=403)
     session = visit.session
-    if access != "anyone":
-        if session is None:
-            query = "?ended=idle" if expired else ""
-            return visit.redirect("t_sign_in", query)
-        if access == "code":
-            if session.verified:
-                return visit.redirect("t_sets")
-        elif not session.verified:
-            return visit.redirect("t_code")
-        elif (
-            access == "signed_in"
-            and visit.side.settings.require_2fa
-            and not session.account.has_totp
-        ):
-            return visit.redirect("t_totp")
-    return await anyio.to_thread.run_sync(view, visit)
+    if access == "anyone":
+        return None
+    if session is None:
+        query = "?ended=idle" if expired else ""
+        return visit.redirect("t_sign_in", query)
+    if access == "code":
+        return visit.redirect("t_sets") if session.verified else None
+    if not session.verified:
+        return visit.redirect("t_code")
+    if access == "signed_in" and visit.side.settings.require_2fa and not session.account.has_totp:
+        return visit.redirect("t_totp")
+    return None
+
+
+def _not_found(request: Request, visit: Visit) -> Response:
+    # A set that is not the signed-in therapist's, whether it exists or not, or a page that
+    # does not exist at all.
+    if "set_id" in request.path_params:
+        context, back = {"set_missing": True}, Page("t_sets")
+    else:
+        context, back = {"set_missing": False}, Page("t_sign_in")
+    return visit.render("t_not_found.html", context, page=back, status_code=404)
 
 
 def _finish(request: Request, response: Response, visit: Visit) -> Response:
@@ -159,14 +191,16 @@ def _finish(request: Request, response: Response, visit: Visit) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     secure = request.url.scheme == "https"
+    # Where the router mounts the therapist side: its cookies go nowhere else.
+    cookie_path = visit.side.urls.mount_of("t_static")
     for name, value in visit.cookies:
         if value is None:
-            response.delete_cookie(name, path=COOKIE_PATH, secure=secure, httponly=True)
+            response.delete_cookie(name, path=cookie_path, secure=secure, httponly=True)
         else:
             response.set_cookie(
                 name,
                 value,
-                path=COOKIE_PATH,
+                path=cookie_path,
                 httponly=True,
                 samesite="strict" if name == CSRF_COOKIE else "lax",
                 secure=secure,

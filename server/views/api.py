@@ -1,15 +1,11 @@
 """The JSON API for reminders (docs/reminders.md): the VAPID key, devices and calendars.
 
-Bad input gets a 4xx with a message in the person's language and nothing is stored. Bodies
-must be JSON: a cross-site form cannot send that content type, so no other site can act here
-in a visitor's name.
+Bodies are read, and bad input answered, as in every JSON API here (json_body.py).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 import anyio
 from starlette.requests import Request
@@ -17,8 +13,9 @@ from starlette.responses import JSONResponse, Response
 
 from ..calendar import build_calendar
 from ..i18n import LOCALES, N_, negotiate
+from ..json_body import ApiError, bearer, client_address, error_response, read_json
 from ..push import InvalidSubscription, PushTarget, validate_subscription
-from ..reminders.devices import DeviceData, DeviceError, Reminder, parse_device
+from ..reminders.devices import DeviceData, Reminder, parse_device
 from ..reminders.messages import NEUTRAL_BODY
 from ..state import app_state
 from ..urls import Page
@@ -28,9 +25,6 @@ CALENDAR_NAME = N_("Houvast reminders")
 NEUTRAL_CALENDAR_NAME = N_("My moments")
 
 MESSAGES = {
-    "json": N_("The request could not be read."),
-    "content_type": N_("The request must be sent as JSON."),
-    "too_large": N_("The request is too large."),
     "locale": N_("Unknown language."),
     "timezone": N_("Unknown time zone. Expected a name such as Europe/Amsterdam."),
     "reminders": N_("The reminders could not be read."),
@@ -43,64 +37,28 @@ MESSAGES = {
     "not_found": N_("Unknown device, or it was deleted."),
     "rate_limited": N_("Too many changes in a short time. Please try again in a minute."),
 }
-STATUS = {
-    "content_type": 415,
-    "too_large": 413,
-    "not_found": 404,
-    "push_taken": 409,
-    "rate_limited": 429,
-}
+STATUS = {"not_found": 404, "push_taken": 409, "rate_limited": 429}
 
 
-def _locale_of(request: Request, body: object = None) -> str:
+def _body_locale(body: object) -> str | None:
     if isinstance(body, dict) and body.get("locale") in LOCALES:
         return str(body["locale"])
-    return negotiate(request.headers.get("accept-language"))
+    return None
 
 
-def _error(
-    request: Request,
-    code: str,
-    body: object = None,
-    headers: dict[str, str] | None = None,
-    **values: Any,
-) -> JSONResponse:
-    locale = _locale_of(request, body)
-    message = app_state(request).catalogs.gettext(locale, MESSAGES[code])
-    if values:
-        message = message % values
-    return JSONResponse(
-        {"error": code, "message": message}, status_code=STATUS.get(code, 400), headers=headers
-    )
+def _error(request: Request, error: ApiError, locale: str | None = None) -> JSONResponse:
+    """The error in ``locale`` (the one the body named), else in the Accept-Language's."""
+    catalogs = app_state(request).catalogs
+    locale = locale or negotiate(request.headers.get("accept-language"))
+    return error_response(catalogs, locale, error, MESSAGES, STATUS)
 
 
 def _limited(request: Request) -> JSONResponse | None:
     """429 with Retry-After when this address, or everyone together, changed too much."""
-    address = request.client.host if request.client else "?"
-    wait = app_state(request).limits.hit(address)
+    wait = app_state(request).limits.hit(client_address(request))
     if wait is None:
         return None
-    return _error(request, "rate_limited", headers={"Retry-After": str(wait)})
-
-
-async def _json_body(request: Request) -> object:
-    """The request's JSON, or DeviceError for what keeps it from being read."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type != "application/json":
-        raise DeviceError("content_type")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise DeviceError("too_large")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise DeviceError("too_large")
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        # Not JSON, not UTF-8, an integer of more digits than Python converts, or nested
-        # deeper than the parser goes: all the same to the person.
-        raise DeviceError("json") from None
+    return _error(request, ApiError("rate_limited", retry_after=wait))
 
 
 def _parse(request: Request, body: object, *, allow_push: bool = True) -> DeviceData:
@@ -110,7 +68,7 @@ def _parse(request: Request, body: object, *, allow_push: bool = True) -> Device
         try:
             return validate_subscription(data, state.settings.push_hosts)
         except InvalidSubscription:
-            raise DeviceError("push") from None
+            raise ApiError("push") from None
 
     return parse_device(
         body,
@@ -121,15 +79,22 @@ def _parse(request: Request, body: object, *, allow_push: bool = True) -> Device
     )
 
 
+async def _device_data(request: Request, *, allow_push: bool = True) -> DeviceData | Response:
+    """The device the body describes, checked, if this address may make a change now; else
+    the answer to send."""
+    body: object = None
+    try:
+        body = await read_json(request, MAX_BODY)
+        data = _parse(request, body, allow_push=allow_push)
+    except ApiError as error:
+        return _error(request, error, _body_locale(body))
+    return _limited(request) or data
+
+
 def _calendar_path(request: Request, device_id: str, calendar_token: str) -> str:
     return app_state(request).urls.path(
         "device_calendar", device_id=device_id, token=calendar_token
     )
-
-
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else ""
 
 
 async def push_key(request: Request) -> Response:
@@ -137,19 +102,14 @@ async def push_key(request: Request) -> Response:
 
 
 async def create_device(request: Request) -> Response:
-    body: object = None
-    try:
-        body = await _json_body(request)
-        data = _parse(request, body)
-    except DeviceError as error:
-        return _error(request, error.code, body, **error.values)
-    if limited := _limited(request):
-        return limited
+    data = await _device_data(request)
+    if isinstance(data, Response):
+        return data
     store = app_state(request).devices
     try:
         made = await anyio.to_thread.run_sync(store.create, data)
-    except DeviceError as error:
-        return _error(request, error.code, body)
+    except ApiError as error:
+        return _error(request, error, data.locale)
     calendar = _calendar_path(request, made.device_id, made.calendar_token)
     return JSONResponse(
         {"id": made.device_id, "token": made.token, "calendar": calendar}, status_code=201
@@ -158,19 +118,14 @@ async def create_device(request: Request) -> Response:
 
 async def update_device(request: Request) -> Response:
     store = app_state(request).devices
-    device_id, token = request.path_params["device_id"], _bearer(request)
-    body: object = None
-    try:
-        body = await _json_body(request)
-        data = _parse(request, body)
-    except DeviceError as error:
-        return _error(request, error.code, body, **error.values)
-    if limited := _limited(request):
-        return limited
+    device_id, token = request.path_params["device_id"], bearer(request)
+    data = await _device_data(request)
+    if isinstance(data, Response):
+        return data
     try:
         await anyio.to_thread.run_sync(store.replace, device_id, token, data)
-    except DeviceError as error:
-        return _error(request, error.code, body)
+    except ApiError as error:
+        return _error(request, error, data.locale)
     return JSONResponse({"id": device_id})
 
 
@@ -178,8 +133,8 @@ async def delete_device(request: Request) -> Response:
     """Never rate-limited: turning reminders off must always work at once."""
     store = app_state(request).devices
     device_id = request.path_params["device_id"]
-    if not await anyio.to_thread.run_sync(store.delete, device_id, _bearer(request)):
-        return _error(request, "not_found")
+    if not await anyio.to_thread.run_sync(store.delete, device_id, bearer(request)):
+        return _error(request, ApiError("not_found"))
     return Response(status_code=204)
 
 
@@ -224,18 +179,13 @@ async def device_calendar(request: Request) -> Response:
     device_id, token = request.path_params["device_id"], request.path_params["token"]
     found = await anyio.to_thread.run_sync(store.calendar, device_id, token)
     if found is None:
-        return _error(request, "not_found")
+        return _error(request, ApiError("not_found"))
     return _calendar_response(request, found.timezone, found.locale, found.reminders, found.neutral)
 
 
 async def calendar_download(request: Request) -> Response:
     """A calendar file for the reminders in the request; nothing is stored."""
-    body: object = None
-    try:
-        body = await _json_body(request)
-        data = _parse(request, body, allow_push=False)
-    except DeviceError as error:
-        return _error(request, error.code, body, **error.values)
-    if limited := _limited(request):
-        return limited
+    data = await _device_data(request, allow_push=False)
+    if isinstance(data, Response):
+        return data
     return _calendar_response(request, data.timezone, data.locale, data.reminders, data.neutral)

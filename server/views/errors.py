@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -29,10 +31,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    """A programmer's mistake met at run time: a short 500 (the traceback goes to the log),
-    with the same security headers as every other response. Starlette sends it from outside
-    the middleware, so the headers are added here."""
-    settings = getattr(request.state, "settings", None)
-    headers = security_headers(hsts=bool(settings and settings.hsts_on))
-    return PlainTextResponse("Internal Server Error", status_code=500, headers=headers)
+def server_error(*, hsts: bool) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The handler for a programmer's mistake met at run time: a short 500 (the traceback
+    goes to the log), with the same security headers as every other response. Starlette
+    sends it from outside the middleware, so the headers are added here."""
+    headers = security_headers(hsts=hsts)
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("Internal Server Error", status_code=500, headers=headers)
+
+    return handler

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import anyio
 import segno
 from markupsafe import Markup
+from starlette.requests import Request
 from starlette.responses import Response
 
 from ...i18n import N_
+from ...urls import Page
 from ..totp import matching_step, new_secret, provisioning_uri
-from ..web import Visit
+from ..web import page, visit_of
+from .signin import WRONG_CODE
 
 TOTP_ON = N_("Two-step sign-in is on. From now on you sign in with a code as well.")
 TOTP_OFF = N_("Two-step sign-in is off.")
-WRONG_CODE = N_("That code is not right. Type the code your authenticator app shows now.")
 REQUIRED = N_(
     "Two-step sign-in is required on this server. Set it up before you go on: it keeps your "
     "clients' sets safe even if someone learns your password."
@@ -28,35 +31,40 @@ def qr_svg(data: str, label: str) -> Markup:
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
-def totp(visit: Visit) -> Response:
+@page("setup")
+async def totp(request: Request) -> Response:
+    visit = visit_of(request)
     assert visit.session is not None
     side = visit.side
+    accounts = side.accounts
     account = visit.session.account
     required = side.settings.require_2fa
     notice = visit.gettext(REQUIRED) if required and not account.has_totp else None
     error = None
     setup = None
-    if visit.request.method == "POST":
+    if request.method == "POST":
         action = visit.field("action", 20)
         if action == "start" and not account.has_totp:
             secret = new_secret()
-            side.accounts.start_totp(account.id, secret)
+            await anyio.to_thread.run_sync(accounts.start_totp, account.id, secret)
             setup = secret
         elif action == "confirm" and account.totp_pending:
             step = matching_step(account.totp_pending, visit.field("code", 20), side.now())
             if step is None:
                 error, setup = visit.gettext(WRONG_CODE), account.totp_pending
             else:
-                side.accounts.confirm_totp(account.id, step)
+                await anyio.to_thread.run_sync(accounts.confirm_totp, account.id, step)
                 return visit.redirect("t_totp", "?done=on")
         elif action == "stop" and account.has_totp and not required:
             step = matching_step(account.totp_secret or "", visit.field("code", 20), side.now())
-            if step is None or not side.accounts.use_totp_step(account.id, step):
+            if step is None or not await anyio.to_thread.run_sync(
+                accounts.use_totp_step, account.id, step
+            ):
                 error = visit.gettext(WRONG_CODE)
             else:
-                side.accounts.stop_totp(account.id)
+                await anyio.to_thread.run_sync(accounts.stop_totp, account.id)
                 return visit.redirect("t_totp", "?done=off")
-    done = visit.request.query_params.get("done")
+    done = request.query_params.get("done")
     if done in ("on", "off"):
         message = TOTP_ON if done == "on" else TOTP_OFF
         notice = visit.gettext(message)
@@ -77,4 +85,4 @@ def totp(visit: Visit) -> Response:
             secret_groups=" ".join(setup[i : i + 4] for i in range(0, len(setup), 4)),
         )
     status = 400 if error else 200
-    return visit.render("t_totp.html", context, route="t_totp", status_code=status)
+    return visit.render("t_totp.html", context, page=Page("t_totp"), status_code=status)

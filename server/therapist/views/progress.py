@@ -6,26 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from starlette.requests import Request
 from starlette.responses import Response
 
+from ...urls import Page
 from ..progress import Week
-from ..web import Visit
-from .sets import not_found, owned
+from ..web import Visit, page, visit_of
+from .sets import owned
 
 # The chart's drawing area, in SVG units; the stylesheet scales it to the page.
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 360, 150, 26, 20, 10
 
 
-def progress(visit: Visit) -> Response:
-    found = owned(visit)
-    if found is None:
-        return not_found(visit)
-    shared = [s for s in visit.side.shares.for_set(found.id) if s.progress]
+@page("signed_in")
+async def progress(request: Request) -> Response:
+    visit = visit_of(request)
+    found = await owned(request)
+    shares = await anyio.to_thread.run_sync(visit.side.shares.for_set, found.id)
     sections = []
-    for share in shared:
-        weeks = visit.side.progress.weeks(share.id)
+    for share in (s for s in shares if s.progress):
+        weeks = await anyio.to_thread.run_sync(visit.side.progress.weeks, share.id)
         sections.append(
             {
                 "share": share,
@@ -38,8 +41,7 @@ def progress(visit: Visit) -> Response:
     return visit.render(
         "t_progress.html",
         {"set": found, "sections": sections},
-        route="t_progress",
-        params={"set_id": found.public_id},
+        page=Page.of("t_progress", set_id=found.public_id),
     )
 
 

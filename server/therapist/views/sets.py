@@ -1,22 +1,29 @@
 """A therapist's sets: the list, making and changing one, duplicating and deleting.
 
 Every set is looked up with the signed-in account's id (server/therapist/sets.py), so a set
-of another therapist answers exactly as one that does not exist: 404.
+of another therapist answers exactly as one that does not exist: 404 (HTTPException, which
+``@page`` answers with the therapist's own page).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from babel.dates import get_day_names
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from ...exercises import Exercise
 from ...exercises.kinds import Timing
+from ...exercises.model import Step
 from ...i18n import LOCALES, N_, language_name
+from ...rules import SetLimits
+from ...urls import Page
 from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
-from ..sets import MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_REMINDERS, MAX_TITLE, StoredSet
-from ..web import Visit
+from ..sets import StoredSet
+from ..web import Visit, page, visit_of
 
 COPY_TITLE = N_("Copy of %(title)s")
 NOTICES = {
@@ -27,29 +34,32 @@ NOTICES = {
 }
 
 
-def not_found(visit: Visit) -> Response:
-    """A set that is not the signed-in therapist's, whether it exists or not."""
-    return visit.render("t_not_found.html", {"set_missing": True}, route="t_sets", status_code=404)
+@page("anyone")
+async def missing_page(request: Request) -> Response:
+    """Anything else under /t/<locale>/: not found, among the therapist's pages (no-store)."""
+    raise HTTPException(status_code=404)
 
 
-def missing_page(visit: Visit) -> Response:
-    return visit.render(
-        "t_not_found.html", {"set_missing": False}, route="t_sign_in", status_code=404
-    )
+async def owned(request: Request) -> StoredSet:
+    """The set in the URL if the signed-in therapist owns it; else not found (404), whether
+    it is another therapist's or does not exist."""
+    visit = visit_of(request)
+    set_id = str(request.path_params["set_id"])
+    found = await anyio.to_thread.run_sync(visit.side.sets.get, visit.account_id, set_id)
+    if found is None:
+        raise HTTPException(status_code=404)
+    return found
 
 
-def owned(visit: Visit) -> StoredSet | None:
-    """The set in the URL, if the signed-in therapist owns it."""
-    return visit.side.sets.get(visit.account_id, str(visit.request.path_params["set_id"]))
+def _notice(request: Request) -> str | None:
+    message = NOTICES.get(request.query_params.get("done", ""))
+    return visit_of(request).gettext(message) if message else None
 
 
-def _notice(visit: Visit) -> str | None:
-    message = NOTICES.get(visit.request.query_params.get("done", ""))
-    return visit.gettext(message) if message else None
-
-
-def list_sets(visit: Visit) -> Response:
-    found = visit.side.sets.list(visit.account_id)
+@page("signed_in")
+async def list_sets(request: Request) -> Response:
+    visit = visit_of(request)
+    found = await anyio.to_thread.run_sync(visit.side.sets.list, visit.account_id)
     titles = _exercise_titles(visit)
     summaries = {
         each.public_id: ", ".join(
@@ -59,8 +69,8 @@ def list_sets(visit: Visit) -> Response:
     }
     return visit.render(
         "t_sets.html",
-        {"sets": found, "summaries": summaries, "notice": _notice(visit)},
-        route="t_sets",
+        {"sets": found, "summaries": summaries, "notice": _notice(request)},
+        page=Page("t_sets"),
     )
 
 
@@ -69,11 +79,11 @@ def _exercise_titles(visit: Visit) -> dict[str, str]:
     return {key: language.gettext(e.title) for key, e in visit.side.exercises.items()}
 
 
-def show_set(visit: Visit) -> Response:
-    found = owned(visit)
-    if found is None:
-        return not_found(visit)
-    shares = visit.side.shares.for_set(found.id)
+@page("signed_in")
+async def show_set(request: Request) -> Response:
+    visit = visit_of(request)
+    found = await owned(request)
+    shares = await anyio.to_thread.run_sync(visit.side.shares.for_set, found.id)
     return visit.render(
         "t_set.html",
         {
@@ -82,10 +92,9 @@ def show_set(visit: Visit) -> Response:
             "days": _day_names(visit.locale),
             "shares": shares,
             "language": language_name(found.data.locale),
-            "notice": _notice(visit),
+            "notice": _notice(request),
         },
-        route="t_set",
-        params={"set_id": found.public_id},
+        page=Page.of("t_set", set_id=found.public_id),
     )
 
 
@@ -107,7 +116,7 @@ def _item_views(visit: Visit, found: StoredSet) -> list[dict[str, Any]]:
     return views
 
 
-def _label(step: Any, name: str) -> str:
+def _label(step: Step, name: str) -> str:
     spec = next(f.spec for f in step.kind.fields if f.name == name)
     assert isinstance(spec, Timing)
     return spec.label
@@ -118,23 +127,26 @@ def _day_names(locale: str) -> dict[str, str]:
     return {str(day + 1): str(names[day]) for day in range(7)}
 
 
-def new_set(visit: Visit) -> Response:
-    if visit.request.method == "GET":
+@page("signed_in")
+async def new_set(request: Request) -> Response:
+    visit = visit_of(request)
+    if request.method == "GET":
         return _form(visit, Draft(locale=visit.locale), {}, None)
-    return _submitted(visit, None)
+    return await _submitted(visit, None)
 
 
-def edit_set(visit: Visit) -> Response:
-    found = owned(visit)
-    if found is None:
-        return not_found(visit)
-    if visit.request.method == "GET":
+@page("signed_in")
+async def edit_set(request: Request) -> Response:
+    visit = visit_of(request)
+    found = await owned(request)
+    if request.method == "GET":
         return _form(visit, Draft.of(found.data), {}, found)
-    return _submitted(visit, found)
+    return await _submitted(visit, found)
 
 
-def _submitted(visit: Visit, found: StoredSet | None) -> Response:
+async def _submitted(visit: Visit, found: StoredSet | None) -> Response:
     exercises = visit.side.exercises
+    assert visit.form is not None, "a POST past the CSRF check has its form"
     draft = read_form(visit.form, exercises)
     action = visit.field("action", 40) or "save"
     if action != "save":
@@ -143,12 +155,13 @@ def _submitted(visit: Visit, found: StoredSet | None) -> Response:
     data, errors = check(draft, exercises)
     if data is None:
         return _form(visit, draft, errors, found, status_code=400)
+    sets = visit.side.sets
     if found is None:
-        public_id = visit.side.sets.create(visit.account_id, data)
-    elif visit.side.sets.change(visit.account_id, found.public_id, data):
+        public_id = await anyio.to_thread.run_sync(sets.create, visit.account_id, data)
+    elif await anyio.to_thread.run_sync(sets.change, visit.account_id, found.public_id, data):
         public_id = found.public_id
     else:  # deleted in another tab meanwhile
-        return not_found(visit)
+        raise HTTPException(status_code=404)
     return visit.redirect("t_set", "?done=saved", set_id=public_id)
 
 
@@ -201,16 +214,9 @@ def _form(
             "days": _day_names(visit.locale),
             "action": visit.url(route, **params),
             "focus": focus,
-            "limits": {
-                "title": MAX_TITLE,
-                "note": MAX_NOTE,
-                "item_note": MAX_ITEM_NOTE,
-                "items": MAX_ITEMS,
-                "reminders": MAX_REMINDERS,
-            },
+            "limits": SetLimits,
         },
-        route=route,
-        params=params,
+        page=Page.of(route, **params),
         status_code=status_code,
     )
 
@@ -244,28 +250,30 @@ def _item_form(
     }
 
 
-def duplicate_set(visit: Visit) -> Response:
-    copied = visit.side.sets.duplicate(
+@page("signed_in")
+async def duplicate_set(request: Request) -> Response:
+    visit = visit_of(request)
+    copied = await anyio.to_thread.run_sync(
+        visit.side.sets.duplicate,
         visit.account_id,
-        str(visit.request.path_params["set_id"]),
+        str(request.path_params["set_id"]),
         lambda title: visit.gettext(COPY_TITLE, title=title),
     )
     if copied is None:
-        return not_found(visit)
+        raise HTTPException(status_code=404)
     return visit.redirect("t_set", "?done=copied", set_id=copied)
 
 
-def delete_set(visit: Visit) -> Response:
-    found = owned(visit)
-    if found is None:
-        return not_found(visit)
-    if visit.request.method == "GET":
-        shares = visit.side.shares.for_set(found.id)
+@page("signed_in")
+async def delete_set(request: Request) -> Response:
+    visit = visit_of(request)
+    found = await owned(request)
+    if request.method == "GET":
+        shares = await anyio.to_thread.run_sync(visit.side.shares.for_set, found.id)
         return visit.render(
             "t_set_delete.html",
             {"set": found, "live_shares": sum(1 for s in shares if not s.revoked_at)},
-            route="t_set_delete",
-            params={"set_id": found.public_id},
+            page=Page.of("t_set_delete", set_id=found.public_id),
         )
-    visit.side.sets.delete(visit.account_id, found.public_id)
+    await anyio.to_thread.run_sync(visit.side.sets.delete, visit.account_id, found.public_id)
     return visit.redirect("t_sets", "?done=deleted")

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+import anyio
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from ...urls import Page
 from ..tokens import spaced_code
-from ..web import Visit
+from ..web import page, visit_of
 from .account import qr_svg
-from .sets import not_found, owned
+from .sets import owned
 
 
-def share_link(visit: Visit, locale: str, token: str) -> str:
-    """The link the client opens: the set page in the set's language, with the token in the
-    fragment, which the browser keeps to itself (no server or proxy log ever holds it)."""
-    urls = visit.side.urls
-    return urls.absolute(urls.page(Page("set"), locale)) + f"#t={token}"
-
-
-def share(visit: Visit) -> Response:
-    found = owned(visit)
-    if found is None:
-        return not_found(visit)
-    made = visit.side.shares.create(found.id)
+@page("signed_in")
+async def share(request: Request) -> Response:
+    visit = visit_of(request)
+    found = await owned(request)
+    made = await anyio.to_thread.run_sync(visit.side.shares.create, found.id)
     locale = found.data.locale
-    link = share_link(visit, locale, made.token)
+    # The set page in the set's language, with the token in the fragment, which the browser
+    # keeps to itself (no server or proxy log ever holds it).
+    link = visit.side.urls.shared_set(made.token, locale)
     code = spaced_code(made.code)
     templates = visit.side.templates
     qr = qr_svg(link, visit.gettext("QR code with the link to the set"))
@@ -51,17 +49,18 @@ def share(visit: Visit) -> Response:
             "expires": made.code_expires_at,
             "handout": handout,
         },
-        route="t_set",
-        params={"set_id": found.public_id},
+        page=Page.of("t_set", set_id=found.public_id),
     )
 
 
-def revoke(visit: Visit) -> Response:
-    revoked = visit.side.shares.revoke(
-        visit.account_id,
-        str(visit.request.path_params["set_id"]),
-        str(visit.request.path_params["share_id"]),
+@page("signed_in")
+async def revoke(request: Request) -> Response:
+    visit = visit_of(request)
+    set_id = str(request.path_params["set_id"])
+    share_id = str(request.path_params["share_id"])
+    revoked = await anyio.to_thread.run_sync(
+        visit.side.shares.revoke, visit.account_id, set_id, share_id
     )
     if not revoked:
-        return not_found(visit)
-    return visit.redirect("t_set", "?done=revoked", set_id=str(visit.request.path_params["set_id"]))
+        raise HTTPException(status_code=404)
+    return visit.redirect("t_set", "?done=revoked", set_id=set_id)

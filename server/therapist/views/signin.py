@@ -3,10 +3,15 @@ password through the operator's one-time link, and signing out."""
 
 from __future__ import annotations
 
+import anyio
+from starlette.requests import Request
 from starlette.responses import Response
 
 from ...i18n import N_
-from ..accounts import normalise_email
+from ...json_body import client_address
+from ...rate_limits import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
+from ...urls import Page
+from ..accounts import Account, normalise_email
 from ..passwords import (
     WEAK_MESSAGES,
     hash_password,
@@ -14,9 +19,9 @@ from ..passwords import (
     password_problem,
     verify_password,
 )
-from ..throttle import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
+from ..service import TherapistSide
 from ..totp import matching_step
-from ..web import Visit
+from ..web import Visit, page, visit_of
 
 WRONG = N_("The email address or password is not right.")
 WRONG_CODE = N_("That code is not right. Type the code your authenticator app shows now.")
@@ -32,12 +37,12 @@ NOTICES = {
 }
 
 
-def _limits(visit: Visit, email: str) -> tuple[Limit, Limit]:
+def _limits(request: Request, email: str) -> tuple[Limit, Limit]:
     # The account's key is whatever address was typed, whether it has an account or not, so
     # the answers never tell the two apart.
     key = normalise_email(email) or email.strip().lower()[:254]
     return Limit(SIGN_IN_PER_ACCOUNT, f"account:{key}"), Limit(
-        SIGN_IN_PER_ADDRESS, f"address:{visit.address}"
+        SIGN_IN_PER_ADDRESS, f"address:{client_address(request)}"
     )
 
 
@@ -46,102 +51,130 @@ def _too_many(visit: Visit, wait: int, template: str, route: str, **context: obj
     response = visit.render(
         template,
         {**context, "error": visit.gettext(TOO_MANY, minutes=minutes)},
-        route=route,
+        page=Page(route),
         status_code=429,
     )
     response.headers["Retry-After"] = str(wait)
     return response
 
 
-def sign_in(visit: Visit) -> Response:
+def _password_account(side: TherapistSide, email: str, password: str) -> Account | None:
+    """The account ``email`` and ``password`` sign in to, its hash renewed when the hasher's
+    parameters changed; None for a wrong address or password."""
+    account = side.accounts.by_email(email) if email else None
+    stored = account.password_hash if account else None
+    if account is None or not verify_password(stored, password):
+        return None
+    if stored and needs_rehash(stored):
+        side.accounts.store_hash(account.id, hash_password(password))
+    return account
+
+
+@page("anyone")
+async def sign_in(request: Request) -> Response:
+    visit = visit_of(request)
     session = visit.session
-    if visit.request.method == "GET":
+    if request.method == "GET":
         if session is not None and session.verified:
             return visit.redirect("t_sets")
-        notice = NOTICES.get(visit.request.query_params.get("ended", ""))
+        notice = NOTICES.get(request.query_params.get("ended", ""))
         return visit.render(
             "t_sign_in.html",
             {"email": "", "error": None, "notice": visit.gettext(notice) if notice else None},
-            route="t_sign_in",
+            page=Page("t_sign_in"),
         )
     email, password = visit.field("email", 300), visit.field("password", 2000)
-    limits = _limits(visit, email)
+    limits = _limits(request, email)
     side = visit.side
     wait = side.throttle.wait(*limits)
     if wait:
         return _too_many(visit, wait, "t_sign_in.html", "t_sign_in", email=email, notice=None)
-    account = side.accounts.by_email(email) if email else None
-    stored = account.password_hash if account else None
-    if account is None or not verify_password(stored, password):
+    # Argon2 takes most of a second, in a worker thread with the lookups around it.
+    account = await anyio.to_thread.run_sync(_password_account, side, email, password)
+    if account is None:
         side.throttle.hit(*limits)
         return visit.render(
             "t_sign_in.html",
             {"email": email, "error": visit.gettext(WRONG), "notice": None},
-            route="t_sign_in",
+            page=Page("t_sign_in"),
             status_code=400,
         )
-    if stored and needs_rehash(stored):
-        side.accounts.store_hash(account.id, hash_password(password))
-    visit.end_session()
-    visit.start_session(side.sessions.create(account.id, verified=not account.has_totp))
+    await visit.end_session()
+    await visit.start_session(account.id, verified=not account.has_totp)
     return visit.redirect("t_code" if account.has_totp else "t_sets")
 
 
-def code(visit: Visit) -> Response:
+@page("code")
+async def code(request: Request) -> Response:
     """The second step: the code from the authenticator app."""
+    visit = visit_of(request)
     assert visit.session is not None
     account = visit.session.account
-    if visit.request.method == "GET":
-        return visit.render("t_code.html", {"error": None}, route="t_code")
+    if request.method == "GET":
+        return visit.render("t_code.html", {"error": None}, page=Page("t_code"))
     side = visit.side
-    limits = _limits(visit, account.email)
+    limits = _limits(request, account.email)
     wait = side.throttle.wait(*limits)
     if wait:
         return _too_many(visit, wait, "t_code.html", "t_code")
     step = matching_step(account.totp_secret or "", visit.field("code", 20), side.now())
-    if step is None or not side.accounts.use_totp_step(account.id, step):
+    if step is None or not await anyio.to_thread.run_sync(
+        side.accounts.use_totp_step, account.id, step
+    ):
         side.throttle.hit(*limits)
         return visit.render(
-            "t_code.html", {"error": visit.gettext(WRONG_CODE)}, route="t_code", status_code=400
+            "t_code.html",
+            {"error": visit.gettext(WRONG_CODE)},
+            page=Page("t_code"),
+            status_code=400,
         )
     # A new session id once fully signed in: an id seen before the code is worth nothing.
-    visit.end_session()
-    visit.start_session(side.sessions.create(account.id, verified=True))
+    await visit.end_session()
+    await visit.start_session(account.id, verified=True)
     return visit.redirect("t_sets")
 
 
-def set_password(visit: Visit) -> Response:
+@page("anyone")
+async def set_password(request: Request) -> Response:
     """The page the operator's link opens; the token comes from the link's fragment (put in
     the form by therapist.js), never through a URL the server sees."""
-    if visit.request.method == "GET":
-        return visit.render("t_password.html", {"errors": {}}, route="t_password")
+    visit = visit_of(request)
+    if request.method == "GET":
+        return visit.render("t_password.html", {"errors": {}}, page=Page("t_password"))
     side = visit.side
-    wait = side.throttle.take(Limit(TOKEN_PER_ADDRESS, f"address:{visit.address}"))
+    wait = side.throttle.take(Limit(TOKEN_PER_ADDRESS, f"address:{client_address(request)}"))
     if wait:
         return _too_many(visit, wait, "t_password.html", "t_password", errors={})
-    account = side.accounts.link_account(visit.field("token", 200))
+    token = visit.field("token", 200)
+    account = await anyio.to_thread.run_sync(side.accounts.link_account, token)
     if account is None:
-        errors = {"link": visit.gettext(DEAD_LINK)}
-        return visit.render(
-            "t_password.html", {"errors": errors}, route="t_password", status_code=400
-        )
+        return _dead_link(visit)
     password, repeated = visit.field("password", 2000), visit.field("repeat", 2000)
     problem = password_problem(password, repeated, account.email)
     if problem:
         message = visit.gettext(WEAK_MESSAGES[problem], min=12, max=1024)
         field = "repeat" if problem == "mismatch" else "password"
         return visit.render(
-            "t_password.html", {"errors": {field: message}}, route="t_password", status_code=400
+            "t_password.html",
+            {"errors": {field: message}},
+            page=Page("t_password"),
+            status_code=400,
         )
-    if side.accounts.set_password(visit.field("token", 200), password) is None:
-        errors = {"link": visit.gettext(DEAD_LINK)}
-        return visit.render(
-            "t_password.html", {"errors": errors}, route="t_password", status_code=400
-        )
-    visit.end_session()
+    if await anyio.to_thread.run_sync(side.accounts.set_password, token, password) is None:
+        return _dead_link(visit)
+    await visit.end_session()
     return visit.redirect("t_sign_in", "?ended=password")
 
 
-def sign_out(visit: Visit) -> Response:
-    visit.end_session()
+def _dead_link(visit: Visit) -> Response:
+    errors = {"link": visit.gettext(DEAD_LINK)}
+    return visit.render(
+        "t_password.html", {"errors": errors}, page=Page("t_password"), status_code=400
+    )
+
+
+@page("anyone")
+async def sign_out(request: Request) -> Response:
+    visit = visit_of(request)
+    await visit.end_session()
     return visit.redirect("t_sign_in", "?ended=out")
