@@ -36,6 +36,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from .settings import PROJECT_ROOT, Settings
 
@@ -126,7 +129,7 @@ release_files = Table(
 
 
 def _sqlite_pragmas(connection: Any, record: Any) -> None:
-    # Let SQLAlchemy, not the driver, decide when transactions begin (see _sqlite_begin).
+    # Let SQLAlchemy, not the driver, decide when transactions begin (see _sqlite_transactions).
     connection.isolation_level = None
     cursor = connection.cursor()
     # WAL lets the web app read while the dispatcher writes; the busy timeout makes several
@@ -136,14 +139,21 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    record.info[_QUERY_ONLY] = False
 
 
 # One lock per SQLite file in this process. SQLite lets one transaction write at a time; a
 # second one waiting in SQLite's busy handler sleeps in growing steps (up to 100 ms each), which
 # stalls the dispatcher's short writes behind a long claim. Waiting on a lock here hands over at
-# once; other processes still wait in the busy handler.
+# once; other processes still wait in the busy handler. Reads never take it.
 _WRITE_LOCKS: dict[str, threading.RLock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
+
+# Marks on a pooled connection's ``info``: a statement is about to begin a transaction (so it
+# only reads), and whether the connection is in SQLite's query-only mode.
+_READING = "houvast_reading"
+_QUERY_ONLY = "houvast_query_only"
+_WRITING = "houvast_writing"  # holds the write lock
 
 
 def _write_lock(path: str) -> threading.RLock:
@@ -152,28 +162,86 @@ def _write_lock(path: str) -> threading.RLock:
 
 
 def _sqlite_transactions(engine: Engine, path: str) -> None:
+    """Reads and writes begin differently on SQLite.
+
+    A transaction begun by a statement (``engine.connect()``, then ``execute``) reads: it
+    commits nothing, so it is a plain deferred ``BEGIN``, which under WAL reads a snapshot and
+    never waits for a writer; SQLite's query-only mode makes a write in it fail loudly. A
+    transaction begun explicitly (``engine.begin()``, ``connection.begin()``) writes: it takes
+    the write lock at once (``BEGIN IMMEDIATE``, under this process's lock), because two that
+    both read and then write would otherwise deadlock, and one would fail instead of waiting.
+    """
     lock = _write_lock(path)
 
-    def begin(connection: Any) -> None:
-        # Take the write lock at the start: two processes that both read and then write would
-        # otherwise deadlock on SQLite, and one would fail instead of waiting.
+    def statement_begins(connection: Connection, *args: Any) -> None:
+        if not connection.in_transaction():
+            connection.info[_READING] = connection
+
+    def failed(context: ExceptionContext) -> None:
+        # A statement that failed before it began its transaction marks nothing.
+        if context.connection is not None:
+            context.connection.info.pop(_READING, None)
+
+    def begin(connection: Connection) -> None:
+        reading = connection.info.pop(_READING, None) is connection
+        if connection.info.get(_QUERY_ONLY) != reading:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+            connection.info[_QUERY_ONLY] = reading
+        if reading:
+            connection.exec_driver_sql("BEGIN")
+            return
         lock.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             lock.release()
             raise
+        connection.info[_WRITING] = True
 
-    def end(connection: Any) -> None:
-        lock.release()
+    def end(connection: Connection) -> None:
+        if connection.info.pop(_WRITING, False):
+            lock.release()
 
+    event.listen(engine, "before_execute", statement_begins)
+    event.listen(engine, "handle_error", failed)
     event.listen(engine, "begin", begin)
     event.listen(engine, "commit", end)
     event.listen(engine, "rollback", end)
 
 
+# What every PostgreSQL session is told, so that what a dead client (a host that lost power, a
+# cut network) leaves is ended long before a reminder it held is too late (ten minutes): the
+# server probes an idle client after 30 s and gives up after three unanswered probes, or after
+# data it sent goes unacknowledged for a minute; a transaction left idle ends after 30 s (its
+# row locks with it), a statement after a minute. A DATABASE_URL's own ``options`` come after
+# these, so an operator can change any of them there.
+POSTGRES_SESSION = (
+    "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 "
+    "-c tcp_user_timeout=60000 -c idle_in_transaction_session_timeout=30000 "
+    "-c statement_timeout=60000"
+)
+# The client side (libpq): it notices a server that vanished in the same time.
+POSTGRES_CLIENT = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60000,
+    "connect_timeout": 10,
+}
+
+
+def _postgres_connect_args(url: str) -> dict[str, Any]:
+    query = make_url(url).query
+    own = query.get("options", "")
+    options = f"{POSTGRES_SESSION} {own if isinstance(own, str) else ' '.join(own)}"
+    client = {name: value for name, value in POSTGRES_CLIENT.items() if name not in query}
+    return {**client, "options": options.strip()}
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys.
+    """An engine for ``url``: SQLite gets WAL, a busy timeout, enforced foreign keys and reads
+    that never wait; PostgreSQL gets keepalives and timeouts (``POSTGRES_SESSION``).
 
     Parameters never appear in error messages: they hold endpoints and token hashes, and an
     error may end up in a log.
@@ -186,7 +254,30 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_transactions(engine, str(Path(path).resolve()) if path else url)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(
+        url,
+        connect_args=_postgres_connect_args(url),
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
+
+
+class epoch_now(FunctionElement[int]):
+    """The database's clock in whole seconds since the epoch, in SQL: leases are stamped and
+    compared by it, so instances whose own clocks disagree still agree on a lease."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_now, "postgresql")
+def _epoch_now_postgresql(element: epoch_now, compiler: Any, **options: Any) -> str:
+    return "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS INTEGER)"
+
+
+@compiles(epoch_now, "sqlite")
+def _epoch_now_sqlite(element: epoch_now, compiler: Any, **options: Any) -> str:
+    return "CAST(strftime('%s', 'now') AS INTEGER)"
 
 
 def insert_for(engine: Engine) -> Callable[..., Any]:
@@ -228,10 +319,13 @@ def current_revision(connection: Connection) -> str | None:
 def upgrade(engine: Engine) -> str:
     """Bring the schema to the newest migration, once, however many instances try at the same
     time: on PostgreSQL under an advisory lock held until the transaction ends, on SQLite under
-    the write lock every transaction here begins with. Returns the revision reached."""
+    the write lock every writing transaction begins with. Returns the revision reached."""
     config = _alembic_config()
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # Waiting for another instance's migration, and migrating, may take longer than a
+            # statement may.
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         current = current_revision(connection)
         if current is not None and current not in known_revisions():

@@ -35,6 +35,8 @@ from server.reminders.claims import LATE_LIMIT
 from server.settings import PROJECT_ROOT
 from tests.conftest import delivery_status, isolated_settings
 from tests.fake_push_service import FakePushService
+from tests.postgres import postgres_schema
+from tests.silent_proxy import SilentProxy
 
 COUNT = 200  # reminders due in the same minute: four batches of 50, twenty chunks of 10
 LEASE = 2  # seconds; the default is 60
@@ -73,10 +75,12 @@ class Server:
         return sum(int(n) for n, _ in found), sum(int(m) for _, m in found)
 
 
-def start(env: dict[str, str], log: Path, **fault: str) -> Server:
+def start(
+    env: dict[str, str], log: Path, module: str = "tests.fault_server", **fault: str
+) -> Server:
     out = log.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fault_server"],
+        [sys.executable, "-m", module],
         cwd=PROJECT_ROOT,
         env={**env, **{key.upper(): value for key, value in fault.items()}},
         stdout=out,
@@ -264,3 +268,40 @@ def test_a_server_stopped_mid_dispatch_gives_back_what_never_left(
     assert set(counts.values()) == {1}, "each arrived, once"
     assert set(final_status(url).values()) == {"delivered"}
     assert second.taken_back() == (0, 0), "given back on the stop, not taken back after a lease"
+
+
+def test_a_claimer_cut_off_mid_claim_loses_nothing(
+    tmp_path: Path, service: FakePushService
+) -> None:
+    """A host loses power (or its network) inside a claim's transaction, holding row locks on
+    PostgreSQL: its connection goes silent and is never closed (a proxy that stops forwarding),
+    the process is killed. PostgreSQL ends the session once its transaction has been idle too
+    long (here 1 s; 30 s by default), the locks go with it, and another instance sends every
+    reminder, none given up as too late."""
+    with postgres_schema() as direct, SilentProxy(("127.0.0.1", 5432)) as proxy:
+        url, due, endpoints, env = prepare(tmp_path, service, direct)
+        proxied = direct.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        quick = "%20-cidle_in_transaction_session_timeout%3D1000"
+        reached = tmp_path / "fault"
+        first = start(
+            {**env, "DATABASE_URL": proxied + quick, "FAULT_FILE": str(reached)},
+            tmp_path / "first.log",
+            module="tests.fault_claimer",
+        )
+        try:
+            wait_for(reached.exists, "the server to stop inside its claim")
+        finally:
+            proxy.cut()
+            first.kill()
+        assert statuses(url) == {}, "its claim never committed"
+
+        second = start(env, tmp_path / "second.log")
+        try:
+            wait_for(lambda: settled(url), "every reminder to be sent")
+        finally:
+            second.stop()
+        outcome = statuses(url)
+        arrived = [service.subscription(e).messages for e in endpoints]
+    assert outcome == {"delivered": COUNT}, "every reminder sent, none given up"
+    assert {len(messages) for messages in arrived} == {1}, "each once: the cut claim sent none"
+    assert max(messages[0].at - due for messages in arrived) <= LATE_LIMIT

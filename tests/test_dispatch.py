@@ -493,10 +493,12 @@ def test_what_a_dead_instance_was_posting_is_sent_again_in_time_and_given_up_aft
             ).all()
         )
         connection.execute(update(reminders).values(next_fire_at=now + 24 * 3600))
+        # Leases go by the database's clock (the real time), occurrences by the dispatcher's.
+        clock = int(time.time())
         left = [  # (occurrence, lease_until) of each dead instance's row
-            (now - 120, now - 2 * lease - 1),  # in time, lease long over: sent again
-            (now - LATE_LIMIT - 60, now - 2 * lease - 1),  # too late: may have arrived
-            (now - 30, now - 1),  # lease only just over: its owner may still be at it
+            (now - 120, clock - 2 * lease - 1),  # in time, lease long over: sent again
+            (now - LATE_LIMIT - 60, clock - 2 * lease - 1),  # too late: may have arrived
+            (now - 30, clock - 1),  # lease only just over: its owner may still be at it
         ]
         connection.execute(
             insert(deliveries),

@@ -4,7 +4,9 @@ A delivery row per occurrence is the claim. Its life:
 
 - ``claimed``: a dispatcher inserted it (the primary key lets only one do so) and moved the
   reminder on to its next time. The row names its ``owner`` and holds a lease
-  (``lease_until``) that the owner renews while it works.
+  (``lease_until``) that the owner renews while it works. Leases are stamped and compared by
+  the database's clock (``epoch_now``), so hosts whose clocks disagree agree on them; when a
+  reminder is due, and too late, goes by the dispatcher's clock, as its schedule does.
 - ``posting``: just before the owner posts the message it marks the row, only if it still owns
   a ``claimed`` row (one conditional UPDATE for a group of messages). That mark is the fence:
   of two instances that both think they may send a claimed row, only one can make it. A
@@ -39,7 +41,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, Select, delete, select, tuple_, update
 
-from ..db import deliveries, devices, insert_for, reminders
+from ..db import deliveries, devices, epoch_now, insert_for, reminders
 from .schedule import Weekly, next_occurrence, parse_timezone
 
 T = TypeVar("T")
@@ -140,7 +142,9 @@ class Claims:
                         .where(deliveries.c.reminder_id.in_(part))
                         .where(deliveries.c.owner == self.owner)
                         .where(deliveries.c.status == CLAIMED)
-                        .values(status=POSTING, lease_until=now + self.lease, updated_at=now)
+                        .values(
+                            status=POSTING, lease_until=epoch_now() + self.lease, updated_at=now
+                        )
                         .returning(deliveries.c.reminder_id)
                     )
                     allowed.update((reminder_id, occurrence) for reminder_id in result.scalars())
@@ -148,13 +152,12 @@ class Claims:
 
     def renew(self) -> int:
         """Extend this owner's leases (it is alive and working); returns how many."""
-        now = int(self.clock())
         with self.engine.begin() as connection:
             result = connection.execute(
                 update(deliveries)
                 .where(deliveries.c.owner == self.owner)
                 .where(deliveries.c.status.in_(OWNED))
-                .values(lease_until=now + self.lease)
+                .values(lease_until=epoch_now() + self.lease)
             )
         return result.rowcount or 0
 
@@ -220,9 +223,10 @@ class Claims:
         once their lease ran out, ``posting`` rows a margin later. Give up on those too late:
         ``unknown`` if they were being posted (they may have arrived), else ``expired``."""
         margin = min(self.lease, POSTING_MARGIN)
+        clock = epoch_now()  # leases are the database's time, whatever this host's clock says
         dead = deliveries.c.owner.is_not(None) & (
-            ((deliveries.c.status == CLAIMED) & (deliveries.c.lease_until < now))
-            | ((deliveries.c.status == POSTING) & (deliveries.c.lease_until < now - margin))
+            ((deliveries.c.status == CLAIMED) & (deliveries.c.lease_until < clock))
+            | ((deliveries.c.status == POSTING) & (deliveries.c.lease_until < clock - margin))
         )
         too_late = deliveries.c.occurrence < now - LATE_LIMIT
 
@@ -257,7 +261,10 @@ class Claims:
                 update(deliveries)
                 .where(tuple_(deliveries.c.reminder_id, deliveries.c.occurrence).in_(part))
                 .values(
-                    status=CLAIMED, owner=self.owner, lease_until=now + self.lease, updated_at=now
+                    status=CLAIMED,
+                    owner=self.owner,
+                    lease_until=epoch_now() + self.lease,
+                    updated_at=now,
                 )
             )
         found: dict[int, Row[Any]] = {}
@@ -323,7 +330,10 @@ class Claims:
         whose row went in. An occurrence that already has one (another process claimed it) is
         not this process's to send."""
         result = connection.execute(
-            self.insert(deliveries).on_conflict_do_nothing().returning(deliveries.c.reminder_id),
+            self.insert(deliveries)
+            .values(lease_until=epoch_now() + self.lease)
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.reminder_id),
             [
                 {
                     "reminder_id": row.id,
@@ -332,7 +342,6 @@ class Claims:
                     "attempts": 0,
                     "updated_at": now,
                     "owner": self.owner,
-                    "lease_until": now + self.lease,
                 }
                 for row in rows
             ],

@@ -28,8 +28,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import devices, reminders
+from ..db import devices, insert_for, reminders
 from ..i18n import LOCALES
+from ..json_body import ApiError
 from ..push import PushTarget
 from .schedule import ScheduleError, Weekly, next_occurrence, parse_days, parse_time, parse_timezone
 
@@ -37,16 +38,7 @@ from .schedule import ScheduleError, Weekly, next_occurrence, parse_days, parse_
 # or header is refused before it reaches the database.
 _DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-_TRIES = 3  # a registration that collides with a parallel one is tried again this often
-
-
-class DeviceError(ValueError):
-    """What a person sent cannot be stored; ``code`` names the problem for the message."""
-
-    def __init__(self, code: str, **values: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
+_TRIES = 3  # a change that collides with a parallel one is tried again this often
 
 
 @dataclass(frozen=True)
@@ -109,27 +101,27 @@ def parse_reminders(
     data: object, exercise_ids: Collection[str], limit: int
 ) -> tuple[Reminder, ...]:
     if not isinstance(data, list):
-        raise DeviceError("reminders")
+        raise ApiError("reminders")
     if len(data) > limit:
-        raise DeviceError("too_many", limit=limit)
+        raise ApiError("too_many", limit=limit)
     parsed = []
     for item in data:
         if not isinstance(item, dict) or set(item) - {"days", "time", "target"}:
-            raise DeviceError("reminders")
+            raise ApiError("reminders")
         target = item.get("target")
         if not isinstance(target, dict) or set(target) != {"type", "id"}:
-            raise DeviceError("target")
+            raise ApiError("target")
         exercise = target.get("id")
         if (
             target.get("type") != "exercise"
             or not isinstance(exercise, str)
             or exercise not in exercise_ids
         ):
-            raise DeviceError("target")
+            raise ApiError("target")
         try:
             schedule = Weekly(parse_days(item.get("days")), parse_time(item.get("time")))
         except ScheduleError as error:
-            raise DeviceError(error.code) from None
+            raise ApiError(error.code) from None
         parsed.append(Reminder(schedule, exercise))
     return tuple(parsed)
 
@@ -142,27 +134,27 @@ def parse_device(
     validate_push: Callable[[object], PushTarget],
     allow_push: bool = True,
 ) -> DeviceData:
-    """Check everything before anything is stored; raise DeviceError for the first problem."""
+    """Check everything before anything is stored; raise ApiError for the first problem."""
     if not isinstance(body, dict):
-        raise DeviceError("json")
+        raise ApiError("json")
     unknown = set(body) - {"timezone", "locale", "reminders", "push", "neutral"}
     if unknown:
-        raise DeviceError("json")
+        raise ApiError("json")
     locale = body.get("locale")
     if not isinstance(locale, str) or locale not in LOCALES:
-        raise DeviceError("locale")
+        raise ApiError("locale")
     try:
         zone = parse_timezone(body.get("timezone"))
     except ScheduleError:
-        raise DeviceError("timezone") from None
+        raise ApiError("timezone") from None
     parsed = parse_reminders(body.get("reminders"), exercise_ids, limit)
     neutral = body.get("neutral", False)
     if not isinstance(neutral, bool):
-        raise DeviceError("json")
+        raise ApiError("json")
     push = None
     if body.get("push") is not None:
         if not allow_push:
-            raise DeviceError("json")
+            raise ApiError("json")
         push = validate_push(body["push"])
     return DeviceData(str(body["timezone"]), zone, locale, parsed, push, neutral)
 
@@ -204,48 +196,69 @@ class DeviceStore:
 
     def create(self, data: DeviceData) -> Registration:
         """Store a new device; returns its id and tokens (shown once). Raises
-        ``DeviceError("push_taken")`` for an endpoint another device owns."""
+        ``ApiError("push_taken")`` for an endpoint another device owns.
+
+        The same browser registering again (same endpoint and keys: a double tap, two tabs, a
+        browser that lost its record) takes over its registration in one statement, an upsert:
+        it keeps the device's id, and its tokens, settings and reminders become the new ones.
+        However many arrive at once, they take turns on the row and one device remains.
+        """
         registration = Registration(
             secrets.token_urlsafe(16), secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         )
-        for attempt in range(_TRIES):
-            now = int(self.clock())
-            try:
-                with self.engine.begin() as connection:
-                    self._take_endpoint(connection, data, None)
-                    connection.execute(
-                        insert(devices).values(
-                            id=registration.device_id,
-                            token_hash=_hash(registration.token),
-                            calendar_token_hash=_hash(registration.calendar_token),
-                            timezone=data.timezone,
-                            locale=data.locale,
-                            neutral=data.neutral,
-                            created_at=now,
-                            updated_at=now,
-                            **self._push_columns(data),
-                        )
-                    )
-                    rows = _reminder_rows(registration.device_id, data, now)
-                    if rows:
-                        connection.execute(insert(reminders), rows)
-                return registration
-            except IntegrityError:
-                # The same endpoint went in at the same moment (a double tap, two tabs): look
-                # again, now that the other registration is there.
-                if attempt == _TRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        now = int(self.clock())
+        row = {
+            "id": registration.device_id,
+            "token_hash": _hash(registration.token),
+            "calendar_token_hash": _hash(registration.calendar_token),
+            "timezone": data.timezone,
+            "locale": data.locale,
+            "neutral": data.neutral,
+            "created_at": now,
+            "updated_at": now,
+            **self._push_columns(data),
+        }
+        with self.engine.begin() as connection:
+            if data.push is None:
+                connection.execute(insert(devices).values(row))
+                device_id = registration.device_id
+            else:
+                device_id = self._upsert(connection, row)
+            connection.execute(delete(reminders).where(reminders.c.device_id == device_id))
+            rows = _reminder_rows(device_id, data, now)
+            if rows:
+                connection.execute(insert(reminders), rows)
+        return Registration(device_id, registration.token, registration.calendar_token)
+
+    def _upsert(self, connection: Connection, row: dict[str, Any]) -> str:
+        """Insert a device with a push endpoint, or take over the one registered with the same
+        endpoint and keys; the device's id. Another browser's endpoint: ``push_taken``."""
+        statement = insert_for(self.engine)(devices).values(row)
+        taken = statement.excluded
+        same_browser = (devices.c.p256dh == taken.p256dh) & (devices.c.auth == taken.auth)
+        upsert = statement.on_conflict_do_update(
+            index_elements=[devices.c.endpoint],
+            set_={
+                name: taken[name]
+                for name in row
+                if name not in ("id", "endpoint", "p256dh", "auth")
+            },
+            where=same_browser,
+        ).returning(devices.c.id)
+        device_id = connection.execute(upsert).scalar()
+        if device_id is None:
+            raise ApiError("push_taken")
+        return str(device_id)
 
     def replace(self, device_id: str, token: str, data: DeviceData) -> None:
-        """Replace a device's settings and reminders; ``DeviceError("not_found")`` if the
+        """Replace a device's settings and reminders; ``ApiError("not_found")`` if the
         token does not fit (or the device is gone), ``"push_taken"`` as for ``create``."""
         for attempt in range(_TRIES):
             now = int(self.clock())
             try:
                 with self.engine.begin() as connection:
                     if not self._authorised(connection, device_id, token, lock=True):
-                        raise DeviceError("not_found")
+                        raise ApiError("not_found")
                     self._take_endpoint(connection, data, device_id)
                     connection.execute(
                         update(devices)
@@ -279,7 +292,7 @@ class DeviceStore:
 
     def authorised(self, device_id: str, token: str) -> bool:
         """Whether ``token`` is the device's secret (compared in constant time)."""
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection:
             return self._authorised(connection, device_id, token)
 
     def calendar(self, device_id: str, calendar_token: str) -> StoredDevice | None:
@@ -287,7 +300,7 @@ class DeviceStore:
         token (which can do nothing else); ``None`` if it does not fit."""
         if not (well_formed_id(device_id) and well_formed_token(calendar_token)):
             return None
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection:
             device = connection.execute(
                 select(
                     devices.c.timezone,
@@ -342,7 +355,7 @@ class DeviceStore:
                 other.p256dh or "", data.push.p256dh
             ) and hmac.compare_digest(other.auth or "", data.push.auth)
             if not same_browser:
-                raise DeviceError("push_taken")
+                raise ApiError("push_taken")
             connection.execute(delete(devices).where(devices.c.id == other.id))
 
     @staticmethod

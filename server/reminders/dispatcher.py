@@ -61,25 +61,37 @@ class DispatchReport:
     expired: int = 0  # claims of a dead instance found too late to send
     latest: float = 0.0  # seconds after its time that the last message settled
 
-    COUNTS = (
-        "due",
-        "claimed",
-        "delivered",
-        "gone",
-        "failed",
-        "unknown",
-        "skipped",
-        "lost",
-        "released",
-        "taken_back",
-        "resent",
-        "expired",
-    )
-
     def add(self, other: DispatchReport) -> None:
-        for name in self.COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        """Add ``other``'s counts to these (attributes by name: a rename is a type error)."""
+        self.due += other.due
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.gone += other.gone
+        self.failed += other.failed
+        self.unknown += other.unknown
+        self.skipped += other.skipped
+        self.lost += other.lost
+        self.released += other.released
+        self.taken_back += other.taken_back
+        self.resent += other.resent
+        self.expired += other.expired
         self.latest = max(self.latest, other.latest)
+
+    def counts(self) -> dict[str, int]:
+        """The counts /metrics shows, read as attributes so a rename is a type error."""
+        return {
+            "due": self.due,
+            "claimed": self.claimed,
+            "delivered": self.delivered,
+            "gone": self.gone,
+            "failed": self.failed,
+            "unknown": self.unknown,
+            "skipped": self.skipped,
+            "taken_back": self.taken_back,
+            "resent": self.resent,
+            "expired": self.expired,
+            "released": self.released,
+        }
 
     @classmethod
     def of_claim(cls, counts: ClaimCounts) -> DispatchReport:
@@ -171,7 +183,7 @@ class Dispatcher:
         finally:
             beat.cancel()
             self._runs.discard(this)
-            self.metrics.count(run.report)
+            self.metrics.count(run.report.counts())
             self._log(run.report)
         if run.error is not None:
             raise run.error

@@ -3,12 +3,9 @@ this instance did since it started. Counts and times only, never anything about 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-
-if TYPE_CHECKING:
-    from .dispatcher import DispatchReport
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Seconds after its minute that a reminder reached the push service; the limit is 600.
@@ -54,12 +51,12 @@ class DispatchMetrics:
             registry=self.registry,
         )
 
-    def count(self, report: DispatchReport) -> None:
-        """Add one run's report."""
+    def count(self, counts: Mapping[str, int]) -> None:
+        """Add one run's counts (DispatchReport.counts)."""
         self._runs.inc()
         self._last_run.set_to_current_time()
-        for name, counter in self._counters.items():
-            counter.inc(getattr(report, name))
+        for name, count in counts.items():
+            self._counters[name].inc(count)
 
     def lateness(self, seconds: float) -> None:
         self._lateness.observe(max(0.0, seconds))

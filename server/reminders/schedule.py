@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+from ..rules import TIME_PATTERN
+
+_TIME = re.compile(TIME_PATTERN)
 # Names in the time zone database that are no place's zone: the machine's own setting, a zone
 # whose only purpose is to be wrong, and a template.
 _NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})

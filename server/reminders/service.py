@@ -41,14 +41,19 @@ def load_vapid(settings: Settings, engine: Engine) -> VapidKeys:
         return VapidKeys.load_file(settings.vapid_key_file)
     legacy = settings.data_dir / KEY_FILE
 
+    made: list[str] = []
+
     def make() -> str:
-        if legacy.exists():
-            log.info("the VAPID key in %s is kept in the database from now on", legacy)
-            return legacy.read_text()
-        log.info("made a new VAPID key, kept in the database for every instance")
-        return new_pem().decode()
+        made.append(legacy.read_text() if legacy.exists() else new_pem().decode())
+        return made[0]
 
     pem = shared_secret(engine, VAPID_SECRET, make)
+    # Said only by the instance whose key was kept: two that start at once may both make one.
+    if made and pem == made[0]:
+        if legacy.exists():
+            log.info("the VAPID key in %s is kept in the database from now on", legacy)
+        else:
+            log.info("made a new VAPID key, kept in the database for every instance")
     return VapidKeys.from_pem(pem.encode(), "the database's VAPID key")
 
 
