@@ -4,9 +4,11 @@
 
 Prints the number of downloads and their size raw and gzip-compressed (level 9, as a server or
 CDN would send them), with the icons counted apart: the worker fetches its texts in bundles
-(one per language, one for scripts and styles, server/offline.py) and the icons one by one.
-Target (README): the whole offline app, both languages and every exercise, at most 100 KB gzip
-without the icons.
+(one for both languages' pages, one for scripts and styles, server/bundles.py) and the icons
+one by one.
+Budget (README): the whole offline app, both languages and every exercise, at most 100 KB gzip
+without the icons. Target for what it holds today (issue 20): at most 75 KB, so that five more
+exercises and the plan for hard moments fit in the budget.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from starlette.testclient import TestClient
 from server.app import create_app
 
 BUDGET_KB = 100
+TARGET_KB = 75
 
 
 def kind(url: str) -> str:
     if "/icons/" in url:
         return "icons"
-    if url.endswith("/files.json"):
+    if url.endswith("/files.txt"):
         return "files"
-    return "pages"  # a language's bundle: its pages, app.json and manifest
+    return "pages"  # both languages' pages, app.json and manifests
 
 
 def main() -> None:
@@ -56,8 +59,9 @@ def main() -> None:
     app = [totals[name] for name in totals if name != "icons"]
     files, raw, packed = (sum(column) for column in zip(*app, strict=True))
     print(f"{'app':<10} {files:>6} {raw / 1024:>9.1f} {packed / 1024:>9.1f}   (without icons)")
-    verdict = "met" if packed <= BUDGET_KB * 1024 else "MISSED"
-    print(f"target: at most {BUDGET_KB} KB gzip without icons: {verdict}")
+    for label, limit in (("budget", BUDGET_KB), ("target for today's app", TARGET_KB)):
+        verdict = "met" if packed <= limit * 1024 else "MISSED"
+        print(f"{label}: at most {limit} KB gzip without icons: {verdict}")
 
 
 if __name__ == "__main__":

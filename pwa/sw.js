@@ -13,18 +13,176 @@ const BASE = CONFIG.scope;
 const LOCALES = Object.keys(CONFIG.homes);
 const PRECACHED = new Set(CONFIG.stored.map((path) => new URL(path, self.location).href));
 
-/** Store each response of a bundle ({url: {headers, body}}) as the server would send it. */
+// Bundles (server/bundles.py): a line of JSON, the index, then the bodies back to back. The
+// exercise pages, home, settings and app.json are built here from the exercises' documents and
+// their language's shells, as the server writes them (server/shells.py): the very same bytes,
+// or the server's own are fetched.
+
+const SLOT = /\ue000(\w+)\ue001/g;
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
+/** Text in HTML, escaped as the templates escape it (markupsafe). */
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (char) => ESCAPES[char]);
+}
+
+/** The pattern with each slot given its value. */
+function fill(pattern, values) {
+  return pattern.replace(SLOT, (_, name) => values[name]);
+}
+
+/** Data as script_json writes it (server/templating.py): keys sorted, nothing that ends a script. */
+function scriptJson(data) {
+  const sorted = (value) => {
+    if (Array.isArray(value)) return value.map(sorted);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted(value[key])]));
+  };
+  return JSON.stringify(sorted(data))
+    .replace(/[<>&]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`);
+}
+
+/** The steps as server/templates/_steps.html lists them (headings from h3 down, under the page's
+ * h2); `summaries` in the file's order. */
+function stepItems(steps, summaries, level) {
+  return steps.map((step) => {
+    const summary = summaries.shift();
+    const inner = step.steps?.length
+      ? `  <ol class="steps nested">\n${stepItems(step.steps, summaries, level + 1)}  </ol>\n` : '';
+    return `<li class="step">\n  <h${level} class="step-title">${escape(step.title)}</h${level}>\n`
+      + `  <p class="step-detail">${escape(summary)}</p>\n  <p class="step-text">${escape(step.text)}</p>\n`
+      + `${inner}</li>\n`;
+  }).join('');
+}
+
+/** An exercise page from its shell ([page, aside]) and the exercise's document. */
+function exercisePage([page, aside], doc) {
+  const { data } = doc;
+  const texts = { id: data.id, title: data.title, closing: data.closing,
+    purpose: doc.purpose, intro: doc.intro, length: doc.length };
+  return fill(page, {
+    ...Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, escape(text)])),
+    aside: doc.alone ? fill(aside, { alone: escape(doc.alone) }) : '',
+    steps: stepItems(data.steps, [...doc.summaries], 3),
+    data: scriptJson(data),
+  });
+}
+
+/** Home from its shell, its section and card, each category's [id, heading], and the documents:
+ * the exercises by category, in order. */
+function homePage(page, [section, card, headings], docs) {
+  const sections = headings.map(([category, heading]) => {
+    const cards = docs.filter((doc) => doc.category === category).map(({ data, ...doc }) => fill(card, {
+      category: escape(doc.category), id: escape(data.id), title: escape(data.title),
+      purpose: escape(doc.purpose), length: escape(doc.length) }));
+    return cards.length ? fill(section, { section: escape(category), heading: escape(heading),
+      cards: cards.join('') }) : '';
+  });
+  return fill(page, { sections: sections.join('') });
+}
+
+/** Steps and the steps inside them, in the order of the file. */
+function walk(steps) {
+  return steps.flatMap((step) => [step, ...walk(step.steps ?? [])]);
+}
+
+/** The timings a person may change in an exercise, [key, step title, what it is, default, min,
+ * max]: those `kinds` offer ({kind: [[name, what it is], ...]}) where the range holds more than
+ * one value (server/exercise_documents.py, timings). */
+function timingsOf(data, kinds) {
+  return walk(data.steps).flatMap((step) => (kinds[step.kind] ?? [])
+    .filter(([name]) => step[name]?.min < step[name]?.max)
+    .map(([name, label]) => {
+      const { value, min, max } = step[name];
+      return [`${step.id}.${name}`, step.title, label, value, min, max];
+    }));
+}
+
+/** Settings from its shell, the item of an exercise with timings to change, and the documents. */
+function settingsPage(page, item, docs, kinds) {
+  const items = docs.filter(({ data }) => timingsOf(data, kinds).length)
+    .map(({ data }) => fill(item, { id: escape(data.id), title: escape(data.title) }));
+  return fill(page, { exercises: items.join('') });
+}
+
+/** app.json from its shell and the documents: the grounding exercise's data and each exercise's
+ * timings. */
+function appJson(shell, docs, grounding, kinds) {
+  const exercises = docs.map(({ data }) => ({ id: data.id, title: data.title,
+    timings: timingsOf(data, kinds) }));
+  const { data } = docs.find((doc) => doc.data.id === grounding);
+  return fill(shell, { grounding: JSON.stringify(data), exercises: JSON.stringify(exercises) });
+}
+
+/** A document from the texts it puts over its twin's (the same exercise in another language):
+ * each string of the twin's in order, 0 where it is the same. */
+function overTwin(twin, texts) {
+  let next = 0;
+  const over = (value) => {
+    if (typeof value === 'string') {
+      const text = texts[next++];
+      return text === 0 ? value : text;
+    }
+    if (Array.isArray(value)) return value.map(over);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, over(inner)]));
+  };
+  return over(twin);
+}
+
+/** The hash the server gives what is built here (URL and bytes of each), as hex. */
+async function hashOf(responses) {
+  const parts = responses.flatMap(([path, body]) => [encoder.encode(path), [0], body, [0]]);
+  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => { all.set(part, at); return at + part.length; }, 0);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('').slice(0, 16);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Store each response of a bundle as the server would send it. Should what was built here ever
+ * differ from the server's, the server's own responses are fetched instead. */
 async function unpack(cache, bundle) {
   const response = await fetch(bundle, { cache: 'reload' });
   if (!response.ok) throw new Error(`${bundle} answered ${response.status}`);
-  const entries = Object.entries(await response.json());
-  await Promise.all(entries.map(([path, { headers, body }]) => cache.put(
-    new URL(path, self.location).href, new Response(body, { headers }),
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  let at = bytes.indexOf(10) + 1;
+  const { headers, entries, shells, hash } = JSON.parse(decoder.decode(bytes.subarray(0, at)));
+  const stored = entries.map(([index, kind, length, recipe]) => ({ index, recipe,
+    path: CONFIG.stored[index], headers: headers[kind], body: bytes.slice(at, at += length) }));
+  // The exercises' documents first: everything built here is made of them.
+  const docsIn = {}; // by language, in order
+  const docAt = {}; // by stored URL's index
+  for (const { index, recipe, body } of stored.filter(({ recipe }) => recipe?.[0] === 'exercise')) {
+    const [, locale, twin] = recipe;
+    const texts = JSON.parse(decoder.decode(body));
+    docAt[index] = twin === undefined ? texts : overTwin(docAt[twin], texts);
+    (docsIn[locale] ??= []).push(docAt[index]);
+  }
+  const built = stored.filter(({ recipe }) => recipe);
+  for (const entry of built) {
+    const [what, locale, grounding] = entry.recipe;
+    const { exercise, home, settings, kinds } = shells[locale];
+    const docs = docsIn[locale];
+    const shell = decoder.decode(entry.body);
+    entry.body = encoder.encode(
+      what === 'exercise' ? exercisePage(exercise, docAt[entry.index])
+        : what === 'home' ? homePage(shell, home, docs)
+          : what === 'settings' ? settingsPage(shell, settings, docs, kinds)
+            : appJson(shell, docs, grounding, kinds));
+  }
+  await Promise.all(stored.map(({ path, body, headers: kept }) => cache.put(
+    new URL(path, self.location).href, new Response(body, { headers: kept }),
   )));
+  if (built.length && await hashOf(built.map(({ path, body }) => [path, body])) !== hash) {
+    await cache.addAll(built.map(({ path }) => new Request(path, { cache: 'reload' })));
+  }
 }
 
 self.addEventListener('install', (event) => {
-  // The texts come in a few bundles (server/offline.py), the icons one by one. Bypass the
+  // The texts come in a few bundles (server/bundles.py), the icons one by one. Bypass the
   // HTTP cache so a new version never stores an old file. If anything fails to load,
   // installation fails and the old version stays in charge.
   event.waitUntil((async () => {

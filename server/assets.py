@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .minify import MAP_SUFFIX, minifiable, minify
 from .settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ PWA_DIR = PROJECT_ROOT / "pwa"
 # Served from the site root, not under /static/ (a service worker's scope is its own folder).
 ROOT_FILES = frozenset({"sw.js"})
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".svg": "image/svg+xml"}
+# Files under an online/ folder belong to pages that need the server (reminders): they are
+# not stored for offline use.
+ONLINE_ONLY = "online/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -65,16 +69,39 @@ class StaticAssets:
     def __init__(self, directory: Path = PWA_DIR) -> None:
         self.directory = directory
         self.files: dict[str, Asset] = {}
+        sources = {
+            path.relative_to(directory).as_posix(): path.read_bytes()
+            for path in sorted(p for p in directory.rglob("*") if p.is_file())
+        }
+        sources = {
+            name: body
+            for name, body in sources.items()
+            if name not in ROOT_FILES and not name.startswith(".")
+        }
+        try:
+            self.folder = directory.resolve().relative_to(PROJECT_ROOT).as_posix()
+        except ValueError:
+            self.folder = directory.name
+        minified = minify({n: b for n, b in sources.items() if minifiable(n)}, self.folder)
+        if minified is None:
+            minified = {name: lean(name, body) for name, body in sources.items()}
         digest = hashlib.sha256()
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-            name = path.relative_to(directory).as_posix()
-            if name in ROOT_FILES or name.startswith("."):
-                continue
-            body = lean(name, path.read_bytes())
+        for name in sorted({*sources, *minified}):
+            body = minified.get(name, sources.get(name, b""))
             digest.update(name.encode() + b"\0" + body + b"\0")
-            media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+            suffix = Path(name).suffix
+            media_type = (
+                "application/json"
+                if name.endswith(MAP_SUFFIX)
+                else _TYPES.get(suffix) or mimetypes.guess_type(name)[0]
+            )
             self.files[name] = Asset(body, media_type or "application/octet-stream")
         self.version = digest.hexdigest()[:12]
+
+    def stored(self, name: str) -> bool:
+        """Whether a phone stores the file for offline use: not a source map (for people
+        debugging), nor a file of a page that needs the server (under an online/ folder)."""
+        return not name.endswith(MAP_SUFFIX) and f"/{ONLINE_ONLY}" not in f"/{name}"
 
     def url(self, name: str, urls: Urls) -> str:
         """The hashed URL of a file under pwa/.

@@ -17,7 +17,7 @@ from .app import create_app
 from .assets import StaticAssets
 from .i18n import DEFAULT_LOCALE, LOCALES
 from .in_process import get
-from .offline import ONLINE_ONLY, OfflineBundle
+from .offline import OfflineBundle
 from .settings import Settings
 from .urls import Page, Urls
 
@@ -59,14 +59,14 @@ async def _export(settings: Settings, directory: Path, base_path: str) -> list[P
         assets: StaticAssets = state["assets"]
         extra = [urls.page(Page(name), locale) for name in EXPORTED_PAGES for locale in LOCALES]
         extra += [
-            assets.url(name, urls)
-            for name in sorted(assets.files)
-            if f"/{ONLINE_ONLY}" in f"/{name}"
+            assets.url(name, urls) for name in sorted(assets.files) if not assets.stored(name)
         ]
         stored = set(offline.stored)
         wanted = [(url, 200) for url in [*offline.stored, *bundles]]
         wanted += [(url, 200) for url in extra if url not in stored]
         wanted += [(urls.path("root"), 200), (urls.path("service_worker"), 200)]
+        if offline.worker_map is not None:
+            wanted.append((urls.path("service_worker_map"), 200))
         wanted.append((urls.page(Page.of("exercise", exercise_id="-"), DEFAULT_LOCALE), 404))
         for url, expect in wanted:
             status, _, body = await get(app, state, urls.app_path(url))

@@ -14,20 +14,22 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp
 
 from .assets import StaticAssets, lean
-from .i18n import LOCALES, Catalogs
+from .bundles import Documents, Packer
+from .i18n import LOCALES, N_, Catalogs
 from .in_process import Answer, get
+from .minify import minify_script
 from .security import SECURITY_HEADERS
 from .urls import CLIENT_PAGES, Page, Urls
 
+if TYPE_CHECKING:
+    from .exercises.model import Exercise
+
 SERVICE_WORKER = "sw.js"
-# Files under an online/ folder belong to pages that need the server (reminders): they are
-# not stored for offline use.
-ONLINE_ONLY = "online/"
 THEME_COLOUR = "#2d6a63"
 # The manifest's colours show on the splash screen and the title bar, in light and dark alike.
 BACKGROUND_COLOUR = "#2d6a63"
@@ -42,6 +44,19 @@ MANIFEST_ICONS = [
     },
     {"src": "icons/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
 ]
+# A long press on the home-screen icon (Android; iOS shows none): the way out, straight from
+# the home screen. Grounding starts at once (#start, pwa/js/player.js), as the way-out bar does.
+# (name, short name, page, fragment, icon)
+SHORTCUTS = [
+    (
+        N_("Too much? Here and now"),
+        N_("Here and now"),
+        Page.of("exercise", exercise_id="grounding"),
+        "#start",
+        "shortcut-ground",
+    ),
+    (N_("Help"), N_("Help"), Page("help"), "", "shortcut-help"),
+]
 
 
 def client_pages(exercise_ids: Iterable[str]) -> list[Page]:
@@ -51,14 +66,13 @@ def client_pages(exercise_ids: Iterable[str]) -> list[Page]:
 
 def precache_urls(urls: Urls, assets: StaticAssets, exercise_ids: Iterable[str]) -> list[str]:
     """The URLs the service worker stores on install: both languages' pages and every file."""
+    # Each page in one language beside the same page in the other: their bundle is compressed
+    # as a whole, and gzip reaches back only 32 KB, so twins that share most of their markup
+    # and the exercise's data compress against each other.
     pages = client_pages(exercise_ids)
-    found = [urls.page(page, locale) for locale in LOCALES for page in pages]
+    found = [urls.page(page, locale) for page in pages for locale in LOCALES]
     found += [urls.path("app_json", locale=locale) for locale in LOCALES]
-    found += [
-        assets.url(name, urls)
-        for name in sorted(assets.files)
-        if f"/{ONLINE_ONLY}" not in f"/{name}"
-    ]
+    found += [assets.url(name, urls) for name in sorted(assets.files) if assets.stored(name)]
     found += [urls.path("manifest", locale=locale) for locale in LOCALES]
     return found
 
@@ -75,9 +89,10 @@ class OfflineBundle:
 
     A phone stores every page of both languages. Fetched one by one, each page would carry the
     markup all pages share; gzip compresses that away only within one file. So the worker
-    fetches the text it stores in a few bundles (a JSON object of URL → headers and body): one
-    per language with its pages, and one with the scripts and styles. Binary files (the icons)
-    are fetched on their own.
+    fetches the text it stores in two bundles (server/bundles.py): one with the pages of both
+    languages, and one with the scripts and styles. Exercise pages and app.json travel as each
+    exercise's document, from which the worker builds them (server/exercise_documents.py).
+    Binary files (the icons) are fetched on their own.
     """
 
     version: str
@@ -85,6 +100,8 @@ class OfflineBundle:
     bundles: dict[str, bytes]
     files: list[str]
     service_worker: bytes
+    # Its source map (None without esbuild): served, never stored.
+    worker_map: bytes | None
     # Every stored URL's response as rendered: the server sends these very bytes to browsers
     # too (server/prerendered.py).
     answers: dict[str, Answer] = field(default_factory=dict, repr=False, compare=False)
@@ -96,12 +113,14 @@ class OfflineBundle:
         ``state`` is what the app's requests see; ``source`` is pwa/sw.js.
         """
         urls: Urls = state["urls"]
-        stored = precache_urls(urls, state["assets"], state["exercises"])
+        exercises: Mapping[str, Exercise] = state["exercises"]
+        stored = precache_urls(urls, state["assets"], exercises)
+        documents = Documents(state["templates"], state["catalogs"], exercises, urls)
         digest = hashlib.sha256()
-        groups: dict[str, dict[str, Any]] = {}
+        packers: dict[str, Packer] = {}
         files: list[str] = []
         answers: dict[str, Answer] = {}
-        for url in stored:
+        for index, url in enumerate(stored):
             answer = answers[url] = await get(app, state, urls.app_path(url))
             if answer.status != 200:
                 # The browser's install would fail on it: a programmer's mistake.
@@ -111,44 +130,61 @@ class OfflineBundle:
             if not kind.startswith(_TEXT_TYPES):
                 files.append(url)
                 continue
-            group = _bundle_of(url, urls)
-            groups.setdefault(group, {})[url] = {
-                "headers": {k: v for k, v in answer.headers.items() if k in _KEPT_HEADERS},
-                "body": answer.body.decode("utf-8"),
-            }
+            kept = {k: v for k, v in answer.headers.items() if k in _KEPT_HEADERS}
+            packer = packers.setdefault(_bundle_of(url, urls), Packer())
+            packer.add(index, url, kept, answer.body, documents.recipe(index, url, answer.body))
         version = digest.hexdigest()[:16]
-        bundles = {
-            name: json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
-            for name, entries in groups.items()
-        }
+        bundles = {name: packer.packed(documents) for name, packer in packers.items()}
         bundle_urls = [urls.path("offline_bundle", version=version, part=n) for n in bundles]
-        worker = service_worker(
-            lean(SERVICE_WORKER, source).decode(), version, stored, bundle_urls, files, urls
-        )
-        return cls(version, stored, bundles, files, worker, answers)
+        script, worker_map = worker_script(source, state["assets"].folder)
+        worker = service_worker(script, version, stored, bundle_urls, files, urls)
+        return cls(version, stored, bundles, files, worker, worker_map, answers)
 
 
 def _bundle_of(url: str, urls: Urls) -> str:
-    """Which bundle a stored text goes in: its language's, or the shared files'."""
-    homes = urls.homes()
-    in_locale = [locale for locale, home in homes.items() if url.startswith(home)]
-    if in_locale:
-        return in_locale[0]
-    for locale in LOCALES:
-        if url == urls.path("manifest", locale=locale):
-            return locale
+    """Which bundle a stored text goes in: the pages' (both languages, with their app.json
+    and manifests) or the shared files'."""
+    if any(url.startswith(home) for home in urls.homes().values()):
+        return "pages"
+    if url in {urls.path("manifest", locale=locale) for locale in LOCALES}:
+        return "pages"
     return "files"
 
 
+_CONFIG_LINE = "const CONFIG = /* filled in by server/offline.py */ null;"
+
+
+def worker_script(source: bytes, folder: str) -> tuple[bytes, bytes | None]:
+    """pwa/sw.js as phones run it, without its configuration (which ``service_worker`` puts
+    on a first line of its own): minified, with its source map, or else its comments blanked.
+
+    The map points a browser's errors in the worker at pwa/sw.js; a phone never stores it.
+    """
+    text = source.decode()
+    if _CONFIG_LINE not in text:
+        raise RuntimeError(f"pwa/{SERVICE_WORKER} lacks the line {_CONFIG_LINE!r}")
+    body = text.replace(_CONFIG_LINE, "").encode()
+    minified = minify_script(SERVICE_WORKER, body, folder)
+    if minified is None:
+        return lean(SERVICE_WORKER, body), None
+    script, source_map = minified
+    # The configuration comes first, one line: the map's lines start one further down.
+    mapped = json.loads(source_map)
+    mapped["mappings"] = ";" + mapped["mappings"]
+    mapped["sources"] = [f"/{folder}/{SERVICE_WORKER}"]
+    return script, json.dumps(mapped, separators=(",", ":")).encode()
+
+
 def service_worker(
-    source: str,
+    script: bytes,
     version: str,
     stored: list[str],
     bundles: list[str],
     files: list[str],
     urls: Urls,
 ) -> bytes:
-    """The service worker: its source with the version, URLs and what to store filled in."""
+    """The service worker: its configuration (the version, URLs and what to store) on the
+    first line, then the script (``worker_script``)."""
     config = {
         "version": version,
         "scope": urls.base,
@@ -164,10 +200,7 @@ def service_worker(
         "bundles": bundles,
         "files": files,
     }
-    marker = "const CONFIG = /* filled in by server/offline.py */ null;"
-    if marker not in source:
-        raise RuntimeError(f"pwa/{SERVICE_WORKER} lacks the line {marker!r}")
-    return source.replace(marker, f"const CONFIG = {json.dumps(config)};").encode()
+    return f"const CONFIG = {json.dumps(config)};\n".encode() + script
 
 
 def manifest(locale: str, catalogs: Catalogs, urls: Urls, assets: StaticAssets) -> bytes:
@@ -177,20 +210,34 @@ def manifest(locale: str, catalogs: Catalogs, urls: Urls, assets: StaticAssets) 
         "Grounding and attachment exercises to practise between therapy sessions, "
         "at your own pace.",
     )
+    # No orientation: the app turns as the phone's own setting says (rotation lock included).
+    # Every member costs bytes on every phone (the manifests are stored offline).
     data: dict[str, Any] = {
         "id": urls.base,
         "name": "Houvast",
         "short_name": "Houvast",
         "description": description,
         "lang": locale,
-        "dir": "ltr",
         "start_url": urls.page(Page("home"), locale),
         "scope": urls.base,
         "display": "standalone",
-        "orientation": "any",
         "theme_color": THEME_COLOUR,
         "background_color": BACKGROUND_COLOUR,
-        "categories": ["health", "lifestyle"],
         "icons": [{**icon, "src": assets.url(icon["src"], urls)} for icon in MANIFEST_ICONS],
+        "shortcuts": [
+            {
+                "name": catalogs.gettext(locale, name),
+                **({"short_name": catalogs.gettext(locale, short)} if short != name else {}),
+                "url": urls.page(page, locale) + fragment,
+                "icons": [
+                    {
+                        "src": assets.url(f"icons/{icon}-96.png", urls),
+                        "sizes": "96x96",
+                        "type": "image/png",
+                    }
+                ],
+            }
+            for name, short, page, fragment, icon in SHORTCUTS
+        ],
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

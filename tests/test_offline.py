@@ -12,9 +12,11 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.assets import PWA_DIR
+from server.bundles import Documents
 from server.export import ExportError, export_site, normalise_base_path
 from server.settings import Settings
 from tests.conftest import isolated_settings
+from tests.worker import install
 
 
 def precache_of(service_worker: str) -> dict:
@@ -46,26 +48,94 @@ def test_every_precached_url_answers_200(client: TestClient) -> None:
         assert client.get(url).status_code == 200, url
 
 
-def test_the_worker_fetches_every_stored_text_in_bundles(client: TestClient) -> None:
-    """The texts come in bundles (one per language, one for scripts and styles) that hold the
-    same bytes and headers as the server's own answers; only the icons come one by one."""
+def test_the_worker_stores_the_servers_very_bytes_from_two_bundles(client: TestClient) -> None:
+    """The worker's install (run under Node) fetches two bundles (the pages of both languages;
+    the scripts and styles) and the icons one by one, and stores for every URL the bytes and
+    headers the server sends: those it builds (exercise pages, app.json) too, byte for byte."""
     config = precache_of(client.get("/sw.js").text)
-    bundled: dict[str, dict] = {}
+    assert len(config["bundles"]) == 2
     for bundle in config["bundles"]:
         response = client.get(bundle)
         assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
-        bundled.update(response.json())
-    assert len(config["bundles"]) == 3
-    assert set(bundled) | set(config["files"]) == set(config["stored"])
+        index = json.loads(response.content.split(b"\n", 1)[0])
+        headers = index["headers"]
+        assert len(headers) == len({json.dumps(h) for h in headers}), "each set of headers once"
     assert all("/icons/" in url and url.endswith(".png") for url in config["files"])
-    for url in ("/nl/exercises/grounding", "/en/app.json", "/manifest-en.webmanifest"):
+    installed = install(client)
+    assert installed.fetched == [*config["bundles"], *config["files"]], "nothing fetched again"
+    assert set(installed.stored) == set(config["stored"])
+    for url in config["stored"]:
         direct = client.get(url, headers={"Accept-Encoding": "identity"})
-        assert bundled[url]["body"] == direct.text
-        assert bundled[url]["headers"]["content-type"] == direct.headers["content-type"]
-        csp = bundled[url]["headers"]["content-security-policy"]
-        assert csp == direct.headers["content-security-policy"]
+        headers, body = installed.stored[url]
+        assert body == direct.content, url
+        assert headers["content-type"] == direct.headers["content-type"], url
+        if url not in config["files"]:  # (the stand-in network sends the icons' type only)
+            for name in ("content-security-policy", "x-content-type-options"):
+                assert headers[name] == direct.headers[name], (url, name)
     other = config["bundles"][0].replace(config["version"], "0" * 16)
     assert client.get(other).status_code == 404, "an old version's bundle is not made up"
+
+
+def test_what_shows_exercises_travels_as_their_documents(client: TestClient) -> None:
+    """No exercise page travels whole, nor its step list: the worker builds both languages'
+    exercise pages, home, settings and app.json from one document per exercise and language,
+    the second language's as its texts over the first's (server/shells.py)."""
+    config = precache_of(client.get("/sw.js").text)
+    pages = client.get(config["bundles"][0]).content
+    index = json.loads(pages.split(b"\n", 1)[0])
+    recipes = {config["stored"][n]: recipe for n, _, _, *recipe in index["entries"]}
+    for exercise_id in ("grounding", "stop-partner"):
+        assert recipes[f"/nl/exercises/{exercise_id}"] == [["exercise", "nl"]]
+        [[how, locale, twin]] = recipes[f"/en/exercises/{exercise_id}"]
+        assert (how, locale, config["stored"][twin]) == (
+            "exercise",
+            "en",
+            f"/nl/exercises/{exercise_id}",
+        )
+    assert recipes["/nl/app.json"] == [["app", "nl", "grounding"]]
+    assert recipes["/en/"] == [["home", "en"]] and recipes["/en/settings"] == [["settings", "en"]]
+    assert recipes["/nl/about"] == [], "a page of its own travels as it is"
+    assert b'class="step-text"' not in pages and b'class="exercise-card' not in pages
+    # A Dutch text once: not in its page beside the player's data, nor in app.json.
+    assert pages.count(b"Zet allebei je voeten plat op de grond.") == 1
+    # An exercise's title once: not on home, in settings nor in app.json.
+    assert pages.count(b'"title":"Hier en nu"') == 1 and b">Hier en nu<" not in pages
+
+
+def test_a_page_the_worker_would_build_otherwise_stops_the_server(client: TestClient) -> None:
+    """At start-up each response the worker builds is built here too and must be the bytes
+    served: a template change the shells cannot express fails loudly, naming the page."""
+    state = client.app_state
+    documents = Documents(state["templates"], state["catalogs"], state["exercises"], state["urls"])
+    for url in ("/en/exercises/four-s", "/nl/", "/en/settings", "/nl/app.json"):
+        served = client.get(url, headers={"Accept-Encoding": "identity"}).content
+        assert documents.recipe(0, url, served) is not None, url
+        if url.endswith(".json"):  # the same data, written otherwise
+            changed = json.dumps(json.loads(served), ensure_ascii=False, indent=1).encode()
+        else:
+            changed = served.replace(b"</main>", b"<p>changed</p></main>")
+        with pytest.raises(RuntimeError, match=url):
+            documents.recipe(0, url, changed)
+
+
+def test_what_the_worker_builds_wrongly_it_fetches_from_the_server(client: TestClient) -> None:
+    """Should the worker ever build a page otherwise than the server renders it, the hash in
+    the bundle tells, and it stores the server's own responses instead."""
+    config = precache_of(client.get("/sw.js").text)
+    pages = config["bundles"][0]
+
+    def spoil(path: str, body: bytes) -> bytes:
+        # One step's summary changed, its length kept: the bundle still reads.
+        return body.replace(b'"30 seconden"', b'"31 seconden"', 1) if path == pages else body
+
+    installed = install(client, spoil)
+    refetched = [
+        url for url in installed.fetched if "/offline/" not in url and url not in config["files"]
+    ]
+    assert {"/nl/exercises/grounding", "/en/app.json", "/nl/", "/en/settings"} <= set(refetched)
+    for url in refetched:
+        direct = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert installed.stored[url][1] == direct.content, url
 
 
 def test_the_offline_page_is_in_both_languages(client: TestClient) -> None:

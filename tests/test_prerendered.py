@@ -14,17 +14,12 @@ from server.app import create_app
 from server.prerendered import accepts_gzip
 from server.security import SECURITY_HEADERS
 from tests.conftest import isolated_settings
+from tests.worker import install
 
 
 def stored_copy(client: TestClient, url: str) -> bytes:
-    """What the worker keeps for ``url``, from its bundle."""
-    worker = client.get("/sw.js").text
-    config = json.loads(worker.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
-    for bundle in config["bundles"]:
-        entries = client.get(bundle).json()
-        if url in entries:
-            return str(entries[url]["body"]).encode()
-    raise AssertionError(f"{url} is in no bundle")
+    """What the worker keeps for ``url``, from its bundles (its install run under Node)."""
+    return install(client).stored[url][1]
 
 
 @pytest.mark.parametrize("path", ["/nl/", "/en/exercises/grounding", "/nl/app.json"])

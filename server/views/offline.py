@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..assets import IMMUTABLE
+from ..bundles import BUNDLE_TYPE
 from ..state import app_state
 
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -19,6 +20,14 @@ async def service_worker(request: Request) -> Response:
         media_type="text/javascript",
         headers=NO_CACHE,
     )
+
+
+async def service_worker_map(request: Request) -> Response:
+    """The worker's source map, for a browser's developer tools (none without esbuild)."""
+    found = app_state(request).offline.worker_map
+    if found is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(found, media_type="application/json", headers=NO_CACHE)
 
 
 async def manifest(request: Request) -> Response:
@@ -34,7 +43,7 @@ async def bundle(request: Request) -> Response:
     found = offline.bundles.get(request.path_params["part"])
     if request.path_params["version"] != offline.version or found is None:
         return await _other_release(request)
-    return Response(found, media_type="application/json", headers={"Cache-Control": IMMUTABLE})
+    return Response(found, media_type=BUNDLE_TYPE, headers={"Cache-Control": IMMUTABLE})
 
 
 async def static_file(request: Request) -> Response:
@@ -47,7 +56,7 @@ async def static_file(request: Request) -> Response:
 
 async def _other_release(request: Request) -> Response:
     """A hashed file of another release kept in the shared database, or not found."""
-    releases = getattr(request.state, "releases", None)  # none in a static export
+    releases = app_state(request).releases
     found = await anyio.to_thread.run_sync(releases.find, request.url.path) if releases else None
     if found is None:
         return Response("Not found", status_code=404, media_type="text/plain")

@@ -13,16 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, Playwright, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from server.app import create_app
 from server.assets import PWA_DIR
 from server.exercises import load_exercises
 from server.settings import PROJECT_ROOT
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, freeze_clock
+from tests.browser.conftest import freeze_clock
 from tests.browser.test_player import play_to_the_end
 from tests.conftest import isolated_settings
-from tests.live_server import LiveServer, StaticServer
+from tests.live_server import LiveServer, Recording, StaticServer
+from tests.worker import CACHED_DIGESTS, served_digests
 
 EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
 WAIT_SECONDS = 20
@@ -69,6 +70,14 @@ def installability_errors(context: BrowserContext, page: Page) -> list[dict[str,
     return errors
 
 
+def stored_as_served(page: Page, origin: str, worker: str) -> list[str]:
+    """Every response the worker stored, those it built from the exercises' documents too (the
+    exercise pages, app.json), is byte for byte what the server sends; the URLs it stored."""
+    served = served_digests(origin, worker)
+    assert page.evaluate(CACHED_DIGESTS, list(served)) == served
+    return list(served)
+
+
 def visit_offline(page: Page, home: str, page_url: Any) -> None:
     """With no network at all: every page of both languages, an exercise run to the end, and
     the run in the history."""
@@ -98,12 +107,19 @@ def visit_offline(page: Page, home: str, page_url: Any) -> None:
 
 
 def test_the_app_installs_and_works_offline(profile: BrowserContext, tmp_path: Path) -> None:
-    with LiveServer(create_app(isolated_settings(tmp_path), dispatch=False)) as url:
+    app = Recording(create_app(isolated_settings(tmp_path), dispatch=False))
+    with LiveServer(app) as url:
         page = profile.new_page()
         page.goto(f"{url}/nl/")
         controlled(page)
         read_notice(page, "Houvast staat nu op dit apparaat")
         assert installability_errors(profile, page) == []
+        # The worker built the exercise pages and app.json from their documents (it asked
+        # the server for none of them), and they are the server's very bytes.
+        built = [p for p in app.paths if "/exercises/" in p or p.endswith("/app.json")]
+        assert built == ["/nl/app.json"], "only the page's own script asked for app.json"
+        stored = stored_as_served(page, url, "/sw.js")
+        assert "/en/exercises/stop-partner" in stored and "/nl/app.json" in stored
         visit_offline(page, url, lambda locale, path: f"{url}/{locale}/{path}")
 
 
@@ -121,6 +137,8 @@ def test_the_export_works_offline_under_a_sub_path(profile: BrowserContext, tmp_
         expect(page).to_have_url(f"{url}/houvast/en/")  # the browser speaks English
         controlled(page)
         assert installability_errors(profile, page) == []
+        # The shells the worker builds pages from carry the sub path: still the very bytes.
+        assert "/houvast/en/exercises/grounding/" in stored_as_served(page, url, "/houvast/sw.js")
         visit_offline(page, url, lambda locale, path: f"{url}/houvast/{locale}/{path}/")
 
 
@@ -229,16 +247,3 @@ IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
-
-
-def test_ios_safari_gets_short_instructions_once(playwright: Playwright, base_url: str) -> None:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    context = browser.new_context(user_agent=IPHONE, viewport=PHONE, base_url=base_url)
-    page = context.new_page()
-    page.goto("/en/")
-    help_text = page.locator("#ios-install")
-    expect(help_text).to_be_visible()
-    expect(help_text).to_contain_text("Add to Home Screen")
-    page.goto("/en/about")
-    expect(help_text).to_be_hidden()
-    browser.close()
