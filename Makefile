@@ -6,18 +6,18 @@ PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint catalogs extract chromium bench bench-tools clean
+.PHONY: run test lint catalogs extract chromium engines bench bench-tools clean
 
-run: $(VENV)/.installed catalogs
+run: $(VENV)/.installed catalogs node_modules/.installed
 	$(BIN)/houvast serve
 
 # Two pytest workers: much of a browser or crash test is waiting on another process, so two
 # keep both cores of a small machine busy. Every test owns its ports, folders and schemas.
-test: $(VENV)/.installed catalogs chromium
+test: $(VENV)/.installed catalogs chromium engines
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	node --test tests/js/
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=10
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -49,18 +49,30 @@ extract: $(VENV)/.installed
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# esbuild minifies the served scripts and styles (server/minify.py).
+# WebKit and Firefox for tests/engines: Debian's WebKitGTK driver (under Xvfb) and firefox-esr,
+# which npm's puppeteer-core drives over WebDriver BiDi (it downloads no browser of its own).
+engines: node_modules/.installed
+	@test -x /usr/bin/WebKitWebDriver && test -x /usr/bin/Xvfb && test -x /usr/bin/firefox-esr || \
+		{ apt-get update -qq && apt-get install -y -qq webkit2gtk-driver xvfb firefox-esr; }
+
+node_modules/.installed: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache node_modules
 
 # The page-serving benchmark compares with Debian's nginx, measured by Debian's wrk.
 bench-tools:
 	@command -v wrk >/dev/null && test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx wrk; }
 
-bench: $(VENV)/.installed catalogs chromium bench-tools
+bench: $(VENV)/.installed catalogs chromium bench-tools node_modules/.installed
 	$(BIN)/python bench/precache_size.py
 	$(BIN)/python bench/set_link_size.py
 	$(BIN)/python bench/player_timing.py
 	$(BIN)/python bench/track_start.py
 	$(BIN)/python bench/lighthouse.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/transactions.py
 	$(BIN)/python bench/pages.py
