@@ -5,8 +5,10 @@
 Chromium (through Playwright) renders the SVG, so no image library is needed. Writes:
 icon-192.png and icon-512.png (the icon as drawn, with its rounded corners), icon-maskable-512.png
 (full-bleed background, the drawing inside the 80 % safe zone, for Android's masks) and
-apple-touch-icon.png (180 px, full-bleed: iOS rounds the corners itself). Run it after changing
-icon.svg and commit the PNGs.
+apple-touch-icon.png (180 px, full-bleed: iOS rounds the corners itself), and the two 96-px icons
+of the home-screen shortcuts (server/offline.py), drawn here in the icon's colours: grounding
+(feet on the ground, in the way-out bar's warm colour) and help (a lifebuoy). Run it after
+changing icon.svg and commit the PNGs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,28 @@ OUTPUTS = {
     "icon-512.png": (512, 1.0, False),
     "icon-maskable-512.png": (512, 0.78, True),
     "apple-touch-icon.png": (180, 0.9, True),
+}
+
+# The shortcuts' drawings: full-bleed, the mark inside the middle 60 % (launchers crop to a
+# circle). Not served: only their PNGs are.
+SHORTCUT_ICONS = {
+    "shortcut-ground-96.png": (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96">'
+        '<rect width="96" height="96" fill="#f6e6c8"/>'
+        '<g fill="#4a3712"><ellipse cx="37" cy="56" rx="8" ry="13"/>'
+        '<ellipse cx="59" cy="56" rx="8" ry="13"/><circle cx="41" cy="36" r="3.6"/>'
+        '<circle cx="34" cy="37" r="2.8"/><circle cx="28.5" cy="40" r="2.4"/>'
+        '<circle cx="55" cy="36" r="3.6"/><circle cx="62" cy="37" r="2.8"/>'
+        '<circle cx="67.5" cy="40" r="2.4"/></g>'
+        '<path d="M24 76h48" stroke="#2d6a63" stroke-width="6" stroke-linecap="round"/></svg>'
+    ),
+    "shortcut-help-96.png": (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96">'
+        '<rect width="96" height="96" fill="#2d6a63"/>'
+        '<circle cx="48" cy="48" r="21" fill="none" stroke="#f7f4ee" stroke-width="12"/>'
+        '<circle cx="48" cy="48" r="21" fill="none" stroke="#f2c47f" stroke-width="12" '
+        'stroke-dasharray="11 22" stroke-dashoffset="5.5"/></svg>'
+    ),
 }
 
 
@@ -51,6 +75,12 @@ def main() -> None:
             page = browser.new_page(viewport={"width": size, "height": size})
             page.set_content(page_for(svg, size, scale, bleed))
             page.screenshot(path=ICONS / name, omit_background=not bleed)
+            page.close()
+            print(f"wrote pwa/icons/{name}")
+        for name, drawing in SHORTCUT_ICONS.items():
+            page = browser.new_page(viewport={"width": 96, "height": 96})
+            page.set_content(page_for(drawing, 96, 1.0, True))
+            page.screenshot(path=ICONS / name)
             page.close()
             print(f"wrote pwa/icons/{name}")
         browser.close()

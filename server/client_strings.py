@@ -14,6 +14,7 @@ from .exercises import Exercise
 from .exercises.kinds import Timing, Who
 from .exercises.model import Step
 from .i18n import N_, Language
+from .rules import script_rules
 from .urls import Urls
 
 STRINGS: dict[str, str] = {
@@ -28,6 +29,7 @@ STRINGS: dict[str, str] = {
     "back": N_("Back"),
     "next": N_("Next"),
     "next_soon": N_("You can go on in a moment."),
+    "next_ready": N_("You can go on now."),
     # Differs from the big "STOP" of the boundary exercises in more than case.
     "stop": N_("Stop here"),
     "breathe_in": N_("Breathe in"),
@@ -69,11 +71,12 @@ STRINGS: dict[str, str] = {
     "update_now": N_("Update now"),
     "offline_ready": N_("Houvast is now saved on this device and works without a connection."),
     "close": N_("Close"),
-    "install_offer": N_("Put Houvast on your home screen to open it like an app, also offline."),
+    "install_offer": N_("Put Houvast on your home screen to open it like an app, even offline."),
     "install": N_("Install"),
     "not_now": N_("Not now"),
     "ios_install": N_(
-        "To put Houvast on your home screen: tap the Share button, then “Add to Home Screen”."
+        "To put Houvast on your home screen: tap ‘Share’ (in Safari sometimes first on •••), "
+        "then ‘Add to Home Screen’."
     ),
     "got_it": N_("Got it"),
     # Settings (the timings' own labels come from server/exercises/kinds.py).
@@ -319,8 +322,15 @@ REMINDER_STRINGS: dict[str, str] = {
     "push_is_on": N_("Notifications are on for this device."),
     "push_ios": N_(
         "On an iPhone or iPad, Houvast can only send notifications once it is on your home "
-        "screen. Tap the Share button, then “Add to Home Screen”, and open Houvast from there. "
-        "Until then, your calendar can remind you."
+        "screen. Tap ‘Share’ (in Safari sometimes first on •••), then ‘Add to Home Screen’, and "
+        "open Houvast from your home screen. Set your reminders again there: what this browser "
+        "keeps does not come along. Until then, your calendar can remind you."
+    ),
+    "push_ios_safari": N_(
+        "On an iPhone or iPad, Houvast can only send notifications once it is on your home "
+        "screen, and that cannot be done from this app or browser. Open this page in Safari "
+        "(often through the ••• menu), tap ‘Share’, then ‘Add to Home Screen’. Until then, your "
+        "calendar can remind you."
     ),
     "push_unsupported": N_(
         "This browser cannot receive notifications from Houvast. Your calendar can remind you "
@@ -329,6 +339,10 @@ REMINDER_STRINGS: dict[str, str] = {
     "push_denied": N_(
         "Notifications from Houvast are blocked in this browser. If you want them after all, "
         "you can allow them in the browser's settings. Your calendar can remind you instead."
+    ),
+    "push_asking": N_(
+        "Your browser is asking whether Houvast may send notifications. Don't see the "
+        "question? Your calendar can remind you instead (below)."
     ),
     "push_declined": N_("That is fine: Houvast will not send notifications."),
     "push_not_now": N_(
@@ -458,4 +472,6 @@ def app_data(exercises: Mapping[str, Exercise], language: Language, urls: Urls) 
         "grounding": exercises["grounding"].player_data(language),
         # The settings page builds its fields from these (kept short: every phone stores this).
         "exercises": exercise_choices(exercises, language, "person"),
+        # Limits and formats the phone checks as the server does.
+        "rules": script_rules(),
     }

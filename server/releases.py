@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, func, select
 
+from .bundles import BUNDLE_TYPE
 from .db import insert_for, release_files
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def files_of(assets: StaticAssets, offline: OfflineBundle, urls: Urls) -> dict[s
     }
     for part, body in offline.bundles.items():
         path = urls.path("offline_bundle", version=offline.version, part=part)
-        found[path] = ReleaseFile("application/json", body)
+        found[path] = ReleaseFile(BUNDLE_TYPE, body)
     return found
 
 

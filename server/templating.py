@@ -18,7 +18,6 @@ from .assets import StaticAssets
 from .i18n import (
     LOCALES,
     Catalogs,
-    format_minutes,
     format_seconds,
     language_name,
 )
@@ -59,7 +58,6 @@ def translated_environment(folder: Path, locale: str, catalogs: Catalogs) -> jin
 
 def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
     env = translated_environment(TEMPLATES_DIR, locale, catalogs)
-    env.filters["minutes"] = lambda minutes: format_minutes(minutes, locale)
     env.filters["seconds"] = lambda seconds: format_seconds(seconds, locale)
     env.filters["script_json"] = script_json
     return env
@@ -110,6 +108,7 @@ class Templates:
             {
                 "settings": self.settings,
                 "url": url,
+                "grounding_started": urls.grounding_started(locale),
                 "static": lambda asset: self.assets.url(asset, urls),
                 "static_site": urls.static_site,
                 "app_data": urls.path("app_json", locale=locale),

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.routing import Router
+from starlette.routing import BaseRoute, Mount, Route, Router
 
 from .i18n import LOCALES
 
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the client app, by route name and path parameters (the locale apart)."""
+    """A page (client or therapist), by route name and path parameters (the locale apart)."""
 
     name: str
     params: tuple[tuple[str, str], ...] = ()
@@ -42,6 +42,16 @@ CLIENT_PAGES = (
 _SCRIPT_PAGES = ("home", "history", "help", "settings", "set", "reminders")
 
 
+def _names(routes: list[BaseRoute]) -> set[str]:
+    found: set[str] = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            found |= _names(route.routes)
+        elif isinstance(route, Route):
+            found.add(route.name)
+    return found
+
+
 @dataclass(frozen=True)
 class Urls:
     """The URLs of one site: the app as served, or a static export under a base path.
@@ -61,6 +71,13 @@ class Urls:
         """The path of route ``name``, under the site's base."""
         return self.base.rstrip("/") + str(self.router.url_path_for(name, **params))
 
+    def mount_of(self, name: str) -> str:
+        """The path of the top-level mount that holds route ``name`` (a cookie's path)."""
+        for route in self.router.routes:
+            if isinstance(route, Mount) and name in _names(route.routes):
+                return self.base.rstrip("/") + route.path
+        raise LookupError(name)
+
     def page(self, page: Page, locale: str) -> str:
         """A client page in ``locale``."""
         path = self.path(page.name, locale=locale, **dict(page.params))
@@ -68,6 +85,18 @@ class Urls:
 
     def exercise(self, exercise_id: str, locale: str) -> str:
         return self.page(Page.of("exercise", exercise_id=exercise_id), locale)
+
+    def grounding_started(self, locale: str) -> str:
+        """Grounding, started at once: the way out on every page (pwa/js/player.js)."""
+        return self.exercise("grounding", locale) + "#start"
+
+    def shared_set(self, token: str, locale: str) -> str:
+        """A therapist's link to a set: the token rides in the fragment, never sent here."""
+        return self.absolute(self.page(Page("set"), locale)) + f"#t={token}"
+
+    def set_in_link(self, locale: str) -> str:
+        """The start of a link that carries a set whole: the link text follows (#s=...)."""
+        return self.page(Page("set"), locale) + "#s="
 
     def static(self, version: str, name: str) -> str:
         return self.path("static", version=version, path=name)
@@ -101,6 +130,7 @@ class Urls:
         """
         templates = {name: self.page(Page(name), locale) for name in _SCRIPT_PAGES}
         templates["exercise"] = self.exercise("{id}", locale)
+        templates["grounding_started"] = self.grounding_started(locale)
         # A kept set opens in its own language, whatever the page that links to it.
         templates["set_in"] = self.page(Page("set"), "{locale}")
         templates["worker"] = self.path("service_worker")

@@ -12,6 +12,15 @@ import { url } from './urls.js';
 const root = document.documentElement;
 const DISMISSED = 'houvast.dismissed';
 
+// Large text on a short screen (fewer than 30 lines of root text high): a run's page scrolls as
+// a whole, and a notice sits in the page instead of over it (app.css, "text-large").
+function fitText() {
+  const rem = parseFloat(getComputedStyle(root).fontSize) || 16;
+  root.classList.toggle('text-large', innerHeight < 30 * rem);
+}
+fitText();
+addEventListener('resize', fitText);
+
 function button(text, { primary = false, id = null, dismiss = null } = {}) {
   const node = element('button', { type: 'button', class: primary ? 'button primary' : 'button' }, text);
   if (id) node.id = id;
@@ -151,26 +160,52 @@ async function registerWorker() {
   });
 }
 
+/**
+ * Where Houvast runs, for the help with installing and for reminders (online/reminders.js):
+ * on iOS or iPadOS (an iPad's Safari says it is a Mac, but a Mac has no touch screen), from the
+ * home screen or not, and whether this browser can put it there: Safari always, Chrome, Edge
+ * and Firefox since iOS 16.4 (through Share); browsers inside other apps (no "Safari/") never.
+ */
+export function homeScreen() {
+  const agent = navigator.userAgent;
+  const ios = /iP(hone|ad|od)/.test(agent) || (/Mac/.test(agent) && navigator.maxTouchPoints > 1);
+  const standalone = matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
+  const [, major, minor] = /OS (\d+)_(\d+)/.exec(agent) ?? [0, 99, 0];
+  const canAdd = ios && !standalone && /Safari\//.test(agent) && !/GSA\//.test(agent)
+    && (!/CriOS|FxiOS|EdgiOS/.test(agent) || major * 100 + +minor >= 1604);
+  return { ios, standalone, canAdd };
+}
+
 function offerInstall() {
-  const standalone = matchMedia('(display-mode: standalone)').matches || navigator.standalone;
+  const { standalone, canAdd } = homeScreen();
   if (standalone) return;
+  // The about page keeps this device's way to install, for whoever closed the notice.
+  const about = $('home-screen');
+  const keep = (...parts) => {
+    if (!about) return;
+    about.replaceChildren(about.firstElementChild, ...parts);
+    about.hidden = false;
+  };
   window.addEventListener('beforeinstallprompt', (event) => {
     event.preventDefault();
+    hide('ios-install');
     show('install-offer');
-    $('install-button').onclick = async () => {
+    const again = button(t('install'), { id: 'install-again' });
+    const install = async () => {
       hide('install-offer');
+      again.hidden = true;
       event.prompt();
       await event.userChoice.catch(() => null);
     };
+    $('install-button').onclick = install;
+    again.onclick = install;
+    keep(element('p', {}, t('install_offer')), again);
   });
-  // iOS Safari installs only through the Share menu, and says nothing about it itself.
-  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent)
-    || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
-  const safari = /Safari/.test(navigator.userAgent) && !/CriOS|FxiOS|EdgiOS/.test(navigator.userAgent);
-  if (ios && safari) {
+  // iOS installs only through the Share menu and never offers it itself: say how, until the
+  // person closes it ("Got it").
+  if (canAdd) {
     show('ios-install');
-    // Shown once: seeing it counts as having been told.
-    localStorage.setItem(DISMISSED, JSON.stringify([...new Set([...dismissed(), 'ios-install'])]));
+    keep(element('p', {}, t('ios_install')));
   }
 }
 

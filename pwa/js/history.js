@@ -2,6 +2,7 @@
 // The rules (weeks, file formats, import checks) live in history-data.js; this module only reads
 // the store and draws. Without script the page says why it is empty (history.html).
 
+import './app.js';
 import {
   CHART_WEEKS,
   changeScale,

@@ -2,6 +2,7 @@
 // open a set with the short code a therapist gives. Built by script, as sets live on the
 // device; a home without kept sets only gains one link.
 
+import './app.js';
 import { element } from './dom.js';
 import { t } from './i18n.js';
 import { canSync, countSets, keptSets, queuedWithdrawals, syncSets } from './sets.js';

@@ -9,20 +9,24 @@ import { isLocked, isOpen, removePin, setPin, startFresh, unlock } from './store
 
 const MIN_LENGTH = 4;
 
-/** A labelled PIN field with its error line. */
+/** A labelled PIN field with its error line (an alert from the start, so an error is read). */
 function pinField(id, label, autocomplete) {
   const input = element('input', {
     id, name: id, type: 'password', autocomplete, inputmode: 'numeric',
     'aria-describedby': `${id}-error`, required: true,
   });
-  const error = element('p', { id: `${id}-error`, class: 'field-error', hidden: true });
+  const error = element('p', { id: `${id}-error`, class: 'field-error', role: 'alert' });
   const show = (message) => {
     error.textContent = message;
-    error.hidden = !message;
     if (message) input.setAttribute('aria-invalid', 'true');
     else input.removeAttribute('aria-invalid');
   };
-  return { input, show, nodes: [element('label', { for: id }, label), input, error] };
+  const refuse = (message) => {
+    show(message);
+    input.focus();
+    input.select();
+  };
+  return { input, show, refuse, nodes: [element('label', { for: id }, label), input, error] };
 }
 
 function buttons(...list) {
@@ -41,7 +45,8 @@ function busyForm(status, work) {
     busy = true;
     status.textContent = t('pin_working');
     try {
-      status.textContent = await work();
+      const message = await work();
+      if (message !== null) status.textContent = message;
     } catch (error) {
       console.error('Houvast: the PIN could not be changed', error);
       status.textContent = t('storage_error');
@@ -56,11 +61,14 @@ function busyForm(status, work) {
 export function pinSettings() {
   const section = element('section', { class: 'pin', 'aria-labelledby': 'pin-heading' });
   const status = element('p', { id: 'pin-status', class: 'status', role: 'status' });
+  const heading = element('h2', { id: 'pin-heading', tabindex: '-1' }, t('pin_heading'));
+  const parts = element('div');
+  // The status stays in place, so what is put in it is read.
+  section.append(heading, element('p', {}, t('pin_intro')), parts, status);
   const draw = (message = '') => {
-    section.replaceChildren(element('h2', { id: 'pin-heading' }, t('pin_heading')),
-      element('p', {}, t('pin_intro')));
-    section.append(...(isLocked() ? removeParts(status, draw) : chooseParts(status, draw)), status);
+    parts.replaceChildren(...(isLocked() ? removeParts(status, draw) : chooseParts(status, draw)));
     status.textContent = message;
+    if (message) heading.focus();
   };
   draw();
   return section;
@@ -79,7 +87,7 @@ function chooseParts(status, draw) {
     }
     await setPin(pin.input.value);
     draw(t('pin_saved'));
-    return t('pin_saved');
+    return null;
   });
   // The warning comes first, before any field: forgetting the PIN means starting fresh.
   form.append(element('p', { class: 'notice' }, t('pin_warning')), ...pin.nodes, ...again.nodes,
@@ -94,10 +102,9 @@ function removeParts(status, draw) {
   const form = busyForm(status, async () => {
     if (await removePin(pin.input.value)) {
       draw(t('pin_removed'));
-      return t('pin_removed');
+      return null;
     }
-    pin.show(t('pin_wrong'));
-    pin.input.select();
+    pin.refuse(t('pin_wrong'));
     return '';
   });
   form.append(...pin.nodes, buttons(element('button', { type: 'submit', class: 'button' }, t('pin_remove'))));
@@ -115,7 +122,10 @@ export function askForPin(content) {
     const status = element('p', { class: 'status', role: 'status' });
     const pin = pinField('pin-enter', t('pin_enter'), 'current-password');
     const done = (message) => {
-      section.replaceWith(status);
+      // The status stays in place, so what is put in it is read.
+      for (const part of [...section.children]) if (part !== status) part.remove();
+      section.removeAttribute('aria-labelledby');
+      section.className = '';
       status.textContent = message;
       document.getElementById('main')?.focus(); // the form is gone: start from the page's top
       resolve();
@@ -125,8 +135,7 @@ export function askForPin(content) {
         done('');
         return '';
       }
-      pin.show(t('pin_wrong'));
-      pin.input.select();
+      pin.refuse(t('pin_wrong'));
       return '';
     });
     form.append(...pin.nodes, buttons(element('button', { type: 'submit', class: 'button primary' }, t('pin_open'))));

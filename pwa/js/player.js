@@ -2,6 +2,7 @@
 // live in timeline.js and runstate.js, each step kind's drawing in kinds/<kind>.js; this module
 // ties them together and listens.
 
+import './app.js';
 import { ring, unlockAudio } from './bell.js';
 import { speak, stopSpeaking, vibrate, WakeLock } from './cues.js';
 import { $, element } from './dom.js';
@@ -331,13 +332,14 @@ class Player {
     this.root.dataset.index = String(this.state.index);
     this.root.dataset.kind = segment.kind;
     this.root.dataset.key = segment.key;
-    // A rating has one way on and a Skip; nothing to go back to on the first step.
-    $('player-back').hidden = this.state.index === 0 || segment.kind === 'rate';
+    // Nothing to go back to on the first step, nor where the kind says so.
+    $('player-back').hidden = this.state.index === 0 || Boolean(this.kinds[segment.kind].noBack);
     $('player-next').textContent = segment.closing ? t('finish') : t('next');
     this.renderLastTime();
     this.track?.show(segment);
     this.view = this.kinds[segment.kind].render(segment, this) ?? null;
     $('player-body').replaceChildren(...(this.view ? [this.view.node] : []));
+    this.nextWaiting = false;
     this.renderPause();
     this.renderTime();
     keyboardScrolling();
@@ -389,6 +391,9 @@ class Player {
     // A step with a minimum pause shows "Next" only after it, with a calm word that it comes.
     const ownButtons = Boolean(this.kinds[this.segment.kind].ownButtons);
     const waiting = this.nextDelay(now) > 0;
+    // "Next" appearing later is said.
+    if (this.nextWaiting && !waiting && !ownButtons) this.announce(t('next_ready'));
+    this.nextWaiting = waiting;
     $('player-next').hidden = ownButtons || waiting;
     $('player-next-soon').hidden = ownButtons || !waiting;
   }
@@ -459,8 +464,9 @@ function setRunning(running, grounding = false) {
   const wayOut = document.querySelector('.way-out-ground');
   const help = document.querySelector('.way-out-help');
   if (wayOut) {
-    wayOut.dataset.label ??= wayOut.textContent;
-    wayOut.textContent = running && grounding ? t('way_out_help') : wayOut.dataset.label;
+    wayOut.label ??= [...wayOut.childNodes]; // a short label, the rest for screen readers
+    if (running && grounding) wayOut.textContent = t('way_out_help');
+    else wayOut.replaceChildren(...wayOut.label);
   }
   if (help) help.hidden = running && grounding;
   document.dispatchEvent(new CustomEvent('houvast:running', { detail: running }));
@@ -474,11 +480,11 @@ function setRunning(running, grounding = false) {
 export async function groundHere() {
   const exercise = appData.grounding;
   if (!exercise) {
-    location.assign(`${url('exercise', { id: 'grounding' })}#start`);
+    location.assign(url('grounding_started'));
     return;
   }
   if (loadPrefs().bell) unlockAudio();
-  history.pushState(null, '', `${url('exercise', { id: 'grounding' })}#start`);
+  history.pushState(null, '', url('grounding_started'));
   window.addEventListener('popstate', () => location.reload(), { once: true });
   document.title = `${exercise.title} · Houvast`;
   const main = $('main');

@@ -21,7 +21,11 @@ function table(caption, headings, rows) {
     row.append(element('th', { scope: 'row' }, label), ...cells.map((cell) => element('td', {}, cell)));
     found.tBodies[0].append(row);
   }
-  return found;
+  // Wider than a small screen with large text, it scrolls sideways in a box of its own, which
+  // the keyboard can reach and scroll too.
+  const box = element('div', { class: 'summary-scroll', tabindex: '0', role: 'group', 'aria-label': caption });
+  box.append(found);
+  return box;
 }
 
 function draw(runs) {
@@ -75,6 +79,10 @@ export function setUpSummary(getRuns) {
       $('summary-heading').focus();
     }
   };
+  // Another period is read out.
+  const period = $('summary-period');
+  period.setAttribute('aria-live', 'polite');
+  period.setAttribute('aria-atomic', 'true');
   $('summary-weeks').addEventListener('change', () => draw(getRuns()));
   $('summary-print').addEventListener('click', () => window.print());
   window.addEventListener('hashchange', show);

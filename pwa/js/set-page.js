@@ -7,6 +7,7 @@
 //               out of the address too
 // Everything here is built with dom.js from checked data (sets-data.js), never from markup.
 
+import './app.js';
 import { $, element } from './dom.js';
 import { appData, formatDate, locale, t } from './i18n.js';
 import { askForPin } from './pin.js';
@@ -217,7 +218,7 @@ function remindersButton(record) {
       const { isReminder, suggestedReminders } = await import('./online/reminders-data.js');
       let list = [];
       try {
-        list = JSON.parse(localStorage.getItem(REMINDERS) || '[]').filter(isReminder);
+        list = JSON.parse(localStorage.getItem(REMINDERS) || '[]').filter((item) => isReminder(item, appData.rules));
       } catch {
         // A damaged list: the reminders page would drop it too.
       }
@@ -248,7 +249,7 @@ function sharing(record) {
       const message = done ? t('share_stopped') : t('share_stopped_later');
       if (next) await showKept(next, message);
       else await showList(message);
-      $('share-start')?.focus();
+      ($('share-start') ?? heading).focus();
     });
     return section;
   }
@@ -266,6 +267,7 @@ function sharing(record) {
     const next = await startSharing(record.id);
     if (!next) {
       await showList();
+      heading.focus();
       return;
     }
     await showKept(next, t('share_started'));
@@ -421,7 +423,7 @@ async function start() {
     history.replaceState(null, '', location.pathname + location.search);
     let set = null;
     try {
-      set = await reader.decodeSet(linked, appData.exercises);
+      set = await reader.decodeSet(linked, appData);
     } catch (error) {
       console.warn('Houvast: this link holds no set', error);
     }

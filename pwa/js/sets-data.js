@@ -2,15 +2,12 @@
 // (tests/js/sets-data.test.mjs). The shape is SET in docs/sets.md. What only the server's
 // part needs (the short code, the runs to share) is in online/set-sync-data.js.
 
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const EXERCISE = /^[\w-]{1,64}$/;
 const VALUE_KEY = /^[\w-]{1,64}\.\w{1,32}$/;
-const MAX_ITEMS = 12;
-const MAX_REMINDERS = 7;
 
 const isText = (value, max) => typeof value === 'string' && value.length <= max;
 
-function checkItem(raw) {
+function checkItem(raw, limits) {
   if (!raw || typeof raw !== 'object' || !EXERCISE.test(raw.exercise ?? '')) return null;
   const values = {};
   if (raw.values !== undefined) {
@@ -21,12 +18,12 @@ function checkItem(raw) {
     }
   }
   const note = raw.note ?? '';
-  if (!isText(note, 280)) return null;
+  if (!isText(note, limits.itemNote)) return null;
   return { exercise: raw.exercise, values, note };
 }
 
-function checkReminder(raw) {
-  if (!raw || !Array.isArray(raw.days) || !raw.days.length || !TIME.test(raw.time ?? '')) return null;
+function checkReminder(raw, time) {
+  if (!raw || !Array.isArray(raw.days) || !raw.days.length || !time.test(raw.time ?? '')) return null;
   const days = [...new Set(raw.days)];
   if (!days.every((day) => Number.isInteger(day) && day >= 1 && day <= 7)) return null;
   return { days: days.sort((a, b) => a - b), time: raw.time };
@@ -35,19 +32,21 @@ function checkReminder(raw) {
 /**
  * A set as the app keeps it, or null when `raw` is not one. What a server sent is checked as
  * strictly as what a link carries: anything else in it is dropped, never shown or stored.
- * A set from a link (issue 12, item 11) has no id or version.
+ * A set from a link (issue 12, item 11) has no id or version. `rules` is app.json's.
  */
-export function checkSet(raw) {
+export function checkSet(raw, rules) {
+  const limits = rules.set;
   if (!raw || typeof raw !== 'object') return null;
   const { title, locale } = raw;
   const note = raw.note ?? '';
-  if (!isText(title, 80) || !title.trim() || !isText(note, 1000)) return null;
+  if (!isText(title, limits.title) || !title.trim() || !isText(note, limits.note)) return null;
   if (locale !== 'nl' && locale !== 'en') return null;
-  if (!Array.isArray(raw.items) || raw.items.length > MAX_ITEMS) return null;
+  if (!Array.isArray(raw.items) || raw.items.length > limits.items) return null;
   const reminders = raw.reminders ?? [];
-  if (!Array.isArray(reminders) || reminders.length > MAX_REMINDERS) return null;
-  const items = raw.items.map(checkItem);
-  const times = reminders.map(checkReminder);
+  if (!Array.isArray(reminders) || reminders.length > limits.reminders) return null;
+  const items = raw.items.map((item) => checkItem(item, limits));
+  const time = new RegExp(rules.time);
+  const times = reminders.map((reminder) => checkReminder(reminder, time));
   if (items.includes(null) || times.includes(null)) return null;
   const set = { title, note, locale, items, reminders: times };
   if (raw.id !== undefined) {

@@ -10,7 +10,7 @@
 
 import { isNewer } from './sets-data.js';
 import { appData } from './i18n.js';
-import { isOpen, openRecord, openStore, request, sealRecord, transaction } from './store.js';
+import { isOpen, openRecord, openStore, request, sealRecord, storeExists, transaction } from './store.js';
 
 /** Every kept set, opened, the newest kept first (this page must be open: isOpen). */
 export async function keptSets() {
@@ -22,6 +22,7 @@ export async function keptSets() {
 
 /** How many sets are kept, without opening any (home, when a PIN locks them). */
 export async function countSets() {
+  if (!(await storeExists())) return 0;
   const db = await openStore();
   return request(db.transaction('sets').objectStore('sets').count());
 }

@@ -1,6 +1,7 @@
 // The settings page: fills the form from what is kept on this device, checks every value and
 // saves only when all of them are valid.
 
+import './app.js';
 import { element } from './dom.js';
 import { appData, formatNumber, t } from './i18n.js';
 import { pinSettings } from './pin.js';
@@ -15,11 +16,21 @@ function buildTimingFields() {
   for (const exercise of appData.exercises) {
     const group = form.querySelector(`details[data-exercise="${exercise.id}"]`);
     if (!group) continue;
+    // Steps alike in one exercise are told apart by number ("Pause 2").
+    const steps = new Map();
+    for (const [key, step] of exercise.timings) {
+      const ids = steps.get(step) ?? new Set();
+      steps.set(step, ids.add(key.split('.')[0]));
+    }
     for (const [key, step, label, value, min, max] of exercise.timings) {
       const id = `${exercise.id}:${key}`;
       const row = element('div', { class: 'timing' });
-      const caption = element('label', { for: id }, `${step}: ${label} `);
-      caption.append(element('span', { class: 'hint' }, `(${min}–${max})`));
+      const alike = [...steps.get(step)];
+      const title = alike.length > 1 ? `${step} ${alike.indexOf(key.split('.')[0]) + 1}` : step;
+      const caption = element('label', { for: id }, `${title}: ${label} `);
+      // The exercise makes each field's name its own.
+      caption.append(element('span', { class: 'hint' }, `(${min}–${max})`),
+        element('span', { class: 'visually-hidden' }, `, ${exercise.title}`));
       const input = element('input', {
         id, name: id, type: 'text', inputmode: 'numeric', autocomplete: 'off',
         value: String(value), 'aria-describedby': `${id}-error`,

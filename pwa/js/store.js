@@ -12,6 +12,8 @@ const DB_NAME = 'houvast';
 const DB_VERSION = 2;
 
 let opening = null;
+let connection = null;
+let upgrade = null;
 
 export function request(req) {
   return new Promise((resolve, reject) => {
@@ -24,6 +26,7 @@ export function openStore() {
   opening ??= new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, DB_VERSION);
     req.onupgradeneeded = () => {
+      upgrade = req.transaction;
       const db = req.result;
       // Version 1. Later versions add stores here and never drop a person's data.
       if (!db.objectStoreNames.contains('runs')) {
@@ -37,6 +40,8 @@ export function openStore() {
     req.onblocked = () => console.warn('Houvast: waiting for another tab to close its store');
     req.onsuccess = () => {
       const db = req.result;
+      upgrade = null;
+      connection = db;
       // A newer version of the app, in another tab, wants to upgrade: make way for it, and
       // open again (at the new version) when next needed.
       db.onversionchange = () => {
@@ -46,11 +51,31 @@ export function openStore() {
       resolve(db);
     };
     req.onerror = () => {
+      upgrade = null;
       opening = null;
       reject(req.error);
     };
   });
   return opening;
+}
+
+// WebKit keeps a page that is left in its back-forward cache, and what its store was doing
+// never ends there: another page's store then waits on it for ever. Let go of it.
+addEventListener('pagehide', () => {
+  try {
+    upgrade?.abort();
+  } catch {
+    // It ended already.
+  }
+  connection?.close();
+  connection = upgrade = opening = null;
+});
+
+/** Whether this device has a store yet: a page that only reads need not make one (the first
+ * visit's home; a person may leave it at once, see pagehide above). */
+export async function storeExists() {
+  const found = await indexedDB.databases?.();
+  return !found || found.some((db) => db.name === DB_NAME);
 }
 
 export async function transaction(storeName, mode, work) {

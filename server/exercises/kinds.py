@@ -10,14 +10,11 @@ shapes them. Adding a kind means one declaration here and one renderer in ``pwa/
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
+from typing import Any, Literal, Protocol, TypeGuard
 
 from ..i18n import N_, NP_
-
-if TYPE_CHECKING:
-    from .model import Step
 
 Who = Literal["person", "therapist"]
 BOTH: frozenset[Who] = frozenset({"person", "therapist"})
@@ -50,6 +47,8 @@ class Language(Protocol):
     def ngettext(self, singular: str, plural: str, count: int) -> str: ...
 
     def seconds(self, seconds: int) -> str: ...
+
+    def minutes(self, minutes: int) -> str: ...
 
 
 def _integer(value: Any) -> TypeGuard[int]:
@@ -257,6 +256,18 @@ class Field:
     default: Any = None
 
 
+class StepShape(Protocol):
+    """What a kind reads of a step (model.Step, which holds its kind: no import back)."""
+
+    @property
+    def values(self) -> Mapping[str, Any]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def steps(self) -> Sequence[StepShape]: ...
+    def estimated_seconds(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of step: what the person sees, its keys, and how long it roughly takes."""
@@ -266,8 +277,8 @@ class Kind:
     timing: str
     fields: tuple[Field, ...]
     # A few words on the exercise page: how long the step takes, or what it asks.
-    summary: Callable[[Step, Language], str]
-    estimate: Callable[[Step], int]
+    summary: Callable[[StepShape, Language], str]
+    estimate: Callable[[StepShape], int]
     # Texts its renderer shows (pwa/js/kinds/<kind>.js asks player.t for them by these keys);
     # they travel translated with each exercise that uses the kind.
     texts: Mapping[str, str] = field(default_factory=dict)
@@ -283,7 +294,7 @@ class Kind:
         return {key for f in self.fields if f.required for key in f.spec.keys(f.name)}
 
 
-def _bounded(step: Step, name: str) -> Bounded:
+def _bounded(step: StepShape, name: str) -> Bounded:
     value = step.values[name]
     assert isinstance(value, Bounded)
     return value
@@ -442,19 +453,12 @@ KINDS: dict[str, Kind] = {
                 "scale_label": N_("Your place between the two ends (it stays on this device)"),
                 "scale_middle": N_("In the middle"),
                 # Translators: end is the name of one end of a scale, such as "All black".
-                "scale_near": N_("Nearer to “%(end)s”"),
+                "scale_near": N_("A little towards “%(end)s”"),
+                # Translators: the place right beside an end ("A little towards" is one further).
+                "scale_close": N_("Close to “%(end)s”"),
                 "scale_was": N_("last time"),
                 "scale_last_time": N_("The small dot shows where you were last time."),
             },
         ),
     )
 }
-
-
-def adjustable_fields(kind: Kind, who: Who) -> list[tuple[str, Timing]]:
-    """The fields of ``kind`` that ``who`` may change, with their specs."""
-    return [
-        (f.name, f.spec)
-        for f in kind.fields
-        if isinstance(f.spec, Timing) and who in f.spec.changed_by
-    ]

@@ -169,6 +169,7 @@ class Exercise:
             "intro": language.gettext(self.intro),
             "alone": language.gettext(self.alone) if self.alone else None,
             "closing": language.gettext(self.closing),
-            "minutes": self.estimated_minutes(),
+            # How long it takes, as the pages say it ("5 minuten"): "About %(duration)s".
+            "length": language.minutes(self.estimated_minutes()),
             "steps": [summarised(step) for step in self.steps],
         }

@@ -19,6 +19,7 @@ from ..client_strings import (
 )
 from ..exercises.model import CATEGORIES
 from ..i18n import LOCALES
+from ..rules import SetLimits
 from ..state import app_state
 from ..urls import Page
 
@@ -122,10 +123,13 @@ async def make_set_page(request: Request) -> Response:
     page_data = {
         "strings": translated_strings(language.gettext, MAKE_SET_STRINGS),
         "exercises": exercise_choices(state.exercises, language, "therapist"),
-        "setPages": {code: state.urls.page(Page("set"), code) for code in LOCALES},
+        "setLinks": {code: state.urls.set_in_link(code) for code in LOCALES},
     }
     return state.templates.render(
-        "make_set.html", locale, {"page_data": page_data}, page=Page("make_set")
+        "make_set.html",
+        locale,
+        {"page_data": page_data, "limits": SetLimits},
+        page=Page("make_set"),
     )
 
 

@@ -54,7 +54,7 @@ TEXT = {
         "saved": "Je geschiedenis is nu vergrendeld.",
         "enter": "Je pincode, om je geschiedenis en je bewaarde woorden te zien",
         "open": "Openen",
-        "wrong": "Dat is niet de pincode. Neem je tijd en probeer het nog eens.",
+        "wrong": "Die pincode klopt niet. Neem je tijd en probeer het nog eens.",
         "way_out": "Te veel? Terug naar het nu",
     },
     "en": {
@@ -73,7 +73,7 @@ TEXT = {
     },
 }
 
-STORE = "new URL('store.js', document.querySelector('script[src*=\"/js/app\"]').src).href"
+STORE = "new URL('store.js', document.querySelector('script[type=module]').src).href"
 SEED = f"""async ({{runs, notes, pin}}) => {{
     const store = await import({STORE});
     await store.mergeRuns(runs);

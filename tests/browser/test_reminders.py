@@ -456,6 +456,34 @@ def test_with_notifications_blocked_the_calendar_is_offered(
     expect(calendar.get_by_role("button", name="Agendalink maken")).to_be_visible()
 
 
+def test_a_permission_question_that_never_answers_still_offers_the_calendar(
+    phone: Callable[..., BrowserContext], base_url: str
+) -> None:
+    """Headless Firefox never answers Notification.requestPermission(): the calendar is on
+    offer from the tap on, and works while the question stays open."""
+    context = phone(base_url=base_url, accept_downloads=True)
+    context.add_init_script("Notification.requestPermission = () => new Promise(() => {});")
+    page = context.new_page()
+    page.goto("/en/reminders")
+    add(page, "en", [3], "21:00")
+    calendar = page.locator("#calendar")
+    expect(calendar).to_be_hidden()
+    page.get_by_role("button", name="Turn on notifications").click()
+    expect(page.locator("#delivery-status")).to_have_text(
+        "Your browser is asking whether Houvast may send notifications. Don't see the question? "
+        "Your calendar can remind you instead (below)."
+    )
+    expect(page.get_by_role("button", name="Turn on notifications")).to_be_disabled()
+    with page.expect_download() as download:
+        calendar.get_by_role("button", name="Download for my calendar").click()
+    assert schedule_of(Path(download.value.path()).read_bytes()) == [
+        ("WE", "21:00", ZONE, "Here and now")
+    ]
+    # The question is still open: its button stays as it was, the calendar's work again.
+    expect(page.get_by_role("button", name="Turn on notifications")).to_be_disabled()
+    expect(calendar.get_by_role("button", name="Get a calendar link")).to_be_enabled()
+
+
 NEUTRAL = {
     "nl": ("Onopvallende teksten", "Tijd voor jouw moment", "Herinneringen zeggen nu"),
     "en": ("Discreet texts", "Time for your moment", "Reminders now say"),
@@ -504,7 +532,7 @@ def test_ios_outside_the_home_screen_is_asked_to_add_houvast_first(
     context = phone(base_url=base_url, user_agent=IPHONE)
     page = context.new_page()
     page.goto("/en/reminders")
-    expect(page.locator("#push-text")).to_contain_text("“Add to Home Screen”")
+    expect(page.locator("#push-text")).to_contain_text("‘Add to Home Screen’")
     expect(page.locator("#push-text")).to_contain_text("once it is on your home screen")
     expect(page.get_by_role("button", name="Turn on notifications")).to_be_hidden()
     expect(page.locator("#calendar")).to_be_visible()

@@ -68,7 +68,7 @@ DECODE = """async (link) => {
     const setLink = await import(new URL('./set-link.js',
         document.querySelector('script[src*="/js/online/make-set.js"]').src).href);
     const app = await (await fetch(document.documentElement.dataset.app)).json();
-    return setLink.decodeSet(new URL(link).hash.slice(3), app.exercises);
+    return setLink.decodeSet(new URL(link).hash.slice(3), app);
 }"""
 
 

@@ -21,7 +21,7 @@ def test_out_of_range_values_are_refused_with_a_clear_message(page: Page) -> Non
     page.get_by_label("Pace factor, from 0.5 to 2").fill("3")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#pace-error")).to_have_text("Choose a pace from 0.5 to 2.")
-    expect(page.get_by_role("status")).to_have_text(
+    expect(page.locator("#settings-status")).to_have_text(
         "Nothing was saved. Please correct the marked fields."
     )
     expect(page.get_by_label("Pace factor, from 0.5 to 2")).to_be_focused()
@@ -58,7 +58,7 @@ def test_valid_settings_are_kept_and_shown_again(page: Page) -> None:
     page.locator("details", has=field).locator("summary").click()
     field.fill("5")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_have_text(
+    expect(page.locator("#settings-status")).to_have_text(
         "Saved. The changes apply to your next exercise."
     )
     prefs = stored(page)

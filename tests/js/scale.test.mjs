@@ -64,15 +64,24 @@ test('nothing, or something damaged, gives no place', () => {
   }
 });
 
-test('the places are named by their end, the middle by itself', () => {
-  const t = (key, values = {}) => ({ scale_middle: 'In the middle', scale_near: `near ${values.end}` })[key];
+test('the places are named by their end, the middle by itself, no two alike', () => {
+  const t = (key, values = {}) => ({
+    scale_middle: 'In the middle', scale_near: `near ${values.end}`, scale_close: `close to ${values.end}`,
+  })[key];
   const segment = { left: 'All black', right: 'All white', places: 7 };
-  const names = [1, 2, 3, 4, 5, 6, 7].map((place) => scale.placeName(place, segment, t));
-  assert.deepEqual(names, [
-    'All black', 'near All black', 'near All black', 'In the middle',
-    'near All white', 'near All white', 'All white',
+  const names = (places) => Array.from({ length: places },
+    (_, i) => scale.placeName(i + 1, { ...segment, places }, t));
+  assert.deepEqual(names(7), [
+    'All black', 'close to All black', 'near All black', 'In the middle',
+    'near All white', 'close to All white', 'All white',
   ]);
   // An even number of places has no middle.
-  const even = [1, 2, 3, 4].map((place) => scale.placeName(place, { ...segment, places: 4 }, t));
-  assert.deepEqual(even, ['All black', 'near All black', 'near All white', 'All white']);
+  assert.deepEqual(names(4), ['All black', 'near All black', 'near All white', 'All white']);
+  assert.deepEqual(names(6), [
+    'All black', 'close to All black', 'near All black', 'near All white', 'close to All white', 'All white',
+  ]);
+  assert.deepEqual(names(5), ['All black', 'near All black', 'In the middle', 'near All white', 'All white']);
+  for (let places = 3; places <= 7; places += 1) {
+    assert.equal(new Set(names(places)).size, places, `${places} places, each its own name`);
+  }
 });

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 
 import { storedDeflate } from '../../pwa/js/online/set-link.js';
 import {
-  BadSetLink, LIMITS, decodeSet, encodeSet,
+  BadSetLink, decodeSet, encodeSet,
 } from '../../pwa/js/online/set-link.js';
+import { LIMITS, RULES } from './rules.mjs';
 
 // As app.json lists them: [key, step title, label, default, min, max].
 const EXERCISES = [
@@ -15,6 +16,8 @@ const EXERCISES = [
   { id: 'protector', timings: [['safe-place.duration', 'Place', 'Seconds', 60, 20, 240]] },
   { id: 'secure-traits', timings: [] },
 ];
+
+const APP = { exercises: EXERCISES, rules: RULES };
 
 const SET = {
   title: 'Tussen de sessies',
@@ -35,7 +38,7 @@ const withoutId = ({ id, source, ...rest }) => rest;
 test('a set comes back from its link as it went in', async () => {
   const text = await encodeSet(SET);
   assert.match(text, /^1\.[A-Za-z0-9_-]+$/);
-  const set = await decodeSet(text, EXERCISES);
+  const set = await decodeSet(text, APP);
   assert.deepEqual(withoutId(set), SET);
   assert.equal(set.source, 'link');
   assert.match(set.id, /^link-[0-9a-z]+$/);
@@ -46,15 +49,15 @@ test('without CompressionStream the link holds stored blocks that still decode',
   const packed = await encodeSet(SET);
   assert.ok(stored.length > packed.length, 'stored blocks are not compressed');
   assert.equal(fromUrl(stored)[0], 1, 'one final stored block');
-  const set = await decodeSet(stored, EXERCISES);
+  const set = await decodeSet(stored, APP);
   assert.deepEqual(withoutId(set), SET);
   // The same set is the same set, however it was packed.
-  assert.equal(set.id, (await decodeSet(packed, EXERCISES)).id);
+  assert.equal(set.id, (await decodeSet(packed, APP)).id);
 });
 
 test('without DecompressionStream the vendored inflater reads both kinds of link', async () => {
   for (const text of [await encodeSet(SET), await encodeSet(SET, { native: false })]) {
-    assert.deepEqual(withoutId(await decodeSet(text, EXERCISES, { native: false })), SET);
+    assert.deepEqual(withoutId(await decodeSet(text, APP, { native: false })), SET);
   }
 });
 
@@ -80,7 +83,7 @@ test('unknown exercises and values are left out, values brought within range, te
     ],
     [[0, 60], [128, 60], [1, 1440], [1, -1], [1, '08:00'], ...Array.from({ length: 10 }, () => [127, 0])],
   ];
-  const set = await decodeSet(compact(raw), EXERCISES);
+  const set = await decodeSet(compact(raw), APP);
   assert.equal(set.title, 'T'.repeat(LIMITS.title));
   assert.equal(set.note.length, LIMITS.note);
   assert.ok(set.note.startsWith('AB\nC'));
@@ -110,7 +113,7 @@ test('anything that is not a set is refused with BadSetLink', async () => {
   ];
   for (const native of [true, false]) {
     for (const text of refused) {
-      await assert.rejects(decodeSet(text, EXERCISES, { native }), BadSetLink, `${native} ${String(text).slice(0, 40)}`);
+      await assert.rejects(decodeSet(text, APP, { native }), BadSetLink, `${native} ${String(text).slice(0, 40)}`);
     }
   }
 });

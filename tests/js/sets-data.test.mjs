@@ -3,7 +3,10 @@ import { test } from 'node:test';
 
 import { mergeSynced, normalizeCode, runsToShare } from '../../pwa/js/online/set-sync-data.js';
 import { suggestedReminders } from '../../pwa/js/online/reminders-data.js';
-import { checkSet, isNewer } from '../../pwa/js/sets-data.js';
+import { checkSet as checkWith, isNewer } from '../../pwa/js/sets-data.js';
+import { RULES } from './rules.mjs';
+
+const checkSet = (raw) => checkWith(raw, RULES);
 
 const SET = {
   id: 'fP7P5vPkWdcz-5kc',

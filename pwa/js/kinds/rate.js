@@ -5,6 +5,8 @@ import { element } from '../dom.js';
 
 // The form has its own ways on (save, skip); a second "Next" would only confuse.
 export const ownButtons = true;
+// One way on and a Skip: nothing to go back to.
+export const noBack = true;
 
 export function segments(step, run) {
   return run.prefs.ratings === false ? [] : [{ ...run.base(step), ms: null, moment: step.moment }];

@@ -29,14 +29,17 @@ export function placeFrom(kept, places) {
   return 1 + Math.round(((place - 1) * (places - 1)) / (of - 1));
 }
 
-/** What place `place` is called: an end's own name, the middle, or the end it is nearer to. */
+/** What place `place` is called: an end's own name, the middle, or the end it is nearer to
+ * ("close to" beside an end when another lies between it and the middle): no two alike. */
 export function placeName(place, segment, t) {
   const { places, left, right } = segment;
   if (place === 1) return left;
   if (place === places) return right;
   const middle = (places + 1) / 2;
   if (place === middle) return t('scale_middle');
-  return t('scale_near', { end: place < middle ? left : right });
+  const end = place < middle ? left : right;
+  const close = (place === 2 && 3 < middle) || (place === places - 1 && places - 2 > middle);
+  return t(close ? 'scale_close' : 'scale_near', { end });
 }
 
 export function render(segment, player) {

@@ -5,9 +5,10 @@
 // Items and times are kept in `state` and drawn from it again after every change to the list;
 // what is typed goes into `state` as it is typed, so drawing again loses nothing.
 
+import '../app.js';
 import { $, element } from '../dom.js';
-import { fill, locale, pageData } from '../i18n.js';
-import { LIMITS, encodeSet } from './set-link.js';
+import { appData, fill, locale, pageData } from '../i18n.js';
+import { encodeSet } from './set-link.js';
 import qrcode from './vendor/qrcode-generator.js';
 
 const strings = pageData.strings;
@@ -67,7 +68,7 @@ function itemElement(item, index) {
     li.append(details);
   }
   const noteId = `n${item.key}`;
-  const note = element('textarea', { id: noteId, rows: 2, maxlength: LIMITS.itemNote });
+  const note = element('textarea', { id: noteId, rows: 2, maxlength: appData.rules.set.itemNote });
   note.value = item.note;
   note.addEventListener('input', () => {
     item.note = note.value;
@@ -90,7 +91,7 @@ function itemElement(item, index) {
 
 function drawItems() {
   $('set-items').replaceChildren(...state.items.map(itemElement));
-  $('add-item').disabled = state.items.length >= LIMITS.items;
+  $('add-item').disabled = state.items.length >= appData.rules.set.items;
 }
 
 function itemAction(item, action) {
@@ -116,7 +117,7 @@ function itemAction(item, action) {
 }
 
 function addItem() {
-  if (state.items.length >= LIMITS.items) return;
+  if (state.items.length >= appData.rules.set.items) return;
   const id = $('add-exercise').value;
   state.items.push({ key: nextKey++, exercise: id, values: {}, note: '' });
   drawItems();
@@ -167,7 +168,7 @@ function timeElement(time, index) {
 
 function drawTimes() {
   $('set-times').replaceChildren(...state.times.map(timeElement));
-  $('add-time').disabled = state.times.length >= LIMITS.reminders;
+  $('add-time').disabled = state.times.length >= appData.rules.set.reminders;
 }
 
 // Checking and making the link -----------------------------------------------------------------
@@ -212,7 +213,7 @@ function checked() {
     const id = `t${time.key}`;
     let message = null;
     if (!time.days.size) message = s('ms_no_day');
-    else if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time.time)) message = s('ms_bad_time');
+    else if (!new RegExp(appData.rules.time).test(time.time)) message = s('ms_bad_time');
     showError(id, message);
     $(`${id}-time`).setAttribute('aria-invalid', String(message === s('ms_bad_time')));
     if (message) ok = false;
@@ -274,9 +275,7 @@ async function makeLink(event) {
       ?.querySelector('input, textarea, select, button')?.focus();
     return;
   }
-  const page = new URL(pageData.setPages[set.locale], location.href);
-  page.hash = `s=${await encodeSet(set)}`;
-  const link = page.href;
+  const link = new URL(pageData.setLinks[set.locale] + await encodeSet(set), location.href).href;
   let svg;
   try {
     svg = qrSvg(link, s('ms_qr_label', { title: set.title }));

@@ -3,7 +3,6 @@
 
 // ISO weekdays, Monday first (1 = Monday … 7 = Sunday), as the API counts them.
 export const DAYS = [1, 2, 3, 4, 5, 6, 7];
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 // 1 January 2024 was a Monday, so ISO day n is 2024-01-n; UTC, so no zone can shift it.
 const reference = (day, hours = 0, minutes = 0) => Date.UTC(2024, 0, day, hours, minutes);
@@ -35,9 +34,9 @@ export function capitalize(text, locale) {
 /**
  * Check what the form holds: {days: ["1", "3"], time: "08:30", target: "grounding"}.
  * Returns {reminder, errors}; `errors` maps a field to a client string key, and `reminder`
- * is null unless every field is valid.
+ * is null unless every field is valid. `rules` is app.json's.
  */
-export function validateReminder(values, exerciseIds) {
+export function validateReminder(values, exerciseIds, rules) {
   const errors = {};
   const days = [...new Set(values.days.map(Number))].filter((day) => DAYS.includes(day));
   days.sort((a, b) => a - b);
@@ -45,18 +44,18 @@ export function validateReminder(values, exerciseIds) {
   // A time input may add seconds ("08:30:00"); reminders keep minutes.
   const time = String(values.time ?? '').slice(0, 5);
   if (!time) errors.time = 'reminder_no_time';
-  else if (!TIME.test(time)) errors.time = 'reminder_bad_time';
+  else if (!new RegExp(rules.time).test(time)) errors.time = 'reminder_bad_time';
   if (!exerciseIds.includes(values.target)) errors.target = 'reminder_no_exercise';
   if (Object.keys(errors).length) return { reminder: null, errors };
   return { reminder: { days, time, target: { type: 'exercise', id: values.target } }, errors };
 }
 
 /** Whether something read back from storage is still a reminder this page can show. */
-export function isReminder(value) {
+export function isReminder(value, rules) {
   return Boolean(value) && typeof value.id === 'string'
     && Array.isArray(value.days) && value.days.length > 0
     && value.days.every((day) => DAYS.includes(day))
-    && typeof value.time === 'string' && TIME.test(value.time)
+    && typeof value.time === 'string' && new RegExp(rules.time).test(value.time)
     && value.target?.type === 'exercise' && typeof value.target.id === 'string';
 }
 

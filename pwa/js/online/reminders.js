@@ -2,6 +2,7 @@
 // chooses how they arrive: as notifications (Web Push, through the server) or from a calendar.
 // The server only learns the reminders once the person turns one of those on.
 
+import { homeScreen } from '../app.js';
 import { $, download, element } from '../dom.js';
 import { appData, locale, t } from '../i18n.js';
 import { apiUrl } from '../urls.js';
@@ -34,7 +35,7 @@ const say = (text) => { $('delivery-status').textContent = text; };
 function loadReminders() {
   try {
     const raw = JSON.parse(localStorage.getItem(KEY) || '[]');
-    return Array.isArray(raw) ? sortReminders(raw.filter(isReminder)) : [];
+    return Array.isArray(raw) ? sortReminders(raw.filter((item) => isReminder(item, appData.rules))) : [];
   } catch {
     return [];
   }
@@ -297,7 +298,7 @@ function renderList() {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const { reminder, errors } = validateReminder(readForm(), exerciseIds);
+  const { reminder, errors } = validateReminder(readForm(), exerciseIds, appData.rules);
   const invalid = showErrors(errors);
   if (!reminder) {
     tell(t('not_saved'));
@@ -322,11 +323,11 @@ $('reminder-cancel').addEventListener('click', () => {
 // Notifications and the calendar -------------------------------------------------------------
 
 function pushState() {
-  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent)
-    || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
-  const standalone = matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
-  // iOS lets only a web app on the home screen receive push, and shows no prompt before.
-  if (ios && !standalone) return 'ios';
+  const { ios, standalone, canAdd } = homeScreen();
+  // iOS lets only a web app on the home screen receive push (16.4 and later), and shows no
+  // prompt before: in the browser, say so and offer the calendar. Some browsers inside other
+  // apps cannot put Houvast on the home screen: Safari can.
+  if (ios && !standalone) return canAdd ? 'ios' : 'ios_safari';
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
     return 'unsupported';
   }
@@ -338,7 +339,11 @@ function renderDelivery() {
   const state = pushState();
   const on = Boolean(device?.push);
   const texts = {
-    ios: 'push_ios', unsupported: 'push_unsupported', denied: 'push_denied', available: 'push_offer',
+    ios: 'push_ios',
+    ios_safari: 'push_ios_safari',
+    unsupported: 'push_unsupported',
+    denied: 'push_denied',
+    available: 'push_offer',
   };
   $('push-text').textContent = t(on && state === 'available' ? 'push_is_on' : texts[state]);
   $('push-on').hidden = on || state !== 'available';
@@ -356,7 +361,7 @@ function renderDelivery() {
 
 /** Run one of the delivery actions with its buttons disabled, so a double tap does it once. */
 async function busy(work) {
-  const buttons = [...delivery.querySelectorAll('button')];
+  const buttons = [...delivery.querySelectorAll('button:enabled')];
   for (const button of buttons) button.disabled = true;
   try {
     await work();
@@ -371,10 +376,14 @@ async function busy(work) {
 }
 
 async function turnOn() {
+  // The calendar is the other way, on offer at once: some browsers never answer the question
+  // (headless Firefox), and a person must not be left waiting on it.
+  calendarOffered = true;
+  renderDelivery();
+  for (const button of $('calendar').querySelectorAll('button')) button.disabled = false;
+  say(t('push_asking'));
   // Asked only here, after the person's own tap, never on arrival.
   const permission = await Notification.requestPermission();
-  // Whatever happens next, the calendar stays on offer as the other way.
-  calendarOffered = true;
   if (permission !== 'granted') {
     say(t(permission === 'denied' ? 'push_declined' : 'push_not_now'));
     return;

@@ -14,7 +14,7 @@ export function codeForm({ say, open, errors }) {
     id: 'set-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters',
     spellcheck: 'false', 'aria-describedby': 'set-code-hint set-code-error', maxlength: '12',
   });
-  const error = element('p', { id: 'set-code-error', class: 'field-error', hidden: true });
+  const error = element('p', { id: 'set-code-error', class: 'field-error', role: 'alert' });
   const buttons = element('p', { class: 'call-buttons' });
   buttons.append(element('button', { type: 'submit', class: 'button primary' }, t('set_code_open')));
   form.append(
@@ -25,7 +25,6 @@ export function codeForm({ say, open, errors }) {
   );
   const show = (key) => {
     error.textContent = key ? t(key) : '';
-    error.hidden = !key;
     if (key) input.setAttribute('aria-invalid', 'true');
     else input.removeAttribute('aria-invalid');
   };

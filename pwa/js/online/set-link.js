@@ -17,7 +17,6 @@
 // treats a kept set (server/therapist/sets.py, client_set).
 
 export const FORMAT = '1';
-export const LIMITS = { title: 80, note: 1000, itemNote: 280, items: 12, reminders: 7 };
 // The longest link text and inflated JSON accepted: far above any real set, low enough that a
 // crafted link cannot make a phone work hard.
 const MAX_TEXT = 8000;
@@ -168,7 +167,7 @@ function text(value, max) {
 const plainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const pad = (n) => String(n).padStart(2, '0');
 
-function checkItem(raw, bounds) {
+function checkItem(raw, bounds, limits) {
   if (!Array.isArray(raw) || typeof raw[0] !== 'string') return null;
   const known = bounds.get(raw[0]);
   if (!known) return null;
@@ -179,7 +178,7 @@ function checkItem(raw, bounds) {
       if (range && Number.isInteger(value)) values[key] = Math.min(Math.max(value, range[0]), range[1]);
     }
   }
-  return { exercise: raw[0], values, note: text(raw[2], LIMITS.itemNote) };
+  return { exercise: raw[0], values, note: text(raw[2], limits.itemNote) };
 }
 
 function checkReminder(raw) {
@@ -214,11 +213,12 @@ export function boundsOf(exercises) {
 }
 
 /**
- * The set in a link text (what follows "#s="), checked against `exercises` (app.json's list).
+ * The set in a link text (what follows "#s="), checked against app.json's exercises and rules.
  * Throws BadSetLink when the text is not a set; returns {id, title, note, locale, items,
  * reminders, source: 'link'}, the id a hash of what was read, so the same set is kept once.
  */
-export async function decodeSet(linkText, exercises, { native = true } = {}) {
+export async function decodeSet(linkText, { exercises, rules }, { native = true } = {}) {
+  const limits = rules.set;
   if (typeof linkText !== 'string' || linkText.length > MAX_TEXT) bad('too long');
   const match = /^1\.([A-Za-z0-9_-]+)$/.exec(linkText);
   if (!match) bad('not a set link of this version');
@@ -237,15 +237,15 @@ export async function decodeSet(linkText, exercises, { native = true } = {}) {
   }
   if (!Array.isArray(raw)) bad('not a set');
   const [rawTitle, rawNote, locale, rawItems, rawReminders] = raw;
-  const title = text(rawTitle, LIMITS.title);
+  const title = text(rawTitle, limits.title);
   if (!title) bad('no title');
   if (locale !== 'nl' && locale !== 'en') bad('no language');
   const bounds = boundsOf(exercises);
   const items = (Array.isArray(rawItems) ? rawItems : [])
-    .map((item) => checkItem(item, bounds)).filter(Boolean).slice(0, LIMITS.items);
+    .map((item) => checkItem(item, bounds, limits)).filter(Boolean).slice(0, limits.items);
   if (!items.length) bad('no exercises');
   const reminders = (Array.isArray(rawReminders) ? rawReminders : [])
-    .map(checkReminder).filter(Boolean).slice(0, LIMITS.reminders);
-  const set = { title, note: text(rawNote, LIMITS.note), locale, items, reminders };
+    .map(checkReminder).filter(Boolean).slice(0, limits.reminders);
+  const set = { title, note: text(rawNote, limits.note), locale, items, reminders };
   return { id: `link-${hash(JSON.stringify(set))}`, ...set, source: 'link' };
 }

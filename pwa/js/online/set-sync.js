@@ -36,7 +36,7 @@ export async function openShared(body) {
   if (response.status === 400) return { error: 'bad-code' };
   if (!response.ok) return { error: 'server' };
   const data = await response.json().catch(() => null);
-  const set = checkSet(data?.set);
+  const set = checkSet(data?.set, appData.rules);
   if (!set?.id || typeof data.token !== 'string' || !data.token) return { error: 'server' };
   return { token: data.token, set };
 }
