@@ -16,7 +16,13 @@ from tests.browser.test_large_text import CONTROLS, LARGE_TEXT, SIZES, Checker
 @pytest.fixture
 def large(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
     context = browser.new_context(
-        base_url=base_url, viewport=SIZES[0], is_mobile=True, has_touch=True
+        base_url=base_url,
+        viewport=SIZES[0],
+        is_mobile=True,
+        has_touch=True,
+        # Without a worker: "ready offline" outranks the install offer, and on a busy machine
+        # the worker could finish installing before the offer is made.
+        service_workers="block",
     )
     context.add_init_script(LARGE_TEXT)
     yield context
