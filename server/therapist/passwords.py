@@ -7,6 +7,8 @@ sign-in.
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -15,9 +17,15 @@ from ..i18n import N_
 HASHER = PasswordHasher()
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
-# Compared against when an address has no account, so a wrong address takes as long as a
-# wrong password and the answer's timing says nothing.
-_DUMMY_HASH = HASHER.hash("not a password anyone has")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when an address has no account, so a wrong address takes as long as a
+    wrong password and the answer's timing says nothing. Made at first use, not on import: a
+    hash takes half a second, and most processes (the CLI, the dispatcher) never need it."""
+    return HASHER.hash("not a password anyone has")
+
 
 # Long passwords that people still choose; a few hundred would not make a meaningful
 # difference over these for a 12-character minimum.
@@ -107,7 +115,7 @@ def verify_password(stored: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return HASHER.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
