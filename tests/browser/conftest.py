@@ -37,6 +37,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def in_turns(names: list[str]) -> list[Any]:
+    """Each name once, in Dutch and English by turns: for a test whose subject is not the
+    language, so that both languages are still seen."""
+    languages = ("nl", "en")
+    return [
+        pytest.param(name, languages[i % 2], id=f"{name}-{languages[i % 2]}")
+        for i, name in enumerate(names)
+    ]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path):

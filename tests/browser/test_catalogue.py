@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import in_turns
 from tests.browser.test_player import (
     choose_rating,
     kind,
@@ -50,8 +51,10 @@ def fits_the_screen(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
-@pytest.mark.parametrize("exercise", CATALOGUE)
+# Each exercise in one language, the languages taking turns: what is tested here (the bells,
+# the run kept) does not depend on the language, and every step of every exercise is walked in
+# both languages by test_run_screen.py and test_large_text.py.
+@pytest.mark.parametrize(("exercise", "locale"), in_turns(CATALOGUE))
 def test_each_exercise_runs_to_the_end_on_a_small_phone(
     page: Page, locale: str, exercise: str
 ) -> None:

@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import console_errors
+from tests.browser.test_large_text import AXE_LOCALE
 from tests.client_pages import EXERCISE_IDS, PAGES
 
 AXE = Axe()
@@ -35,8 +36,11 @@ def test_page_renders_accessibly(page: Page, locale: str, path: str) -> None:
     expect(way_out).to_have_text(
         "Te veel? Terug naar het nu" if locale == "nl" else "Too much? Ground yourself"
     )
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
+    # axe once per page state: in Dutch, test_large_text.py audits these pages at 200% text
+    # (the empty history is a state of its own).
+    if locale != AXE_LOCALE or path == "history":
+        results = AXE.run(page)
+        assert results.violations_count == 0, results.generate_report()
     assert errors == []
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_on_frozen_clock, freeze_clock
+from tests.browser.conftest import axe_on_frozen_clock, freeze_clock, in_turns
 
 CORE = ["grounding", "stop-partner", "stop-solo", "protector", "four-s", "body-scan"]
 START = datetime(2026, 11, 20, 9, 0, 0)
@@ -108,8 +108,10 @@ def play_to_the_end(page: Page, *, notes: dict[str, str] | None = None) -> int:
     raise AssertionError("the exercise did not end")
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
-@pytest.mark.parametrize("exercise", CORE)
+# Each exercise in one language, the languages taking turns: what is tested here (the bells,
+# the run kept) does not depend on the language, and every step of every exercise is walked in
+# both languages by test_run_screen.py and test_large_text.py.
+@pytest.mark.parametrize(("exercise", "locale"), in_turns(CORE))
 def test_each_core_exercise_runs_to_the_end(page: Page, locale: str, exercise: str) -> None:
     # The bells rung on the page (Web Audio); test_track.py checks them in the audio track.
     set_prefs(page, {"lockedBells": False})

@@ -351,57 +351,9 @@ def test_another_period_of_the_summary_is_announced(page: Page, locale: str) -> 
 
 # Every control a name of its own ------------------------------------------------------------
 
-EXERCISES = [
-    "grounding",
-    "stop-partner",
-    "stop-solo",
-    "protector",
-    "four-s",
-    "body-scan",
-    "in-the-middle",
-    "paced-breathing",
-    "defensive-movement",
-    "welcome",
-    "secure-traits",
-    "core-themes",
-]
-
-
-@pytest.mark.parametrize(
-    ("locale", "exercise"), [("nl", exercise) for exercise in EXERCISES] + [("en", "in-the-middle")]
-)
-def test_every_step_names_each_control_once(page: Page, locale: str, exercise: str) -> None:
-    """Every step of every exercise, the offer of help after a high rating, and the end."""
-    open_player(page, locale, exercise)
-    for _ in range(200):
-        before, step = index(page), kind(page)
-        assert_names_unique(page, f"{exercise} step {before} ({step})")
-        if page.locator("#player").get_attribute("data-key") == "closing":
-            page.locator("#player-next").click()
-            expect(page.locator("#player-end")).to_be_visible()
-            assert_names_unique(page, f"{exercise}: the end")
-            return
-        if step in ("timed", "breath"):
-            page.clock.run_for(seconds_left(page) * 1000 + 50)
-        elif step == "action":
-            page.locator(".action-button").click()
-        elif step == "rate":
-            # A high rating (before) offers grounding and help first; low afterwards.
-            choose_rating(page, 9 if before == 0 else 2)
-            if before == 0 and page.locator(".help-offer").count():
-                assert_names_unique(page, f"{exercise}: the offer of help")
-                page.locator(".help-offer button").last.click()
-        elif step == "note":
-            page.locator(".note textarea").fill("a few words")
-            page.locator(".note button[type=submit]").click()
-        elif step == "scale":
-            page.locator(".scale-place").nth(1).tap()
-            page.locator(".scale button[type=submit]").click()
-        else:
-            wait_for_next(page)
-            page.locator("#player-next").click()
-        expect(page.locator("#player")).not_to_have_attribute("data-index", str(before))
-    raise AssertionError("the exercise did not end")
+# Every step of every exercise, the offer of help and the end are checked in
+# test_run_screen.py, whose walk through each exercise in both languages also checks that every
+# control is on screen and uncovered: one walk for both.
 
 
 @pytest.mark.parametrize("locale", ["nl", "en"])
