@@ -310,24 +310,8 @@ def test_forced_colours_keep_the_big_button_and_the_pacer(page: Page) -> None:
     assert shape != "0px"
 
 
-LARGE_TEXT = "document.documentElement.style.fontSize = '200%';"
-
-
-@pytest.mark.parametrize("path", ["", "help", "settings", "history", "exercises/stop-partner"])
-def test_large_text_never_scrolls_sideways_and_the_way_out_stays(
-    small: BrowserContext, path: str
-) -> None:
-    page = small.new_page()
-    page.add_init_script(f"addEventListener('DOMContentLoaded', () => {{ {LARGE_TEXT} }});")
-    page.goto(f"/nl/{path}")
-    wait_until(page, "getComputedStyle(document.documentElement).fontSize === '32px'", "text")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "sideways"
-    bar = page.locator(".way-out")
-    expect(page.locator(".way-out-help")).to_be_in_viewport(ratio=1)
-    expect(page.locator(".way-out-ground")).to_be_in_viewport(ratio=1)
-    height = bar.evaluate("(el) => el.offsetHeight")
-    padding = page.evaluate("parseFloat(getComputedStyle(document.body).paddingBottom)")
-    assert padding >= height, "the page's end can scroll clear of the way-out bar"
+# Large text on ordinary pages (no sideways scrolling, the way out whole, the page's end clear
+# of the bar) is checked on every page in both languages in test_large_text.py.
 
 
 def test_the_bell_sounds_after_the_way_out(playwright: Playwright, base_url: str) -> None:
