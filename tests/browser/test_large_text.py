@@ -1,5 +1,7 @@
 """Text at 200%, as a phone's text-size setting makes it: every client page and every step of
 every exercise, and the therapist's pages, at 360×640 and 320×568, in both languages.
+The walk through every step also checks each step at ordinary (100%) text, as the run screen's
+walk did (test_run_screen.py): one walk per exercise and language for both text sizes.
 
 For each state, in one page.evaluate: nothing scrolls sideways (a table scrolls in its own box);
 the way-out bar is wholly on screen and at most a fifth of its height; every control the page
@@ -20,11 +22,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from server.settings import Settings
+from server.exercises import load_exercises
+from server.settings import PROJECT_ROOT, Settings
 from tests.browser.conftest import AXE, axe_on_frozen_clock, freeze_clock
 from tests.browser.test_history import NOW, RUNS, SEED
 from tests.browser.test_player import START, kind, seconds_left
-from tests.browser.test_run_screen import NEEDED
+from tests.browser.test_run_screen import NEEDED, SMALL, problems
+from tests.browser.test_screen_reader import duplicates
 from tests.browser.test_therapist import PASSWORD, api, houvast_add, run
 from tests.client_pages import EXERCISE_IDS
 from tests.therapist import served_on_known_port
@@ -182,7 +186,8 @@ class Checker:
                     "H": size["height"],
                 },
             )
-            self.problems += [f"{where} at {size['width']}×{size['height']}: {p}" for p in found]
+            at = f"200% text, {size['width']}×{size['height']}"
+            self.problems += [f"{where} at {at}: {p}" for p in found]
         self.states += 1
         if self.run_axe and audit:
             self.axe(page, where, frozen=frozen)
@@ -259,7 +264,7 @@ def test_every_page_at_200_percent_text(large: BrowserContext, locale: str) -> N
     checker.done("pages")
 
 
-def act(page: Page) -> None:
+def act(page: Page, *, rating: int = 3) -> None:
     """Do what the current step asks, as a person would: a tap where it is covered fails."""
     step = kind(page)
     if step in ("timed", "breath"):
@@ -267,7 +272,7 @@ def act(page: Page) -> None:
     elif step == "action":
         page.locator(".action-button").click(timeout=TAP)
     elif step == "rate":
-        page.locator(".rating-choice", has_text="3").first.click(timeout=TAP)
+        page.locator(".rating-choice", has_text=str(rating)).first.click(timeout=TAP)
         page.locator(".rating button[type=submit]").click(timeout=TAP)
     elif step == "note":
         page.locator(".note textarea").fill("a few words", timeout=TAP)
@@ -279,43 +284,111 @@ def act(page: Page) -> None:
         page.locator("#player-next").click(timeout=TAP)
 
 
+# axe-core looks at the first step of each kind in the Dutch walk, in the exercise (in their
+# order) where that kind first comes: a rounds step's inner steps count, and the closing is text.
+AXE_HOME: dict[str, str] = {}
+for _exercise in load_exercises(PROJECT_ROOT / "exercises").values():
+    for _kind in [s.kind.name for step in _exercise.steps for s in step.walk()] + ["text"]:
+        AXE_HOME.setdefault(_kind, _exercise.id)
+
+# The root font size set, and the page laid out again as the app does it: its rules for large
+# text and for a part that scrolls run on resize, and the way-out bar's height reaches the CSS
+# through a ResizeObserver, whose callbacks come before those of one made after it.
+TEXT_SIZE = """async (size) => {
+  const root = document.documentElement;
+  root.style.setProperty('font-size', size);
+  dispatchEvent(new Event('resize'));
+  await new Promise((done) => {
+    const watch = new ResizeObserver(() => { watch.disconnect(); done(); });
+    watch.observe(root);
+  });
+}"""
+
+
+def check_at_100_percent(page: Page, checker: Checker, where: str, *, placed: bool = True) -> None:
+    """The run screen's checks, at ordinary text on a small phone, in the page's state: every
+    control a person may need on screen and what a tap hits (unless not ``placed``), and no two
+    controls that share a name (a screen reader could not tell them apart). The text is large
+    again after."""
+    if page.viewport_size != SMALL:
+        page.set_viewport_size(SMALL)
+    page.evaluate(TEXT_SIZE, "100%")
+    try:
+        at = f"{where} at 100% text, {SMALL['width']}×{SMALL['height']}"
+        checker.problems += [
+            f"{at}: {p['selector']} {p['text'][:40]!r} "
+            + ("off screen" if not p["inside"] else f"covered by {p['over']}")
+            for p in (problems(page) if placed else [])
+        ]
+        if shared := duplicates(page):
+            checker.problems.append(f"{at}: controls that share a name: {shared}")
+    finally:
+        page.evaluate(TEXT_SIZE, "200%")
+
+
+def check_step(page: Page, checker: Checker, where: str, *, audit: bool) -> None:
+    """One state of a run at 200% text at both sizes, and at 100% text at 360×640 (whichever
+    comes first where the screen already is that size); no notice shows during a run."""
+    ordinary_first = page.viewport_size == SMALL
+    if ordinary_first:
+        check_at_100_percent(page, checker, where)
+    checker.check(page, where, NEEDED, player=True, audit=audit, frozen=True)
+    if not ordinary_first:
+        check_at_100_percent(page, checker, where)
+    if page.locator(".app-notices .banner:visible").count():
+        checker.problems.append(f"{where}: a notice showed during the run")
+
+
 @pytest.mark.parametrize("locale", LOCALES)
-def test_every_step_of_every_exercise_at_200_percent_text(
-    large: BrowserContext, locale: str
+@pytest.mark.parametrize("exercise", EXERCISE_IDS)
+def test_every_step_of_every_exercise_at_200_and_100_percent_text(
+    large: BrowserContext, exercise: str, locale: str
 ) -> None:
+    """Every step, the offer of help after a high rating, and the end: at 200% text at both
+    sizes (and axe, in Dutch), and at 100% text as the run screen's walk checked them."""
     page = large.new_page()
     freeze_clock(page, START)
     checker = Checker(axe=locale == AXE_LOCALE)
     audited: set[str] = set()
-    for exercise in EXERCISE_IDS:
-        page.goto(f"/{locale}/exercises/{exercise}#start")
-        player = page.locator("#player")
-        expect(player).to_be_visible()
-        for _ in range(300):
-            step = player.get_attribute("data-index")
-            where = f"/{locale}/exercises/{exercise} step {int(step or 0) + 1} ({kind(page)})"
-            if (
-                page.locator("#player-next-soon").is_visible()
-                and not page.locator("#player-time").inner_text()
-            ):
-                # Next comes after a minimum pause: let it pass, then check with Next shown.
-                page.clock.run_for(180_000)
-                expect(page.locator("#player-next")).to_be_visible()
-            # axe on the first step of each kind (its clock held still, as axe needs timers).
-            first = kind(page) not in audited
-            audited.add(kind(page))
-            checker.check(page, where, NEEDED, player=True, audit=first, frozen=True)
-            try:
+    path = f"/{locale}/exercises/{exercise}"
+    page.goto(f"{path}#start")
+    player = page.locator("#player")
+    expect(player).to_be_visible()
+    for _ in range(300):
+        step = player.get_attribute("data-index")
+        where = f"{path} step {int(step or 0) + 1} ({kind(page)})"
+        if (
+            page.locator("#player-next-soon").is_visible()
+            and not page.locator("#player-time").inner_text()
+        ):
+            # Next comes after a minimum pause: let it pass, then check with Next shown.
+            page.clock.run_for(180_000)
+            expect(page.locator("#player-next")).to_be_visible()
+        # axe on the first step of each kind (its clock held still, as axe needs timers).
+        first = kind(page) not in audited and AXE_HOME.get(kind(page), exercise) == exercise
+        audited.add(kind(page))
+        check_step(page, checker, where, audit=first)
+        try:
+            if kind(page) == "rate" and step == "0":
+                # A high rating before offers grounding and help first; low ones afterwards.
+                act(page, rating=9)
+                expect(page.locator(".help-offer")).to_be_visible()
+                check_step(page, checker, f"{where}: the offer of help", audit=False)
+                page.locator(".help-offer button").last.click(timeout=TAP)
+            else:
                 act(page)
-            except PlaywrightError as error:
-                checker.problems.append(f"{where}: the step cannot be done: {error.message}")
-                break
-            if page.locator("#player-end").is_visible():
-                break
-            expect(player).not_to_have_attribute("data-index", step or "")
+        except PlaywrightError as error:
+            checker.problems.append(f"{where}: the step cannot be done: {error.message}")
+            break
         if page.locator("#player-end").is_visible():
-            end = f"/{locale}/exercises/{exercise} end"
-            checker.check(page, end, CONTROLS, audit=exercise == EXERCISE_IDS[0], frozen=True)
+            break
+        expect(player).not_to_have_attribute("data-index", step or "")
+    if page.locator("#player-end").is_visible():
+        end = f"{path} end"
+        checker.check(page, end, CONTROLS, audit=exercise == EXERCISE_IDS[0], frozen=True)
+        check_at_100_percent(page, checker, end, placed=False)
+    elif not checker.problems:
+        checker.problems.append(f"{path}: the run never reached its end")
     checker.done("steps and end panels")
 
 
