@@ -426,6 +426,13 @@ def test_from_grounding_the_way_out_leads_to_help(page: Page, base_url: str) -> 
     page.get_by_role("link", name="Need help now?").click()
     expect(page).to_have_url(f"{base_url}/en/help")
     expect(page.get_by_role("link", name="Call 113", exact=True)).to_be_visible()
+    # The run is kept in the tab at once; if grounding's page went before the database answered,
+    # the help page writes it: read the store once nothing waits to be written.
+    # (Polled from here: the page's own timers are held by its frozen clock.)
+    for _ in range(400):
+        if page.evaluate("sessionStorage.getItem('houvast.unsaved-runs') === null"):
+            break
+        page.wait_for_timeout(50)
     assert [run["status"] for run in runs(page)] == ["stopped"]
 
 
