@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyotp
 import pytest
@@ -207,16 +208,23 @@ class Checker:
         assert not self.problems, "\n".join(self.problems)
 
 
-@pytest.fixture
-def large(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+def large_text_phone(browser: Browser, base_url: str, **options: Any) -> BrowserContext:
+    """A small touch phone with its text at 200%, in Amsterdam."""
     context = browser.new_context(
         base_url=base_url,
         viewport=SIZES[0],
         is_mobile=True,
         has_touch=True,
         timezone_id="Europe/Amsterdam",
+        **options,
     )
     context.add_init_script(LARGE_TEXT)
+    return context
+
+
+@pytest.fixture
+def large(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    context = large_text_phone(browser, base_url)
     yield context
     context.close()
 

@@ -10,21 +10,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.test_home_screen import INSTALL_PROMPT
-from tests.browser.test_large_text import CONTROLS, LARGE_TEXT, SIZES, Checker
+from tests.browser.test_large_text import CONTROLS, Checker, large_text_phone
 
 
 @pytest.fixture
 def large(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
-    context = browser.new_context(
-        base_url=base_url,
-        viewport=SIZES[0],
-        is_mobile=True,
-        has_touch=True,
-        # Without a worker: "ready offline" outranks the install offer, and on a busy machine
-        # the worker could finish installing before the offer is made.
-        service_workers="block",
-    )
-    context.add_init_script(LARGE_TEXT)
+    # Without a worker: "ready offline" outranks the install offer, and on a busy machine the
+    # worker could finish installing before the offer is made.
+    context = large_text_phone(browser, base_url, service_workers="block")
     yield context
     context.close()
 
