@@ -15,12 +15,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from .assets import StaticAssets
-from .i18n import (
-    LOCALES,
-    Catalogs,
-    format_seconds,
-    language_name,
-)
+from .i18n import LOCALES, Catalogs, language_name
 from .security import META_CONTENT_SECURITY_POLICY
 from .settings import Settings
 from .urls import Page, Urls
@@ -58,7 +53,6 @@ def translated_environment(folder: Path, locale: str, catalogs: Catalogs) -> jin
 
 def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
     env = translated_environment(TEMPLATES_DIR, locale, catalogs)
-    env.filters["seconds"] = lambda seconds: format_seconds(seconds, locale)
     env.filters["script_json"] = script_json
     return env
 
