@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_on_frozen_clock
 from tests.browser.test_history import NOW
-from tests.browser.test_lock import NOTES, PIN, RUNS, TEXT
+from tests.browser.test_lock import NOTES, PIN, RUNS, SEED, TEXT
 from tests.browser.test_player import (
     choose_rating,
     index,
@@ -122,15 +122,6 @@ def duplicates(page: Page) -> list[tuple[str, str]]:
 
 def assert_names_unique(page: Page, where: str) -> None:
     assert duplicates(page) == [], f"{where}: controls that share a name"
-
-
-STORE = "new URL('store.js', document.querySelector('script[type=module]').src).href"
-SEED = f"""async ({{runs, notes, pin}}) => {{
-    const store = await import({STORE});
-    await store.mergeRuns(runs);
-    for (const [key, text] of Object.entries(notes)) await store.saveNote(key, text);
-    if (pin) await store.setPin(pin);
-}}"""
 
 
 def seed(page: Page, locale: str, *, pin: str | None = PIN) -> None:
