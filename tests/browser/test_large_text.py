@@ -428,6 +428,11 @@ def test_every_therapist_page_at_200_percent_text(
     def check(where: str) -> None:
         checker.check(page, f"/t/{locale}/{where}", CONTROLS, bar=False)
 
+    def sign_in() -> None:
+        page.fill("#email", email)
+        page.fill("#password", PASSWORD)
+        submit(page, "main form button[type=submit]")
+
     page.goto(link)
     expect(page.locator("#password-needs-script")).to_be_hidden()
     check("password")
@@ -435,9 +440,7 @@ def test_every_therapist_page_at_200_percent_text(
     page.fill("#repeat", PASSWORD)
     submit(page, "#password-form button[type=submit]")
     check("?ended=password")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    submit(page, "main form button[type=submit]")
+    sign_in()
     check("sets (none yet)")
     page.goto(f"{url}/t/{locale}/account")
     check("account")
@@ -511,9 +514,7 @@ def test_every_therapist_page_at_200_percent_text(
     # Signed out, in again: the code page, then a form sent with a stale token is refused.
     submit(page, ".t-nav button")
     check("?ended=out")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    submit(page, "main form button[type=submit]")
+    sign_in()
     check("code")
     page.fill("#code", "000000")
     submit(page, "main form button[type=submit]")
