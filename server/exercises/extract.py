@@ -27,7 +27,7 @@ def extract_exercises(
     options: Mapping[str, Any],
 ) -> Iterator[tuple[int, str | None, str, list[str]]]:
     """Yield Babel's (line, function, message, comments) for each text in an exercise file."""
-    path = Path(getattr(fileobj, "name", "exercise.toml"))
+    path = Path(fileobj.name)  # Babel hands over the file it opened
     source = fileobj.read().decode("utf-8")
     exercise = parse_exercise(path, source)
     for where, message in exercise.messages():

@@ -124,8 +124,14 @@ class Exercise:
 
     def messages(self) -> Iterator[tuple[str, str]]:
         """Yield (field, message id) for every translatable text in the exercise."""
-        for name in ("title", "purpose", "intro", "alone", "closing"):
-            message = getattr(self, name)
+        texts = {
+            "title": self.title,
+            "purpose": self.purpose,
+            "intro": self.intro,
+            "alone": self.alone,
+            "closing": self.closing,
+        }
+        for name, message in texts.items():
             if message:
                 yield name, message
         for step in self.all_steps():

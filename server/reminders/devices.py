@@ -290,11 +290,6 @@ class DeviceStore:
             connection.execute(delete(devices).where(devices.c.id == device_id))
         return True
 
-    def authorised(self, device_id: str, token: str) -> bool:
-        """Whether ``token`` is the device's secret (compared in constant time)."""
-        with self.engine.connect() as connection:
-            return self._authorised(connection, device_id, token)
-
     def calendar(self, device_id: str, calendar_token: str) -> StoredDevice | None:
         """A device's time zone, locale, texts and reminders, for the holder of its calendar
         token (which can do nothing else); ``None`` if it does not fit."""

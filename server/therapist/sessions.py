@@ -104,7 +104,3 @@ class Sessions:
     def end(self, cookie: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(delete(sessions).where(sessions.c.id_hash == token_hash(cookie)))
-
-    def end_all(self, account_id: int) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(delete(sessions).where(sessions.c.therapist_id == account_id))
