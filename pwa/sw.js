@@ -13,12 +13,14 @@ const BASE = CONFIG.scope;
 const LOCALES = Object.keys(CONFIG.homes);
 const PRECACHED = new Set(CONFIG.stored.map((path) => new URL(path, self.location).href));
 
-// Bundles (server/bundles.py): a line of JSON, the index, then the bodies back to back. The
-// exercise pages, home, settings and app.json are built here from the exercises' documents and
-// their language's shells, as the server writes them (server/shells.py): the very same bytes,
-// or the server's own are fetched.
+// The bundle (server/bundles.py): a line of JSON, the index, then the shells' markup and the
+// bodies, back to back. Every page is built here over its language's layout, and the exercise
+// pages, home, settings and app.json from the exercises' documents and their language's
+// shells, as the server writes them (server/shells.py): the very same bytes, or the server's
+// own are fetched.
 
 const SLOT = /\ue000(\w+)\ue001/g;
+const SEPARATOR = '\ue002';
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
 
 /** Text in HTML, escaped as the templates escape it (markupsafe). */
@@ -29,6 +31,14 @@ function escape(text) {
 /** The pattern with each slot given its value. */
 function fill(pattern, values) {
   return pattern.replace(SLOT, (_, name) => values[name]);
+}
+
+/** A page from its language's layout and its values (`text`): one for each slot, in the order
+ * the slots first come, with SEPARATOR between them. */
+function overLayout(layout, text) {
+  const names = [...new Set(Array.from(layout.matchAll(SLOT), ([, name]) => name))];
+  const values = text.split(SEPARATOR);
+  return fill(layout, Object.fromEntries(names.map((name, at) => [name, values[at]])));
 }
 
 /** Data as script_json writes it (server/templating.py): keys sorted, nothing that ends a script. */
@@ -55,8 +65,9 @@ function stepItems(steps, summaries, level) {
   }).join('');
 }
 
-/** An exercise page from its shell ([page, aside]) and the exercise's document. */
-function exercisePage([page, aside], doc) {
+/** An exercise page from its language's shells (the page and the aside) and the exercise's
+ * document. */
+function exercisePage({ exercise: page, aside }, doc) {
   const { data } = doc;
   const texts = { id: data.id, title: data.title, closing: data.closing,
     purpose: doc.purpose, intro: doc.intro, length: doc.length };
@@ -70,7 +81,7 @@ function exercisePage([page, aside], doc) {
 
 /** Home from its shell, its section and card, each category's [id, heading], and the documents:
  * the exercises by category, in order. */
-function homePage(page, [section, card, headings], docs) {
+function homePage(page, { section, card, headings }, docs) {
   const sections = headings.map(([category, heading]) => {
     const cards = docs.filter((doc) => doc.category === category).map(({ data, ...doc }) => fill(card, {
       category: escape(doc.category), id: escape(data.id), title: escape(data.title),
@@ -132,10 +143,8 @@ function overTwin(twin, texts) {
 
 /** The hash the server gives what is built here (URL and bytes of each), as hex. */
 async function hashOf(responses) {
-  const parts = responses.flatMap(([path, body]) => [encoder.encode(path), [0], body, [0]]);
-  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  parts.reduce((at, part) => { all.set(part, at); return at + part.length; }, 0);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  const all = new Blob(responses.flatMap(([path, body]) => [path, '\0', body, '\0']));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await all.arrayBuffer()));
   return [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('').slice(0, 16);
 }
 
@@ -149,9 +158,16 @@ async function unpack(cache, bundle) {
   if (!response.ok) throw new Error(`${bundle} answered ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   let at = bytes.indexOf(10) + 1;
-  const { headers, entries, shells, hash } = JSON.parse(decoder.decode(bytes.subarray(0, at)));
-  const stored = entries.map(([index, kind, length, recipe]) => ({ index, recipe,
-    path: CONFIG.stored[index], headers: headers[kind], body: bytes.slice(at, at += length) }));
+  const next = (length) => bytes.slice(at, at += length);
+  const { common, headers, entries, shells = {}, hash } = JSON.parse(decoder.decode(bytes.subarray(0, at)));
+  for (const shell of Object.values(shells)) {
+    for (const [name, length] of Object.entries(shell.markup)) shell[name] = decoder.decode(next(length));
+    shell.exercise = overLayout(shell.layout, shell.exercise);
+  }
+  // One entry for each stored URL not fetched on its own, in order.
+  const bundled = CONFIG.stored.flatMap((path, index) => (CONFIG.files.includes(path) ? [] : [index]));
+  const stored = entries.map(([kind, length, recipe], at) => ({ index: bundled[at], recipe,
+    path: CONFIG.stored[bundled[at]], headers: { ...common, ...headers[kind] }, body: next(length) }));
   // The exercises' documents first: everything built here is made of them.
   const docsIn = {}; // by language, in order
   const docAt = {}; // by stored URL's index
@@ -164,14 +180,15 @@ async function unpack(cache, bundle) {
   const built = stored.filter(({ recipe }) => recipe);
   for (const entry of built) {
     const [what, locale, grounding] = entry.recipe;
-    const { exercise, home, settings, kinds } = shells[locale];
+    const shell = shells[locale];
     const docs = docsIn[locale];
-    const shell = decoder.decode(entry.body);
+    const text = decoder.decode(entry.body);
     entry.body = encoder.encode(
-      what === 'exercise' ? exercisePage(exercise, docAt[entry.index])
-        : what === 'home' ? homePage(shell, home, docs)
-          : what === 'settings' ? settingsPage(shell, settings, docs, kinds)
-            : appJson(shell, docs, grounding, kinds));
+      what === 'page' ? overLayout(shell.layout, text)
+        : what === 'exercise' ? exercisePage(shell, docAt[entry.index])
+          : what === 'home' ? homePage(overLayout(shell.layout, text), shell, docs)
+            : what === 'settings' ? settingsPage(overLayout(shell.layout, text), shell.item, docs, shell.kinds)
+              : appJson(text, docs, grounding, shell.kinds));
   }
   await Promise.all(stored.map(({ path, body, headers: kept }) => cache.put(
     new URL(path, self.location).href, new Response(body, { headers: kept }),
@@ -182,12 +199,13 @@ async function unpack(cache, bundle) {
 }
 
 self.addEventListener('install', (event) => {
-  // The texts come in a few bundles (server/bundles.py), the icons one by one. Bypass the
+  // The texts come in a bundle (server/bundles.py), the icons one by one. Bypass the
   // HTTP cache so a new version never stores an old file. If anything fails to load,
   // installation fails and the old version stays in charge.
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await Promise.all(CONFIG.bundles.map((bundle) => unpack(cache, bundle)));
+    const [bundle] = CONFIG.bundles;
+    await unpack(cache, bundle);
     await cache.addAll(CONFIG.files.map((path) => new Request(path, { cache: 'reload' })));
   })());
 });

@@ -1,26 +1,32 @@
-"""The bundles the service worker fetches what it stores in (pwa/sw.js, ``unpack``).
+"""The bundle the service worker fetches what it stores in (pwa/sw.js, ``unpack``).
 
-A bundle is UTF-8 text: a line of JSON (the index), then the bodies back to back, as they are
-(no quoting, as JSON would need). The index:
+A bundle is UTF-8 text: a line of JSON (the index), then the shells' markup, then the bodies,
+back to back, as they are (no quoting, as JSON would need, which would also hide from gzip
+that the markup is the pages'). The index:
 
-- ``headers``: each set of headers once (most responses share one);
-- ``entries``: ``[n, h, length]`` for each response in order, the worker's stored URL ``n``
-  (its ``CONFIG.stored``) with headers ``h`` and the next ``length`` bytes as its body; or
-  ``[n, h, length, recipe]`` for a response the worker builds (server/shells.py) in a
-  language's ``shells``:
+- ``common``: the headers every response has; ``headers``: each set of the others once (most
+  responses share one);
+- ``entries``: ``[h, length]`` for each stored URL (the worker's ``CONFIG.stored``) that it
+  does not fetch on its own (``CONFIG.files``), in order: its response has the headers
+  ``common`` and ``h`` and the next ``length`` bytes as its body; or ``[h, length, recipe]``
+  for a response the worker builds (server/shells.py) in a language's ``shells``:
 
+  - ``["page", locale]``: a page, from its values over the language's layout (the body);
   - ``["exercise", locale]``: an exercise page, from the exercise's document (the body,
     server/exercise_documents.py) and the exercise page's shell;
   - ``["exercise", locale, m]``: the same, from the texts (the body) that this document puts
     over that of stored URL ``m``, the same exercise in another language;
-  - ``["home", locale]``, ``["settings", locale]``: those pages, from their shell (the body),
-    the home's section and card, or the settings' item, and that language's documents;
+  - ``["home", locale]``, ``["settings", locale]``: those pages, from their shell (the body,
+    as its values over the layout), the home's section and card, or the settings' item, and
+    that language's documents;
   - ``["app", locale, grounding]``: app.json from its shell (the body), that language's
     documents, the grounding exercise's id and the ``kinds`` that say which timings a person
     may change;
 
-- ``shells``: per language, ``exercise`` ([page, aside]), ``home`` ([section, card,
-  headings]), ``settings`` (the item) and ``kinds``;
+- ``shells``: per language, ``markup``: the length of each shell's markup by name (``layout``;
+  ``exercise``, the exercise page as its values over the layout, and ``aside``; home's
+  ``section`` and ``card``; settings' ``item``), which follows the index in that order,
+  language after language; ``headings``, each category's [id, heading] on home; and ``kinds``;
 - ``hash``: the hash of what the worker is to build, as the version hashes what it stores
   (URL and body of each), for the worker to check what it built by.
 """
@@ -36,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .exercise_documents import document, texts_over
 from .i18n import LOCALES
 from .shells import AppJson, ExercisePage, Shells
-from .urls import Page
+from .urls import CLIENT_PAGES, Page
 
 if TYPE_CHECKING:
     from .exercises.model import Exercise
@@ -74,6 +80,8 @@ class Documents:
         }
         self.built: dict[str, tuple[str, str]] = {}
         for locale in LOCALES:
+            # Every page over its language's layout; those that show exercises from their shells.
+            self.built |= {urls.page(page, locale): ("page", locale) for page in CLIENT_PAGES}
             self.built |= {urls.exercise(i, locale): ("exercise", locale) for i in exercises}
             self.built[urls.page(Page("home"), locale)] = ("home", locale)
             self.built[urls.page(Page("settings"), locale)] = ("settings", locale)
@@ -98,13 +106,17 @@ class Documents:
             return None
         what, locale = self.built[url]
         shells, docs = self.shells(locale), list(self.docs[locale].values())
-        if what == "exercise":
+        layout = shells.layout
+        if what == "page":
+            values = layout.over(body.decode(), url)
+            recipe, built = Recipe([what, locale], values.encode()), layout.build(values).encode()
+        elif what == "exercise":
             recipe, built = self._exercise_page(index, url, locale, shells.exercise)
         elif what == "home":
-            recipe = Recipe([what, locale], shells.home.page.encode())
+            recipe = Recipe([what, locale], layout.over(shells.home.page, url).encode())
             built = shells.home.build(docs)
         elif what == "settings":
-            recipe = Recipe([what, locale], shells.settings.page.encode())
+            recipe = Recipe([what, locale], layout.over(shells.settings.page, url).encode())
             built = shells.settings.build(docs, shells.kinds)
         else:
             app = AppJson.of(body)
@@ -135,7 +147,7 @@ class Documents:
 
 @dataclass
 class Packer:
-    """One bundle, put together response by response."""
+    """The bundle, put together response by response."""
 
     headers: list[dict[str, str]] = field(default_factory=list)
     entries: list[list[Any]] = field(default_factory=list)
@@ -143,14 +155,12 @@ class Packer:
     locales: set[str] = field(default_factory=set)
     built: Any = field(default_factory=hashlib.sha256)
 
-    def add(
-        self, index: int, url: str, headers: dict[str, str], body: bytes, recipe: Recipe | None
-    ) -> None:
-        """The response for ``url``, the worker's stored URL ``index``: its ``body`` as it
-        is, or what the worker builds it from."""
+    def add(self, url: str, headers: dict[str, str], body: bytes, recipe: Recipe | None) -> None:
+        """The response for ``url``, the next stored URL the worker does not fetch on its own:
+        its ``body`` as it is, or what the worker builds it from."""
         if headers not in self.headers:
             self.headers.append(headers)
-        entry: list[Any] = [index, self.headers.index(headers)]
+        entry: list[Any] = [self.headers.index(headers)]
         if recipe is None:
             self.entries.append([*entry, len(body)])
             self.bodies.append(body)
@@ -162,15 +172,23 @@ class Packer:
 
     def packed(self, documents: Documents) -> bytes:
         """The bundle's bytes, with the shells of the languages its recipes build in."""
-        index: dict[str, Any] = {"headers": self.headers, "entries": self.entries}
+        shared = set.intersection(*(set(headers.items()) for headers in self.headers))
+        common = {k: v for k, v in self.headers[0].items() if (k, v) in shared}
+        index: dict[str, Any] = {
+            "common": common,
+            "headers": [{k: v for k, v in h.items() if k not in common} for h in self.headers],
+            "entries": self.entries,
+        }
+        markup: list[bytes] = []
         if self.locales:
-            shells = {
-                locale: documents.shells(locale).indexed()
-                for locale in LOCALES
-                if locale in self.locales
-            }
+            shells: dict[str, Any] = {}
+            for locale in (locale for locale in LOCALES if locale in self.locales):
+                texts = {k: v.encode() for k, v in documents.shells(locale).markup().items()}
+                shells[locale] = {"markup": {k: len(v) for k, v in texts.items()}}
+                shells[locale] |= documents.shells(locale).data()
+                markup += texts.values()
             index |= {"shells": shells, "hash": self.built.hexdigest()[:16]}
-        return _json(index) + b"\n" + b"".join(self.bodies)
+        return _json(index) + b"\n" + b"".join(markup) + b"".join(self.bodies)
 
 
 def _json(data: Any) -> bytes:

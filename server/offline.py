@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .exercises.model import Exercise
 
 SERVICE_WORKER = "sw.js"
+# The bundle's name in its URL (offline/<version>/<name>.txt).
+BUNDLE = "app"
 THEME_COLOUR = "#2d6a63"
 # The manifest's colours show on the splash screen and the title bar, in light and dark alike.
 BACKGROUND_COLOUR = "#2d6a63"
@@ -59,40 +61,42 @@ SHORTCUTS = [
 ]
 
 
-def client_pages(exercise_ids: Iterable[str]) -> list[Page]:
-    """Every page of the client app (each in every locale)."""
-    return [*CLIENT_PAGES, *(Page.of("exercise", exercise_id=i) for i in exercise_ids)]
-
-
 def precache_urls(urls: Urls, assets: StaticAssets, exercise_ids: Iterable[str]) -> list[str]:
-    """The URLs the service worker stores on install: both languages' pages and every file."""
-    # Each page in one language beside the same page in the other: their bundle is compressed
-    # as a whole, and gzip reaches back only 32 KB, so twins that share most of their markup
-    # and the exercise's data compress against each other.
-    pages = client_pages(exercise_ids)
-    found = [urls.page(page, locale) for page in pages for locale in LOCALES]
-    found += [urls.path("app_json", locale=locale) for locale in LOCALES]
-    found += [assets.url(name, urls) for name in sorted(assets.files) if assets.stored(name)]
+    """The URLs the service worker stores on install: both languages' pages and every file.
+
+    In the order of its bundle, which gzip compresses as a whole but reaching back only 32 KB:
+    each page beside the same page in the other language (their markup is the same), then
+    every exercise's document in the first language (their data is alike), then the texts
+    the second puts over them, then the files: the step kinds' scripts just after the
+    stylesheet, whose rules style the markup they build."""
+    exercise_ids = list(exercise_ids)
+    found = [urls.page(page, locale) for page in CLIENT_PAGES for locale in LOCALES]
     found += [urls.path("manifest", locale=locale) for locale in LOCALES]
+    found += [urls.path("app_json", locale=locale) for locale in LOCALES]
+    found += [urls.exercise(i, locale) for locale in LOCALES for i in exercise_ids]
+    files = sorted(name for name in assets.files if assets.stored(name))
+    files.sort(key=lambda name: name.startswith("js/") and not name.startswith("js/kinds/"))
+    found += [assets.url(name, urls) for name in files]
     return found
 
 
 # Kept with a stored response, so the worker serves it as the server would.
 _KEPT_HEADERS = ("content-type", *(name.lower() for name in SECURITY_HEADERS))
-# Text travels in bundles (server/offline.py, pwa/sw.js); anything else is fetched on its own.
+# Text travels in the bundle (server/bundles.py, pwa/sw.js); anything else is fetched on its own.
 _TEXT_TYPES = ("text/", "application/json", "application/manifest+json", "image/svg+xml")
 
 
 @dataclass(frozen=True)
 class OfflineBundle:
-    """The service worker, what it stores, and the bundles it fetches them in.
+    """The service worker, what it stores, and the bundle it fetches them in.
 
     A phone stores every page of both languages. Fetched one by one, each page would carry the
     markup all pages share; gzip compresses that away only within one file. So the worker
-    fetches the text it stores in two bundles (server/bundles.py): one with the pages of both
-    languages, and one with the scripts and styles. Exercise pages and app.json travel as each
-    exercise's document, from which the worker builds them (server/exercise_documents.py).
-    Binary files (the icons) are fetched on their own.
+    fetches the text it stores in one bundle (server/bundles.py): the pages of both languages,
+    the scripts and the styles. The pages travel as their values over their language's layout,
+    exercise pages and app.json as each exercise's document, from which the worker builds them
+    (server/shells.py, server/exercise_documents.py). Binary files (the icons) are fetched on
+    their own.
     """
 
     version: str
@@ -108,7 +112,7 @@ class OfflineBundle:
 
     @classmethod
     async def render(cls, app: ASGIApp, state: Mapping[str, Any], source: bytes) -> OfflineBundle:
-        """Render every stored response in process and build the bundles and worker from them.
+        """Render every stored response in process and build the bundle and worker from them.
 
         ``state`` is what the app's requests see; ``source`` is pwa/sw.js.
         """
@@ -117,7 +121,7 @@ class OfflineBundle:
         stored = precache_urls(urls, state["assets"], exercises)
         documents = Documents(state["templates"], state["catalogs"], exercises, urls)
         digest = hashlib.sha256()
-        packers: dict[str, Packer] = {}
+        packer = Packer()
         files: list[str] = []
         answers: dict[str, Answer] = {}
         for index, url in enumerate(stored):
@@ -131,24 +135,13 @@ class OfflineBundle:
                 files.append(url)
                 continue
             kept = {k: v for k, v in answer.headers.items() if k in _KEPT_HEADERS}
-            packer = packers.setdefault(_bundle_of(url, urls), Packer())
-            packer.add(index, url, kept, answer.body, documents.recipe(index, url, answer.body))
+            packer.add(url, kept, answer.body, documents.recipe(index, url, answer.body))
         version = digest.hexdigest()[:16]
-        bundles = {name: packer.packed(documents) for name, packer in packers.items()}
+        bundles = {BUNDLE: packer.packed(documents)}
         bundle_urls = [urls.path("offline_bundle", version=version, part=n) for n in bundles]
         script, worker_map = worker_script(source, state["assets"].folder)
         worker = service_worker(script, version, stored, bundle_urls, files, urls)
         return cls(version, stored, bundles, files, worker, worker_map, answers)
-
-
-def _bundle_of(url: str, urls: Urls) -> str:
-    """Which bundle a stored text goes in: the pages' (both languages, with their app.json
-    and manifests) or the shared files'."""
-    if any(url.startswith(home) for home in urls.homes().values()):
-        return "pages"
-    if url in {urls.path("manifest", locale=locale) for locale in LOCALES}:
-        return "pages"
-    return "files"
 
 
 _CONFIG_LINE = "const CONFIG = /* filled in by server/offline.py */ null;"

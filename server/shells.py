@@ -1,6 +1,6 @@
 """The responses the service worker builds from the exercises' documents
 (server/exercise_documents.py), each from its shell: the exercise pages, home, settings and
-app.json.
+app.json; and every page's markup over its language's layout (what all pages share).
 
 A shell is the response rendered by the server's own template (or serialiser) for a probe
 whose texts are slots: a name between two characters of Unicode's private use area, which no
@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 
 from .exercise_documents import Kinds, adjustable, timings
 from .exercises.model import CATEGORIES
+from .i18n import LOCALES, language_name
 from .templating import script_json
 from .urls import Page
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from .templating import Templates
 
 _SLOT = re.compile("\ue000(\\w+)\ue001")
+# Between a page's values over its layout: private use too, so no text of ours holds it.
+SEPARATOR = "\ue002"
 # The level of the steps' headings, under the exercise page's h2 (exercise.html).
 STEP_LEVEL = 3
 Doc = dict[str, Any]
@@ -44,6 +47,69 @@ def fill(pattern: str, values: dict[str, str], *, keep: bool = False) -> str:
     """``pattern`` with each slot replaced by its value (with ``keep``, a slot without one
     stays)."""
     return _SLOT.sub(lambda m: values.get(m[1], m[0]) if keep else values[m[1]], pattern)
+
+
+class Layout(NamedTuple):
+    """What every page of a language shares (base.html): ``page``, with the slots title,
+    description, path (the page's own after its language's home, in the hreflang alternates
+    and the language switch), main and scripts. A page travels as its values for them, in the
+    order the slots first come, with SEPARATOR between them."""
+
+    page: str
+
+    @classmethod
+    def render(cls, templates: Templates, locale: str) -> Layout:
+        """_layout.html (base.html with its blocks made slots) for a probe page whose path is a
+        slot, linked as Templates.render links a page: the same page in every language."""
+        urls, home = templates.urls, Page("home")
+        alternates = [
+            {
+                "locale": other,
+                "name": language_name(other),
+                "url": urls.absolute(urls.page(home, other)) + slot("path"),
+                "switch": urls.switch(home, other) + slot("path"),
+            }
+            for other in LOCALES
+        ]
+        names = ("title", "description", "main", "scripts")
+        context = {
+            "layout": {name: slot(name) for name in names},
+            "alternates": alternates,
+            "switch": [alternate for alternate in alternates if alternate["locale"] != locale],
+        }
+        return cls(_render(templates, "_layout.html", locale, context, home))
+
+    def names(self) -> list[str]:
+        """The slots, in the order they first come."""
+        return list(dict.fromkeys(match[1] for match in _SLOT.finditer(self.page)))
+
+    def over(self, page: str, url: str) -> str:
+        """``page`` (``url``'s markup) as its values over this layout; a page the layout cannot
+        give (one with styles of its own, say) stops the server at start-up, naming it."""
+        found = None if SEPARATOR in page else re.fullmatch(self._pattern(), page, re.DOTALL)
+        values = SEPARATOR.join(found[name] for name in self.names()) if found else ""
+        if not found or self.build(values) != page:
+            raise RuntimeError(f"{url} is not a page of its language's layout (base.html)")
+        return values
+
+    def build(self, values: str) -> str:
+        """The page whose values over this layout are ``values``."""
+        return fill(self.page, dict(zip(self.names(), values.split(SEPARATOR), strict=True)))
+
+    def _pattern(self) -> str:
+        """The layout as a regular expression: each slot a group, matched again where it
+        comes again."""
+        parts, seen = _SLOT.split(self.page), set()
+        pattern = ""
+        for at, part in enumerate(parts):
+            if at % 2 == 0:
+                pattern += re.escape(part)
+            elif part in seen:
+                pattern += f"(?P={part})"
+            else:
+                seen.add(part)
+                pattern += f"(?P<{part}>.*?)"
+        return pattern
 
 
 class ExercisePage(NamedTuple):
@@ -184,6 +250,7 @@ class AppJson(NamedTuple):
 class Shells(NamedTuple):
     """One language's shells, and which timings each step kind lets a person change."""
 
+    layout: Layout
     exercise: ExercisePage
     home: HomePage
     settings: SettingsPage
@@ -192,20 +259,28 @@ class Shells(NamedTuple):
     @classmethod
     def render(cls, templates: Templates, locale: str, language: Language) -> Shells:
         return cls(
+            Layout.render(templates, locale),
             ExercisePage.render(templates, locale),
             HomePage.render(templates, locale, language),
             SettingsPage.render(templates, locale),
             adjustable(language),
         )
 
-    def indexed(self) -> dict[str, Any]:
-        """As a bundle's index holds them: the pages' own shells travel as their bodies."""
+    def markup(self) -> dict[str, str]:
+        """The shells' markup, by name, as a bundle holds it (pwa/sw.js): the exercise page
+        as its values over the layout. (Home's and settings' pages travel as their bodies.)"""
         return {
-            "exercise": list(self.exercise),
-            "home": [self.home.section, self.home.card, self.home.headings],
-            "settings": self.settings.item,
-            "kinds": self.kinds,
+            "layout": self.layout.page,
+            "exercise": self.layout.over(self.exercise.page, "the exercise page's shell"),
+            "aside": self.exercise.aside,
+            "section": self.home.section,
+            "card": self.home.card,
+            "item": self.settings.item,
         }
+
+    def data(self) -> dict[str, Any]:
+        """What a bundle's index holds of them besides their markup."""
+        return {"headings": self.home.headings, "kinds": self.kinds}
 
 
 def step_list(templates: Templates, locale: str, steps: list[dict[str, Any]]) -> str:

@@ -15,6 +15,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.conftest import isolated_settings, run_async
 from tests.test_api import device, subscription
+from tests.worker import config_of
 
 PUBLIC = "https://houvast.example.org"
 EVIL = "evil.test"
@@ -74,10 +75,10 @@ def test_redirects_stay_on_the_site_whatever_the_host_header(hostile: TestClient
 
 
 def test_the_worker_bundles_and_calendars_ignore_the_host_header(hostile: TestClient) -> None:
-    worker = hostile.get("/sw.js").text
-    for bundle in ("pages", "files"):
-        version = worker.split('"version": "', 1)[1].split('"', 1)[0]
-        no_evil(hostile.get(f"/offline/{version}/{bundle}.txt"))
+    for bundle in config_of(hostile.get("/sw.js").text)["bundles"]:
+        response = hostile.get(bundle)
+        assert response.status_code == 200, bundle
+        no_evil(response)
     made = hostile.post("/api/devices", json=device(subscription(), locale="en"))
     no_evil(made)
     feed = hostile.get(made.json()["calendar"])

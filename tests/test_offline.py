@@ -48,18 +48,19 @@ def test_every_precached_url_answers_200(client: TestClient) -> None:
         assert client.get(url).status_code == 200, url
 
 
-def test_the_worker_stores_the_servers_very_bytes_from_two_bundles(client: TestClient) -> None:
-    """The worker's install (run under Node) fetches two bundles (the pages of both languages;
+def test_the_worker_stores_the_servers_very_bytes_from_one_bundle(client: TestClient) -> None:
+    """The worker's install (run under Node) fetches one bundle (the pages of both languages,
     the scripts and styles) and the icons one by one, and stores for every URL the bytes and
-    headers the server sends: those it builds (exercise pages, app.json) too, byte for byte."""
+    headers the server sends: those it builds (every page, app.json) too, byte for byte."""
     config = precache_of(client.get("/sw.js").text)
-    assert len(config["bundles"]) == 2
-    for bundle in config["bundles"]:
-        response = client.get(bundle)
-        assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
-        index = json.loads(response.content.split(b"\n", 1)[0])
-        headers = index["headers"]
-        assert len(headers) == len({json.dumps(h) for h in headers}), "each set of headers once"
+    assert len(config["bundles"]) == 1
+    response = client.get(config["bundles"][0])
+    assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+    index = json.loads(response.content.split(b"\n", 1)[0])
+    headers = index["headers"]
+    assert len(headers) == len({json.dumps(h) for h in headers}), "each set of headers once"
+    assert "content-security-policy" in index["common"], "headers all share, once"
+    assert not [h for h in headers if set(h) & set(index["common"])]
     assert all("/icons/" in url and url.endswith(".png") for url in config["files"])
     installed = install(client)
     assert installed.fetched == [*config["bundles"], *config["files"]], "nothing fetched again"
@@ -77,13 +78,15 @@ def test_the_worker_stores_the_servers_very_bytes_from_two_bundles(client: TestC
 
 
 def test_what_shows_exercises_travels_as_their_documents(client: TestClient) -> None:
-    """No exercise page travels whole, nor its step list: the worker builds both languages'
-    exercise pages, home, settings and app.json from one document per exercise and language,
-    the second language's as its texts over the first's (server/shells.py)."""
+    """No page travels whole, nor an exercise's step list: the worker builds every page over
+    its language's layout, and both languages' exercise pages, home, settings and app.json
+    from one document per exercise and language, the second language's as its texts over the
+    first's (server/shells.py)."""
     config = precache_of(client.get("/sw.js").text)
     pages = client.get(config["bundles"][0]).content
     index = json.loads(pages.split(b"\n", 1)[0])
-    recipes = {config["stored"][n]: recipe for n, _, _, *recipe in index["entries"]}
+    bundled = [url for url in config["stored"] if url not in config["files"]]
+    recipes = {url: how for url, (_, _, *how) in zip(bundled, index["entries"], strict=True)}
     for exercise_id in ("grounding", "stop-partner"):
         assert recipes[f"/nl/exercises/{exercise_id}"] == [["exercise", "nl"]]
         [[how, locale, twin]] = recipes[f"/en/exercises/{exercise_id}"]
@@ -94,8 +97,12 @@ def test_what_shows_exercises_travels_as_their_documents(client: TestClient) -> 
         )
     assert recipes["/nl/app.json"] == [["app", "nl", "grounding"]]
     assert recipes["/en/"] == [["home", "en"]] and recipes["/en/settings"] == [["settings", "en"]]
-    assert recipes["/nl/about"] == [], "a page of its own travels as it is"
-    assert b'class="step-text"' not in pages and b'class="exercise-card' not in pages
+    assert recipes["/nl/about"] == [["page", "nl"]], "a page of its own over the layout"
+    assert all(recipes[url] for url in config["stored"] if url.startswith(("/nl/", "/en/")))
+    # The markup every page shares once per language: in its layout.
+    assert pages.count(b'<footer class="site-footer">') == 2
+    assert b'class="step-text"' not in pages, "the worker writes the steps"
+    assert pages.count(b'<li class="exercise-card') == 2, "home's card once per language"
     # A Dutch text once: not in its page beside the player's data, nor in app.json.
     assert pages.count(b"Zet allebei je voeten plat op de grond.") == 1
     # An exercise's title once: not on home, in settings nor in app.json.
@@ -107,11 +114,13 @@ def test_a_page_the_worker_would_build_otherwise_stops_the_server(client: TestCl
     served: a template change the shells cannot express fails loudly, naming the page."""
     state = client.app_state
     documents = Documents(state["templates"], state["catalogs"], state["exercises"], state["urls"])
-    for url in ("/en/exercises/four-s", "/nl/", "/en/settings", "/nl/app.json"):
+    for url in ("/en/exercises/four-s", "/nl/", "/en/settings", "/nl/app.json", "/en/help"):
         served = client.get(url, headers={"Accept-Encoding": "identity"}).content
         assert documents.recipe(0, url, served) is not None, url
         if url.endswith(".json"):  # the same data, written otherwise
             changed = json.dumps(json.loads(served), ensure_ascii=False, indent=1).encode()
+        elif url.endswith("/help"):  # a page of its own, beyond what its layout lets it say
+            changed = served.replace(b"</footer>", b"</footer><p>changed</p>")
         else:
             changed = served.replace(b"</main>", b"<p>changed</p></main>")
         with pytest.raises(RuntimeError, match=url):

@@ -48,7 +48,7 @@ const context = vm.createContext({
     constructor(input, init) { super(new URL(input, origin), init); }
   },
   Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, crypto, console, indexedDB: null,
-  atob, Uint8Array, Promise, JSON, Object, Array, String, Number, Error, Set, Map,
+  atob, Blob, Uint8Array, Promise, JSON, Object, Array, String, Number, Error, Set, Map,
 });
 vm.runInContext(worker, context, { filename: 'sw.js' });
 

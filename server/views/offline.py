@@ -36,7 +36,7 @@ async def manifest(request: Request) -> Response:
 
 
 async def bundle(request: Request) -> Response:
-    """What the service worker stores, in a few bundles (server/offline.py); the version in
+    """What the service worker stores, in one bundle (server/offline.py); the version in
     the URL never serves another version's bytes, so it may be cached for good. Another
     release's bundles come from the database (server/releases.py)."""
     offline = app_state(request).offline
