@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
+CHROMIUM_SHELL ?= /usr/bin/chromium-headless-shell
 
 .PHONY: run test lint catalogs extract chromium engines bench bench-tools clean
 
@@ -46,8 +47,10 @@ extract: $(VENV)/.installed
 	$(BIN)/python -m server.catalogs fill-english
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download does not work here.
+# Most run in its headless shell (tests/browser/conftest.py): half the processor time per page.
 chromium:
-	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@test -x $(CHROMIUM) && test -x $(CHROMIUM_SHELL) || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-headless-shell; }
 
 # esbuild minifies the served scripts and styles (server/minify.py).
 # WebKit and Firefox for tests/engines: Debian's WebKitGTK driver (under Xvfb) and firefox-esr,

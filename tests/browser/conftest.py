@@ -1,5 +1,12 @@
 """Browser tests: Playwright drives Debian's Chromium against the app served by uvicorn.
 
+Most tests run in Chromium's headless shell (Debian's chromium-headless-shell, the browser
+Playwright itself uses headless): the same Blink, V8 and service workers, without the
+windows and browser interface the full Chromium builds for every page, so a page costs about
+half the processor time. What only the full browser has (notifications and the Push API,
+installing, a persistent profile) runs in the full Chromium: the ``full_browser`` and
+``profile`` fixtures.
+
 The server runs in a thread on a free loopback port for the whole session; screenshots go to
 test-output/ (ignored by git) for a person to look at.
 """
@@ -15,7 +22,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from server.app import create_app
@@ -24,6 +31,7 @@ from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_SHELL = shutil.which("chromium-headless-shell") or "/usr/bin/chromium-headless-shell"
 OUTPUT_DIR = PROJECT_ROOT / "test-output"
 PHONE = {"width": 390, "height": 844}
 AXE = Axe()
@@ -61,11 +69,26 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def _installed(path: str) -> str:
+    if not Path(path).exists():
+        pytest.fail(f"{path} not found: run `make test`, which installs it")
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    """pytest-playwright's ``browser`` (and so ``page``): the headless shell."""
+    shell = _installed(CHROMIUM_SHELL)
+    return {**browser_type_launch_args, "executable_path": shell, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def full_browser(playwright: Playwright) -> Iterator[Browser]:
+    """The full Chromium, for notifications, the Push API and installing, which the headless
+    shell lacks."""
+    browser = playwright.chromium.launch(executable_path=_installed(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +114,7 @@ def profile(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
     installability need one (an ordinary context is incognito)."""
     context = playwright.chromium.launch_persistent_context(
         str(tmp_path / "profile"),
-        executable_path=CHROMIUM,
+        executable_path=_installed(CHROMIUM),
         args=CHROMIUM_ARGS,
         viewport=PHONE,
         is_mobile=True,

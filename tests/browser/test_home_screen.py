@@ -96,6 +96,13 @@ TEXTS = {
 }
 
 
+@pytest.fixture(scope="session")
+def browser(full_browser: Browser) -> Browser:
+    """Every test here in the full Chromium: what the app offers (installing, notifications)
+    depends on what the browser can do, and the headless shell can do neither."""
+    return full_browser
+
+
 @pytest.fixture
 def phone(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
     """A new phone (a browser context) with the given user agent, touch screen or not, and

@@ -233,6 +233,13 @@ def stored_push(database: str, device_id: str) -> tuple[str, str, str] | None:
     return (row.endpoint, row.p256dh, row.auth) if row else None
 
 
+@pytest.fixture(scope="session")
+def browser(full_browser: Browser) -> Browser:
+    """Every test here in the full Chromium (``page`` too): the reminders page offers what the
+    browser can do, and the headless shell has no notifications or Push API to offer."""
+    return full_browser
+
+
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     contexts: list[BrowserContext] = []
