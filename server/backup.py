@@ -1,10 +1,11 @@
 """``houvast backup FILE`` and ``houvast restore FILE`` for a SQLite database.
 
 The database holds everything the server keeps: devices, reminders, delivery records, and the
-VAPID key (in ``shared_secrets``; a key from HOUVAST_VAPID_KEY_FILE is the operator's file to
-keep). The backup uses SQLite's online backup API, so it is a consistent copy while the server
-runs and writes. Restoring copies a backup into the data folder's database the same way; the
-server should be stopped meanwhile. PostgreSQL has pg_dump and pg_restore for this (README).
+VAPID key and the key short codes are kept under (in ``shared_secrets``; a key from
+HOUVAST_VAPID_KEY_FILE is the operator's file to keep). The backup uses SQLite's online backup
+API, so it is a consistent copy while the server runs and writes. Restoring copies a backup
+into the data folder's database the same way; the server should be stopped meanwhile.
+PostgreSQL has pg_dump and pg_restore for this (README).
 """
 
 from __future__ import annotations

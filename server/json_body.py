@@ -2,26 +2,31 @@
 
 Bad input gets a 4xx with a message in the person's language and nothing is stored. Bodies
 must be JSON: a cross-site form cannot send that content type, so no other site can act here
-in a visitor's name.
+in a visitor's name. No text in a body holds what no text may (server/rules.py), nor a lone
+surrogate, which no database can store.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .i18n import N_, Catalogs
+from .rules import TEXT_MESSAGES, text_problem
 
 READ_MESSAGES = {
     "json": N_("The request could not be read."),
     "content_type": N_("The request must be sent as JSON."),
     "too_large": N_("The request is too large."),
+    **TEXT_MESSAGES,
 }
 READ_STATUS = {"content_type": 415, "too_large": 413}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ApiError(ValueError):
@@ -52,11 +57,35 @@ async def read_json(request: Request, max_body: int) -> object:
         if len(raw) > max_body:
             raise ApiError("too_large")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, RecursionError):
         # Not JSON, not UTF-8, an integer of more digits than Python converts, or nested
         # deeper than the parser goes: all the same to the person.
         raise ApiError("json") from None
+    for text in _texts(body):
+        if _SURROGATE.search(text):  # "\ud800": JSON, but no text UTF-8 can hold
+            raise ApiError("json")
+        # Newlines and tabs may be a text's own (what a person wrote); single-line values
+        # are checked by their own validators.
+        problem = text_problem(text, lines=True)
+        if problem:
+            raise ApiError(problem)
+    return body
+
+
+def _texts(value: object) -> Iterator[str]:
+    """Every string in a parsed body, keys included; a loop, not recursion, as a body may be
+    nested nearly as deep as the interpreter's stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            yield from item
+            pending.extend(item.values())
 
 
 def error_response(

@@ -1,5 +1,6 @@
 """Rate limits (the ``limits`` library), for every part of the server: device changes per
-address and in total, sign-in attempts per account and per address, lookups of shared sets.
+address and in total, sign-in attempts per account and per address, lookups of shared sets
+(by a short code: per address and in total).
 
 Each registration is a promise to post to push services later, and a password or a short code
 must not be guessable. The counts live in this process's memory: each instance counts for
@@ -22,6 +23,9 @@ SIGN_IN_PER_ACCOUNT = parse("5/15 minutes")
 SIGN_IN_PER_ADDRESS = parse("20/15 minutes")
 # Opening a shared set by its short code: 40 bits would take centuries at this pace.
 CODE_PER_ADDRESS = parse("10/10 minutes")
+# The same for every address together, so many addresses guess no faster than a few: a busy
+# practice's clients type a handful of codes an hour.
+CODE_TOTAL = parse("60/10 minutes")
 # Anything else the client app asks with a token or secret (checking for a newer version,
 # sending runs): generous for a phone, far too slow to guess 256 bits.
 TOKEN_PER_ADDRESS = parse("120/minute")

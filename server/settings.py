@@ -367,6 +367,12 @@ class Settings:
         return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are sent over https only: from the public address, not the
+        request, which behind a proxy may say http."""
+        return self.origin.startswith("https://")
+
+    @property
     def migrate_on_start(self) -> bool:
         return self.migrate == "start"
 

@@ -4,8 +4,10 @@ person's language, never a 5xx."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +15,11 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.db import devices
+from server.settings import Settings
+from server.therapist.tables import progress_links, progress_runs, share_tokens
 from tests.conftest import isolated_settings
+from tests.therapist import count, create_set, make_therapist, open_client, share
 
 ENDPOINTS = [
     ("POST", "/api/devices"),
@@ -92,3 +98,74 @@ def test_an_unreadable_length_is_a_400_on_both_apis(client: TestClient) -> None:
         )
         assert response.status_code == 400
         assert response.json()["error"] == "json"
+
+
+def test_an_integer_of_more_digits_than_python_converts_is_a_400(client: TestClient) -> None:
+    """Python refuses to turn an integer of over 4,300 digits into an int (ValueError)."""
+    for method, path in ENDPOINTS:
+        for body in (b"1" * 5000, b'{"token": ' + b"7" * 5000 + b"}"):
+            response = client.request(
+                method,
+                path,
+                content=body,
+                headers={"content-type": "application/json", "accept-language": "en"},
+            )
+            assert response.status_code == 400, (path, response.text)
+            assert response.json() == {
+                "error": "json",
+                "message": "The request could not be read.",
+            }
+
+
+REMINDER = {"days": [1], "time": "08:30", "target": {"type": "exercise", "id": "grounding"}}
+
+
+def device(**changes: Any) -> dict[str, Any]:
+    return {"timezone": "Europe/Amsterdam", "locale": "en", "reminders": [REMINDER], **changes}
+
+
+def test_text_no_database_holds_or_that_turns_its_direction_around_is_refused(
+    db_settings: Settings,
+) -> None:
+    """Control characters (PostgreSQL refuses a NUL), bidi overrides and isolates, and lone
+    surrogates (no UTF-8 holds one) in any text of any body: a 4xx, and nothing is stored."""
+    with open_client(db_settings) as client:
+        person = make_therapist(client, "a@example.org")
+        _, token, code = share(person, create_set(person))
+        secret = client.post("/api/sets/progress", json={"token": token}).json()["secret"]
+        stored = [share_tokens, progress_links, progress_runs, devices]
+        before = [count(client, table) for table in stored]
+        refused = [
+            ("/api/sets/open", {"token": token + "\x00"}, "control"),
+            ("/api/sets/open", {"code": code + "\x1f"}, "control"),
+            ("/api/sets/open", {"token": "\ud800"}, "json"),
+            ("/api/sets/open", {"token": "\u202e" + token}, "bidi"),
+            ("/api/sets/progress", {"token": token + "\u2067"}, "bidi"),
+            ("/api/sets/progress", {"token": token[:-1] + "\udc00"}, "json"),
+            ("/api/progress/runs", {"runs": [{"id": "\x7f"}]}, "control"),
+            ("/api/progress/runs", {"runs": [], "\x00": 1}, "control"),
+            ("/api/devices", device(timezone="Europe/Amsterdam\x00"), "control"),
+            ("/api/devices", device(reminders=[{**REMINDER, "time": "08:30\x0b"}]), "control"),
+            ("/api/devices", device(timezone="\udfff"), "json"),
+            ("/api/calendar.ics", device(locale="en\u202a"), "bidi"),
+        ]
+        for path, body, error in refused:
+            response = client.post(
+                path,
+                content=json.dumps(body),
+                headers={
+                    "content-type": "application/json",
+                    "accept-language": "en",
+                    "authorization": f"Bearer {secret}",
+                },
+            )
+            assert response.status_code == 400, (path, body, response.text)
+            assert response.json()["error"] == error, (path, body)
+        assert [count(client, table) for table in stored] == before
+        dutch = client.post(
+            "/api/sets/open", json={"token": token + "\x00"}, headers={"accept-language": "nl"}
+        )
+        assert dutch.json()["message"] == (
+            "In wat je hebt ingevuld staat een onzichtbaar teken dat hier niet kan. "
+            "Haal het weg en probeer het opnieuw."
+        )

@@ -7,18 +7,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select, text, update
 from starlette.testclient import TestClient
 
 from server.settings import Settings
-from server.therapist.tables import progress_links, progress_runs
+from server.therapist.progress import RUNS_PER_DAY, Run
+from server.therapist.tables import progress_links, progress_runs, shares
 from tests.therapist import (
     any_database,
     count,
@@ -33,6 +38,8 @@ __all__ = ["any_database"]
 
 # A Wednesday: the week of Monday 2026-11-23 is "this week" in these tests.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# When the set was shared, in most tests: long enough ago for any run they send.
+SHARED = NOW - timedelta(days=400)
 
 
 def run(
@@ -54,12 +61,16 @@ def run(
     }
 
 
-def opted_in(client: TestClient) -> tuple[Any, str, str]:
-    """A therapist with a shared set whose client opted in: (therapist, set id, secret)."""
-    side_of(client).set_clock(lambda: NOW.timestamp())
+def opted_in(client: TestClient, shared: datetime = SHARED) -> tuple[Any, str, str]:
+    """A therapist with a set shared at ``shared`` whose client opted in, and it is NOW:
+    (therapist, set id, secret)."""
+    side = side_of(client)
+    side.set_clock(lambda: NOW.timestamp())
     person = make_therapist(client, "a@example.org")
     set_id = create_set(person)
     _, token, _ = share(person, set_id)
+    with side.engine.begin() as connection:
+        connection.execute(update(shares).values(created_at=int(shared.timestamp())))
     response = client.post("/api/sets/progress", json={"token": token})
     assert response.status_code == 201
     return person, set_id, response.json()["secret"]
@@ -117,6 +128,48 @@ def test_withdrawing_deletes_everything_shared_at_once(any_database: Settings) -
         assert client.delete("/api/progress", headers=auth).status_code == 404
         assert send(client, secret, [run(NOW)]).status_code == 404
         assert "No client shares their progress" in person.get(f"/t/en/sets/{set_id}/progress").text
+
+
+def test_runs_dated_in_the_future_or_before_the_share_are_refused(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        _, _, secret = opted_in(client, shared=NOW - timedelta(days=3))
+        english = {"Accept-Language": "en"}
+        ahead = send(client, secret, [run(NOW), run(NOW + timedelta(hours=23))], **english)
+        assert ahead.status_code == 400
+        assert ahead.json()["message"] == (
+            "Exercise 2 sent starts in the future. Check the date and time on your phone."
+        )
+        early = send(client, secret, [run(NOW - timedelta(days=4))], **english)
+        assert early.status_code == 400
+        assert early.json()["message"] == (
+            "Exercise 1 sent starts before this set was shared with you."
+        )
+        assert count(client, progress_runs) == 0
+        # A phone's clock a few minutes off is no reason to refuse.
+        skewed = [run(NOW + timedelta(minutes=5)), run(NOW - timedelta(days=3, minutes=5))]
+        assert send(client, secret, skewed).json() == {"stored": 2}
+
+
+def test_a_link_takes_no_more_runs_a_day_than_a_person_can_do(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        _, _, secret = opted_in(client)
+        day = NOW - timedelta(days=1, hours=10)
+        full = [run(day + timedelta(minutes=n)) for n in range(RUNS_PER_DAY)]
+        assert send(client, secret, full).json() == {"stored": RUNS_PER_DAY}
+        # The same runs again count once; one more that day is one too many.
+        assert send(client, secret, full).json() == {"stored": 0}
+        extra = send(client, secret, [run(day + timedelta(hours=5))], **{"Accept-Language": "en"})
+        assert extra.status_code == 400
+        assert extra.json()["message"] == (
+            f"At most {RUNS_PER_DAY} exercises a day can be shared; "
+            f"{day.date().isoformat()} would have more."
+        )
+        # In one batch too, and nothing of a refused batch is kept.
+        other_day = NOW - timedelta(days=5)
+        batch = [run(other_day + timedelta(minutes=n)) for n in range(RUNS_PER_DAY + 1)]
+        assert send(client, secret, batch).status_code == 400
+        assert count(client, progress_runs) == RUNS_PER_DAY
+        assert send(client, secret, [run(NOW)]).json() == {"stored": 1}
 
 
 def test_notes_and_unknown_fields_are_refused_and_nothing_is_stored(client: TestClient) -> None:
@@ -223,3 +276,88 @@ def test_nothing_is_shown_without_an_opt_in(client: TestClient) -> None:
     page = person.get(f"/t/en/sets/{set_id}/progress").text
     assert "No client shares their progress with this set." in page
     assert "<svg" not in page.split("<main", 1)[1] and "<table" not in page
+
+
+def test_runs_sent_as_the_client_withdraws_are_not_found_and_nothing_is_stored(
+    any_database: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_client(any_database) as client:
+        _, _, secret = opted_in(client)
+        progress = side_of(client).progress
+        look_up = progress.link
+
+        def withdrawn_meanwhile(sent: str) -> Any:
+            found = look_up(sent)
+            progress.withdraw(sent)  # the client's other request, between lookup and storing
+            return found
+
+        monkeypatch.setattr(progress, "link", withdrawn_meanwhile)
+        response = send(client, secret, [run(NOW)], **{"Accept-Language": "en"})
+        assert response.status_code == 404 and response.json()["error"] == "secret"
+        assert count(client, progress_runs) == 0 and count(client, progress_links) == 0
+
+
+def test_a_run_another_request_stores_at_the_same_moment_is_not_counted_twice(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        _, _, secret = opted_in(client)
+        side = side_of(client)
+        link = side.progress.link(secret)
+        assert link is not None
+        same = Run(str(uuid.uuid4()), "grounding", int(NOW.timestamp()), 150, True, 6, 3)
+        row = {
+            "link_id": link.id,
+            "run_id": same.id,
+            "exercise": same.exercise,
+            "started_at": same.started_at,
+            "seconds": same.seconds,
+            "completed": same.completed,
+            "rating_before": same.before,
+            "rating_after": same.after,
+        }
+        with ThreadPoolExecutor(1) as pool:
+            with side.engine.begin() as other:
+                # The other request has written the run and not yet committed.
+                other.execute(insert(progress_runs).values(row))
+                storing = pool.submit(side.progress.store, link.id, [same])
+                _until_blocked_by(other, storing)
+            assert storing.result(timeout=30) == 0
+        assert count(client, progress_runs) == 1
+
+
+BLOCKED_BY = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+
+
+def _until_blocked_by(connection: Connection, waiting: Future[Any]) -> None:
+    """Until a PostgreSQL session waits for ``connection``'s transaction (on SQLite the other
+    thread waits for the write lock, and a moment is enough)."""
+    if connection.dialect.name != "postgresql":
+        time.sleep(0.2)
+        return
+    pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    deadline = time.monotonic() + 30
+    with connection.engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.execute(BLOCKED_BY, {"pid": pid}).scalar() or waiting.done():
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second store never waited")
+
+
+def test_of_identical_posts_at_once_exactly_one_reports_the_run_stored(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        _, _, secret = opted_in(client)
+
+        def post(same: list[dict[str, Any]], ready: threading.Barrier) -> int:
+            ready.wait()
+            return int(send(client, secret, same).json()["stored"])
+
+        for _ in range(5):
+            same, ready = [run(NOW)], threading.Barrier(8)
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(pool.map(post, [same] * 8, [ready] * 8))
+            assert sorted(answers) == [0] * 7 + [1]
+        assert count(client, progress_runs) == 5

@@ -3,6 +3,7 @@ the exercise contract; and no therapist reaching another's set by any route."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import UTC, datetime
@@ -265,3 +266,49 @@ def test_a_signed_out_visitor_reaches_no_set(client: TestClient) -> None:
     stranger = Person(client)
     for path in ("/t/en/sets", f"/t/en/sets/{set_id}", f"/t/en/sets/{set_id}/edit"):
         assert stranger.get(path).headers["location"] == "/t/en/"
+
+
+CONTROL = "What you typed contains an invisible control character. Please remove it and try again."
+BIDI = (
+    "What you typed contains an invisible character that changes the direction of the text. "
+    "Please remove it and try again."
+)
+INVISIBLE = [
+    ({"title": "Even\x00ings"}, "title", CONTROL),
+    ({"title": "Evenings\tlate"}, "title", CONTROL),
+    ({"title": "\u202eexe.RAALK"}, "title", BIDI),
+    ({"title": "KLAAR\u2066.exe"}, "title", BIDI),
+    ({"note": "Short\x00 and gentle."}, "note", CONTROL),
+    ({"note": "Short\x85 and gentle."}, "note", CONTROL),
+    ({"note": "Short \u202d and gentle."}, "note", BIDI),
+    ({"items-0-note": "Take\x1b your time."}, "items-0-note", CONTROL),
+    ({"items-0-note": "Take \u2069your time."}, "items-0-note", BIDI),
+]
+
+
+def test_control_and_direction_characters_are_refused_next_to_their_field(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person)
+        for changes, field, message in INVISIBLE:
+            for url in ("/t/en/sets/new", f"/t/en/sets/{set_id}/edit"):
+                response = person.post(url, set_form(**changes))
+                assert response.status_code == 400, (changes, url)
+                assert field_error(response.text, field) == message
+                # What was typed is still there to correct, the character with it.
+                assert html.escape(next(iter(changes.values()))) in response.text
+        assert count(client, sets) == 1
+        found = side_of(client).sets.get(1, set_id)
+        assert found is not None and found.version == 1 and found.data.title == "Evenings"
+        dutch = person.post("/t/nl/sets/new", set_form(title="a\x00b"))
+        assert field_error(dutch.text, "title") == (
+            "In wat je hebt ingevuld staat een onzichtbaar teken dat hier niet kan. "
+            "Haal het weg en probeer het opnieuw."
+        )
+        # A note's own lines and tabs are welcome.
+        kept = create_set(person, note="One\r\n\tTwo", **{"items-0-note": "Three\r\nFour"})
+        found = side_of(client).sets.get(1, kept)
+        assert found is not None and found.data.note == "One\n\tTwo"
+        assert found.data.items[0].note == "Three\nFour"

@@ -4,21 +4,27 @@ a set (docs/sets.md)."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
+from server.db import _alembic_config, make_engine, shared_secrets
+from server.rate_limits import CODE_PER_ADDRESS, CODE_TOTAL
 from server.settings import Settings
-from server.therapist.sharing import CODE_DAYS
+from server.therapist.sharing import CODE_DAYS, CODE_KEY
 from server.therapist.tables import share_tokens, shares
 from server.therapist.tokens import CODE_ALPHABET
+from tests.conftest import isolated_settings
 from tests.qr import decode_svg
 from tests.therapist import (
     Person,
@@ -57,10 +63,66 @@ def test_sharing_shows_a_link_a_qr_code_and_a_code_once(client: TestClient) -> N
         hashes = {row.token_hash for row in connection.execute(select(share_tokens))}
         codes = {row.code_hash for row in connection.execute(select(shares))}
     assert hashlib.sha256(token.encode()).hexdigest() in hashes
-    assert hashlib.sha256(code.replace(" ", "").encode()).hexdigest() in codes
+    assert keyed(client, code) in codes
+    assert hashlib.sha256(code.replace(" ", "").encode()).hexdigest() not in codes
     set_page = person.get(f"/t/en/sets/{set_id}").text
     assert token not in set_page and code not in set_page
     assert set_page.count("Stop link") == 3
+
+
+def keyed(client: TestClient, code: str) -> str:
+    """What the database should keep of a code: its HMAC under the key in shared_secrets."""
+    with side_of(client).engine.connect() as connection:
+        key = connection.execute(
+            select(shared_secrets.c.value).where(shared_secrets.c.name == CODE_KEY)
+        ).scalar_one()
+    message = code.replace(" ", "").encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def test_every_instance_on_a_database_opens_the_codes_of_the_others(
+    tmp_path: Path, database_url: str
+) -> None:
+    shared_url = database_url or f"sqlite:///{tmp_path / 'shared.db'}"
+    first = isolated_settings(tmp_path / "a", database_url=shared_url)
+    second = isolated_settings(tmp_path / "b", database_url=shared_url)
+    with open_client(first) as one, open_client(second) as other:
+        person = make_therapist(one, "a@example.org")
+        _, _, code = share(person, create_set(person))
+        assert other.post("/api/sets/open", json={"code": code}).status_code == 200
+        with side_of(one).engine.connect() as connection:
+            stored = connection.execute(select(shares.c.code_hash)).scalar_one()
+        assert stored == keyed(other, code)
+
+
+def test_codes_kept_unkeyed_before_are_retired(tmp_path: Path, database_url: str) -> None:
+    """Migration 0004: a code kept as a plain SHA-256 opens nothing and shows as expired; the
+    share's link still opens the set."""
+    settings = isolated_settings(tmp_path / "data", database_url=database_url)
+    with open_client(settings) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person)
+        _, token, code = share(person, set_id)
+        unkeyed = hashlib.sha256(code.replace(" ", "").encode()).hexdigest()
+        engine = side_of(client).engine
+        with engine.begin() as connection:
+            connection.execute(update(shares).values(code_hash=unkeyed))
+    engine = make_engine(settings.database)
+    try:
+        config = _alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            row = connection.execute(select(shares)).one()
+    finally:
+        engine.dispose()
+    assert row.code_hash != unkeyed and not row.code_hash.startswith(unkeyed[:8])
+    with open_client(settings) as client:
+        assert row.code_expires_at <= side_of(client).now()
+        assert client.post("/api/sets/open", json={"code": code}).status_code == 404
+        assert client.post("/api/sets/open", json={"token": token}).status_code == 200
 
 
 def test_the_handout_is_in_the_language_of_the_set(client: TestClient) -> None:
@@ -177,6 +239,23 @@ def test_guessing_codes_is_stopped_per_address(client: TestClient) -> None:
     assert stopped.json()["message"].startswith("Te veel pogingen. Wacht 10 minuten")
     other = Person(client, "198.51.100.2")
     assert other.request("POST", "/api/sets/open", json={"code": code}).status_code == 200
+
+
+def test_guessing_codes_is_stopped_for_every_address_together(client: TestClient) -> None:
+    """Many addresses guess no faster than a few: a limit for all of them at once."""
+    person = make_therapist(client, "a@example.org")
+    _, _, code = share(person, create_set(person))
+    addresses = CODE_TOTAL.amount // CODE_PER_ADDRESS.amount
+    for n in range(addresses):
+        guesser = Person(client, f"203.0.113.{n}")
+        for _ in range(CODE_PER_ADDRESS.amount):
+            guess = guesser.request("POST", "/api/sets/open", json={"code": "AAAA2222"})
+            assert guess.status_code == 404
+    stopped = Person(client, "198.51.100.9").request("POST", "/api/sets/open", json={"code": code})
+    assert stopped.status_code == 429 and int(stopped.headers["retry-after"]) > 0
+    # Links are not codes: they still open.
+    token = share(person, create_set(person))[1]
+    assert client.post("/api/sets/open", json={"token": token}).status_code == 200
 
 
 JSON = st.recursive(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -13,12 +14,16 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from server.routes import routes
+from server.settings import Settings
 from server.therapist.sessions import COOKIE
 from server.therapist.tables import sessions, sets
+from server.therapist.web import CSRF_COOKIE
 from tests.conftest import isolated_settings
 from tests.therapist import (
     PASSWORD,
     Person,
+    any_database,
+    count,
     create_set,
     make_therapist,
     open_client,
@@ -26,6 +31,10 @@ from tests.therapist import (
     share,
     side_of,
 )
+
+__all__ = ["any_database"]
+
+__all__ = ["any_database"]
 
 WRONG = "The email address or password is not right."
 
@@ -256,3 +265,74 @@ def test_therapist_pages_are_never_stored(client: TestClient, path: str) -> None
     assert response.status_code in (200, 303, 404)
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-robots-tag"] == "noindex"
+
+
+def test_an_address_with_an_invisible_character_is_refused_clearly(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        make_therapist(client, "a@example.org", signed_in=False)
+        for email, message in (
+            ("x\x00@y.nl", "onzichtbaar teken dat hier niet kan"),
+            ("a@example.org\x85", "onzichtbaar teken dat hier niet kan"),
+            ("\u202ea@example.org", "teken dat de richting van de tekst verandert"),
+        ):
+            response = sign_in(Person(client), email, locale="nl")
+            assert response.status_code == 400, email
+            assert message in response.text
+            assert html.escape(email) in response.text
+            assert COOKIE not in response.headers.get("set-cookie", "")
+        assert count(client, sessions) == 0
+
+
+def test_turning_two_step_off_takes_the_password_and_a_code_and_is_limited(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        secret = _turn_on_totp(person, client)
+        side = side_of(client)
+        later = side.now() + 60
+        side.set_clock(lambda: later)
+        code = pyotp.TOTP(secret).at(later)
+
+        def still_on() -> bool:
+            account = side.accounts.by_email("a@example.org")
+            return account is not None and account.has_totp
+
+        # Whoever holds the session alone has the code perhaps, not the password.
+        alone = person.post("/t/en/account", {"action": "stop", "code": code})
+        assert alone.status_code == 400 and "The password or the code is not right." in alone.text
+        wrong_code = {"action": "stop", "password": PASSWORD, "code": "000000"}
+        for _ in range(4):
+            assert person.post("/t/en/account", wrong_code).status_code == 400
+        right = {"action": "stop", "password": PASSWORD, "code": code}
+        resting = person.post("/t/en/account", right)
+        assert resting.status_code == 429 and int(resting.headers["retry-after"]) > 0
+        assert "Too many attempts. Please wait 15 minutes" in resting.text
+        assert still_on()
+        side.throttle.reset()
+        assert person.post("/t/en/account", right).headers["location"] == "/t/en/account?done=off"
+        assert not still_on()
+
+
+def test_cookies_are_secure_when_the_public_address_is_https(tmp_path: Path) -> None:
+    """Behind a proxy that does not say X-Forwarded-Proto the request looks like http."""
+    public = isolated_settings(tmp_path / "data", public_url="https://houvast.example.org")
+    for settings, secure in ((public, True), (isolated_settings(tmp_path / "plain"), False)):
+        with open_client(settings) as client:
+            make_therapist(client, "a@example.org", signed_in=False)
+            form = client.get("/t/en/")
+            assert ("Secure" in form.headers["set-cookie"]) is secure
+            token = form.cookies[CSRF_COOKIE]
+            # A browser would send the cookie back over https; this client over http will not.
+            client.cookies.clear()
+            signed_in = client.post(
+                "/t/en/",
+                data={"csrf": token, "email": "a@example.org", "password": PASSWORD},
+                headers={"Cookie": f"{CSRF_COOKIE}={token}"},
+            )
+            assert signed_in.status_code == 303
+            assert ("Secure" in signed_in.headers["set-cookie"]) is secure
+            switched = client.get("/lang/en/about")
+            assert ("Secure" in switched.headers["set-cookie"]) is secure

@@ -13,14 +13,16 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.db import make_engine
 from server.settings import Settings
 from server.therapist.passwords import hash_password
 from server.therapist.service import TherapistSide
 from server.therapist.sessions import COOKIE
+from server.therapist.tables import shares
 from server.therapist.web import CSRF_COOKIE
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
@@ -151,6 +153,19 @@ def create_set(person: Person, **changes: Any) -> str:
     response = person.post("/t/en/sets/new", set_form(**changes))
     assert response.status_code == 303, response.text
     return response.headers["location"].split("/sets/")[1].split("?")[0]
+
+
+def backdate_shares(settings: Settings, days: int) -> None:
+    """Make every share look ``days`` older, so runs from before today may be sent under it (a
+    client cannot have run a set before it was shared)."""
+    engine = make_engine(settings.database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(shares).values(created_at=shares.c.created_at - days * 24 * 3600)
+            )
+    finally:
+        engine.dispose()
 
 
 def share(person: Person, set_id: str) -> tuple[str, str, str]:

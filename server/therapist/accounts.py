@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from ..rules import text_problem
 from .passwords import hash_password
 from .tables import (
     password_links,
@@ -35,7 +36,9 @@ class AccountError(ValueError):
 def normalise_email(email: str) -> str | None:
     """An email address as accounts are kept (trimmed, lower case), or None when it is not one."""
     email = email.strip().lower()
-    return email if len(email) <= 254 and _EMAIL.match(email) else None
+    if len(email) > 254 or text_problem(email) or not _EMAIL.match(email):
+        return None
+    return email
 
 
 @dataclass(frozen=True)

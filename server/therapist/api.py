@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse, Response
 from ..exercises import Exercise
 from ..i18n import N_, negotiate
 from ..json_body import ApiError, bearer, client_address, error_response, read_json
-from ..rate_limits import CODE_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
+from ..rate_limits import CODE_PER_ADDRESS, CODE_TOTAL, TOKEN_PER_ADDRESS, Limit
 from ..state import app_state
-from .progress import Run
+from .progress import CLOCK_SKEW, RUNS_PER_DAY, Run
 from .service import TherapistSide
 from .sets import client_set
 from .sharing import Opened
@@ -48,12 +48,17 @@ MESSAGES = {
     "runs": N_("The exercises sent could not be read."),
     "run": N_("Exercise %(n)s sent could not be read: %(field)s."),
     "run_count": N_("Send at most %(max)s exercises at once."),
+    "run_future": N_(
+        "Exercise %(n)s sent starts in the future. Check the date and time on your phone."
+    ),
+    "run_early": N_("Exercise %(n)s sent starts before this set was shared with you."),
+    "run_day": N_("At most %(max)s exercises a day can be shared; %(day)s would have more."),
 }
 STATUS = {"not_found": 404, "secret": 404, "revoked": 410, "too_many": 429}
 
 
-def _take(request: Request, side: TherapistSide, rule: RateLimitItem) -> None:
-    wait = side.throttle.take(Limit(rule, f"{rule}:{client_address(request)}"))
+def _take(request: Request, side: TherapistSide, rule: RateLimitItem, *also: Limit) -> None:
+    wait = side.throttle.take(Limit(rule, f"{rule}:{client_address(request)}"), *also)
     if wait:
         raise ApiError("too_many", minutes=max(1, -(-wait // 60)), retry_after=wait)
 
@@ -95,7 +100,7 @@ async def open_set(request: Request) -> Response:
             code = normalise_code(typed) if isinstance(typed, str) and len(typed) < 40 else None
             if code is None:
                 raise ApiError("code")
-            _take(request, side, CODE_PER_ADDRESS)
+            _take(request, side, CODE_PER_ADDRESS, Limit(CODE_TOTAL, "codes:all"))
             opened = _still_shared(await anyio.to_thread.run_sync(side.shares.by_code, code))
             token = None
         else:
@@ -127,16 +132,25 @@ async def opt_in(request: Request) -> Response:
     return JSONResponse({"secret": secret}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
-def parse_runs(body: Any, exercises: Mapping[str, Exercise], now: float) -> list[Run]:
-    """Check every run before anything is stored; ApiError names the first problem."""
+def parse_runs(
+    body: Any, exercises: Mapping[str, Exercise], now: float, shared_at: float
+) -> list[Run]:
+    """Check every run before anything is stored; ApiError names the first problem. A run
+    must have started between when the set was shared and now (CLOCK_SKEW either side)."""
     if not isinstance(body, dict) or set(body) != {"runs"} or not isinstance(body["runs"], list):
         raise ApiError("runs")
     if len(body["runs"]) > MAX_RUNS:
         raise ApiError("run_count", max=MAX_RUNS)
-    return [_run(item, n, exercises, now) for n, item in enumerate(body["runs"], start=1)]
+    runs = [_run(item, n, exercises) for n, item in enumerate(body["runs"], start=1)]
+    for n, run in enumerate(runs, start=1):
+        if run.started_at > now + CLOCK_SKEW:
+            raise ApiError("run_future", n=n)
+        if run.started_at < shared_at - CLOCK_SKEW:
+            raise ApiError("run_early", n=n)
+    return runs
 
 
-def _run(item: Any, n: int, exercises: Mapping[str, Exercise], now: float) -> Run:
+def _run(item: Any, n: int, exercises: Mapping[str, Exercise]) -> Run:
     def bad(field: str) -> ApiError:
         return ApiError("run", n=n, field=field)
 
@@ -158,7 +172,7 @@ def _run(item: Any, n: int, exercises: Mapping[str, Exercise], now: float) -> Ru
     if not isinstance(item["exercise"], str) or item["exercise"] not in exercises:
         raise bad("exercise")
     started = _moment(item["started"])
-    if started is None or started > now + 24 * 3600:
+    if started is None:
         raise bad("started")
     seconds = item["seconds"]
     if not _whole(seconds) or not 0 <= seconds <= MAX_RUN_SECONDS:
@@ -212,10 +226,15 @@ async def post_runs(request: Request) -> Response:
             raise ApiError("secret")
         if link.revoked:
             raise ApiError("revoked")
-        runs = parse_runs(body, side.exercises, side.now())
+        runs = parse_runs(body, side.exercises, side.now(), link.shared_at)
+        crowded = await anyio.to_thread.run_sync(side.progress.crowded_day, link.id, runs)
+        if crowded is not None:
+            raise ApiError("run_day", max=RUNS_PER_DAY, day=crowded.isoformat())
     except ApiError as error:
         return _answer_error(request, error)
     stored = await anyio.to_thread.run_sync(side.progress.store, link.id, runs)
+    if stored is None:  # withdrawn while this request was on its way
+        return _answer_error(request, ApiError("secret"))
     return JSONResponse({"stored": stored})
 
 

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from ..exercises import Exercise
 from ..i18n import LOCALES, N_
-from ..rules import TIME_PATTERN, SetLimits
+from ..rules import TEXT_MESSAGES, TIME_PATTERN, SetLimits, text_problem
 from .sets import Item, Reminder, SetData
 
 MESSAGES = {
@@ -31,6 +31,7 @@ MESSAGES = {
     "range": N_("Choose a value from %(min)s to %(max)s."),
     "time": N_("Choose a time such as 08:30."),
     "days": N_("Choose at least one day of the week."),
+    **TEXT_MESSAGES,
 }
 _TIME = re.compile(f"^{TIME_PATTERN}$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,9}$")
@@ -138,8 +139,12 @@ def check(draft: Draft, exercises: Mapping[str, Exercise]) -> tuple[SetData | No
         errors["title"] = (MESSAGES["title"], {})
     elif len(title) > SetLimits.title:
         errors["title"] = (MESSAGES["length"], {"max": SetLimits.title})
+    elif problem := text_problem(title):
+        errors["title"] = (MESSAGES[problem], {})
     if len(draft.note) > SetLimits.note:
         errors["note"] = (MESSAGES["length"], {"max": SetLimits.note})
+    elif problem := text_problem(draft.note, lines=True):
+        errors["note"] = (MESSAGES[problem], {})
     if draft.locale not in LOCALES:
         errors["locale"] = (MESSAGES["locale"], {})
     if not draft.items:
@@ -154,6 +159,8 @@ def check(draft: Draft, exercises: Mapping[str, Exercise]) -> tuple[SetData | No
             continue
         if len(drafted.note) > SetLimits.item_note:
             errors[f"items-{i}-note"] = (MESSAGES["length"], {"max": SetLimits.item_note})
+        elif problem := text_problem(drafted.note, lines=True):
+            errors[f"items-{i}-note"] = (MESSAGES[problem], {})
         values: dict[str, int] = {}
         for key, _, _, bounds in exercise.adjustable("therapist"):
             typed = drafted.values.get(key, "")

@@ -6,6 +6,7 @@ deleted."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,11 +14,14 @@ from typing import Any
 from sqlalchemy import Engine, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..shared_secrets import shared_secret
 from .sets import StoredSet, stored_set
 from .tables import progress_links, sets, share_tokens, shares
-from .tokens import new_code, new_id, new_token, token_hash
+from .tokens import code_hash, new_code, new_code_key, new_id, new_token, token_hash
 
 CODE_DAYS = 14
+# The name of the key codes are kept under, in shared_secrets.
+CODE_KEY = "share_code_key"
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,14 @@ class Shares:
         self.engine = engine
         self.clock = clock
 
+    @functools.cached_property
+    def _code_key(self) -> str:
+        # Read (or made) at the first code, in the worker thread that needs it.
+        return shared_secret(self.engine, CODE_KEY, new_code_key)
+
     def create(self, set_id: int) -> NewShare:
         now = int(self.clock())
+        key = self._code_key  # read before the transaction, which holds SQLite's write lock
         for _ in range(5):
             token, code, public_id = new_token(), new_code(), new_id()
             expires = now + CODE_DAYS * 24 * 3600
@@ -66,7 +76,7 @@ class Shares:
                         insert(shares).values(
                             public_id=public_id,
                             set_id=set_id,
-                            code_hash=token_hash(code),
+                            code_hash=code_hash(key, code),
                             code_expires_at=expires,
                             created_at=now,
                         )
@@ -138,7 +148,7 @@ class Shares:
 
     def by_code(self, code: str) -> Opened | None:
         return self._open(
-            shares.c.code_hash == token_hash(code),
+            shares.c.code_hash == code_hash(self._code_key, code),
             shares.c.code_expires_at > int(self.clock()),
         )
 

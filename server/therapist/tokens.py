@@ -1,8 +1,10 @@
 """Secrets handed out once and kept only as hashes: session ids, password links, share tokens
 and codes, progress secrets.
 
-A secret is at least 128 random bits (a short code aside, which expires and whose lookups are
-rate-limited); the database keeps its SHA-256, so a copy of the database opens nothing. A
+A secret is at least 128 random bits; the database keeps its SHA-256, so a copy of the database
+opens nothing. A short code has only about 40 bits (it expires, and its lookups are
+rate-limited): the database keeps its HMAC under a key of the instance's (``code_hash``), so a
+copy of the database alone cannot be searched for the codes either. A
 lookup by hash compares no secret byte by byte; where two secrets are compared directly,
 ``same`` does it in constant time.
 """
@@ -33,6 +35,16 @@ def new_id() -> str:
 def token_hash(token: str) -> str:
     """What the database keeps of a secret."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_code_key() -> str:
+    """A key for ``code_hash`` (256 bits, hex), kept in the database for every instance."""
+    return secrets.token_hex(32)
+
+
+def code_hash(key: str, code: str) -> str:
+    """What the database keeps of a short code: its HMAC-SHA-256 under the instance's key."""
+    return hmac.new(key.encode("utf-8"), code.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def same(a: str, b: str) -> bool:

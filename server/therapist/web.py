@@ -190,7 +190,9 @@ def _finish(request: Request, response: Response, visit: Visit) -> Response:
     # Nothing of the therapist side is kept by a browser, a proxy or the service worker.
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
-    secure = request.url.scheme == "https"
+    # A proxy may not say the visitor came over https (X-Forwarded-Proto): the public address
+    # does.
+    secure = visit.side.settings.secure_cookies or request.url.scheme == "https"
     # Where the router mounts the therapist side: its cookies go nowhere else.
     cookie_path = visit.side.urls.mount_of("t_static")
     for name, value in visit.cookies:

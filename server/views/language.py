@@ -47,7 +47,6 @@ async def switch_language(request: Request) -> Response:
         max_age=_ONE_YEAR,
         httponly=True,
         samesite="lax",
-        # From the configured address, not the request: behind a proxy the request may say http.
-        secure=app_state(request).settings.origin.startswith("https://"),
+        secure=app_state(request).settings.secure_cookies,
     )
     return response

@@ -32,7 +32,7 @@ from tests.browser.test_run_screen import NEEDED, SMALL, problems
 from tests.browser.test_screen_reader import duplicates
 from tests.browser.test_therapist import PASSWORD, api, houvast_add, run
 from tests.client_pages import EXERCISE_IDS
-from tests.therapist import served_on_known_port
+from tests.therapist import backdate_shares, served_on_known_port
 
 SIZES = [{"width": 360, "height": 640}, {"width": 320, "height": 568}]
 LOCALES = ["nl", "en"]
@@ -497,8 +497,10 @@ def test_every_therapist_page_at_200_percent_text(
     # Progress a client shared, through the client's API.
     status, body = api(url, "/api/sets/progress", {"token": token})
     assert status == 201
+    backdate_shares(settings, 60)
     now = datetime.now(UTC)
-    monday = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0)
+    # Never in the future, whenever the test runs.
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
     runs = [
         run(monday - timedelta(days=7 * weeks, hours=hour), status, before, after)
         for weeks in range(6)

@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, expect
 from server.settings import Settings
 from tests.qr import decode_png
 from tests.test_cli import HOUVAST
-from tests.therapist import served_on_known_port
+from tests.therapist import backdate_shares, served_on_known_port
 
 AXE = Axe()
 PHONE = {"width": 360, "height": 640}
@@ -319,12 +319,14 @@ def test_the_progress_page_shows_what_a_client_shared(
 
     status, body = api(url, "/api/sets/progress", {"token": token})
     assert status == 201
+    backdate_shares(settings, 60)
     now = datetime.now(UTC)
-    monday = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0)
+    # The first minutes of this week: never in the future, whenever the test runs.
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
     runs = [
         run(monday, "completed", 7, 4),
-        run(monday + timedelta(hours=1), "completed", 5, 4),
-        run(monday + timedelta(hours=2), "stopped", 8, None),
+        run(monday + timedelta(minutes=1), "completed", 5, 4),
+        run(monday + timedelta(minutes=2), "stopped", 8, None),
         run(monday - timedelta(days=7), "completed", 6, 5),
     ]
     status, stored = api(url, "/api/progress/runs", {"runs": runs}, body["secret"])

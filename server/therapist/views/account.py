@@ -10,12 +10,16 @@ from starlette.responses import Response
 
 from ...i18n import N_
 from ...urls import Page
+from ..accounts import Account
+from ..passwords import verify_password
 from ..totp import matching_step, new_secret, provisioning_uri
-from ..web import page, visit_of
-from .signin import WRONG_CODE
+from ..web import Visit, page, visit_of
+from .signin import WRONG_CODE, sign_in_limits
 
 TOTP_ON = N_("Two-step sign-in is on. From now on you sign in with a code as well.")
 TOTP_OFF = N_("Two-step sign-in is off.")
+WRONG_PASSWORD_OR_CODE = N_("The password or the code is not right.")
+TOO_MANY = N_("Too many attempts. Please wait %(minutes)s minutes and try again.")
 REQUIRED = N_(
     "Two-step sign-in is required on this server. Set it up before you go on: it keeps your "
     "clients' sets safe even if someone learns your password."
@@ -42,6 +46,7 @@ async def totp(request: Request) -> Response:
     notice = visit.gettext(REQUIRED) if required and not account.has_totp else None
     error = None
     setup = None
+    wait = 0
     if request.method == "POST":
         action = visit.field("action", 20)
         if action == "start" and not account.has_totp:
@@ -56,14 +61,18 @@ async def totp(request: Request) -> Response:
                 await anyio.to_thread.run_sync(accounts.confirm_totp, account.id, step)
                 return visit.redirect("t_totp", "?done=on")
         elif action == "stop" and account.has_totp and not required:
-            step = matching_step(account.totp_secret or "", visit.field("code", 20), side.now())
-            if step is None or not await anyio.to_thread.run_sync(
-                accounts.use_totp_step, account.id, step
-            ):
-                error = visit.gettext(WRONG_CODE)
-            else:
+            # Whoever holds the session alone (a borrowed computer) cannot turn it off: that
+            # takes the password and a current code, guessed no faster than at sign-in.
+            limits = sign_in_limits(request, account.email)
+            wait = side.throttle.wait(*limits)
+            if wait:
+                error = visit.gettext(TOO_MANY, minutes=max(1, -(-wait // 60)))
+            elif await _may_turn_off(visit, account):
                 await anyio.to_thread.run_sync(accounts.stop_totp, account.id)
                 return visit.redirect("t_totp", "?done=off")
+            else:
+                side.throttle.hit(*limits)
+                error = visit.gettext(WRONG_PASSWORD_OR_CODE)
     done = request.query_params.get("done")
     if done in ("on", "off"):
         message = TOTP_ON if done == "on" else TOTP_OFF
@@ -84,5 +93,19 @@ async def totp(request: Request) -> Response:
             qr=qr_svg(uri, visit.gettext("QR code to scan with your authenticator app")),
             secret_groups=" ".join(setup[i : i + 4] for i in range(0, len(setup), 4)),
         )
-    status = 400 if error else 200
-    return visit.render("t_totp.html", context, page=Page("t_totp"), status_code=status)
+    status = 429 if wait else 400 if error else 200
+    response = visit.render("t_totp.html", context, page=Page("t_totp"), status_code=status)
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
+async def _may_turn_off(visit: Visit, account: Account) -> bool:
+    """Whether the form holds the account's password and a code not used before."""
+    password = visit.field("password", 2000)
+    if not await anyio.to_thread.run_sync(verify_password, account.password_hash, password):
+        return False
+    step = matching_step(account.totp_secret or "", visit.field("code", 20), visit.side.now())
+    return step is not None and await anyio.to_thread.run_sync(
+        visit.side.accounts.use_totp_step, account.id, step
+    )

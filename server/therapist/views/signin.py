@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ...i18n import N_
 from ...json_body import client_address
 from ...rate_limits import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
+from ...rules import TEXT_MESSAGES, text_problem
 from ...urls import Page
 from ..accounts import Account, normalise_email
 from ..passwords import (
@@ -37,7 +38,8 @@ NOTICES = {
 }
 
 
-def _limits(request: Request, email: str) -> tuple[Limit, Limit]:
+def sign_in_limits(request: Request, email: str) -> tuple[Limit, Limit]:
+    """The limits on guessing an account's password or code: per account and per address."""
     # The account's key is whatever address was typed, whether it has an account or not, so
     # the answers never tell the two apart.
     key = normalise_email(email) or email.strip().lower()[:254]
@@ -84,7 +86,16 @@ async def sign_in(request: Request) -> Response:
             page=Page("t_sign_in"),
         )
     email, password = visit.field("email", 300), visit.field("password", 2000)
-    limits = _limits(request, email)
+    problem = text_problem(email)
+    if problem:
+        # No address holds such a character: refused before any lookup, and no guess.
+        return visit.render(
+            "t_sign_in.html",
+            {"email": email, "error": visit.gettext(TEXT_MESSAGES[problem]), "notice": None},
+            page=Page("t_sign_in"),
+            status_code=400,
+        )
+    limits = sign_in_limits(request, email)
     side = visit.side
     wait = side.throttle.wait(*limits)
     if wait:
@@ -113,7 +124,7 @@ async def code(request: Request) -> Response:
     if request.method == "GET":
         return visit.render("t_code.html", {"error": None}, page=Page("t_code"))
     side = visit.side
-    limits = _limits(request, account.email)
+    limits = sign_in_limits(request, account.email)
     wait = side.throttle.wait(*limits)
     if wait:
         return _too_many(visit, wait, "t_code.html", "t_code")
