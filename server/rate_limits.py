@@ -1,5 +1,6 @@
 """Rate limits (the ``limits`` library), for every part of the server: device changes per
-address and in total, sign-in attempts per account and per address, lookups of shared sets
+address and in total, sign-in attempts per account and address, per account and per address
+(with a growing delay on each wrong answer), lookups of shared sets
 (by a short code: per address and in total).
 
 Each registration is a promise to post to push services later, and a password or a short code
@@ -18,9 +19,18 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-# Failed sign-ins (a wrong password or authenticator code).
-SIGN_IN_PER_ACCOUNT = parse("5/15 minutes")
+# Failed sign-ins (a wrong password or authenticator code). Counted per account at one
+# address, so wrong guesses elsewhere never lock the owner out at their own; per account from
+# every address together, high enough that only a guess spread over many addresses meets it;
+# and per address, whatever accounts it tries.
+SIGN_IN_PER_ACCOUNT_AT_ADDRESS = parse("5/15 minutes")
+SIGN_IN_PER_ACCOUNT = parse("100/hour")
 SIGN_IN_PER_ADDRESS = parse("20/15 minutes")
+# Each wrong answer waits this much longer than the one before it for the same account (in
+# the per-account window), up to the cap: a person who mistypes barely notices, a guesser
+# slows down.
+SIGN_IN_DELAY_STEP = 0.5
+SIGN_IN_DELAY_CAP = 4.0
 # Opening a shared set by its short code: 40 bits would take centuries at this pace.
 CODE_PER_ADDRESS = parse("10/10 minutes")
 # The same for every address together, so many addresses guess no faster than a few: a busy
@@ -29,6 +39,12 @@ CODE_TOTAL = parse("60/10 minutes")
 # Anything else the client app asks with a token or secret (checking for a newer version,
 # sending runs): generous for a phone, far too slow to guess 256 bits.
 TOKEN_PER_ADDRESS = parse("120/minute")
+
+
+def sign_in_delay(failures: int) -> float:
+    """Seconds to hold back the answer to a wrong sign-in, ``failures`` being the account's
+    count in its window including this one: none for the first."""
+    return min(SIGN_IN_DELAY_CAP, SIGN_IN_DELAY_STEP * max(0, failures - 1))
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,11 @@ class Throttle:
         """Count one attempt against every limit."""
         for limit in limits:
             self.limiter.hit(limit.rule, limit.key)
+
+    def count(self, limit: Limit) -> int:
+        """Attempts counted against ``limit`` in its current window."""
+        stats = self.limiter.get_window_stats(limit.rule, limit.key)
+        return limit.rule.amount - stats.remaining
 
     def take(self, *limits: Limit) -> int:
         """Count an attempt if every limit allows it; else the seconds to wait."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pyotp
@@ -13,6 +14,13 @@ from sqlalchemy import select
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from server.rate_limits import (
+    SIGN_IN_DELAY_CAP,
+    SIGN_IN_DELAY_STEP,
+    SIGN_IN_PER_ACCOUNT,
+    SIGN_IN_PER_ACCOUNT_AT_ADDRESS,
+    SIGN_IN_PER_ADDRESS,
+)
 from server.routes import routes
 from server.settings import Settings
 from server.therapist.sessions import COOKIE
@@ -85,19 +93,99 @@ def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(client: Tes
     assert COOKIE not in wrong.headers.get("set-cookie", "")
 
 
-def test_sign_in_is_limited_per_account_whatever_the_address(client: TestClient) -> None:
+def test_sign_in_rests_after_five_wrong_for_one_account_at_one_address(
+    client: TestClient,
+) -> None:
     make_therapist(client, "a@example.org", signed_in=False)
     make_therapist(client, "b@example.org", signed_in=False)
-    for n in range(5):
-        assert sign_in(Person(client, f"10.0.0.{n}"), "a@example.org", "wrong!").status_code == 400
-    # The right password from yet another address: the account is resting.
-    blocked = sign_in(Person(client, "10.0.1.1"), "a@example.org")
+    side_of(client).set_pause(_no_pause)
+    guesser = Person(client, "10.0.0.1")
+    for _ in range(5):
+        assert sign_in(guesser, "a@example.org", "wrong!").status_code == 400
+    # The right password from the same address: the pair is resting.
+    blocked = sign_in(guesser, "a@example.org")
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
     assert "Too many attempts to sign in. Please wait 15 minutes" in blocked.text
-    assert sign_in(Person(client, "10.0.0.1"), "b@example.org").status_code == 303, (
+    assert sign_in(guesser, "b@example.org").status_code == 303, (
         "another account from the same address is not blocked"
     )
+    assert sign_in(Person(client, "10.0.0.2"), "a@example.org").status_code == 303, (
+        "nor the same account from another address"
+    )
+
+
+async def _no_pause(seconds: float) -> None:
+    """Stands in for asyncio.sleep: the delays are tested on their own, not waited out."""
+
+
+@pytest.fixture
+def quick_passwords(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """a@example.org with PASSWORD under a cheap hash, unknown addresses checked against a
+    cheap stand-in and no delays: a hundred wrong attempts need not take minutes here."""
+    from argon2 import PasswordHasher
+
+    import server.therapist.passwords as passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    stand_in = cheap.hash("stand-in")
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: stand_in)
+    make_therapist(client, "a@example.org", signed_in=False)
+    side = side_of(client)
+    account = side.accounts.by_email("a@example.org")
+    assert account is not None
+    side.accounts.store_hash(account.id, cheap.hash(PASSWORD))
+    side.set_pause(_no_pause)
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_wrong_passwords_elsewhere_do_not_lock_the_owner_out(client: TestClient) -> None:
+    for attacker in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        for _ in range(5):
+            assert sign_in(Person(client, attacker), "a@example.org", "x").status_code == 400
+        assert sign_in(Person(client, attacker), "a@example.org", "x").status_code == 429
+    assert sign_in(Person(client, "10.0.0.1"), "a@example.org").status_code == 303
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_a_guess_spread_over_many_addresses_meets_the_account_ceiling(
+    client: TestClient,
+) -> None:
+    ceiling = SIGN_IN_PER_ACCOUNT.amount
+    per_pair = SIGN_IN_PER_ACCOUNT_AT_ADDRESS.amount
+    assert ceiling % per_pair == 0 and ceiling > SIGN_IN_PER_ADDRESS.amount
+    for n in range(ceiling // per_pair):
+        attacker = Person(client, f"198.51.100.{n}")
+        for _ in range(per_pair):
+            assert sign_in(attacker, "a@example.org", "x").status_code == 400
+    # The right password from an address never seen: the account rests for the hour.
+    blocked = sign_in(Person(client, "10.0.0.1"), "a@example.org")
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 15 * 60
+    assert "Too many attempts to sign in. Please wait 60 minutes" in blocked.text
+    assert sign_in(Person(client, "10.0.0.1"), "b@example.org", "x").status_code == 400, (
+        "other accounts are not held back"
+    )
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_each_wrong_answer_for_an_account_is_held_back_longer(client: TestClient) -> None:
+    asked: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        asked.append(seconds)
+
+    side_of(client).set_pause(pause)
+    for n in range(12):
+        # From three addresses in turn: the delay follows the account, wherever the guess is.
+        assert sign_in(Person(client, f"10.0.0.{n % 3}"), "a@example.org", "x").status_code == 400
+    steps = [min(SIGN_IN_DELAY_CAP, SIGN_IN_DELAY_STEP * n) for n in range(12)]
+    assert asked == steps and asked[0] == 0 and asked[-1] == SIGN_IN_DELAY_CAP <= 5
+    assert all(later > earlier for earlier, later in pairwise(asked[:9])), "up to the cap"
+    asked.clear()
+    assert sign_in(Person(client, "10.0.0.1"), "b@example.org", "x").status_code == 400
+    assert asked == [0], "another account's first wrong answer is not held back"
+    assert sign_in(Person(client, "10.0.0.5"), "a@example.org").status_code == 303
+    assert asked == [0], "nor is a right one"
 
 
 @pytest.fixture
@@ -292,6 +380,7 @@ def test_turning_two_step_off_takes_the_password_and_a_code_and_is_limited(
         person = make_therapist(client, "a@example.org")
         secret = _turn_on_totp(person, client)
         side = side_of(client)
+        side.set_pause(_no_pause)
         later = side.now() + 60
         side.set_clock(lambda: later)
         code = pyotp.TOTP(secret).at(later)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -29,7 +30,9 @@ class TherapistSide:
     """What the therapist's pages and the sets API reach through ``app_state(request)``.
 
     ``clock`` gives the time for sessions, links, codes and progress; tests set their own
-    (``side.set_clock``) instead of waiting.
+    (``side.set_clock``) instead of waiting. ``pause`` holds back an answer (a wrong
+    password's) without blocking a thread; tests set their own (``side.set_pause``) to see the
+    delays asked for without waiting them out.
     """
 
     engine: Engine
@@ -40,6 +43,7 @@ class TherapistSide:
     templates: TherapistTemplates
     clock: Callable[[], float] = time.time
     throttle: Throttle = field(default_factory=Throttle)
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.engine, self.now)
@@ -60,6 +64,9 @@ class TherapistSide:
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         self.clock = clock
+
+    def set_pause(self, pause: Callable[[float], Awaitable[None]]) -> None:
+        self.pause = pause
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ from ..accounts import Account
 from ..passwords import verify_password
 from ..totp import matching_step, new_secret, provisioning_uri
 from ..web import Visit, page, visit_of
-from .signin import WRONG_CODE, sign_in_limits
+from .signin import WRONG_CODE, failed_sign_in, sign_in_limits
 
 TOTP_ON = N_("Two-step sign-in is on. From now on you sign in with a code as well.")
 TOTP_OFF = N_("Two-step sign-in is off.")
@@ -71,7 +71,7 @@ async def totp(request: Request) -> Response:
                 await anyio.to_thread.run_sync(accounts.stop_totp, account.id)
                 return visit.redirect("t_totp", "?done=off")
             else:
-                side.throttle.hit(*limits)
+                await failed_sign_in(side, limits)
                 error = visit.gettext(WRONG_PASSWORD_OR_CODE)
     done = request.query_params.get("done")
     if done in ("on", "off"):

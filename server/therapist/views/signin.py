@@ -9,7 +9,14 @@ from starlette.responses import Response
 
 from ...i18n import N_
 from ...json_body import client_address
-from ...rate_limits import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS, TOKEN_PER_ADDRESS, Limit
+from ...rate_limits import (
+    SIGN_IN_PER_ACCOUNT,
+    SIGN_IN_PER_ACCOUNT_AT_ADDRESS,
+    SIGN_IN_PER_ADDRESS,
+    TOKEN_PER_ADDRESS,
+    Limit,
+    sign_in_delay,
+)
 from ...rules import TEXT_MESSAGES, text_problem
 from ...urls import Page
 from ..accounts import Account, normalise_email
@@ -38,14 +45,25 @@ NOTICES = {
 }
 
 
-def sign_in_limits(request: Request, email: str) -> tuple[Limit, Limit]:
-    """The limits on guessing an account's password or code: per account and per address."""
+def sign_in_limits(request: Request, email: str) -> tuple[Limit, Limit, Limit]:
+    """The limits on guessing an account's password or code: per account at this address,
+    per account from everywhere (second, as ``failed_sign_in`` expects) and per address."""
     # The account's key is whatever address was typed, whether it has an account or not, so
     # the answers never tell the two apart.
     key = normalise_email(email) or email.strip().lower()[:254]
-    return Limit(SIGN_IN_PER_ACCOUNT, f"account:{key}"), Limit(
-        SIGN_IN_PER_ADDRESS, f"address:{client_address(request)}"
+    address = client_address(request)
+    return (
+        Limit(SIGN_IN_PER_ACCOUNT_AT_ADDRESS, f"account-at:{key} {address}"),
+        Limit(SIGN_IN_PER_ACCOUNT, f"account:{key}"),
+        Limit(SIGN_IN_PER_ADDRESS, f"address:{address}"),
     )
+
+
+async def failed_sign_in(side: TherapistSide, limits: tuple[Limit, Limit, Limit]) -> None:
+    """Count a wrong password or code, then hold the answer back the longer the more the
+    account has had lately (an await, not a blocked thread)."""
+    side.throttle.hit(*limits)
+    await side.pause(sign_in_delay(side.throttle.count(limits[1])))
 
 
 def _too_many(visit: Visit, wait: int, template: str, route: str, **context: object) -> Response:
@@ -103,7 +121,7 @@ async def sign_in(request: Request) -> Response:
     # Argon2 takes most of a second, in a worker thread with the lookups around it.
     account = await anyio.to_thread.run_sync(_password_account, side, email, password)
     if account is None:
-        side.throttle.hit(*limits)
+        await failed_sign_in(side, limits)
         return visit.render(
             "t_sign_in.html",
             {"email": email, "error": visit.gettext(WRONG), "notice": None},
@@ -132,7 +150,7 @@ async def code(request: Request) -> Response:
     if step is None or not await anyio.to_thread.run_sync(
         side.accounts.use_totp_step, account.id, step
     ):
-        side.throttle.hit(*limits)
+        await failed_sign_in(side, limits)
         return visit.render(
             "t_code.html",
             {"error": visit.gettext(WRONG_CODE)},
