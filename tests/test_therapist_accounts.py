@@ -17,6 +17,7 @@ from server.db import make_engine
 from server.settings import Settings
 from server.therapist.accounts import AccountError
 from server.therapist.passwords import HASHER, verify_password
+from server.therapist.sessions import COOKIE
 from server.therapist.tables import password_links, progress_runs, sets, shares, therapists
 from tests.test_cli import HOUVAST
 from tests.therapist import (
@@ -208,3 +209,62 @@ def test_no_table_holds_a_clients_name_or_a_plain_secret(client: TestClient) -> 
     engine = side_of(client).engine
     with engine.connect() as connection:
         assert connection.execute(text("select count(*) from therapists")).scalar() == 0
+
+
+def test_reset_prints_the_link_in_the_accounts_language(any_database: Settings) -> None:
+    """`add --locale` is kept with the account; `reset` uses it unless told otherwise."""
+    settings = any_database
+    assert houvast(settings, "add", "anna@example.org", "--locale", "en").returncode == 0
+    assert houvast(settings, "add", "bram@example.org").returncode == 0
+    english = houvast(settings, "reset", "anna@example.org")
+    assert english.returncode == 0, english.stderr
+    assert "/t/nl/" not in english.stdout
+    link_token(english.stdout, "en")
+    dutch = houvast(settings, "reset", "bram@example.org")
+    assert dutch.returncode == 0, dutch.stderr
+    assert "/t/en/" not in dutch.stdout
+    link_token(dutch.stdout, "nl")
+    chosen = houvast(settings, "reset", "anna@example.org", "--locale", "nl")
+    token = link_token(chosen.stdout, "nl")
+    with open_client(settings) as client:
+        assert set_password(Person(client), token, PASSWORD) == 303, "the newest link works"
+        account = side_of(client).accounts.by_email("anna@example.org")
+    assert account is not None and account.locale == "en", "an explicit --locale is not kept"
+
+
+def test_list_shows_every_account_and_nothing_secret(any_database: Settings) -> None:
+    settings = any_database
+    assert houvast(settings, "list").stdout.startswith("No accounts yet")
+    made = datetime(2026, 12, 1, 9, 30, tzinfo=UTC).timestamp()
+    with open_client(settings) as client:
+        side = side_of(client)
+        side.set_clock(lambda: made)
+        person = make_therapist(client, "zoe@example.org")
+        cookie = str(person.cookies.get(COOKIE))
+        side.set_clock(lambda: made + 3600)
+        make_therapist(client, "anna@example.org", signed_in=False)
+        anna = side.accounts.by_email("anna@example.org")
+        assert anna is not None
+        side.accounts.start_totp(anna.id, "JBSWY3DPEHPK3PXP")
+        side.accounts.confirm_totp(anna.id, 1)
+        hashed = anna.password_hash
+    added = houvast(settings, "add", "Mila@Example.org", "--locale", "en")
+    link = link_token(added.stdout, "en")
+    listed = houvast(settings, "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith("email") and "last sign-in (UTC)" in lines[0]
+    assert [line.split()[:3] for line in lines[1:]] == [
+        ["anna@example.org", "nl", "on"],
+        ["mila@example.org", "en", "off"],
+        ["zoe@example.org", "nl", "off"],
+    ]
+    assert lines[1].split()[3:] == ["2026-12-01", "10:30", "-"], "never signed in"
+    assert lines[3].split()[3:] == ["2026-12-01", "09:30", "2026-12-01", "09:30"]
+    assert hashed is not None
+    for secret in (hashed, "JBSWY3DPEHPK3PXP", link, cookie, "argon2"):
+        assert secret not in listed.stdout
+    as_csv = houvast(settings, "list", "--csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    assert as_csv.stdout.splitlines()[0] == "email,language,two-step,made (UTC),last sign-in (UTC)"
+    assert as_csv.stdout.splitlines()[1] == "anna@example.org,nl,on,2026-12-01 10:30,"

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from ..i18n import DEFAULT_LOCALE, LOCALES
 from ..rules import text_problem
 from .passwords import hash_password
 from .tables import (
@@ -48,6 +49,8 @@ class Account:
     password_hash: str | None
     totp_secret: str | None
     totp_pending: str | None
+    # The language its password links open in (the operator's choice at ``add``).
+    locale: str
 
     @property
     def has_totp(self) -> bool:
@@ -64,7 +67,20 @@ class Holdings:
 
 
 def _account(row: Any) -> Account:
-    return Account(row.id, row.email, row.password_hash, row.totp_secret, row.totp_pending)
+    return Account(
+        row.id, row.email, row.password_hash, row.totp_secret, row.totp_pending, row.locale
+    )
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One account as ``houvast therapist list`` shows it: nothing secret."""
+
+    email: str
+    locale: str
+    has_totp: bool
+    created_at: int
+    signed_in_at: int | None
 
 
 class Accounts:
@@ -94,11 +110,14 @@ class Accounts:
             ).first()
         return _account(row) if row else None
 
-    def add(self, email: str) -> str:
-        """Make an account without a password; returns the token of its one-time link."""
+    def add(self, email: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Make an account without a password, its links in ``locale``; returns the token of
+        its one-time link."""
         address = normalise_email(email)
         if address is None:
             raise AccountError(f"{email!r} is not an email address")
+        if locale not in LOCALES:
+            raise AccountError(f"no language {locale!r}; one of {', '.join(LOCALES)}")
         with self.engine.begin() as connection:
             exists = connection.execute(
                 select(therapists.c.id).where(therapists.c.email == address)
@@ -108,14 +127,17 @@ class Accounts:
                     f"{address} already has an account; `houvast therapist reset` makes a new link"
                 )
             made = connection.execute(
-                insert(therapists).values(email=address, totp_last_step=0, created_at=self._now())
+                insert(therapists).values(
+                    email=address, locale=locale, totp_last_step=0, created_at=self._now()
+                )
             ).inserted_primary_key
             assert made is not None
             return self._new_link(connection, int(made[0]))
 
-    def reset(self, email: str, *, totp: bool = False) -> str:
+    def reset(self, email: str, *, totp: bool = False) -> tuple[Account, str]:
         """A new one-time link; the old password stops working and every session ends.
-        ``totp`` also turns two-step sign-in off (a lost phone)."""
+        ``totp`` also turns two-step sign-in off (a lost phone). Returns the account (as it
+        was) and the link's token."""
         account = self.by_email(email)
         if account is None:
             raise AccountError(f"no account for {email!r}")
@@ -127,7 +149,23 @@ class Accounts:
                 update(therapists).where(therapists.c.id == account.id).values(**values)
             )
             connection.execute(delete(sessions).where(sessions.c.therapist_id == account.id))
-            return self._new_link(connection, account.id)
+            return account, self._new_link(connection, account.id)
+
+    def listing(self) -> list[Listed]:
+        """Every account, by email address, for the operator."""
+        query = select(
+            therapists.c.email,
+            therapists.c.locale,
+            therapists.c.totp_secret.is_not(None).label("has_totp"),
+            therapists.c.created_at,
+            therapists.c.signed_in_at,
+        ).order_by(therapists.c.email)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            Listed(row.email, row.locale, bool(row.has_totp), row.created_at, row.signed_in_at)
+            for row in rows
+        ]
 
     def _new_link(self, connection: Any, account_id: int) -> str:
         # One link at a time: a new one replaces any earlier one.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, insert, or_, select, update
 
 from .accounts import Account, Accounts
-from .tables import sessions
+from .tables import sessions, therapists
 from .tokens import new_token, token_hash
 
 COOKIE = "houvast_session"
@@ -66,6 +66,10 @@ class Sessions:
                     seen_at=now,
                 )
             )
+            if verified:  # fully signed in (a session waiting for the code is not yet)
+                connection.execute(
+                    update(therapists).where(therapists.c.id == account_id).values(signed_in_at=now)
+                )
             # Ended sessions of anyone are cleared now and then, here, where one starts.
             connection.execute(
                 delete(sessions).where(

@@ -1,4 +1,4 @@
-"""The therapist side's tables, on the app's MetaData (server/db.py); migration 0003.
+"""The therapist side's tables, on the app's MetaData (server/db.py); migrations 0003, 0005.
 
 Nothing here names a client. Every secret (session ids, one-time password links, share tokens
 and codes, progress secrets) is stored as its SHA-256 hash only; times are whole seconds since
@@ -24,6 +24,10 @@ therapists = Table(
     # The last time step a code was accepted for: a code is never accepted twice.
     Column("totp_last_step", Integer, nullable=False, default=0),
     Column("created_at", Integer, nullable=False),
+    # The language the operator made the account in: its password links open in it.
+    Column("locale", String(8), nullable=False, server_default="nl"),
+    # When a session last became fully signed in; null until the first (migration 0005).
+    Column("signed_in_at", Integer, nullable=True),
 )
 
 # One-time links to set a password (made by `houvast therapist add` and `reset`).
