@@ -8,9 +8,8 @@ import hashlib
 import json
 import re
 import threading
-import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from server.settings import Settings
-from server.therapist.progress import RUNS_PER_DAY, Run
+from server.therapist.progress import RUNS_PER_DAY
 from server.therapist.tables import progress_links, progress_runs, shares
 from tests.therapist import (
     any_database,
@@ -295,54 +294,6 @@ def test_runs_sent_as_the_client_withdraws_are_not_found_and_nothing_is_stored(
         response = send(client, secret, [run(NOW)], **{"Accept-Language": "en"})
         assert response.status_code == 404 and response.json()["error"] == "secret"
         assert count(client, progress_runs) == 0 and count(client, progress_links) == 0
-
-
-def test_a_run_another_request_stores_at_the_same_moment_is_not_counted_twice(
-    any_database: Settings,
-) -> None:
-    with open_client(any_database) as client:
-        _, _, secret = opted_in(client)
-        side = side_of(client)
-        link = side.progress.link(secret)
-        assert link is not None
-        same = Run(str(uuid.uuid4()), "grounding", int(NOW.timestamp()), 150, True, 6, 3)
-        row = {
-            "link_id": link.id,
-            "run_id": same.id,
-            "exercise": same.exercise,
-            "started_at": same.started_at,
-            "seconds": same.seconds,
-            "completed": same.completed,
-            "rating_before": same.before,
-            "rating_after": same.after,
-        }
-        with ThreadPoolExecutor(1) as pool:
-            with side.engine.begin() as other:
-                # The other request has written the run and not yet committed.
-                other.execute(insert(progress_runs).values(row))
-                storing = pool.submit(side.progress.store, link.id, [same])
-                _until_blocked_by(other, storing)
-            assert storing.result(timeout=30) == 0
-        assert count(client, progress_runs) == 1
-
-
-BLOCKED_BY = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
-
-
-def _until_blocked_by(connection: Connection, waiting: Future[Any]) -> None:
-    """Until a PostgreSQL session waits for ``connection``'s transaction (on SQLite the other
-    thread waits for the write lock, and a moment is enough)."""
-    if connection.dialect.name != "postgresql":
-        time.sleep(0.2)
-        return
-    pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-    deadline = time.monotonic() + 30
-    with connection.engine.connect() as watcher:
-        while time.monotonic() < deadline:
-            if watcher.execute(BLOCKED_BY, {"pid": pid}).scalar() or waiting.done():
-                return
-            time.sleep(0.01)
-    raise AssertionError("the second store never waited")
 
 
 def test_of_identical_posts_at_once_exactly_one_reports_the_run_stored(
