@@ -3,6 +3,8 @@ password through the operator's one-time link, and signing out."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,25 +47,32 @@ NOTICES = {
 }
 
 
-def sign_in_limits(request: Request, email: str) -> tuple[Limit, Limit, Limit]:
-    """The limits on guessing an account's password or code: per account at this address,
-    per account from everywhere (second, as ``failed_sign_in`` expects) and per address."""
+class SignInLimits(NamedTuple):
+    """The limits on guessing an account's password or code."""
+
+    account_at_address: Limit
+    account: Limit
+    address: Limit
+
+
+def sign_in_limits(request: Request, email: str) -> SignInLimits:
+    """Per account at this address, per account from everywhere, and per address."""
     # The account's key is whatever address was typed, whether it has an account or not, so
     # the answers never tell the two apart.
     key = normalise_email(email) or email.strip().lower()[:254]
     address = client_address(request)
-    return (
+    return SignInLimits(
         Limit(SIGN_IN_PER_ACCOUNT_AT_ADDRESS, f"account-at:{key} {address}"),
         Limit(SIGN_IN_PER_ACCOUNT, f"account:{key}"),
         Limit(SIGN_IN_PER_ADDRESS, f"address:{address}"),
     )
 
 
-async def failed_sign_in(side: TherapistSide, limits: tuple[Limit, Limit, Limit]) -> None:
+async def failed_sign_in(side: TherapistSide, limits: SignInLimits) -> None:
     """Count a wrong password or code, then hold the answer back the longer the more the
     account has had lately (an await, not a blocked thread)."""
     side.throttle.hit(*limits)
-    await side.pause(sign_in_delay(side.throttle.count(limits[1])))
+    await side.pause(sign_in_delay(side.throttle.count(limits.account)))
 
 
 def _too_many(visit: Visit, wait: int, template: str, route: str, **context: object) -> Response:
