@@ -27,8 +27,8 @@ from server.exercises import load_exercises
 from server.settings import PROJECT_ROOT, Settings
 from tests.browser.conftest import AXE, axe_on_frozen_clock, freeze_clock
 from tests.browser.test_history import NOW, RUNS, SEED
-from tests.browser.test_player import START, kind, seconds_left
-from tests.browser.test_run_screen import NEEDED, SMALL, problems
+from tests.browser.test_player import START
+from tests.browser.test_run_screen import HIDDEN_OR_COVERED, NEEDED, SMALL
 from tests.browser.test_screen_reader import duplicates
 from tests.browser.test_therapist import PASSWORD, api, houvast_add, run
 from tests.client_pages import EXERCISE_IDS
@@ -187,11 +187,15 @@ class Checker:
                     "H": size["height"],
                 },
             )
-            at = f"200% text, {size['width']}×{size['height']}"
-            self.problems += [f"{where} at {at}: {p}" for p in found]
+            self.record(where, size, found)
         self.states += 1
         if self.run_axe and audit:
             self.axe(page, where, frozen=frozen)
+
+    def record(self, where: str, size: dict[str, int], found: list[str]) -> None:
+        """Keep what CHECK found at 200% text at ``size``."""
+        at = f"200% text, {size['width']}×{size['height']}"
+        self.problems += [f"{where} at {at}: {p}" for p in found]
 
     def axe(self, page: Page, where: str, *, frozen: bool = False) -> None:
         """axe-core on the page as it is now (with 200% text), its findings kept as problems."""
@@ -280,11 +284,40 @@ def test_every_page_at_200_percent_text(large_full: BrowserContext, locale: str)
     checker.done("pages")
 
 
-def act(page: Page, *, rating: int = 3) -> None:
+# What the walk needs to know of the player, read in one go (each look is a round trip to
+# the browser, and a walk makes hundreds): the step, its kind and time, whether Next is still
+# held back, whether the end shows, whether a notice shows.
+PLAYER_STATE = """() => {
+  const shown = (el) => {
+    if (!el) return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  const player = document.getElementById('player');
+  const time = document.getElementById('player-time');
+  const clock = /(\\d+):(\\d\\d)/.exec(time ? time.innerText : '');
+  return {
+    index: player.getAttribute('data-index') || '',
+    kind: player.getAttribute('data-kind') || '',
+    held: shown(document.getElementById('player-next-soon')) && !(time && time.innerText),
+    seconds: clock ? Number(clock[1]) * 60 + Number(clock[2]) : null,
+    end: shown(document.getElementById('player-end')),
+    notice: [...document.querySelectorAll('.app-notices .banner')].some(shown),
+  };
+}"""
+
+
+def player_state(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = page.evaluate(PLAYER_STATE)
+    return state
+
+
+def act(page: Page, state: dict[str, Any], *, rating: int = 3) -> None:
     """Do what the current step asks, as a person would: a tap where it is covered fails."""
-    step = kind(page)
+    step = state["kind"]
     if step in ("timed", "breath"):
-        page.clock.run_for(seconds_left(page) * 1000 + 50)
+        assert state["seconds"] is not None, f"no time shown on a {step} step"
+        page.clock.run_for(state["seconds"] * 1000 + 50)
     elif step == "action":
         page.locator(".action-button").click(timeout=TAP)
     elif step == "rate":
@@ -320,39 +353,69 @@ TEXT_SIZE = """async (size) => {
   });
 }"""
 
-
-def check_at_100_percent(page: Page, checker: Checker, where: str, *, placed: bool = True) -> None:
-    """The run screen's checks, at ordinary text on a small phone, in the page's state: every
-    control a person may need on screen and what a tap hits (unless not ``placed``), and no two
-    controls that share a name (a screen reader could not tell them apart). The text is large
-    again after."""
-    if page.viewport_size != SMALL:
-        page.set_viewport_size(SMALL)
-    page.evaluate(TEXT_SIZE, "100%")
-    try:
-        at = f"{where} at 100% text, {SMALL['width']}×{SMALL['height']}"
-        checker.problems += [
-            f"{at}: {p['selector']} {p['text'][:40]!r} "
-            + ("off screen" if not p["inside"] else f"covered by {p['over']}")
-            for p in (problems(page) if placed else [])
-        ]
-        if shared := duplicates(page):
-            checker.problems.append(f"{at}: controls that share a name: {shared}")
-    finally:
-        page.evaluate(TEXT_SIZE, "200%")
+# At 360×640, in one go: the run screen's checks at ordinary (100%) text (every control a
+# person may need on screen and what a tap hits), then the text large again and CHECK.
+ORDINARY_THEN_LARGE = f"""async ({{ placed, check }}) => {{
+  const textSize = {TEXT_SIZE};
+  const hiddenOrCovered = {HIDDEN_OR_COVERED};
+  await textSize('100%');
+  let ordinary;
+  try {{
+    ordinary = placed ? hiddenOrCovered({NEEDED!r}) : [];
+  }} finally {{
+    await textSize('200%');
+  }}
+  return {{ ordinary, large: ({CHECK})(check) }};
+}}"""
 
 
-def check_step(page: Page, checker: Checker, where: str, *, audit: bool) -> None:
-    """One state of a run at 200% text at both sizes, and at 100% text at 360×640 (whichever
-    comes first where the screen already is that size); no notice shows during a run."""
-    ordinary_first = page.viewport_size == SMALL
-    if ordinary_first:
-        check_at_100_percent(page, checker, where)
-    checker.check(page, where, NEEDED, player=True, audit=audit, frozen=True)
-    if not ordinary_first:
-        check_at_100_percent(page, checker, where)
-    if page.locator(".app-notices .banner:visible").count():
-        checker.problems.append(f"{where}: a notice showed during the run")
+class Walk:
+    """The checks of one walk through a run, each state at 200% text at both sizes, at 100%
+    text at 360×640, and its controls' names as a screen reader hears them (one DevTools
+    session for the whole walk)."""
+
+    def __init__(self, page: Page, checker: Checker) -> None:
+        self.page = page
+        self.checker = checker
+        self.cdp = page.context.new_cdp_session(page)
+
+    def check(
+        self,
+        where: str,
+        selectors: list[str],
+        *,
+        player: bool,
+        placed: bool = True,
+        audit: bool = False,
+    ) -> None:
+        page, checker = self.page, self.checker
+        # Whichever size the screen has first, then the other: one change of size per state.
+        for size in sorted(SIZES, key=lambda size: size != page.viewport_size):
+            if page.viewport_size != size:
+                page.set_viewport_size(size)
+            check = {
+                "selectors": selectors,
+                "player": player,
+                "bar": True,
+                "W": size["width"],
+                "H": size["height"],
+            }
+            if size != SMALL:
+                checker.record(where, size, page.evaluate(CHECK, check))
+                continue
+            found = page.evaluate(ORDINARY_THEN_LARGE, {"placed": placed, "check": check})
+            checker.record(where, size, found["large"])
+            at = f"{where} at 100% text, {SMALL['width']}×{SMALL['height']}"
+            checker.problems += [
+                f"{at}: {p['selector']} {p['text'][:40]!r} "
+                + ("off screen" if not p["inside"] else f"covered by {p['over']}")
+                for p in found["ordinary"]
+            ]
+        checker.states += 1
+        if shared := duplicates(page, self.cdp):
+            checker.problems.append(f"{where}: controls that share a name: {shared}")
+        if audit and checker.run_axe:
+            checker.axe(page, where, frozen=True)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -361,48 +424,52 @@ def test_every_step_of_every_exercise_at_200_and_100_percent_text(
     large: BrowserContext, exercise: str, locale: str
 ) -> None:
     """Every step, the offer of help after a high rating, and the end: at 200% text at both
-    sizes (and axe, in Dutch), and at 100% text as the run screen's walk checked them."""
+    sizes (and axe, in Dutch), and at 100% text as the run screen's walk checked them; no
+    notice shows during a run."""
     page = large.new_page()
     freeze_clock(page, START)
     checker = Checker(axe=locale == AXE_LOCALE)
+    walk = Walk(page, checker)
     audited: set[str] = set()
     path = f"/{locale}/exercises/{exercise}"
     page.goto(f"{path}#start")
     player = page.locator("#player")
     expect(player).to_be_visible()
+    state = player_state(page)
     for _ in range(300):
-        step = player.get_attribute("data-index")
-        where = f"{path} step {int(step or 0) + 1} ({kind(page)})"
-        if (
-            page.locator("#player-next-soon").is_visible()
-            and not page.locator("#player-time").inner_text()
-        ):
+        where = f"{path} step {int(state['index'] or 0) + 1} ({state['kind']})"
+        if state["notice"]:
+            checker.problems.append(f"{where}: a notice showed during the run")
+        if state["held"]:
             # Next comes after a minimum pause: let it pass, then check with Next shown.
             page.clock.run_for(180_000)
             expect(page.locator("#player-next")).to_be_visible()
         # axe on the first step of each kind (its clock held still, as axe needs timers).
-        first = kind(page) not in audited and AXE_HOME.get(kind(page), exercise) == exercise
-        audited.add(kind(page))
-        check_step(page, checker, where, audit=first)
+        first = state["kind"] not in audited and AXE_HOME.get(state["kind"], exercise) == exercise
+        audited.add(state["kind"])
+        walk.check(where, NEEDED, player=True, audit=first)
         try:
-            if kind(page) == "rate" and step == "0":
+            if state["kind"] == "rate" and state["index"] == "0":
                 # A high rating before offers grounding and help first; low ones afterwards.
-                act(page, rating=9)
+                act(page, state, rating=9)
                 expect(page.locator(".help-offer")).to_be_visible()
-                check_step(page, checker, f"{where}: the offer of help", audit=False)
+                walk.check(f"{where}: the offer of help", NEEDED, player=True)
                 page.locator(".help-offer button").last.click(timeout=TAP)
             else:
-                act(page)
+                act(page, state)
         except PlaywrightError as error:
             checker.problems.append(f"{where}: the step cannot be done: {error.message}")
             break
-        if page.locator("#player-end").is_visible():
+        step, state = state["index"], player_state(page)
+        if state["end"]:
             break
-        expect(player).not_to_have_attribute("data-index", step or "")
-    if page.locator("#player-end").is_visible():
+        if state["index"] == step:
+            expect(player).not_to_have_attribute("data-index", step)
+            state = player_state(page)
+    if state["end"]:
         end = f"{path} end"
-        checker.check(page, end, CONTROLS, audit=exercise == EXERCISE_IDS[0], frozen=True)
-        check_at_100_percent(page, checker, end, placed=False)
+        audit = exercise == EXERCISE_IDS[0]
+        walk.check(end, CONTROLS, player=False, placed=False, audit=audit)
     elif not checker.problems:
         checker.problems.append(f"{path}: the run never reached its end")
     checker.done("steps and end panels")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import CDPSession, Page, expect
 
 from tests.browser.conftest import axe_on_frozen_clock
 from tests.browser.test_history import NOW
@@ -89,13 +89,15 @@ def announced(page: Page) -> list[str]:
     )
 
 
-def control_names(page: Page) -> list[tuple[str, str]]:
-    """The role and accessible name of every control a screen reader finds on the page."""
-    cdp = page.context.new_cdp_session(page)
+def control_names(page: Page, session: CDPSession | None = None) -> list[tuple[str, str]]:
+    """The role and accessible name of every control a screen reader finds on the page
+    (through ``session``, a DevTools session on the page, when given)."""
+    cdp = session or page.context.new_cdp_session(page)
     try:
         nodes: list[dict[str, Any]] = cdp.send("Accessibility.getFullAXTree")["nodes"]
     finally:
-        cdp.detach()
+        if session is None:
+            cdp.detach()
     found = []
     for node in nodes:
         role = node.get("role", {}).get("value", "")
@@ -105,11 +107,11 @@ def control_names(page: Page) -> list[tuple[str, str]]:
     return found
 
 
-def duplicates(page: Page) -> list[tuple[str, str]]:
+def duplicates(page: Page, session: CDPSession | None = None) -> list[tuple[str, str]]:
     """Controls that share a role and a name: a screen reader cannot tell them apart. Links
     that share a name and lead to the same place (the header's and the way out's "Help") are
     one way, twice."""
-    names = control_names(page)
+    names = control_names(page, session)
     found = []
     for role, name in sorted({entry for entry in names if names.count(entry) > 1}):
         if role == "link":
