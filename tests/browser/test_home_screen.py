@@ -96,26 +96,29 @@ TEXTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def browser(full_browser: Browser) -> Browser:
-    """Every test here in the full Chromium: what the app offers (installing, notifications)
-    depends on what the browser can do, and the headless shell can do neither."""
-    return full_browser
-
-
 @pytest.fixture
-def phone(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
+def phone(
+    browser: Browser, base_url: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., BrowserContext]]:
     """A new phone (a browser context) with the given user agent, touch screen or not, and
-    maybe opened from the home screen."""
+    maybe opened from the home screen. In the headless shell, unless ``full``: what the app
+    offers for reminders depends on what the browser can do (notifications, the Push API),
+    which only the full Chromium has; the notices about installing go by the user agent."""
     contexts: list[BrowserContext] = []
 
     def make(
-        agent: str, *, standalone: bool = False, touch: bool = True, worker: bool = False
+        agent: str,
+        *,
+        standalone: bool = False,
+        touch: bool = True,
+        worker: bool = False,
+        full: bool = False,
     ) -> Any:
         """``touch`` also gives the five touch points of an iPhone or iPad (Chromium says 1).
         Without ``worker`` no service worker runs: its "saved for offline use" would otherwise
         come first and hide the notice under test (one notice shows at a time)."""
-        context = browser.new_context(
+        engine: Browser = request.getfixturevalue("full_browser") if full else browser
+        context = engine.new_context(
             service_workers="allow" if worker else "block",
             base_url=base_url,
             viewport=PHONE,
@@ -341,7 +344,7 @@ def test_an_iphone_in_the_browser_is_offered_the_calendar_and_told_why(
     phone: Callable[..., BrowserContext], locale: str
 ) -> None:
     texts = TEXTS[locale]
-    page = phone(IPHONE, worker=True).new_page()
+    page = phone(IPHONE, worker=True, full=True).new_page()
     page.goto(f"/{locale}/reminders")
     expect(page.locator("#push-text")).to_contain_text(texts["push_ios"])
     expect(page.get_by_role("button", name=texts["push_on"])).to_be_hidden()
@@ -359,7 +362,7 @@ def test_an_iphone_in_the_browser_is_offered_the_calendar_and_told_why(
 def test_a_browser_inside_another_app_is_sent_to_safari(
     phone: Callable[..., BrowserContext],
 ) -> None:
-    page = phone(IN_APP, worker=True).new_page()
+    page = phone(IN_APP, worker=True, full=True).new_page()
     page.goto("/nl/reminders")
     expect(page.locator("#push-text")).to_contain_text(TEXTS["nl"]["push_safari"])
     expect(page.locator("#calendar")).to_be_visible()
@@ -370,7 +373,7 @@ def test_the_home_screen_app_on_an_iphone_offers_notifications(
     phone: Callable[..., BrowserContext], locale: str
 ) -> None:
     texts = TEXTS[locale]
-    page = phone(IPHONE, standalone=True, worker=True).new_page()
+    page = phone(IPHONE, standalone=True, worker=True, full=True).new_page()
     page.goto(f"/{locale}/reminders")
     assert page.evaluate("'PushManager' in window && navigator.standalone === true")
     expect(page.locator("#push-text")).to_contain_text(texts["push_offer"])
