@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import PHONE, console_errors
 from tests.browser.test_large_text import AXE_LOCALE
 from tests.client_pages import EXERCISE_IDS, PAGES
 
@@ -18,16 +19,28 @@ CONTROLS = "header a, nav a, .button, .exercise-card a, .way-out a"
 
 
 def open_page(page: Page, path: str) -> list[str]:
-    """Go to ``path`` and return the console errors the page causes."""
+    """Go to ``path`` and return the console errors the page causes (from this page on)."""
     errors = console_errors(page)
     response = page.goto(path)
     assert response is not None and response.ok, f"{path}: {response and response.status}"
     return errors
 
 
+@pytest.fixture(scope="module")
+def reader(browser: Browser, base_url: str) -> Iterator[Page]:
+    """One phone that reads page after page, as a person browsing does (the first page
+    installs the app; the others may come from the service worker): for tests that only
+    look, it saves a new browser context and a new installation per page."""
+    context = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.mark.parametrize("locale", ["nl", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_page_renders_accessibly(page: Page, locale: str, path: str) -> None:
+def test_page_renders_accessibly(reader: Page, locale: str, path: str) -> None:
+    page = reader
     errors = open_page(page, f"/{locale}/{path}")
     expect(page.locator("html")).to_have_attribute("lang", locale)
     expect(page.locator("h1")).to_be_visible()
