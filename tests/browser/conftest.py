@@ -55,6 +55,14 @@ def in_turns(names: list[str]) -> list[Any]:
     ]
 
 
+def one_language(locale: str) -> pytest.MarkDecorator:
+    """For a test whose subject is not the language (a bell's timing, where the focus goes):
+    run in ``locale`` only. Such tests take turns between the languages, so both are seen;
+    the pages and every step are checked in both by test_large_text.py and test_pages_in_browser.py,
+    and both catalogs are complete by their own check."""
+    return pytest.mark.parametrize("locale", [locale])
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path):

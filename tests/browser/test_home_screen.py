@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.app import create_app
 from server.export import export_site
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, one_language
 from tests.browser.test_offline import IPHONE, controlled, installability_errors
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer, StaticServer
@@ -158,7 +158,7 @@ def notice(page: Page) -> Any:
 # The notice on iOS ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("nl")
 def test_an_iphone_in_safari_is_told_how_until_it_says_got_it(
     phone: Callable[..., BrowserContext], locale: str
 ) -> None:
@@ -271,7 +271,7 @@ def shortcuts(page: Page, manifest: str) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_the_shortcuts_open_grounding_started_and_help(
     phone: Callable[..., BrowserContext], base_url: str, locale: str
 ) -> None:
@@ -339,7 +339,7 @@ def test_the_browser_reads_the_shortcuts_without_complaint(
 # Reminders ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_an_iphone_in_the_browser_is_offered_the_calendar_and_told_why(
     phone: Callable[..., BrowserContext], locale: str
 ) -> None:
@@ -368,7 +368,7 @@ def test_a_browser_inside_another_app_is_sent_to_safari(
     expect(page.locator("#calendar")).to_be_visible()
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("nl")
 def test_the_home_screen_app_on_an_iphone_offers_notifications(
     phone: Callable[..., BrowserContext], locale: str
 ) -> None:

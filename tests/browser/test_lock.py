@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AXE, freeze_clock
+from tests.browser.conftest import AXE, freeze_clock, one_language
 from tests.browser.track_helpers import SMALL_PHONE, START
 
 PIN = "2468"
@@ -211,7 +211,7 @@ def test_export_and_import_still_work_and_keep_things_sealed(page: Page, tmp_pat
     assert "calm bear" not in json.dumps(found["runs"])
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_practising_and_the_way_out_never_ask_for_the_pin(page: Page, locale: str) -> None:
     seed(page, locale)
     freeze_clock(page, START)

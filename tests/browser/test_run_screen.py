@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from server.app import create_app
 from server.assets import PWA_DIR
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, freeze_clock
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, freeze_clock, one_language
 from tests.browser.test_offline import controlled, read_notice, wait_until
 from tests.browser.test_player import (
     START,
@@ -171,7 +171,7 @@ def test_an_update_is_never_hidden_behind_the_install_offer(
         expect(page.locator("#install-offer")).to_be_visible()
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_a_high_rating_before_gets_a_gentle_offer(page: Page, locale: str) -> None:
     freeze_clock(page, START)
     page.goto(f"/{locale}/exercises/four-s#start")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_on_frozen_clock
+from tests.browser.conftest import axe_on_frozen_clock, one_language
 from tests.browser.test_player import (
     STORE,
     kind,
@@ -149,7 +149,7 @@ def test_next_time_the_place_is_marked_and_chosen_anew(
     assert notes(page) == {"scale.middle-place": "4/7"}
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("nl")
 def test_the_keyboard_alone_chooses_and_keeps_a_place(small_phone: Page, locale: str) -> None:
     page, say = small_phone, TEXTS[locale]
     to_the_scale(page, locale)
@@ -172,7 +172,7 @@ def test_the_keyboard_alone_chooses_and_keeps_a_place(small_phone: Page, locale:
     assert notes(page) == {"scale.middle-place": "2/7"}
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_skipping_keeps_nothing(small_phone: Page, locale: str) -> None:
     page, say = small_phone, TEXTS[locale]
     to_the_scale(page, locale)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import CDPSession, Page, expect
 
-from tests.browser.conftest import axe_on_frozen_clock
+from tests.browser.conftest import axe_on_frozen_clock, one_language
 from tests.browser.test_history import NOW
 from tests.browser.test_lock import NOTES, PIN, RUNS, SEED, TEXT
 from tests.browser.test_player import (
@@ -170,8 +170,8 @@ def said(page: Page, words: str) -> None:
 # Form errors: announced, and the focus on the field ----------------------------------------
 
 
-@pytest.mark.parametrize("where", ["history", "set"])
-@pytest.mark.parametrize("locale", ["nl", "en"])
+# Each place in one language, taking turns: the announcement and the focus are the subject.
+@pytest.mark.parametrize(("where", "locale"), [("history", "nl"), ("set", "en")])
 def test_a_wrong_pin_is_announced_and_the_field_focused(
     page: Page, locale: str, where: str
 ) -> None:
@@ -196,7 +196,7 @@ def test_a_wrong_pin_is_announced_and_the_field_focused(
     assert focused(page) == "#main", "the form is gone: the page's top, not nowhere"
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("nl")
 def test_choosing_and_removing_a_pin_is_announced_and_keeps_the_focus(
     page: Page, locale: str
 ) -> None:
@@ -235,7 +235,7 @@ def test_choosing_and_removing_a_pin_is_announced_and_keeps_the_focus(
     assert focused(page) == "#pin-heading"
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_the_settings_say_what_went_wrong_and_focus_it(page: Page, locale: str) -> None:
     words = WORDS[locale]
     listen(page)
@@ -312,7 +312,7 @@ def test_after_each_save_in_the_player_the_focus_is_on_the_next_step(page: Page)
 # Controls that appear later -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("nl")
 def test_next_appearing_after_the_minimum_pause_is_announced(page: Page, locale: str) -> None:
     listen(page)
     set_prefs(page, {"ratings": False})
@@ -330,7 +330,7 @@ def test_next_appearing_after_the_minimum_pause_is_announced(page: Page, locale:
     assert WORDS[locale]["next_ready"] not in announced(page)
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_another_period_of_the_summary_is_announced(page: Page, locale: str) -> None:
     period = {"nl": "Van 9 nov tot en met 21 nov 2026", "en": "From Nov 9 to Nov 21 2026"}
     listen(page)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_on_frozen_clock, console_errors
+from tests.browser.conftest import axe_on_frozen_clock, console_errors, one_language
 from tests.browser.track_helpers import (
     GROUNDING_BELLS,
     assert_bells,
@@ -24,7 +24,7 @@ def later(bells: list[int], ms: int) -> list[int]:
     return [bell - ms for bell in bells if bell > ms]
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("nl")
 def test_each_bell_falls_where_its_step_changes(page: Page, locale: str) -> None:
     start_run(page, locale, "grounding")
     found = track(page)
@@ -45,7 +45,7 @@ def test_each_bell_falls_where_its_step_changes(page: Page, locale: str) -> None
     assert results.violations_count == 0, results.generate_report()
 
 
-@pytest.mark.parametrize("locale", ["nl", "en"])
+@one_language("en")
 def test_pause_holds_the_track_and_resume_keeps_every_bell_on_time(page: Page, locale: str) -> None:
     start_run(page, locale, "grounding")
     page.clock.run_for(5_000)
