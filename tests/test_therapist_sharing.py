@@ -35,39 +35,115 @@ from tests.therapist import (
     open_client,
     set_form,
     share,
+    share_page,
+    shown,
     side_of,
 )
 
 __all__ = ["any_database"]
 
 
-def test_sharing_shows_a_link_a_qr_code_and_a_code_once(client: TestClient) -> None:
+def test_sharing_shows_a_link_a_qr_code_and_a_code_and_shows_them_again(
+    client: TestClient,
+) -> None:
     person = make_therapist(client, "a@example.org")
     set_id = create_set(person)
-    page = person.post(f"/t/en/sets/{set_id}/share")
+    link, code, path = share_page(person, set_id)
+    token = link.split("#t=")[1]
+    page = person.get(path)
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    link, token, code = share(person, set_id)
     # The set's language, not the therapist's page: this set is in Dutch.
     assert re.fullmatch(r"http://127\.0\.0\.1:8000/nl/set#t=[A-Za-z0-9_-]{43}", link)
     assert len(token) * 6 >= 128
     assert re.fullmatch(rf"[{CODE_ALPHABET}]{{4}} [{CODE_ALPHABET}]{{4}}", code)
     qr = re.search(r'<figure class="qr-figure" id="share-qr">(.*?)</figure>', page.text, re.S)
-    assert qr and decode_svg(qr.group(1)) != "", "the QR code is readable"
-    again = person.post(f"/t/en/sets/{set_id}/share").text
-    again_link = re.search(r'id="share-link" type="text" readonly value="([^"]+)"', again)
-    again_qr = re.search(r'<figure class="qr-figure" id="share-qr">(.*?)</figure>', again, re.S)
-    assert again_link and again_qr
-    assert decode_svg(again_qr.group(1)) == again_link.group(1), "the QR code is the link"
-    # Only fingerprints are kept: the page can never show the link again.
+    assert qr and decode_svg(qr.group(1)) == link, "the QR code is the link"
+    # Shown again (a reload, or from the set's page): the same link and code, no new link.
+    assert shown(person.get(path).text) == (link, code)
+    assert count(client, shares) == 1
+    # Lookups go by fingerprints; the link and code are kept only sealed, never in the clear.
     with side_of(client).engine.connect() as connection:
         hashes = {row.token_hash for row in connection.execute(select(share_tokens))}
-        codes = {row.code_hash for row in connection.execute(select(shares))}
+        (row,) = connection.execute(select(shares)).all()
     assert hashlib.sha256(token.encode()).hexdigest() in hashes
-    assert keyed(client, code) in codes
-    assert hashlib.sha256(code.replace(" ", "").encode()).hexdigest() not in codes
+    assert row.code_hash == keyed(client, code)
+    assert hashlib.sha256(code.replace(" ", "").encode()).hexdigest() != row.code_hash
+    assert token not in str(row._mapping.values()) and code.replace(" ", "") not in str(
+        row._mapping.values()
+    )
+    # Sharing again is another link, for another client or phone.
+    other_link, other_code = share_page(person, set_id)[:2]
+    assert other_link != link and other_code != code
     set_page = person.get(f"/t/en/sets/{set_id}").text
     assert token not in set_page and code not in set_page
-    assert set_page.count("Stop link") == 3
+    assert set_page.count("Stop link") == 2 and set_page.count(">Show<") == 2
+
+
+def test_a_link_is_replaced_after_a_confirmation_and_stopped_for_good(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person)
+        link, code, path = share_page(person, set_id, label="dossier 1234")
+        token = link.split("#t=")[1]
+        share_id = path.rsplit("/", 1)[1]
+        confirm = person.get(f"{path}/replace")
+        assert confirm.status_code == 200 and "The link and code you gave stop working" in (
+            confirm.text
+        )
+        assert count(client, shares) == 1, "asking is not doing"
+        replaced = person.post(f"{path}/replace")
+        assert replaced.status_code == 303
+        new_path = replaced.headers["location"]
+        assert new_path != path
+        new_link, new_code = shown(person.get(new_path).text)
+        assert (new_link, new_code) != (link, code)
+        # The old link and code open nothing, the new ones the set; the label went along.
+        assert client.post("/api/sets/open", json={"token": token}).status_code == 410
+        assert client.post("/api/sets/open", json={"code": code}).status_code == 410
+        opened = client.post("/api/sets/open", json={"token": new_link.split("#t=")[1]})
+        assert opened.status_code == 200
+        assert 'value="dossier 1234"' in person.get(new_path).text
+        # A stopped link cannot be shown or replaced again, and its sealed copies are gone.
+        assert person.get(path).status_code == 404
+        assert person.post(f"{path}/replace").status_code == 404
+        with side_of(client).engine.connect() as connection:
+            old = connection.execute(select(shares).where(shares.c.public_id == share_id)).one()
+        assert old.revoked_at is not None and old.token_sealed is None and old.code_sealed is None
+        set_page = person.get(f"/t/en/sets/{set_id}").text
+        assert set_page.count("<td>dossier 1234</td>") == 2 and set_page.count("Stop link") == 1
+        # Stopping the new one: it cannot be shown again either.
+        person.post(f"{new_path}/revoke")
+        assert person.get(new_path).status_code == 404
+
+
+def test_a_label_is_private_checked_and_changed_on_the_links_page(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        other = make_therapist(client, "b@example.org")
+        set_id = create_set(person)
+        refused = person.post(f"/t/en/sets/{set_id}/share", {"label": "AB\u202e12"})
+        assert refused.status_code == 400
+        assert "changes the direction of the text" in refused.text
+        assert 'aria-invalid="true"' in refused.text and count(client, shares) == 0
+        too_long = person.post(f"/t/nl/sets/{set_id}/share", {"label": "x" * 41})
+        assert too_long.status_code == 400 and "hoogstens 40 tekens" in too_long.text
+        path = share_page(person, set_id, label="  JdV   2024 ")[2]
+        assert "JdV 2024" in person.get(f"/t/en/sets/{set_id}").text
+        changed = person.post(f"{path}/label", {"label": "JdV-2"})
+        assert changed.status_code == 303 and "done=labelled" in changed.headers["location"]
+        assert "The label is saved." in person.get(changed.headers["location"]).text
+        assert "JdV-2" in person.get(f"/t/en/sets/{set_id}").text
+        bad = person.post(f"{path}/label", {"label": "a\x00b"})
+        assert bad.status_code == 400 and "control character" in bad.text
+        # Another therapist reaches none of it: not the page, the label or the replacing.
+        for method, url in (("GET", path), ("POST", f"{path}/label"), ("POST", f"{path}/replace")):
+            answer = other.request(method, url, data={"csrf": other.csrf(), "label": "x"})
+            assert answer.status_code == 404, (method, url)
+        assert "JdV-2" in person.get(f"/t/en/sets/{set_id}").text
 
 
 def keyed(client: TestClient, code: str) -> str:
@@ -128,7 +204,7 @@ def test_codes_kept_unkeyed_before_are_retired(tmp_path: Path, database_url: str
 def test_the_handout_is_in_the_language_of_the_set(client: TestClient) -> None:
     person = make_therapist(client, "a@example.org")
     set_id = create_set(person, locale="nl", title="Avondoefeningen")
-    page = person.post(f"/t/en/sets/{set_id}/share").text
+    page = person.get(share_page(person, set_id)[2]).text
     handout = re.search(r'<section class="handout">(.*?)</section>', page, re.S)
     assert handout
     text = handout.group(1)

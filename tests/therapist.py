@@ -168,10 +168,25 @@ def backdate_shares(settings: Settings, days: int) -> None:
         engine.dispose()
 
 
-def share(person: Person, set_id: str) -> tuple[str, str, str]:
-    """Share a set; returns (link, token, code) as the share page shows them."""
-    page = person.post(f"/t/en/sets/{set_id}/share").text
+def share(person: Person, set_id: str, label: str = "") -> tuple[str, str, str]:
+    """Share a set; returns (link, token, code) as the link's page shows them."""
+    link, code, _ = share_page(person, set_id, label)
+    return link, link.split("#t=")[1], code
+
+
+def share_page(person: Person, set_id: str, label: str = "") -> tuple[str, str, str]:
+    """Share a set as the button does (a POST that leads to the link's page); returns the link,
+    the code and the page's path."""
+    made = person.post(f"/t/en/sets/{set_id}/share", {"label": label})
+    assert made.status_code == 303, made.text[:500]
+    path = made.headers["location"]
+    link, code = shown(person.get(path).text)
+    return link, code, path
+
+
+def shown(page: str) -> tuple[str, str]:
+    """The link and code a link's page shows."""
     link = re.search(r'id="share-link" type="text" readonly value="([^"]+)"', page)
     code = re.search(r'id="share-code">([^<]+)<', page)
     assert link and code, page[:1000]
-    return link.group(1), link.group(1).split("#t=")[1], code.group(1)
+    return link.group(1), code.group(1)

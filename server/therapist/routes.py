@@ -38,6 +38,19 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/sets/{set_id}/delete", sets.delete_set, methods=_GET_POST, name="t_set_delete"),
         Route("/sets/{set_id}/share", sharing.share, methods=["POST"], name="t_set_share"),
+        Route("/sets/{set_id}/shares/{share_id}", sharing.show, name="t_share"),
+        Route(
+            "/sets/{set_id}/shares/{share_id}/replace",
+            sharing.replace,
+            methods=_GET_POST,
+            name="t_share_replace",
+        ),
+        Route(
+            "/sets/{set_id}/shares/{share_id}/label",
+            sharing.label,
+            methods=["POST"],
+            name="t_share_label",
+        ),
         Route(
             "/sets/{set_id}/shares/{share_id}/revoke",
             sharing.revoke,

@@ -1,8 +1,12 @@
 """Handing a set over: a share is a link (a token of 256 bits) and a short code for the same
-set, until the therapist revokes it; an app that opens it by the code gets a token of its
-own. Only hashes of tokens and codes are stored, so the link can be shown once, when it is
-made. The code stops working after CODE_DAYS; the link when it is revoked or the set
-deleted."""
+set, until the therapist revokes or replaces it; an app that opens it by the code gets a token
+of its own. Lookups go by hashes of tokens and codes; the link and code themselves are kept
+sealed (encrypted under a key of the instance's, server/therapist/sealing.py), so that the
+therapist can show a link again while it works, without making another. The code stops
+working after CODE_DAYS; the link when it is revoked or replaced, or the set deleted.
+
+A share carries a private label (a file number or initials, never a name: the form says so),
+shown only to the set's therapist."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from sqlalchemy import Engine, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..shared_secrets import shared_secret
+from .sealing import Sealer
 from .sets import StoredSet, stored_set
 from .tables import progress_links, sets, share_tokens, shares
 from .tokens import code_hash, new_code, new_code_key, new_id, new_token, token_hash
@@ -22,6 +27,9 @@ from .tokens import code_hash, new_code, new_code_key, new_id, new_token, token_
 CODE_DAYS = 14
 # The name of the key codes are kept under, in shared_secrets.
 CODE_KEY = "share_code_key"
+
+
+LABEL_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -33,16 +41,22 @@ class Share:
     revoked_at: int | None
     # Whether the client chose to share progress under this link.
     progress: bool
+    label: str
+    # Whether the link can be shown again: it works, and was made since links are sealed.
+    showable: bool
+    code_works: bool
 
 
 @dataclass(frozen=True)
 class NewShare:
-    """A share as it is made: the only moment its token and code are known."""
+    """A share with its link's token and code, as made or shown again (the code is None once
+    it has expired: it opens nothing then)."""
 
     public_id: str
     token: str
-    code: str
+    code: str | None
     code_expires_at: int
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,29 +78,102 @@ class Shares:
         # Read (or made) at the first code, in the worker thread that needs it.
         return shared_secret(self.engine, CODE_KEY, new_code_key)
 
-    def create(self, set_id: int) -> NewShare:
-        now = int(self.clock())
-        key = self._code_key  # read before the transaction, which holds SQLite's write lock
+    @functools.cached_property
+    def _sealer(self) -> Sealer:
+        return Sealer.of(self.engine)
+
+    def create(self, set_id: int, label: str = "") -> NewShare:
+        """A new link and code for the set."""
+        key, sealer = self._code_key, self._sealer  # read before SQLite's write lock
         for _ in range(5):
-            token, code, public_id = new_token(), new_code(), new_id()
-            expires = now + CODE_DAYS * 24 * 3600
             try:
                 with self.engine.begin() as connection:
-                    made = connection.execute(
-                        insert(shares).values(
-                            public_id=public_id,
-                            set_id=set_id,
-                            code_hash=code_hash(key, code),
-                            code_expires_at=expires,
-                            created_at=now,
-                        )
-                    ).inserted_primary_key
-                    assert made is not None
-                    self._add_token(connection, int(made[0]), token)
+                    return self._insert(connection, set_id, label, key, sealer)
             except IntegrityError:  # a code made before, by a chance of 1 in 10^12: another
                 continue
-            return NewShare(public_id, token, code, expires)
         raise RuntimeError("could not make a unique code")
+
+    def _insert(
+        self, connection: Any, set_id: int, label: str, key: str, sealer: Sealer
+    ) -> NewShare:
+        now = int(self.clock())
+        token, code, public_id = new_token(), new_code(), new_id()
+        expires = now + CODE_DAYS * 24 * 3600
+        made = connection.execute(
+            insert(shares).values(
+                public_id=public_id,
+                set_id=set_id,
+                code_hash=code_hash(key, code),
+                code_expires_at=expires,
+                created_at=now,
+                label=label,
+                token_sealed=sealer.seal(token),
+                code_sealed=sealer.seal(code),
+            )
+        ).inserted_primary_key
+        assert made is not None
+        self._add_token(connection, int(made[0]), token)
+        return NewShare(public_id, token, code, expires, label)
+
+    def _owned(self, owner: int, set_public_id: str, share_public_id: str) -> Any:
+        """Where-clauses for one share of a set ``owner`` owns."""
+        owned = select(sets.c.id).where(
+            sets.c.therapist_id == owner, sets.c.public_id == set_public_id
+        )
+        return (shares.c.public_id == share_public_id, shares.c.set_id.in_(owned.scalar_subquery()))
+
+    def shown(self, owner: int, set_public_id: str, share_public_id: str) -> NewShare | None:
+        """The link and code of a share, to show again; None unless ``owner`` owns it and it
+        still works (and was made since links are kept sealed)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(shares).where(
+                    *self._owned(owner, set_public_id, share_public_id),
+                    shares.c.revoked_at.is_(None),
+                    shares.c.token_sealed.is_not(None),
+                )
+            ).first()
+        if row is None:
+            return None
+        sealer = self._sealer
+        code = sealer.open(row.code_sealed) if row.code_expires_at > self.clock() else None
+        return NewShare(
+            row.public_id, sealer.open(row.token_sealed), code, row.code_expires_at, row.label
+        )
+
+    def replace(self, owner: int, set_public_id: str, share_public_id: str) -> NewShare | None:
+        """Stop a working link and make a new one with the same label, at once; None unless
+        ``owner`` owns it and it still works. What the client kept stays kept, but updates and
+        shared progress follow the new link only once it is opened."""
+        key, sealer = self._code_key, self._sealer
+        for _ in range(5):
+            try:
+                with self.engine.begin() as connection:
+                    old = connection.execute(
+                        update(shares)
+                        .where(
+                            *self._owned(owner, set_public_id, share_public_id),
+                            shares.c.revoked_at.is_(None),
+                        )
+                        .values(revoked_at=int(self.clock()), token_sealed=None, code_sealed=None)
+                        .returning(shares.c.set_id, shares.c.label)
+                    ).first()
+                    if old is None:
+                        return None
+                    return self._insert(connection, old.set_id, old.label, key, sealer)
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not make a unique code")
+
+    def set_label(self, owner: int, set_public_id: str, share_public_id: str, label: str) -> bool:
+        """Change a share's label; False unless ``owner`` owns it."""
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(shares)
+                .where(*self._owned(owner, set_public_id, share_public_id))
+                .values(label=label)
+            ).rowcount
+        return changed == 1
 
     def _add_token(self, connection: Any, share_id: int, token: str) -> None:
         connection.execute(
@@ -103,6 +190,7 @@ class Shares:
         return token
 
     def for_set(self, set_id: int) -> list[Share]:
+        now = self.clock()
         progress = exists().where(progress_links.c.share_id == shares.c.id)
         with self.engine.connect() as connection:
             rows = connection.execute(
@@ -118,25 +206,24 @@ class Shares:
                 row.code_expires_at,
                 row.revoked_at,
                 bool(row.progress),
+                row.label,
+                row.revoked_at is None and row.token_sealed is not None,
+                row.code_expires_at > now,
             )
             for row in rows
         ]
 
     def revoke(self, owner: int, set_public_id: str, share_public_id: str) -> bool:
         """Stop a link and its code; False unless ``owner`` owns the set and the share is of
-        it and still works."""
-        owned = select(sets.c.id).where(
-            sets.c.therapist_id == owner, sets.c.public_id == set_public_id
-        )
+        it and still works. Its sealed link and code go: nobody can show them again."""
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(shares)
                 .where(
-                    shares.c.public_id == share_public_id,
-                    shares.c.set_id.in_(owned.scalar_subquery()),
+                    *self._owned(owner, set_public_id, share_public_id),
                     shares.c.revoked_at.is_(None),
                 )
-                .values(revoked_at=int(self.clock()))
+                .values(revoked_at=int(self.clock()), token_sealed=None, code_sealed=None)
             ).rowcount
         return changed == 1
 

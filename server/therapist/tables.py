@@ -105,6 +105,12 @@ shares = Table(
     Column("code_expires_at", Integer, nullable=False),
     Column("created_at", Integer, nullable=False),
     Column("revoked_at", Integer, nullable=True),
+    # The therapist's own label for the link (a file number or initials, never a name).
+    Column("label", String(40), nullable=False, server_default=""),
+    # The link's token and the code, sealed (server/therapist/sealing.py) while the link
+    # works, so it can be shown again; gone once it is stopped. Null for links made before.
+    Column("token_sealed", Text, nullable=True),
+    Column("code_sealed", Text, nullable=True),
 )
 
 # The tokens that follow a share: the link's own, and one for each app that opened it by its

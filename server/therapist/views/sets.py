@@ -23,6 +23,7 @@ from ...rules import SetLimits
 from ...urls import Page
 from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
 from ..sets import StoredSet
+from ..sharing import LABEL_LENGTH
 from ..web import Visit, page, visit_of
 
 COPY_TITLE = N_("Copy of %(title)s")
@@ -81,8 +82,20 @@ def _exercise_titles(visit: Visit) -> dict[str, str]:
 
 @page("signed_in")
 async def show_set(request: Request) -> Response:
+    return await set_page(request, await owned(request))
+
+
+async def set_page(
+    request: Request,
+    found: StoredSet,
+    *,
+    label: str = "",
+    label_error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The set's page; with ``label_error``, the label typed for a new link was refused, and
+    the form shows it again beside the message."""
     visit = visit_of(request)
-    found = await owned(request)
     shares = await anyio.to_thread.run_sync(visit.side.shares.for_set, found.id)
     return visit.render(
         "t_set.html",
@@ -93,8 +106,12 @@ async def show_set(request: Request) -> Response:
             "shares": shares,
             "language": language_name(found.data.locale),
             "notice": _notice(request),
+            "label": label,
+            "label_error": label_error,
+            "label_length": LABEL_LENGTH,
         },
         page=Page.of("t_set", set_id=found.public_id),
+        status_code=status_code,
     )
 
 

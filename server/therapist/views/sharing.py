@@ -1,29 +1,93 @@
-"""Handing a set over (link, QR code, short code, a printable page) and revoking a link."""
+"""Handing a set over (link, QR code, short code, a printable page), showing a link again,
+replacing it, labelling it and revoking it.
+
+Making a link is a POST that leads on (303) to the link's own page, so a reload shows the same
+link again and never makes another; that page works for as long as the link does.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import anyio
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...i18n import N_
+from ...rules import TEXT_MESSAGES, text_problem
 from ...urls import Page
+from ..sets import StoredSet
+from ..sharing import LABEL_LENGTH, NewShare
 from ..tokens import spaced_code
-from ..web import page, visit_of
+from ..web import Visit, page, visit_of
 from .account import qr_svg
-from .sets import owned
+from .sets import owned, set_page
+
+LABEL_TOO_LONG = N_("A label has at most %(count)d characters.")
+LABEL_SAVED = N_("The label is saved.")
+
+
+def read_label(visit: Visit) -> tuple[str, str | None]:
+    """The label typed in the form, and what is wrong with it (a message), if anything."""
+    label = " ".join(visit.field("label", 1_000).split())
+    if len(label) > LABEL_LENGTH:
+        return label, visit.gettext(LABEL_TOO_LONG, count=LABEL_LENGTH)
+    if problem := text_problem(label):
+        return label, visit.gettext(TEXT_MESSAGES[problem])
+    return label, None
 
 
 @page("signed_in")
 async def share(request: Request) -> Response:
     visit = visit_of(request)
     found = await owned(request)
-    made = await anyio.to_thread.run_sync(visit.side.shares.create, found.id)
+    label, problem = read_label(visit)
+    if problem:
+        return await set_page(request, found, label=label, label_error=problem, status_code=400)
+    made = await anyio.to_thread.run_sync(visit.side.shares.create, found.id, label)
+    return visit.redirect("t_share", set_id=found.public_id, share_id=made.public_id)
+
+
+async def _shown(request: Request) -> tuple[StoredSet, NewShare]:
+    """The set and its share in the URL, to show: not found unless the signed-in therapist
+    owns them and the link still works."""
+    visit = visit_of(request)
+    found = await owned(request)
+    shown = await anyio.to_thread.run_sync(
+        visit.side.shares.shown,
+        visit.account_id,
+        found.public_id,
+        str(request.path_params["share_id"]),
+    )
+    if shown is None:
+        raise HTTPException(status_code=404)
+    return found, shown
+
+
+@page("signed_in")
+async def show(request: Request) -> Response:
+    found, shown = await _shown(request)
+    return _share_page(request, found, shown)
+
+
+def _share_page(
+    request: Request,
+    found: StoredSet,
+    shown: NewShare,
+    *,
+    label: str | None = None,
+    label_error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A working link, with its QR code, its code while that works, its label, and the
+    handout; with ``label_error``, the label typed is shown again beside the message."""
+    visit = visit_of(request)
     locale = found.data.locale
     # The set page in the set's language, with the token in the fragment, which the browser
     # keeps to itself (no server or proxy log ever holds it).
-    link = visit.side.urls.shared_set(made.token, locale)
-    code = spaced_code(made.code)
+    link = visit.side.urls.shared_set(shown.token, locale)
+    code = spaced_code(shown.code) if shown.code else None
     templates = visit.side.templates
     qr = qr_svg(link, visit.gettext("QR code with the link to the set"))
     handout = templates.fragment(
@@ -36,20 +100,65 @@ async def share(request: Request) -> Response:
             "qr": qr_svg(
                 link, templates.catalogs.gettext(locale, "QR code with the link to the set")
             ),
-            "expires": made.code_expires_at,
+            "expires": shown.code_expires_at,
         },
     )
+    done = request.query_params.get("done")
     return visit.render(
         "t_share.html",
         {
             "set": found,
+            "share": shown,
             "link": link,
             "code": code,
             "qr": qr,
-            "expires": made.code_expires_at,
+            "expires": shown.code_expires_at,
             "handout": handout,
+            "label": shown.label if label is None else label,
+            "label_error": label_error,
+            "label_length": LABEL_LENGTH,
+            "notice": visit.gettext(LABEL_SAVED) if done == "labelled" else None,
         },
-        page=Page.of("t_set", set_id=found.public_id),
+        page=Page.of("t_share", set_id=found.public_id, share_id=shown.public_id),
+        status_code=status_code,
+    )
+
+
+@page("signed_in")
+async def replace(request: Request) -> Response:
+    """GET: what replacing does, and a button to confirm; POST: the old link stops and a new
+    one, with the same label, is shown."""
+    visit = visit_of(request)
+    found, shown = await _shown(request)
+    if request.method == "GET":
+        return visit.render(
+            "t_share_replace.html",
+            {"set": found, "share": shown},
+            page=Page.of("t_share_replace", set_id=found.public_id, share_id=shown.public_id),
+        )
+    made = await anyio.to_thread.run_sync(
+        visit.side.shares.replace, visit.account_id, found.public_id, shown.public_id
+    )
+    if made is None:  # stopped in the meantime, in another tab
+        raise HTTPException(status_code=404)
+    return visit.redirect("t_share", set_id=found.public_id, share_id=made.public_id)
+
+
+@page("signed_in")
+async def label(request: Request) -> Response:
+    """A working link's label, changed on its page."""
+    visit = visit_of(request)
+    found, shown = await _shown(request)
+    text, problem = read_label(visit)
+    if problem:
+        return _share_page(request, found, shown, label=text, label_error=problem, status_code=400)
+    change = functools.partial(
+        visit.side.shares.set_label, visit.account_id, found.public_id, shown.public_id, text
+    )
+    if not await anyio.to_thread.run_sync(change):
+        raise HTTPException(status_code=404)
+    return visit.redirect(
+        "t_share", "?done=labelled", set_id=found.public_id, share_id=shown.public_id
     )
 
 
