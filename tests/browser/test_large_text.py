@@ -555,9 +555,12 @@ def test_every_therapist_page_at_200_percent_text(
     page.goto(set_url + "/progress")
     check(f"{set_path}/progress (nothing shared)")
     page.goto(set_url)
+    page.fill("#label", "dossier 2024-117")
     submit(page, 'form[action$="/share"] button')
-    check(f"{set_path}/share")
+    check(f"{set_path}/shares/…")
     token = page.locator("#share-link").input_value().split("#t=")[1]
+    page.goto(page.url + "/replace")
+    check(f"{set_path}/shares/…/replace")
     page.goto(set_url)
     check(f"{set_path} (with its links)")
 
