@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,6 +157,13 @@ def _optional_file(value: str) -> Path | None:
     return path
 
 
+def _time_zone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected a time zone name such as Europe/Amsterdam") from None
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -291,6 +299,14 @@ SETTINGS: dict[str, Setting] = {
         "Days the server keeps the exercises a client chose to share with their therapist "
         "(28–1095); older ones are deleted.",
     ),
+    "time_zone": Setting(
+        "HOUVAST_TIME_ZONE",
+        "Europe/Amsterdam",
+        _time_zone,
+        "The practice's time zone (an IANA name such as `Europe/Amsterdam`): the therapist's "
+        "pages show dates and times in it, and a client's shared exercises are counted per "
+        "week from Monday in it.",
+    ),
     "claim_lease": Setting(
         "HOUVAST_CLAIM_LEASE",
         "60",
@@ -355,6 +371,7 @@ class Settings:
     require_2fa: bool
     session_idle_minutes: int
     progress_days: int
+    time_zone: ZoneInfo
     claim_lease: int
     migrate: str
     hsts: str

@@ -14,6 +14,7 @@ def test_defaults_work_without_any_environment() -> None:
     assert settings.crisis_phone_free == "0800-0113"
     assert settings.emergency_phone == "112"
     assert settings.exercises_dir == PROJECT_ROOT / "exercises"
+    assert str(settings.time_zone) == "Europe/Amsterdam"
 
 
 def test_environment_overrides_defaults() -> None:
@@ -42,6 +43,9 @@ def test_environment_overrides_defaults() -> None:
         ("HOUVAST_DISPATCH_INTERVAL", "7"),  # runs would drift off the whole minutes
         ("HOUVAST_DISPATCH_INTERVAL", "90"),
         ("HOUVAST_DISPATCH_INTERVAL", "600"),
+        ("HOUVAST_TIME_ZONE", "Europe/Amsterdma"),
+        ("HOUVAST_TIME_ZONE", "../etc/passwd"),
+        ("HOUVAST_TIME_ZONE", ""),
     ],
 )
 def test_a_bad_value_fails_loudly_naming_the_variable(variable: str, value: str) -> None:

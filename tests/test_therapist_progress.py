@@ -12,6 +12,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -112,7 +113,7 @@ def test_runs_older_than_what_is_kept_are_not_stored(tmp_path: Any) -> None:
         assert send(client, secret, [old, recent]).json() == {"stored": 1}
         # Two days on, the kept one is past the limit too: gone once anyone looks.
         side_of(client).set_clock(lambda: (NOW + timedelta(days=2)).timestamp())
-        side_of(client).progress.weeks(1)
+        side_of(client).progress.shared(1)
         assert count(client, progress_runs) == 0
 
 
@@ -234,6 +235,18 @@ def test_any_runs_get_a_clear_answer_and_a_refused_batch_stores_nothing(
         assert count(client, progress_runs) == before + response.json()["stored"]
 
 
+def table_rows(page: str, kind: str) -> list[list[str]]:
+    """The body rows of the progress page's tables of a kind (weeks, runs, phones), each as
+    the texts of its cells, the row's heading first, tags inside a cell dropped."""
+    found = []
+    for table in re.findall(rf'<table class="t-table t-{kind}".*?</table>', page, re.S):
+        body = table.split("<tbody>", 1)[1]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            found.append([re.sub(r"<[^>]+>", "", cell).strip() for cell in cells])
+    return found
+
+
 def test_the_therapist_sees_weeks_of_runs_and_the_change_in_distress(client: TestClient) -> None:
     person, set_id, secret = opted_in(client)
     this_week = [
@@ -245,13 +258,13 @@ def test_the_therapist_sees_weeks_of_runs_and_the_change_in_distress(client: Tes
     assert send(client, secret, this_week + last_week).json() == {"stored": 4}
     page = person.get(f"/t/en/sets/{set_id}/progress")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+)</th>(.*?)</tr>", page.text, re.S)
-    assert len(rows) == 12
-    table = {week: re.findall(r'<td class="number">([^<]*)</td>', cells) for week, cells in rows}
-    # Runs, completed, stopped, average before, after, change (after − before, rated runs only).
-    assert table["Nov 23, 2026"] == ["3", "2", "1", "6.7", "4.0", "−2.0"]
-    assert table["Nov 16, 2026"] == ["1", "1", "0", "6.0", "6.0", "+0.0"]
-    assert table["Nov 9, 2026"] == ["0", "0", "0", "–", "–", "–"]
+    # Runs, completed, stopped, average before, after, change (after − before, rated runs only);
+    # the ten weeks before them without a run are one row, not ten.
+    assert table_rows(page.text, "weeks") == [
+        ["Sep 7\u2009–\u2009Nov 15, 2026", "10 weeks without exercises"],
+        ["Nov 16, 2026", "1", "1", "0", "6.0", "6.0", "+0.0"],
+        ["Nov 23, 2026", "3", "2", "1", "6.7", "4.0", "−2.0"],
+    ]
     chart = re.search(r'<svg class="t-chart t-chart-runs".*?</svg>', page.text, re.S)
     assert chart
     assert len(re.findall(r'class="t-chart-completed"', chart.group(0))) == 2
@@ -263,8 +276,161 @@ def test_the_therapist_sees_weeks_of_runs_and_the_change_in_distress(client: Tes
     assert heights[1] == 2 * heights[0], "two completed runs stand twice as tall as one"
     change = re.search(r'<svg class="t-chart t-chart-change".*?</svg>', page.text, re.S)
     assert change and len(re.findall(r'class="t-chart-dot"', change.group(0))) == 2
+    assert 'class="t-why" id=' not in page.text, "no chart or column is empty: nothing to explain"
     dutch = person.get(f"/t/nl/sets/{set_id}/progress").text
     assert "23 nov 2026" in dutch and "Gestopt" in dutch
+
+
+def test_the_therapist_sees_each_run_newest_first(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        person, set_id, secret = opted_in(client)
+        runs = [
+            run(NOW - timedelta(days=20, hours=2), before=None, after=2),
+            run(NOW - timedelta(hours=3), "stopped", before=8, after=None, exercise="protector"),
+            run(NOW - timedelta(days=1), before=None, after=None, exercise="paced-breathing"),
+        ]
+        assert send(client, secret, runs).json() == {"stored": 3}
+        page = person.get(f"/t/en/sets/{set_id}/progress").text
+        # When (in Amsterdam, an hour ahead of UTC in November), exercise, completed or
+        # stopped, before, after; an empty rating says whether the exercise asks for it.
+        assert table_rows(page, "runs") == [
+            ["Wed, Nov 25, 2026, 10:00", "Your protector", "Stopped", "8", "not given"],
+            [
+                "Tue, Nov 24, 2026, 13:00",
+                "Breathing with a longer out-breath",
+                "Completed",
+                "not given",
+                "not given",
+            ],
+            ["Thu, Nov 5, 2026, 11:00", "Here and now", "Completed", "not asked", "2"],
+        ]
+        assert "Phone" not in page, "one phone: no column to tell phones apart"
+        dutch = table_rows(person.get(f"/t/nl/sets/{set_id}/progress").text, "runs")
+        assert dutch[0] == [
+            "wo 25 nov 2026, 10:00",
+            "Je beschermer",
+            "Gestopt",
+            "8",
+            "niet gegeven",
+        ]
+        assert dutch[2][1:] == ["Hier en nu", "Afgerond", "niet gevraagd", "2"]
+
+
+def test_weeks_without_runs_are_folded_into_one_row(client: TestClient) -> None:
+    person, set_id, secret = opted_in(client)
+    runs = [
+        run(NOW - timedelta(weeks=11)),
+        run(NOW - timedelta(weeks=7)),
+        run(NOW - timedelta(weeks=5)),
+    ]
+    assert send(client, secret, runs).json() == {"stored": 3}
+    weeks = table_rows(person.get(f"/t/en/sets/{set_id}/progress").text, "weeks")
+    assert [row[:2] for row in weeks] == [
+        ["Sep 7, 2026", "1"],
+        ["Sep 14\u2009–\u2009Oct 4, 2026", "3 weeks without exercises"],
+        ["Oct 5, 2026", "1"],
+        ["Oct 12\u2009–\u200918, 2026", "1 week without exercises"],
+        ["Oct 19, 2026", "1"],
+        ["Oct 26\u2009–\u2009Nov 29, 2026", "5 weeks without exercises"],
+    ]
+
+
+def test_phones_sharing_through_one_link_get_a_row_each(any_database: Settings) -> None:
+    with open_client(any_database) as client:
+        person, set_id, first = opted_in(client)
+        # A second phone opened the same link and chose to share too: a secret of its own.
+        with side_of(client).engine.connect() as connection:
+            share_id = connection.execute(select(shares.c.id)).scalar_one()
+        second = side_of(client).progress.opt_in(share_id)
+        assert send(client, first, [run(NOW - timedelta(days=1)), run(NOW - timedelta(days=9))])
+        assert send(client, second, [run(NOW - timedelta(hours=2), "stopped", 5, None)])
+        page = person.get(f"/t/en/sets/{set_id}/progress").text
+        assert "2 phones share through this link" in page
+        phones = table_rows(page, "phones")
+        assert [row[0] for row in phones] == ["Phone 1", "Phone 2"]
+        assert [row[2:] for row in phones] == [
+            ["2", "Tue, Nov 24, 2026, 13:00"],
+            ["1", "Wed, Nov 25, 2026, 11:00"],
+        ]
+        assert [row[1] for row in table_rows(page, "runs")] == ["Phone 2", "Phone 1", "Phone 1"]
+        # This week: a row per phone; last week only the first phone ran.
+        assert table_rows(page, "weeks")[1:] == [
+            ["Nov 16, 2026", "Phone 1", "1", "1", "0", "6.0", "3.0", "−3.0"],
+            ["Nov 23, 2026", "Phone 1", "1", "1", "0", "6.0", "3.0", "−3.0"],
+            ["Nov 23, 2026", "Phone 2", "1", "0", "1", "5.0", "–", "–"],
+        ]
+
+
+def test_dates_are_in_the_practices_time_zone(any_database: Settings, tmp_path: Any) -> None:
+    from tests.conftest import isolated_settings
+
+    late = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # a Sunday night in UTC
+    with open_client(any_database) as client:
+        person, set_id, secret = opted_in(client, shared=late - timedelta(hours=1))
+        assert send(client, secret, [run(late)]).json() == {"stored": 1}
+        page = person.get(f"/t/en/sets/{set_id}/progress").text
+        # In Amsterdam it is half past midnight on Monday: the run belongs to the new week.
+        assert table_rows(page, "runs")[0][0] == "Mon, Nov 23, 2026, 00:30"
+        assert table_rows(page, "weeks")[-1][:2] == ["Nov 23, 2026", "1"]
+        assert "Link made November 22, 2026" in page  # 23:10 in Amsterdam
+    with open_client(isolated_settings(tmp_path / "utc", time_zone=ZoneInfo("UTC"))) as client:
+        person, set_id, secret = opted_in(client, shared=late - timedelta(hours=1))
+        assert send(client, secret, [run(late)]).json() == {"stored": 1}
+        page = person.get(f"/t/en/sets/{set_id}/progress").text
+        assert table_rows(page, "runs")[0][0] == "Sun, Nov 22, 2026, 23:30"
+        assert table_rows(page, "weeks")[-2:] == [
+            ["Nov 16, 2026", "1", "1", "0", "6.0", "3.0", "−3.0"],
+            ["Nov 23\u2009–\u200929, 2026", "1 week without exercises"],
+        ]
+
+
+def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
+    person, set_id, secret = opted_in(client)
+    url = f"/t/en/sets/{set_id}/progress"
+
+    def why(page: str, part: str) -> str:
+        found = re.search(rf'class="t-why" id="{part}-1">(.*?)</(p|div|dl)>\s', page, re.S)
+        assert found, part
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+
+    page = person.get(url).text
+    assert "<svg" not in page.split("<main", 1)[1]
+    assert why(page, "runs-why") == "No exercises have come in yet."
+    assert why(page, "change-why") == "No exercises have come in yet."
+    assert why(page, "list-why") == "No exercises have come in yet."
+    assert table_rows(page, "weeks") == [
+        ["Sep 7\u2009–\u2009Nov 29, 2026", "12 weeks without exercises"]
+    ]
+
+    # A run older than the weeks shown: the chart says there was none in those weeks.
+    send(client, secret, [run(NOW - timedelta(weeks=13), before=None, after=3)])
+    page = person.get(url).text
+    assert why(page, "runs-why") == "No exercises in the last 12 weeks."
+    assert len(table_rows(page, "runs")) == 1, "the list shows every run kept"
+
+    # Here and now asks for a rating only afterwards: no change to show, no column before.
+    send(client, secret, [run(NOW - timedelta(days=1), before=None, after=3)])
+    page = person.get(url).text
+    assert 'class="t-chart t-chart-runs"' in page and "t-chart-change" not in page
+    assert why(page, "change-why") == "Here and now asks for a rating only afterwards."
+    assert why(page, "columns-why") == (
+        "Before is empty Here and now asks for a rating only afterwards. "
+        "After − before is empty Here and now asks for a rating only afterwards."
+    )
+
+    # An exercise that asks both, its ratings skipped: the reasons add up.
+    send(
+        client,
+        secret,
+        [run(NOW - timedelta(days=2), before=None, after=None, exercise="paced-breathing")],
+    )
+    page = person.get(url).text
+    assert why(page, "change-why") == (
+        "Here and now asks for a rating only afterwards. No ratings given: a rating can be "
+        "skipped, and a stopped exercise may end before it."
+    )
+    dutch = person.get(f"/t/nl/sets/{set_id}/progress").text
+    assert "Hier en nu vraagt alleen achteraf om een cijfer." in dutch
 
 
 def test_nothing_is_shown_without_an_opt_in(client: TestClient) -> None:

@@ -1,6 +1,11 @@
 """Progress a client chose to share: their runs of a set's exercises, sent by the app under a
-secret made at opt-in, and what the therapist sees of them (runs per week, completed or
-stopped, the average change in distress from before to after).
+secret made at opt-in, and what the therapist sees of them (each run, runs per week, completed
+or stopped, the average change in distress from before to after).
+
+Each phone that opts in gets a secret of its own, so a link (a row of progress_links) is one
+phone: two phones that opened the same share send under two links, and the therapist sees them
+apart, as "phone 1" and "phone 2" in the order they began to share. Nothing else tells phones
+apart, and nothing needs to.
 
 What is kept of a run: its id (so a run sent twice is kept once), the exercise, when it
 started, how long it took, completed or stopped, and the two ratings. Never a note, never a
@@ -13,10 +18,9 @@ before the set was shared (CLOCK_SKEW aside), and at most RUNS_PER_DAY runs a da
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -56,8 +60,38 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Phone:
+    """One phone sharing under a share: its link, numbered in the order phones opted in."""
+
+    link_id: int
+    number: int
+    since: int
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A run as kept, for the therapist: which phone sent it, and what it was."""
+
+    phone: int
+    exercise: str
+    started_at: int
+    seconds: int
+    completed: bool
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Everything kept under a share: its phones, and their runs newest first."""
+
+    phones: list[Phone]
+    runs: list[Kept]
+
+
+@dataclass(frozen=True)
 class Week:
-    """One week's figures for the therapist."""
+    """One week's figures for the therapist (of one phone, or of all when phone is None)."""
 
     start: date
     runs: int
@@ -68,6 +102,16 @@ class Week:
     # The average of (after − before) over the runs that have both ratings.
     change: float | None
     rated: int
+    phone: int | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Weeks in a row without a run, shown as one row: from ``first`` to ``last`` (Mondays)."""
+
+    first: date
+    last: date
+    weeks: int
 
 
 class Progress:
@@ -178,27 +222,65 @@ class Progress:
             ).rowcount
         return deleted == 1
 
-    def weeks(self, share_id: int) -> list[Week]:
-        """The last WEEKS weeks (Monday to Sunday, UTC) of what was shared under a share."""
+    def shared(self, share_id: int) -> Shared:
+        """The phones sharing under a share and every run they sent that is still kept."""
         self.prune()
-        now = datetime.fromtimestamp(self.clock(), UTC)
-        this_monday = now.date() - timedelta(days=now.weekday())
-        first = this_monday - timedelta(weeks=WEEKS - 1)
-        since = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
-        links = select(progress_links.c.id).where(progress_links.c.share_id == share_id)
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(progress_runs).where(
-                    progress_runs.c.link_id.in_(links), progress_runs.c.started_at >= since
-                )
+            links = connection.execute(
+                select(progress_links.c.id, progress_links.c.created_at)
+                .where(progress_links.c.share_id == share_id)
+                .order_by(progress_links.c.created_at, progress_links.c.id)
             ).all()
-        buckets: dict[date, list[Any]] = {first + timedelta(weeks=n): [] for n in range(WEEKS)}
-        for row in rows:
-            day = datetime.fromtimestamp(row.started_at, UTC).date()
-            monday = day - timedelta(days=day.weekday())
-            if monday in buckets:
-                buckets[monday].append(row)
-        return [_week(start, runs) for start, runs in buckets.items()]
+            rows = connection.execute(
+                select(progress_runs)
+                .where(progress_runs.c.link_id.in_([link.id for link in links]))
+                .order_by(progress_runs.c.started_at.desc(), progress_runs.c.run_id)
+            ).all()
+        phones = [Phone(link.id, n, link.created_at) for n, link in enumerate(links, start=1)]
+        number = {phone.link_id: phone.number for phone in phones}
+        runs = [
+            Kept(
+                number[row.link_id],
+                row.exercise,
+                row.started_at,
+                row.seconds,
+                row.completed,
+                row.rating_before,
+                row.rating_after,
+            )
+            for row in rows
+        ]
+        return Shared(phones, runs)
+
+
+def weeks(runs: Iterable[Kept], now: float, zone: tzinfo, phone: int | None = None) -> list[Week]:
+    """The last WEEKS weeks, Monday to Sunday in ``zone`` (the practice's time zone), oldest
+    first: of one phone's runs, or of all of them when ``phone`` is None."""
+    today = datetime.fromtimestamp(now, zone).date()
+    first = today - timedelta(days=today.weekday(), weeks=WEEKS - 1)
+    buckets: dict[date, list[Kept]] = {first + timedelta(weeks=n): [] for n in range(WEEKS)}
+    for run in runs:
+        if phone is not None and run.phone != phone:
+            continue
+        day = datetime.fromtimestamp(run.started_at, zone).date()
+        monday = day - timedelta(days=day.weekday())
+        if monday in buckets:
+            buckets[monday].append(run)
+    return [_week(start, found, phone) for start, found in buckets.items()]
+
+
+def fold(rows: Iterable[Week]) -> list[Week | Gap]:
+    """Weeks without runs in a row become one Gap; weeks with runs stay as they are."""
+    folded: list[Week | Gap] = []
+    for row in rows:
+        last = folded[-1] if folded else None
+        if row.runs:
+            folded.append(row)
+        elif isinstance(last, Gap):
+            folded[-1] = Gap(last.first, row.start, last.weeks + 1)
+        else:
+            folded.append(Gap(row.start, row.start, 1))
+    return folded
 
 
 def _day(moment: int) -> date:
@@ -213,16 +295,18 @@ def _mean(values: list[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _week(start: date, runs: list[Any]) -> Week:
+def _week(start: date, runs: list[Kept], phone: int | None) -> Week:
     completed = sum(1 for run in runs if run.completed)
-    both = [run for run in runs if run.rating_before is not None and run.rating_after is not None]
+    both = [(run.before, run.after) for run in runs if run.before is not None]
+    changes = [after - before for before, after in both if after is not None]
     return Week(
         start,
         len(runs),
         completed,
         len(runs) - completed,
-        _mean([run.rating_before for run in runs if run.rating_before is not None]),
-        _mean([run.rating_after for run in runs if run.rating_after is not None]),
-        _mean([run.rating_after - run.rating_before for run in both]),
-        len(both),
+        _mean([run.before for run in runs if run.before is not None]),
+        _mean([run.after for run in runs if run.after is not None]),
+        _mean(changes),
+        len(changes),
+        phone,
     )

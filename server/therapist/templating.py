@@ -8,7 +8,7 @@ them changes no URL the client app stores and offers no update to any phone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,14 @@ TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 
 
-def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
+def _environment(locale: str, catalogs: Catalogs, zone: tzinfo) -> jinja2.Environment:
+    """Dates and times in the practice's time zone (HOUVAST_TIME_ZONE), not the server's."""
     env = translated_environment(TEMPLATES_DIR, locale, catalogs)
     env.filters["date"] = lambda moment: format_date(
-        datetime.fromtimestamp(moment, UTC), "long", locale=locale
+        datetime.fromtimestamp(moment, zone), "long", locale=locale
     )
     env.filters["datetime"] = lambda moment: format_datetime(
-        datetime.fromtimestamp(moment, UTC), "medium", tzinfo=None, locale=locale
+        datetime.fromtimestamp(moment, UTC), "medium", tzinfo=zone, locale=locale
     )
     return env
 
@@ -45,7 +46,9 @@ class TherapistTemplates:
     def __init__(
         self, catalogs: Catalogs, site_assets: StaticAssets, urls: Urls, settings: Settings
     ) -> None:
-        self.environments = {locale: _environment(locale, catalogs) for locale in LOCALES}
+        self.environments = {
+            locale: _environment(locale, catalogs, settings.time_zone) for locale in LOCALES
+        }
         self.catalogs = catalogs
         self.site_assets = site_assets
         self.assets = StaticAssets(STATIC_DIR)

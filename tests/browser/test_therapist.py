@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -44,6 +44,11 @@ TEXTS = {
         "how_iphone": "Op een iPhone",
         "no_progress": "Geen cliënt deelt voortgang met deze set.",
         "week": "23 november 2026",
+        "phone": "Telefoon",
+        "stopped": "Gestopt",
+        "not_asked": "niet gevraagd",
+        "not_given": "niet gegeven",
+        "gap": "10 weken zonder oefeningen",
     },
     "en": {
         "grounding": "Here and now",
@@ -53,6 +58,11 @@ TEXTS = {
         "how_iphone": "On an iPhone",
         "no_progress": "No client shares their progress with this set.",
         "week": "November 23, 2026",
+        "phone": "Phone",
+        "stopped": "Stopped",
+        "not_asked": "not asked",
+        "not_given": "not given",
+        "gap": "10 weeks without exercises",
     },
 }
 
@@ -319,10 +329,16 @@ def test_the_progress_page_shows_what_a_client_shared(
 
     status, body = api(url, "/api/sets/progress", {"token": token})
     assert status == 201
+    # A second phone opened the same link and shares too, under a secret of its own.
+    status, second = api(url, "/api/sets/progress", {"token": token})
+    assert status == 201
     backdate_shares(settings, 60)
-    now = datetime.now(UTC)
-    # The first minutes of this week: never in the future, whenever the test runs.
-    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
+    # The first minutes of this week in the practice's time zone: never in the future,
+    # whenever the test runs.
+    now = datetime.now(settings.time_zone)
+    monday = (now - timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     runs = [
         run(monday, "completed", 7, 4),
         run(monday + timedelta(minutes=1), "completed", 5, 4),
@@ -331,10 +347,41 @@ def test_the_progress_page_shows_what_a_client_shared(
     ]
     status, stored = api(url, "/api/progress/runs", {"runs": runs}, body["secret"])
     assert (status, stored) == (200, {"stored": 4})
+    late = [run(monday + timedelta(minutes=3), "stopped", None, None)]
+    assert api(url, "/api/progress/runs", {"runs": late}, second["secret"])[0] == 200
     page.goto(set_url + "/progress")
-    this_week = page.locator("table.t-table tbody tr").last
-    expect(this_week.locator("td")).to_have_text(
-        ["3", "2", "1", re.compile(r"6[.,]7"), re.compile(r"4[.,]0"), re.compile(r"−2[.,]0")]
+    phones = page.locator("table.t-phones tbody th")
+    expect(phones).to_have_text([f"{words['phone']} 1", f"{words['phone']} 2"])
+    # Each run, newest first, at the time the client's phone said (the practice's zone):
+    # Here and now asks no rating before it, and the stopped run ended before the one after.
+    newest = page.locator("table.t-runs tbody tr").first
+    expect(newest.locator("th")).to_have_text(re.compile(r"(^|\D)0?0[:.]03$"))
+    expect(newest.locator("td")).to_have_text(
+        [
+            f"{words['phone']} 2",
+            words["grounding"],
+            words["stopped"],
+            words["not_asked"],
+            words["not_given"],
+        ]
+    )
+    assert page.locator("table.t-runs tbody tr").count() == 5
+    # Ten weeks without runs are one row; this week has a row for each phone.
+    weeks = page.locator("table.t-weeks tbody tr")
+    expect(weeks.first.locator("td")).to_have_text([words["gap"]])
+    expect(weeks.nth(-2).locator("td")).to_have_text(
+        [
+            f"{words['phone']} 1",
+            "3",
+            "2",
+            "1",
+            re.compile(r"6[.,]7"),
+            re.compile(r"4[.,]0"),
+            re.compile(r"−2[.,]0"),
+        ]
+    )
+    expect(weeks.last.locator("td")).to_have_text(
+        [f"{words['phone']} 2", "1", "0", "1", "–", "–", "–"]
     )
     assert page.locator("svg.t-chart-runs rect.t-chart-completed").count() == 2
     assert page.locator("svg.t-chart-runs rect.t-chart-stopped").count() == 1
