@@ -157,6 +157,12 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     expect(page.locator("#password-needs-script")).to_be_hidden()
     assert "#" not in page.url
     check_axe(page, "password")
+    # A first try refused (the two differ): the second works, the link kept in the form.
+    type_into(page, "#password", PASSWORD)
+    type_into(page, "#repeat", PASSWORD + "!")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#repeat")).to_have_attribute("aria-invalid", "true")
     type_into(page, "#password", PASSWORD)
     type_into(page, "#repeat", PASSWORD)
     with page.expect_navigation():

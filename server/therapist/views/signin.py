@@ -178,11 +178,14 @@ async def set_password(request: Request) -> Response:
     the form by therapist.js), never through a URL the server sees."""
     visit = visit_of(request)
     if request.method == "GET":
-        return visit.render("t_password.html", {"errors": {}}, page=Page("t_password"))
+        return visit.render(
+            "t_password.html", {"errors": {}, "token": ""}, page=Page("t_password")
+        )
     side = visit.side
     wait = side.throttle.take(Limit(TOKEN_PER_ADDRESS, f"address:{client_address(request)}"))
     if wait:
-        return _too_many(visit, wait, "t_password.html", "t_password", errors={})
+        token = visit.field("token", 200)
+        return _too_many(visit, wait, "t_password.html", "t_password", errors={}, token=token)
     token = visit.field("token", 200)
     account = await anyio.to_thread.run_sync(side.accounts.link_account, token)
     if account is None:
@@ -192,9 +195,11 @@ async def set_password(request: Request) -> Response:
     if problem:
         message = visit.gettext(WEAK_MESSAGES[problem], min=12, max=1024)
         field = "repeat" if problem == "mismatch" else "password"
+        # The link's token goes back into the form as it came: the address bar no longer holds
+        # it (therapist.js took it out), and the next try needs it.
         return visit.render(
             "t_password.html",
-            {"errors": {field: message}},
+            {"errors": {field: message}, "token": token},
             page=Page("t_password"),
             status_code=400,
         )
@@ -207,7 +212,7 @@ async def set_password(request: Request) -> Response:
 def _dead_link(visit: Visit) -> Response:
     errors = {"link": visit.gettext(DEAD_LINK)}
     return visit.render(
-        "t_password.html", {"errors": errors}, page=Page("t_password"), status_code=400
+        "t_password.html", {"errors": errors, "token": ""}, page=Page("t_password"), status_code=400
     )
 
 
