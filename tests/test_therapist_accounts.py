@@ -144,7 +144,9 @@ def test_a_refused_password_keeps_the_link_for_the_next_try(any_database: Settin
 def _refused_then_accepted(client: TestClient) -> None:
     token = side_of(client).accounts.add("me@example.org")
     person = Person(client)
-    refused = person.post("/t/en/password", {"token": token, "password": "short", "repeat": "short"})
+    refused = person.post(
+        "/t/en/password", {"token": token, "password": "short", "repeat": "short"}
+    )
     assert refused.status_code == 400
     kept = re.search(r'name="token" id="password-token" value="([^"]*)"', refused.text)
     assert kept and kept.group(1) == token

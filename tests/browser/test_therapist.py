@@ -27,6 +27,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from server.settings import Settings
+from tests.pdf import pdf_page_png, pdf_page_sizes, pdf_texts
 from tests.qr import decode_png
 from tests.test_cli import HOUVAST
 from tests.therapist import backdate_shares, served_on_known_port
@@ -44,6 +45,9 @@ TEXTS = {
         "how_iphone": "Op een iPhone",
         "no_progress": "Geen cliënt deelt voortgang met deze set.",
         "week": "23 november 2026",
+        "note": "Rustig aan.",
+        "crisis": "bel 113 of 0800-0113",
+        "menu": "Afmelden",
     },
     "en": {
         "grounding": "Here and now",
@@ -53,6 +57,9 @@ TEXTS = {
         "how_iphone": "On an iPhone",
         "no_progress": "No client shares their progress with this set.",
         "week": "November 23, 2026",
+        "note": "Gently does it.",
+        "crisis": "call 113 or 0800-0113",
+        "menu": "Sign out",
     },
 }
 
@@ -246,16 +253,20 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     assert shown.startswith(f"{url}/{locale}/set#t=")
     assert decode_png(page.locator("#share-qr svg").screenshot()) == shown
     code = page.locator("#share-code").inner_text()
-    page.emulate_media(media="print")
-    printed = page.screenshot(full_page=True)
-    (output_dir / f"therapist-handout-{name}.png").write_bytes(printed)
-    assert decode_png(printed) == shown
-    expect(page.locator(".handout")).to_contain_text(words["how_iphone"])
-    expect(page.locator(".handout")).to_contain_text(code)
-    pdf = page.pdf(format="A4", print_background=True)
+    # Printed as the browser prints it, and read back: one A4 page with the set, its note,
+    # where help is, and a QR code a camera reads as the link.
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     (output_dir / f"therapist-handout-{name}.pdf").write_bytes(pdf)
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "the handout is one A4 page"
-    page.emulate_media(media="screen")
+    pages = pdf_texts(pdf)
+    assert pdf_page_sizes(pdf) == [(210, 297)], "the handout is one A4 page"
+    printed = pages[0]
+    for text in (words["how_iphone"], code, words["grounding"], words["note"], words["crisis"]):
+        assert text in printed, f"{text!r} not on the handout: {printed}"
+    assert "0800-0113" in printed and "112" in printed and "huisartsenpost" in printed
+    assert words["menu"] not in printed, "no navigation printed"
+    drawn = pdf_page_png(pdf)
+    (output_dir / f"therapist-handout-{name}.png").write_bytes(drawn)
+    assert decode_png(drawn) == shown
     token = shown.split("#t=")[1]
     status, body = api(url, "/api/sets/open", {"token": token})
     assert status == 200 and body["set"]["items"][0]["values"] == {"what-see.duration": 45}

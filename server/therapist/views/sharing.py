@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...urls import Page
+from ..sets import StoredSet
 from ..tokens import spaced_code
-from ..web import page, visit_of
+from ..web import Visit, page, visit_of
 from .account import qr_svg
 from .sets import owned
 
@@ -25,18 +26,23 @@ async def share(request: Request) -> Response:
     link = visit.side.urls.shared_set(made.token, locale)
     code = spaced_code(made.code)
     templates = visit.side.templates
+    settings = templates.settings
     qr = qr_svg(link, visit.gettext("QR code with the link to the set"))
     handout = templates.fragment(
         "_handout.html",
         locale,
         {
             "set": found,
+            "exercises": handout_exercises(visit, found),
             "link": link,
             "code": code,
             "qr": qr_svg(
                 link, templates.catalogs.gettext(locale, "QR code with the link to the set")
             ),
             "expires": made.code_expires_at,
+            "settings": settings,
+            "practice_name": settings.practice_name,
+            "practice_contact": settings.practice_contact,
         },
     )
     return visit.render(
@@ -51,6 +57,21 @@ async def share(request: Request) -> Response:
         },
         page=Page.of("t_set", set_id=found.public_id),
     )
+
+
+def handout_exercises(visit: Visit, found: StoredSet) -> list[dict[str, str]]:
+    """The set's exercises in its language, each with its length at the set's own values."""
+    language = visit.side.catalogs.language(found.data.locale)
+    listed = []
+    for item in found.data.items:
+        exercise = visit.side.exercises.get(item.exercise)
+        if exercise is None:  # a file removed since the set was made: the app skips it too
+            continue
+        minutes = exercise.with_values(item.values).estimated_minutes()
+        listed.append(
+            {"title": language.gettext(exercise.title), "length": language.minutes(minutes)}
+        )
+    return listed
 
 
 @page("signed_in")

@@ -178,9 +178,7 @@ async def set_password(request: Request) -> Response:
     the form by therapist.js), never through a URL the server sees."""
     visit = visit_of(request)
     if request.method == "GET":
-        return visit.render(
-            "t_password.html", {"errors": {}, "token": ""}, page=Page("t_password")
-        )
+        return visit.render("t_password.html", {"errors": {}, "token": ""}, page=Page("t_password"))
     side = visit.side
     wait = side.throttle.take(Limit(TOKEN_PER_ADDRESS, f"address:{client_address(request)}"))
     if wait:
