@@ -30,7 +30,7 @@ from server.settings import Settings
 from tests.pdf import pdf_page_png, pdf_page_sizes, pdf_texts
 from tests.qr import decode_png
 from tests.test_cli import HOUVAST
-from tests.therapist import backdate_shares, served_on_known_port
+from tests.therapist import backdate_sessions, backdate_shares, served_on_known_port
 
 AXE = Axe()
 PHONE = {"width": 360, "height": 640}
@@ -48,6 +48,8 @@ TEXTS = {
         "note": "Rustig aan.",
         "crisis": "bel 113 of 0800-0113",
         "menu": "Afmelden",
+        "away": "Je bent afgemeld na 30 minuten zonder activiteit. Meld je opnieuw aan, dan "
+        "worden je wijzigingen bewaard.",
     },
     "en": {
         "grounding": "Here and now",
@@ -60,6 +62,8 @@ TEXTS = {
         "note": "Gently does it.",
         "crisis": "call 113 or 0800-0113",
         "menu": "Sign out",
+        "away": "You were signed out after 30 minutes without activity. Sign in again and "
+        "your changes will be saved.",
     },
 }
 
@@ -327,6 +331,21 @@ def test_the_progress_page_shows_what_a_client_shared(
     press_on(page, "#add-item")
     press_on(page, "#save")
     set_url = page.url.split("?")[0]
+
+    # Signed out while idle: saving says so, the sign-in keeps the typed note and saves it.
+    page.goto(set_url + "/edit")
+    type_into(page, "#note", words["note"])
+    backdate_sessions(settings, settings.session_idle_minutes * 60 + 1)
+    press_on(page, "#save")
+    expect(page.locator(".notice[role=status]")).to_have_text(words["away"])
+    expect(page.locator("#email")).to_have_value(email)
+    check_axe(page, "signed out while idle")
+    type_into(page, "#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".notice[role=status]")).to_have_text(words["saved"])
+    expect(page.locator(".t-client-note")).to_have_text(words["note"])
+
     page.goto(set_url + "/progress")
     expect(page.locator("#no-progress")).to_have_text(re.compile(re.escape(words["no_progress"])))
     assert page.locator("svg.t-chart").count() == 0
