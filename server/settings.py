@@ -170,6 +170,16 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _printed_line(value: str) -> str:
+    # One line on a printed page: no line breaks or control characters, short enough to fit.
+    value = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("expected one line of text, without control characters")
+    if len(value) > 120:
+        raise ValueError("expected at most 120 characters")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, default, parser and help text."""
@@ -220,6 +230,20 @@ SETTINGS: dict[str, Setting] = {
     ),
     "emergency_phone": Setting(
         "HOUVAST_EMERGENCY_PHONE", "112", _phone, "Emergency number (police, ambulance)."
+    ),
+    "practice_name": Setting(
+        "HOUVAST_PRACTICE_NAME",
+        "",
+        _printed_line,
+        "Name of the practice, printed on the handout a therapist gives a client (at most 120 "
+        "characters). Empty: the handout leaves it out.",
+    ),
+    "practice_contact": Setting(
+        "HOUVAST_PRACTICE_CONTACT",
+        "",
+        _printed_line,
+        "How clients reach the practice, e.g. `020-123 45 67, info@praktijk.example` (one line, "
+        "at most 120 characters), printed on the handout. Empty: left out.",
     ),
     "data_dir": Setting(
         "HOUVAST_DATA_DIR",
@@ -360,6 +384,8 @@ class Settings:
     crisis_phone_free: str
     crisis_url: str
     emergency_phone: str
+    practice_name: str
+    practice_contact: str
     data_dir: Path
     database_url: str
     push_hosts: tuple[str, ...]

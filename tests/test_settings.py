@@ -11,6 +11,7 @@ def test_defaults_work_without_any_environment() -> None:
     settings = Settings.from_env({})
     assert settings.port == 8000
     assert settings.crisis_phone == "113"
+    assert settings.practice_name == settings.practice_contact == "", "optional"
     assert settings.crisis_phone_free == "0800-0113"
     assert settings.emergency_phone == "112"
     assert settings.exercises_dir == PROJECT_ROOT / "exercises"
@@ -46,6 +47,8 @@ def test_environment_overrides_defaults() -> None:
         ("HOUVAST_TIME_ZONE", "Europe/Amsterdma"),
         ("HOUVAST_TIME_ZONE", "../etc/passwd"),
         ("HOUVAST_TIME_ZONE", ""),
+        ("HOUVAST_PRACTICE_NAME", "Praktijk\nDe Linde"),  # one printed line
+        ("HOUVAST_PRACTICE_CONTACT", "x" * 121),
     ],
 )
 def test_a_bad_value_fails_loudly_naming_the_variable(variable: str, value: str) -> None:

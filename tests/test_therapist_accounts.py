@@ -134,6 +134,28 @@ def test_a_weak_password_is_refused_next_to_the_field(client: TestClient) -> Non
         assert side.accounts.link_account(token) is not None, "the link still works"
 
 
+def test_a_refused_password_keeps_the_link_for_the_next_try(any_database: Settings) -> None:
+    """The page answering a refused password no longer has the token in its address (the
+    script took it out): the form carries it back, so the second try works."""
+    with open_client(any_database) as client:
+        _refused_then_accepted(client)
+
+
+def _refused_then_accepted(client: TestClient) -> None:
+    token = side_of(client).accounts.add("me@example.org")
+    person = Person(client)
+    refused = person.post(
+        "/t/en/password", {"token": token, "password": "short", "repeat": "short"}
+    )
+    assert refused.status_code == 400
+    kept = re.search(r'name="token" id="password-token" value="([^"]*)"', refused.text)
+    assert kept and kept.group(1) == token
+    again = person.post(
+        "/t/en/password", {"token": kept.group(1), "password": PASSWORD, "repeat": PASSWORD}
+    )
+    assert again.status_code == 303 and again.headers["location"] == "/t/en/?ended=password"
+
+
 def test_passwords_are_argon2id_with_rfc_9106_parameters(client: TestClient) -> None:
     side = side_of(client)
     token = side.accounts.add("argon@example.org")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import re
 from pathlib import Path
@@ -213,6 +214,57 @@ def test_the_handout_is_in_the_language_of_the_set(client: TestClient) -> None:
     css = client.get(re.search(r'href="(/t/static/[^"]+/therapist\.css)"', page).group(1)).text  # type: ignore[union-attr]
     # Served minified: the print rule is there in whatever spacing esbuild leaves.
     assert re.search(r"@page\s*\{\s*size:\s*A4", css)
+
+
+def _handout(page: str) -> str:
+    found = re.search(r'<section class="handout">(.*?)</section>', page, re.S)
+    assert found
+    # The text as printed: tags out, spaces folded.
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+def test_the_handout_lists_the_exercises_the_note_and_where_help_is(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Each exercise with its length at the set's own values (120 s instead of 30 makes the
+    grounding 5 minutes, not 3), the set's note, the crisis lines, the practice; in the set's
+    language whatever the therapist's page is in."""
+    settings = isolated_settings(
+        tmp_path / "data",
+        database_url=database_url,
+        practice_name="Praktijk De Linde",
+        practice_contact="020-123 45 67",
+    )
+    with open_client(settings) as client:
+        person = make_therapist(client, "a@example.org")
+        dutch = create_set(
+            person,
+            note="Elke avond even, na het eten.",
+            **{"items-0-what-see.duration": "120", "items-1-exercise": "paced-breathing"},
+        )
+        text = _handout(person.post(f"/t/en/sets/{dutch}/share").text)
+        assert "Hier en nu · ongeveer 5 minuten" in text
+        assert re.search(r"Ademen met een langere uitademing · ongeveer \d+ minuten", text), text
+        assert "Een bericht van je therapeut Elke avond even, na het eten." in text
+        assert "113 Zelfmoordpreventie: bel 113 of 0800-0113 (gratis), dag en nacht." in text
+        assert "bel 112" in text and "huisartsenpost" in text
+        assert "Toevoegen aan startscherm" in text and "Zet op beginscherm" in text
+        assert "Praktijk De Linde" in text
+        assert "Neem contact op met Praktijk De Linde: 020-123 45 67" in text
+        english = create_set(person, locale="en", note="")
+        text = _handout(person.post(f"/t/nl/sets/{english}/share").text)
+        assert "Here and now · about 3 minutes" in text
+        assert "A note from your therapist" not in text
+        assert "113 Zelfmoordpreventie: call 113 or 0800-0113 (free), day and night." in text
+        assert "call 112" in text and "the huisartsenpost (the GP out-of-hours service)" in text
+        assert "Add to home screen" in text and "Add to Home Screen" in text
+
+
+def test_the_handout_reads_well_without_a_practice(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    text = _handout(person.post(f"/t/en/sets/{create_set(person)}/share").text)
+    assert "Neem contact op" not in text and "je praktijk" not in text
+    assert "113 Zelfmoordpreventie" in text
 
 
 def test_a_set_opens_by_link_or_code_and_follows_each_change(any_database: Settings) -> None:

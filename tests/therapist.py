@@ -22,7 +22,7 @@ from server.settings import Settings
 from server.therapist.passwords import hash_password
 from server.therapist.service import TherapistSide
 from server.therapist.sessions import COOKIE
-from server.therapist.tables import shares
+from server.therapist.tables import sessions, shares
 from server.therapist.web import CSRF_COOKIE
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
@@ -164,6 +164,17 @@ def backdate_shares(settings: Settings, days: int) -> None:
             connection.execute(
                 update(shares).values(created_at=shares.c.created_at - days * 24 * 3600)
             )
+    finally:
+        engine.dispose()
+
+
+def backdate_sessions(settings: Settings, seconds: int) -> None:
+    """Make every session's last request ``seconds`` older: the idle timeout passes without
+    waiting for it (a server in another thread keeps its own clock)."""
+    engine = make_engine(settings.database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(sessions).values(seen_at=sessions.c.seen_at - seconds))
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ data in one language for the pages and the player.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..i18n import N_
@@ -96,6 +96,21 @@ class Exercise:
     def estimated_minutes(self) -> int:
         """The estimate rounded up to whole minutes (at least one)."""
         return max(1, -(-self.estimated_seconds() // 60))
+
+    def with_values(self, values: Mapping[str, int]) -> Exercise:
+        """The exercise with chosen values (a set's, keyed "<step id>.<field>") in place of
+        the file's defaults, so its estimated length is the length of the run it gives."""
+
+        def changed(step: Step) -> Step:
+            chosen = {
+                name: replace(value, value=values[f"{step.id}.{name}"])
+                if isinstance(value, Bounded) and f"{step.id}.{name}" in values
+                else value
+                for name, value in step.values.items()
+            }
+            return replace(step, values=chosen, steps=tuple(changed(s) for s in step.steps))
+
+        return replace(self, steps=tuple(changed(step) for step in self.steps))
 
     def all_steps(self) -> Iterator[Step]:
         """Every step, the ones inside rounds too, in the order of the file."""

@@ -18,6 +18,7 @@ from ..rate_limits import Throttle
 from ..settings import Settings
 from ..urls import Urls
 from .accounts import Accounts
+from .drafts import Drafts
 from .progress import Progress
 from .sessions import Sessions
 from .sets import Sets
@@ -51,6 +52,7 @@ class TherapistSide:
             self.engine, self.accounts, self.now, self.settings.session_idle_minutes * 60
         )
         self.sets = Sets(self.engine, self.now)
+        self.drafts = Drafts(self.engine, self.now)
         self.shares = Shares(self.engine, self.now)
         self.progress = Progress(self.engine, self.now, self.settings.progress_days)
 

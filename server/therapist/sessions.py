@@ -32,11 +32,16 @@ class Session:
     csrf: str
 
 
+@dataclass(frozen=True)
 class Expired:
-    """A session that ended by itself (idle or too old): the person is told so."""
+    """A session that ended by itself (idle or too old): the person is told so, and a form
+    it sent (its CSRF token proves it) can be kept for the account until they sign in."""
 
-
-EXPIRED = Expired()
+    account_id: int
+    verified: bool
+    csrf: str
+    # Ended for want of requests, not for being older than MAX_SECONDS.
+    idle: bool
 
 
 class Sessions:
@@ -82,8 +87,8 @@ class Sessions:
         return cookie
 
     def load(self, cookie: str | None) -> Session | Expired | None:
-        """The live session for a cookie; EXPIRED when it ended by itself; None when there is
-        none (no cookie, signed out, or made up)."""
+        """The live session for a cookie; Expired when it ended by itself (ended now); None
+        when there is none (no cookie, signed out, or made up)."""
         if not cookie:
             return None
         id_hash = token_hash(cookie)
@@ -92,9 +97,10 @@ class Sessions:
             row = connection.execute(select(sessions).where(sessions.c.id_hash == id_hash)).first()
         if row is None:
             return None
-        if now - row.seen_at > self.idle_seconds or now - row.created_at > MAX_SECONDS:
+        too_old = now - row.created_at > MAX_SECONDS
+        if now - row.seen_at > self.idle_seconds or too_old:
             self.end(cookie)
-            return EXPIRED
+            return Expired(row.therapist_id, bool(row.verified), row.csrf, idle=not too_old)
         account = self.accounts.by_id(row.therapist_id)
         if account is None:
             return None

@@ -1,4 +1,4 @@
-"""The therapist side's tables, on the app's MetaData (server/db.py); migrations 0003, 0005.
+"""The therapist side's tables, on the app's MetaData (server/db.py); migrations 0003, 0005, 0007.
 
 Nothing here names a client. Every secret (session ids, one-time password links, share tokens
 and codes, progress secrets) is stored as its SHA-256 hash only; times are whole seconds since
@@ -163,4 +163,25 @@ progress_runs = Table(
     Column("rating_before", Integer, nullable=True),
     Column("rating_after", Integer, nullable=True),
     Index("ix_progress_runs_started_at", "started_at"),
+)
+
+# A form that came in after its session ran out (migration 0007): kept for its account until
+# the therapist signs in again, then saved. The browser holds a random key in a cookie; the
+# database only its hash. Nothing in it names a client (a set's texts, as in "sets").
+drafts = Table(
+    "therapist_drafts",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column(
+        "therapist_id",
+        Integer,
+        ForeignKey("therapists.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The set the form changes; null for a new set.
+    Column("set_id", String(32), nullable=True),
+    # The form's fields as a JSON list of [name, value] pairs, the CSRF token left out.
+    Column("form", Text, nullable=False),
+    Column("created_at", Integer, nullable=False),
 )

@@ -28,10 +28,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..i18n import N_
 from ..state import app_state
 from ..urls import Page
+from .drafts import COOKIE as DRAFT_COOKIE
 from .service import TherapistSide
-from .sessions import COOKIE, EXPIRED, Session
+from .sessions import COOKIE, Expired, Session
 from .tokens import new_token, same
 
 CSRF_COOKIE = "houvast_csrf"
@@ -40,6 +42,15 @@ MAX_FORM_BYTES = 64 * 1024
 # signed in who must still set up an authenticator (HOUVAST_REQUIRE_2FA); anyone signed in.
 Access = Literal["anyone", "code", "setup", "signed_in"]
 Endpoint = Callable[[Request], Awaitable[Response]]
+SIGNED_OUT_IDLE = N_(
+    "You were signed out after %(minutes)s minutes without activity. Sign in again and your "
+    "changes will be saved."
+)
+SIGNED_OUT_LONG = N_(
+    "You were signed out: a sign-in lasts at most 12 hours. Sign in again and your changes "
+    "will be saved."
+)
+SIGNED_OUT = N_("You were signed out because the page was not used for a while.")
 
 
 @dataclass
@@ -98,9 +109,14 @@ class Visit:
         )
 
     async def start_session(self, account_id: int, *, verified: bool) -> None:
-        """A new session for the account, its cookie set on the response."""
+        """A new session for the account, its cookie set on the response; the rest of the
+        request runs in it (a form shown now carries its CSRF token)."""
         create = functools.partial(self.side.sessions.create, account_id, verified=verified)
-        self.cookies.append((COOKIE, await anyio.to_thread.run_sync(create)))
+        cookie = await anyio.to_thread.run_sync(create)
+        self.cookies.append((COOKIE, cookie))
+        started = await anyio.to_thread.run_sync(self.side.sessions.load, cookie)
+        if isinstance(started, Session):
+            self.session, self.csrf = started, started.csrf
 
     async def end_session(self) -> None:
         """End the request's session, if any, and delete its cookie."""
@@ -114,9 +130,13 @@ def visit_of(request: Request) -> Visit:
     return cast("Visit", request.state.visit)
 
 
-def page(access: Access) -> Callable[[Endpoint], Endpoint]:
+def page(access: Access, *, keeps_drafts: bool = False) -> Callable[[Endpoint], Endpoint]:
     """Declare a therapist page: its view runs only for a visitor ``access`` allows, and a
-    POST only with the right CSRF token; its response is never stored anywhere."""
+    POST only with the right CSRF token; its response is never stored anywhere.
+
+    A POST that comes in just after its session ran out answers with the sign-in form and
+    says why; with ``keeps_drafts`` (a set's form) what was typed is kept for the account
+    until the therapist signs in again (server/therapist/drafts.py)."""
 
     def declare(view: Endpoint) -> Endpoint:
         @functools.wraps(view)
@@ -132,7 +152,8 @@ def page(access: Access) -> Callable[[Endpoint], Endpoint]:
             if not session and not anonymous:
                 visit.cookies.append((CSRF_COOKIE, csrf))
             request.state.visit = visit
-            refused = await _refusal(request, visit, access, expired=loaded is EXPIRED)
+            expired = loaded if isinstance(loaded, Expired) else None
+            refused = await _refusal(request, visit, access, expired, keeps_drafts)
             try:
                 response = refused or await view(request)
             except HTTPException as error:
@@ -147,7 +168,7 @@ def page(access: Access) -> Callable[[Endpoint], Endpoint]:
 
 
 async def _refusal(
-    request: Request, visit: Visit, access: Access, *, expired: bool
+    request: Request, visit: Visit, access: Access, expired: Expired | None, keeps_drafts: bool
 ) -> Response | None:
     """The answer when the view must not run: a bad POST, or a visitor sent elsewhere."""
     if request.method not in ("GET", "HEAD"):
@@ -159,13 +180,18 @@ async def _refusal(
             visit.form = await request.form(max_files=0, max_fields=1000)
         except Exception:  # a body that is no form at all: the same answer as a stale form
             visit.form = None
-        if not visit.csrf or not same(visit.field("csrf", 200), visit.csrf):
+        sent = visit.field("csrf", 200)
+        if not visit.csrf or not same(sent, visit.csrf):
+            # The form of a session that ran out on its own: the token it carries is that
+            # session's, so it came from the therapist's own page, not from elsewhere.
+            if expired is not None and expired.verified and same(sent, expired.csrf):
+                return await _signed_out(request, visit, expired, keeps_drafts)
             return visit.render("t_refused.html", page=Page("t_sign_in"), status_code=403)
     session = visit.session
     if access == "anyone":
         return None
     if session is None:
-        query = "?ended=idle" if expired else ""
+        query = "?ended=idle" if expired is not None else ""
         return visit.redirect("t_sign_in", query)
     if access == "code":
         return visit.redirect("t_sets") if session.verified else None
@@ -174,6 +200,39 @@ async def _refusal(
     if access == "signed_in" and visit.side.settings.require_2fa and not session.account.has_totp:
         return visit.redirect("t_totp")
     return None
+
+
+async def _signed_out(
+    request: Request, visit: Visit, expired: Expired, keeps_drafts: bool
+) -> Response:
+    """The sign-in form, saying the session ran out; the set's form kept to save after it."""
+    side = visit.side
+    if keeps_drafts and visit.form is not None:
+        fields = [
+            (name, value)
+            for name, value in visit.form.multi_items()
+            if name != "csrf" and isinstance(value, str)
+        ]
+        set_id = request.path_params.get("set_id")
+        keep = functools.partial(
+            side.drafts.keep, expired.account_id, str(set_id) if set_id else None, fields
+        )
+        visit.cookies.append((DRAFT_COOKIE, await anyio.to_thread.run_sync(keep)))
+        minutes = side.settings.session_idle_minutes
+        notice = (
+            visit.gettext(SIGNED_OUT_IDLE, minutes=minutes)
+            if expired.idle
+            else visit.gettext(SIGNED_OUT_LONG)
+        )
+    else:
+        notice = visit.gettext(SIGNED_OUT)
+    account = await anyio.to_thread.run_sync(side.accounts.by_id, expired.account_id)
+    return visit.render(
+        "t_sign_in.html",
+        {"email": account.email if account else "", "error": None, "notice": notice},
+        page=Page("t_sign_in"),
+        status_code=401,
+    )
 
 
 def _not_found(request: Request, visit: Visit) -> Response:

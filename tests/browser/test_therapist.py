@@ -27,9 +27,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from server.settings import Settings
+from tests.pdf import pdf_page_png, pdf_page_sizes, pdf_texts
 from tests.qr import decode_png
 from tests.test_cli import HOUVAST
-from tests.therapist import backdate_shares, served_on_known_port
+from tests.therapist import backdate_sessions, backdate_shares, served_on_known_port
 
 AXE = Axe()
 PHONE = {"width": 360, "height": 640}
@@ -49,6 +50,11 @@ TEXTS = {
         "not_asked": "niet gevraagd",
         "not_given": "niet gegeven",
         "gap": "10 weken zonder oefeningen",
+        "note": "Rustig aan.",
+        "crisis": "bel 113 of 0800-0113",
+        "menu": "Afmelden",
+        "away": "Je bent afgemeld na 30 minuten zonder activiteit. Meld je opnieuw aan, dan "
+        "worden je wijzigingen bewaard.",
     },
     "en": {
         "grounding": "Here and now",
@@ -63,6 +69,11 @@ TEXTS = {
         "not_asked": "not asked",
         "not_given": "not given",
         "gap": "10 weeks without exercises",
+        "note": "Gently does it.",
+        "crisis": "call 113 or 0800-0113",
+        "menu": "Sign out",
+        "away": "You were signed out after 30 minutes without activity. Sign in again and "
+        "your changes will be saved.",
     },
 }
 
@@ -167,6 +178,12 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     expect(page.locator("#password-needs-script")).to_be_hidden()
     assert "#" not in page.url
     check_axe(page, "password")
+    # A first try refused (the two differ): the second works, the link kept in the form.
+    type_into(page, "#password", PASSWORD)
+    type_into(page, "#repeat", PASSWORD + "!")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#repeat")).to_have_attribute("aria-invalid", "true")
     type_into(page, "#password", PASSWORD)
     type_into(page, "#repeat", PASSWORD)
     with page.expect_navigation():
@@ -250,16 +267,20 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     assert shown.startswith(f"{url}/{locale}/set#t=")
     assert decode_png(page.locator("#share-qr svg").screenshot()) == shown
     code = page.locator("#share-code").inner_text()
-    page.emulate_media(media="print")
-    printed = page.screenshot(full_page=True)
-    (output_dir / f"therapist-handout-{name}.png").write_bytes(printed)
-    assert decode_png(printed) == shown
-    expect(page.locator(".handout")).to_contain_text(words["how_iphone"])
-    expect(page.locator(".handout")).to_contain_text(code)
-    pdf = page.pdf(format="A4", print_background=True)
+    # Printed as the browser prints it, and read back: one A4 page with the set, its note,
+    # where help is, and a QR code a camera reads as the link.
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     (output_dir / f"therapist-handout-{name}.pdf").write_bytes(pdf)
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "the handout is one A4 page"
-    page.emulate_media(media="screen")
+    pages = pdf_texts(pdf)
+    assert pdf_page_sizes(pdf) == [(210, 297)], "the handout is one A4 page"
+    printed = pages[0]
+    for text in (words["how_iphone"], code, words["grounding"], words["note"], words["crisis"]):
+        assert text in printed, f"{text!r} not on the handout: {printed}"
+    assert "0800-0113" in printed and "112" in printed and "huisartsenpost" in printed
+    assert words["menu"] not in printed, "no navigation printed"
+    drawn = pdf_page_png(pdf)
+    (output_dir / f"therapist-handout-{name}.png").write_bytes(drawn)
+    assert decode_png(drawn) == shown
     token = shown.split("#t=")[1]
     status, body = api(url, "/api/sets/open", {"token": token})
     assert status == 200 and body["set"]["items"][0]["values"] == {"what-see.duration": 45}
@@ -320,6 +341,21 @@ def test_the_progress_page_shows_what_a_client_shared(
     press_on(page, "#add-item")
     press_on(page, "#save")
     set_url = page.url.split("?")[0]
+
+    # Signed out while idle: saving says so, the sign-in keeps the typed note and saves it.
+    page.goto(set_url + "/edit")
+    type_into(page, "#note", words["note"])
+    backdate_sessions(settings, settings.session_idle_minutes * 60 + 1)
+    press_on(page, "#save")
+    expect(page.locator(".notice[role=status]")).to_have_text(words["away"])
+    expect(page.locator("#email")).to_have_value(email)
+    check_axe(page, "signed out while idle")
+    type_into(page, "#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".notice[role=status]")).to_have_text(words["saved"])
+    expect(page.locator(".t-client-note")).to_have_text(words["note"])
+
     page.goto(set_url + "/progress")
     expect(page.locator("#no-progress")).to_have_text(re.compile(re.escape(words["no_progress"])))
     assert page.locator("svg.t-chart").count() == 0

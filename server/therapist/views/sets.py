@@ -7,10 +7,12 @@ of another therapist answers exactly as one that does not exist: 404 (HTTPExcept
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import anyio
 from babel.dates import get_day_names
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +23,7 @@ from ...exercises.model import Step
 from ...i18n import LOCALES, N_, language_name
 from ...rules import SetLimits
 from ...urls import Page
+from ..drafts import Draft as KeptForm
 from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
 from ..sets import StoredSet
 from ..sharing import LABEL_LENGTH
@@ -144,7 +147,7 @@ def _day_names(locale: str) -> dict[str, str]:
     return {str(day + 1): str(names[day]) for day in range(7)}
 
 
-@page("signed_in")
+@page("signed_in", keeps_drafts=True)
 async def new_set(request: Request) -> Response:
     visit = visit_of(request)
     if request.method == "GET":
@@ -152,12 +155,25 @@ async def new_set(request: Request) -> Response:
     return await _submitted(visit, None)
 
 
-@page("signed_in")
+@page("signed_in", keeps_drafts=True)
 async def edit_set(request: Request) -> Response:
     visit = visit_of(request)
     found = await owned(request)
     if request.method == "GET":
         return _form(visit, Draft.of(found.data), {}, found)
+    return await _submitted(visit, found)
+
+
+async def resume_draft(visit: Visit, draft: KeptForm) -> Response:
+    """A set's form kept when its session ran out, sent again by the same account just signed
+    in: saved when it was a valid save, else shown as it was, to finish."""
+    found = None
+    if draft.set_id is not None:
+        get = functools.partial(visit.side.sets.get, visit.account_id, draft.set_id)
+        found = await anyio.to_thread.run_sync(get)
+        if found is None:  # deleted in another tab meanwhile
+            return visit.redirect("t_sets")
+    visit.form = FormData(list(draft.fields))
     return await _submitted(visit, found)
 
 

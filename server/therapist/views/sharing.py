@@ -89,18 +89,23 @@ def _share_page(
     link = visit.side.urls.shared_set(shown.token, locale)
     code = spaced_code(shown.code) if shown.code else None
     templates = visit.side.templates
+    settings = templates.settings
     qr = qr_svg(link, visit.gettext("QR code with the link to the set"))
     handout = templates.fragment(
         "_handout.html",
         locale,
         {
             "set": found,
+            "exercises": handout_exercises(visit, found),
             "link": link,
             "code": code,
             "qr": qr_svg(
                 link, templates.catalogs.gettext(locale, "QR code with the link to the set")
             ),
             "expires": shown.code_expires_at,
+            "settings": settings,
+            "practice_name": settings.practice_name,
+            "practice_contact": settings.practice_contact,
         },
     )
     done = request.query_params.get("done")
@@ -160,6 +165,21 @@ async def label(request: Request) -> Response:
     return visit.redirect(
         "t_share", "?done=labelled", set_id=found.public_id, share_id=shown.public_id
     )
+
+
+def handout_exercises(visit: Visit, found: StoredSet) -> list[dict[str, str]]:
+    """The set's exercises in its language, each with its length at the set's own values."""
+    language = visit.side.catalogs.language(found.data.locale)
+    listed = []
+    for item in found.data.items:
+        exercise = visit.side.exercises.get(item.exercise)
+        if exercise is None:  # a file removed since the set was made: the app skips it too
+            continue
+        minutes = exercise.with_values(item.values).estimated_minutes()
+        listed.append(
+            {"title": language.gettext(exercise.title), "length": language.minutes(minutes)}
+        )
+    return listed
 
 
 @page("signed_in")

@@ -3,6 +3,7 @@ password through the operator's one-time link, and signing out."""
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import anyio
@@ -22,6 +23,7 @@ from ...rate_limits import (
 from ...rules import TEXT_MESSAGES, text_problem
 from ...urls import Page
 from ..accounts import Account, normalise_email
+from ..drafts import COOKIE as DRAFT_COOKIE
 from ..passwords import (
     WEAK_MESSAGES,
     hash_password,
@@ -31,7 +33,8 @@ from ..passwords import (
 )
 from ..service import TherapistSide
 from ..totp import matching_step
-from ..web import Visit, page, visit_of
+from ..web import SIGNED_OUT, Visit, page, visit_of
+from .sets import resume_draft
 
 WRONG = N_("The email address or password is not right.")
 WRONG_CODE = N_("That code is not right. Type the code your authenticator app shows now.")
@@ -41,7 +44,7 @@ DEAD_LINK = N_(
     "person who runs Houvast for a new one."
 )
 NOTICES = {
-    "idle": N_("You were signed out because the page was not used for a while."),
+    "idle": SIGNED_OUT,
     "out": N_("You are signed out."),
     "password": N_("Your password is set. You can sign in now."),
 }
@@ -139,7 +142,9 @@ async def sign_in(request: Request) -> Response:
         )
     await visit.end_session()
     await visit.start_session(account.id, verified=not account.has_totp)
-    return visit.redirect("t_code" if account.has_totp else "t_sets")
+    if account.has_totp:
+        return visit.redirect("t_code")
+    return await _signed_in(request, visit, account.id)
 
 
 @page("code")
@@ -169,7 +174,18 @@ async def code(request: Request) -> Response:
     # A new session id once fully signed in: an id seen before the code is worth nothing.
     await visit.end_session()
     await visit.start_session(account.id, verified=True)
-    return visit.redirect("t_sets")
+    return await _signed_in(request, visit, account.id)
+
+
+async def _signed_in(request: Request, visit: Visit, account_id: int) -> Response:
+    """Where a full sign-in leads: the form kept when this account's last session ran out,
+    sent again now (saved, or shown to finish), else the list of sets."""
+    take = functools.partial(visit.side.drafts.take, request.cookies.get(DRAFT_COOKIE), account_id)
+    draft = await anyio.to_thread.run_sync(take)
+    if draft is None:
+        return visit.redirect("t_sets")
+    visit.cookies.append((DRAFT_COOKIE, None))
+    return await resume_draft(visit, draft)
 
 
 @page("anyone")
@@ -178,11 +194,12 @@ async def set_password(request: Request) -> Response:
     the form by therapist.js), never through a URL the server sees."""
     visit = visit_of(request)
     if request.method == "GET":
-        return visit.render("t_password.html", {"errors": {}}, page=Page("t_password"))
+        return visit.render("t_password.html", {"errors": {}, "token": ""}, page=Page("t_password"))
     side = visit.side
     wait = side.throttle.take(Limit(TOKEN_PER_ADDRESS, f"address:{client_address(request)}"))
     if wait:
-        return _too_many(visit, wait, "t_password.html", "t_password", errors={})
+        token = visit.field("token", 200)
+        return _too_many(visit, wait, "t_password.html", "t_password", errors={}, token=token)
     token = visit.field("token", 200)
     account = await anyio.to_thread.run_sync(side.accounts.link_account, token)
     if account is None:
@@ -192,9 +209,11 @@ async def set_password(request: Request) -> Response:
     if problem:
         message = visit.gettext(WEAK_MESSAGES[problem], min=12, max=1024)
         field = "repeat" if problem == "mismatch" else "password"
+        # The link's token goes back into the form as it came: the address bar no longer holds
+        # it (therapist.js took it out), and the next try needs it.
         return visit.render(
             "t_password.html",
-            {"errors": {field: message}},
+            {"errors": {field: message}, "token": token},
             page=Page("t_password"),
             status_code=400,
         )
@@ -207,7 +226,7 @@ async def set_password(request: Request) -> Response:
 def _dead_link(visit: Visit) -> Response:
     errors = {"link": visit.gettext(DEAD_LINK)}
     return visit.render(
-        "t_password.html", {"errors": errors}, page=Page("t_password"), status_code=400
+        "t_password.html", {"errors": errors, "token": ""}, page=Page("t_password"), status_code=400
     )
 
 
