@@ -242,7 +242,7 @@ def test_the_handout_lists_the_exercises_the_note_and_where_help_is(
             note="Elke avond even, na het eten.",
             **{"items-0-what-see.duration": "120", "items-1-exercise": "paced-breathing"},
         )
-        text = _handout(person.post(f"/t/en/sets/{dutch}/share").text)
+        text = _handout(person.get(share_page(person, dutch)[2]).text)
         assert "Hier en nu · ongeveer 5 minuten" in text
         assert re.search(r"Ademen met een langere uitademing · ongeveer \d+ minuten", text), text
         assert "Een bericht van je therapeut Elke avond even, na het eten." in text
@@ -252,7 +252,7 @@ def test_the_handout_lists_the_exercises_the_note_and_where_help_is(
         assert "Praktijk De Linde" in text
         assert "Neem contact op met Praktijk De Linde: 020-123 45 67" in text
         english = create_set(person, locale="en", note="")
-        text = _handout(person.post(f"/t/nl/sets/{english}/share").text)
+        text = _handout(person.get(share_page(person, english)[2].replace("/t/en/", "/t/nl/")).text)
         assert "Here and now · about 3 minutes" in text
         assert "A note from your therapist" not in text
         assert "113 Zelfmoordpreventie: call 113 or 0800-0113 (free), day and night." in text
@@ -262,7 +262,7 @@ def test_the_handout_lists_the_exercises_the_note_and_where_help_is(
 
 def test_the_handout_reads_well_without_a_practice(client: TestClient) -> None:
     person = make_therapist(client, "a@example.org")
-    text = _handout(person.post(f"/t/en/sets/{create_set(person)}/share").text)
+    text = _handout(person.get(share_page(person, create_set(person))[2]).text)
     assert "Neem contact op" not in text and "je praktijk" not in text
     assert "113 Zelfmoordpreventie" in text
 
