@@ -291,6 +291,14 @@ SETTINGS: dict[str, Setting] = {
         "Days the server keeps the exercises a client chose to share with their therapist "
         "(28–1095); older ones are deleted.",
     ),
+    "audit_days": Setting(
+        "HOUVAST_AUDIT_DAYS",
+        "365",
+        _bounded_int(30, 7300),
+        "Days the audit trail keeps who signed in, viewed shared progress or changed sets, "
+        "links and accounts (30–7300); older entries are deleted. NEN 7513 asks for years: "
+        "see docs/deployment.md.",
+    ),
     "claim_lease": Setting(
         "HOUVAST_CLAIM_LEASE",
         "60",
@@ -355,6 +363,7 @@ class Settings:
     require_2fa: bool
     session_idle_minutes: int
     progress_days: int
+    audit_days: int
     claim_lease: int
     migrate: str
     hsts: str

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..shared_secrets import shared_secret
+from .audit import Actor, record
 from .sets import StoredSet, stored_set
 from .tables import progress_links, sets, share_tokens, shares
 from .tokens import code_hash, new_code, new_code_key, new_id, new_token, token_hash
@@ -64,7 +65,8 @@ class Shares:
         # Read (or made) at the first code, in the worker thread that needs it.
         return shared_secret(self.engine, CODE_KEY, new_code_key)
 
-    def create(self, set_id: int) -> NewShare:
+    def create(self, actor: Actor, found: StoredSet) -> NewShare:
+        """A new link and code for a set the actor owns (the caller found it as theirs)."""
         now = int(self.clock())
         key = self._code_key  # read before the transaction, which holds SQLite's write lock
         for _ in range(5):
@@ -75,7 +77,7 @@ class Shares:
                     made = connection.execute(
                         insert(shares).values(
                             public_id=public_id,
-                            set_id=set_id,
+                            set_id=found.id,
                             code_hash=code_hash(key, code),
                             code_expires_at=expires,
                             created_at=now,
@@ -83,6 +85,14 @@ class Shares:
                     ).inserted_primary_key
                     assert made is not None
                     self._add_token(connection, int(made[0]), token)
+                    record(
+                        connection,
+                        actor,
+                        "share.made",
+                        now,
+                        set_id=found.public_id,
+                        share_id=public_id,
+                    )
             except IntegrityError:  # a code made before, by a chance of 1 in 10^12: another
                 continue
             return NewShare(public_id, token, code, expires)
@@ -122,11 +132,11 @@ class Shares:
             for row in rows
         ]
 
-    def revoke(self, owner: int, set_public_id: str, share_public_id: str) -> bool:
-        """Stop a link and its code; False unless ``owner`` owns the set and the share is of
+    def revoke(self, actor: Actor, set_public_id: str, share_public_id: str) -> bool:
+        """Stop a link and its code; False unless the actor owns the set and the share is of
         it and still works."""
         owned = select(sets.c.id).where(
-            sets.c.therapist_id == owner, sets.c.public_id == set_public_id
+            sets.c.therapist_id == actor.account_id, sets.c.public_id == set_public_id
         )
         with self.engine.begin() as connection:
             changed = connection.execute(
@@ -138,6 +148,15 @@ class Shares:
                 )
                 .values(revoked_at=int(self.clock()))
             ).rowcount
+            if changed == 1:
+                record(
+                    connection,
+                    actor,
+                    "share.revoked",
+                    self.clock(),
+                    set_id=set_public_id,
+                    share_id=share_public_id,
+                )
         return changed == 1
 
     def by_token(self, token: str) -> Opened | None:

@@ -28,8 +28,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..json_body import client_address
 from ..state import app_state
 from ..urls import Page
+from .accounts import Account
+from .audit import Actor
 from .service import TherapistSide
 from .sessions import COOKIE, EXPIRED, Session
 from .tokens import new_token, same
@@ -49,6 +52,8 @@ class Visit:
 
     side: TherapistSide
     locale: str
+    # The client's address, as rate limits count it and the audit trail records it.
+    address: str
     session: Session | None
     csrf: str
     # The session cookie the request came with, ended by end_session().
@@ -60,6 +65,14 @@ class Visit:
     def account_id(self) -> int:
         assert self.session is not None, "the view's access says it is signed in"
         return self.session.account.id
+
+    def actor(self, account: Account | None = None) -> Actor:
+        """Who does what the request asks, for the audit trail: ``account``, else the
+        signed-in one."""
+        if account is None:
+            assert self.session is not None, "the view's access says it is signed in"
+            account = self.session.account
+        return Actor(account.id, account.email, self.address)
 
     def field(self, name: str, limit: int = 10_000) -> str:
         value = self.form.get(name) if self.form is not None else None
@@ -97,9 +110,11 @@ class Visit:
             status_code=status_code,
         )
 
-    async def start_session(self, account_id: int, *, verified: bool) -> None:
+    async def start_session(self, account: Account, *, verified: bool) -> None:
         """A new session for the account, its cookie set on the response."""
-        create = functools.partial(self.side.sessions.create, account_id, verified=verified)
+        create = functools.partial(
+            self.side.sessions.create, self.actor(account), verified=verified
+        )
         self.cookies.append((COOKIE, await anyio.to_thread.run_sync(create)))
 
     async def end_session(self) -> None:
@@ -128,7 +143,7 @@ def page(access: Access) -> Callable[[Endpoint], Endpoint]:
             anonymous = request.cookies.get(CSRF_COOKIE) or ""
             csrf = session.csrf if session else (anonymous or new_token())
             locale = str(request.path_params["locale"])
-            visit = Visit(side, locale, session, csrf, cookie)
+            visit = Visit(side, locale, client_address(request), session, csrf, cookie)
             if not session and not anonymous:
                 visit.cookies.append((CSRF_COOKIE, csrf))
             request.state.visit = visit

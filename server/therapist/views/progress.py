@@ -4,6 +4,7 @@ drawn here) and as a table. Nothing at all when no client chose to share."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import anyio
@@ -29,6 +30,16 @@ async def progress(request: Request) -> Response:
     sections = []
     for share in (s for s in shares if s.progress):
         weeks = await anyio.to_thread.run_sync(visit.side.progress.weeks, share.id)
+        # What one client shared, seen: in the audit trail, one entry for each link shown.
+        await anyio.to_thread.run_sync(
+            functools.partial(
+                visit.side.audit.add,
+                visit.actor(),
+                "progress.viewed",
+                set_id=found.public_id,
+                share_id=share.public_id,
+            )
+        )
         sections.append(
             {
                 "share": share,

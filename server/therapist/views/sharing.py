@@ -18,7 +18,7 @@ from .sets import owned
 async def share(request: Request) -> Response:
     visit = visit_of(request)
     found = await owned(request)
-    made = await anyio.to_thread.run_sync(visit.side.shares.create, found.id)
+    made = await anyio.to_thread.run_sync(visit.side.shares.create, visit.actor(), found)
     locale = found.data.locale
     # The set page in the set's language, with the token in the fragment, which the browser
     # keeps to itself (no server or proxy log ever holds it).
@@ -59,7 +59,7 @@ async def revoke(request: Request) -> Response:
     set_id = str(request.path_params["set_id"])
     share_id = str(request.path_params["share_id"])
     revoked = await anyio.to_thread.run_sync(
-        visit.side.shares.revoke, visit.account_id, set_id, share_id
+        visit.side.shares.revoke, visit.actor(), set_id, share_id
     )
     if not revoked:
         raise HTTPException(status_code=404)
