@@ -77,7 +77,7 @@ def record(
             event=event,
             therapist_id=actor.account_id,
             email=actor.email,
-            address=(actor.address or None) and actor.address[:64],
+            address=actor.address[:64] if actor.address else None,
             set_id=set_id,
             share_id=share_id,
         )
