@@ -146,6 +146,11 @@ async def _services(
         async with therapist_side(
             service["engine"], settings, catalogs, exercises, urls, assets
         ) as therapist:
+            if service["dispatching"]:
+                # The trail's retention, beside the dispatcher's own housekeeping.
+                service["scheduler"].add_job(
+                    therapist.audit.purge, "interval", hours=6, id="audit_purge"
+                )
             yield {
                 **state,
                 **service,

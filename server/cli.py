@@ -1,5 +1,5 @@
 """The ``houvast`` command: serve the app, check exercises and catalogs, manage therapists,
-migrate the database, back it up and restore it.
+read the audit trail, migrate the database, back it up and restore it.
 
 The app, and with it the push stack and the database, is imported by the commands that need
 it, never at the top: ``houvast --help`` should answer at once.
@@ -124,6 +124,19 @@ def _add_therapist_parser(commands: Any) -> None:
     commands.choices["therapist"].set_defaults(handler=_therapist)
 
 
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from .therapist.commands import run_audit
+
+    return run_audit(args, settings)
+
+
+def _add_audit_parser(commands: Any) -> None:
+    from .therapist.commands_parser import add_audit_parser
+
+    add_audit_parser(commands)
+    commands.choices["audit"].set_defaults(handler=_audit)
+
+
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from .db import make_engine, upgrade
 
@@ -176,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate exercise files and catalogs, then exit")
     check.set_defaults(handler=_check)
     _add_therapist_parser(commands)
+    _add_audit_parser(commands)
     migrate = commands.add_parser(
         "migrate", help="bring the database up to date, once, however many instances share it"
     )

@@ -331,6 +331,14 @@ SETTINGS: dict[str, Setting] = {
         "pages show dates and times in it, and a client's shared exercises are counted per "
         "week from Monday in it.",
     ),
+    "audit_days": Setting(
+        "HOUVAST_AUDIT_DAYS",
+        "365",
+        _bounded_int(30, 7300),
+        "Days the audit trail keeps who signed in, viewed shared progress or changed sets, "
+        "links and accounts (30–7300); older entries are deleted. NEN 7513 asks for years: "
+        "see docs/deployment.md.",
+    ),
     "claim_lease": Setting(
         "HOUVAST_CLAIM_LEASE",
         "60",
@@ -398,6 +406,7 @@ class Settings:
     session_idle_minutes: int
     progress_days: int
     time_zone: ZoneInfo
+    audit_days: int
     claim_lease: int
     migrate: str
     hsts: str

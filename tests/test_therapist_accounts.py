@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from server.db import make_engine
 from server.settings import Settings
 from server.therapist.accounts import AccountError
+from server.therapist.audit import Actor
 from server.therapist.passwords import HASHER, verify_password
 from server.therapist.sessions import COOKIE
 from server.therapist.tables import password_links, progress_runs, sets, shares, therapists
@@ -268,7 +269,7 @@ def test_list_shows_every_account_and_nothing_secret(any_database: Settings) -> 
         anna = side.accounts.by_email("anna@example.org")
         assert anna is not None
         side.accounts.start_totp(anna.id, "JBSWY3DPEHPK3PXP")
-        side.accounts.confirm_totp(anna.id, 1)
+        side.accounts.confirm_totp(Actor(anna.id, anna.email, "testclient"), 1)
         hashed = anna.password_hash
     added = houvast(settings, "add", "Mila@Example.org", "--locale", "en")
     link = link_token(added.stdout, "en")

@@ -23,7 +23,7 @@ from server.db import _alembic_config, make_engine, shared_secrets
 from server.rate_limits import CODE_PER_ADDRESS, CODE_TOTAL
 from server.settings import Settings
 from server.therapist.sharing import CODE_DAYS, CODE_KEY
-from server.therapist.tables import share_tokens, shares
+from server.therapist.tables import audit_events, share_tokens, shares
 from server.therapist.tokens import CODE_ALPHABET
 from tests.conftest import isolated_settings
 from tests.qr import decode_svg
@@ -117,6 +117,23 @@ def test_a_link_is_replaced_after_a_confirmation_and_stopped_for_good(
         # Stopping the new one: it cannot be shown again either.
         person.post(f"{new_path}/revoke")
         assert person.get(new_path).status_code == 404
+        # The audit trail: made, shown, replaced (and the new one made), shown, revoked.
+        with side_of(client).engine.connect() as connection:
+            trail = connection.execute(
+                select(audit_events.c.event, audit_events.c.share_id)
+                .where(audit_events.c.event.like("share.%"))
+                .order_by(audit_events.c.id)
+            ).all()
+        new_id = new_path.rsplit("/", 1)[1]
+        assert [tuple(row) for row in trail] == [
+            ("share.made", share_id),
+            ("share.shown", share_id),
+            ("share.replaced", share_id),
+            ("share.made", new_id),
+            ("share.shown", new_id),
+            ("share.shown", new_id),
+            ("share.revoked", new_id),
+        ]
 
 
 def test_a_label_is_private_checked_and_changed_on_the_links_page(

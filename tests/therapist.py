@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.db import make_engine
 from server.settings import Settings
+from server.therapist.audit import Actor
 from server.therapist.passwords import hash_password
 from server.therapist.service import TherapistSide
 from server.therapist.sessions import COOKIE
@@ -127,7 +128,8 @@ def make_therapist(client: TestClient, email: str, *, signed_in: bool = True) ->
     side.accounts.store_hash(account.id, password_hash())
     person = Person(client)
     if signed_in:
-        person.cookies.set(COOKIE, side.sessions.create(account.id, verified=True), path="/t")
+        actor = Actor(account.id, account.email, person.address)
+        person.cookies.set(COOKIE, side.sessions.create(actor, verified=True), path="/t")
     return person
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from ..i18n import DEFAULT_LOCALE, LOCALES
 from ..rules import text_problem
+from .audit import Actor, record
 from .passwords import hash_password
 from .tables import (
     password_links,
@@ -132,7 +133,9 @@ class Accounts:
                 )
             ).inserted_primary_key
             assert made is not None
-            return self._new_link(connection, int(made[0]))
+            account_id = int(made[0])
+            record(connection, _operator(account_id, address), "account.added", self._now())
+            return self._new_link(connection, account_id)
 
     def reset(self, email: str, *, totp: bool = False) -> tuple[Account, str]:
         """A new one-time link; the old password stops working and every session ends.
@@ -149,6 +152,8 @@ class Accounts:
                 update(therapists).where(therapists.c.id == account.id).values(**values)
             )
             connection.execute(delete(sessions).where(sessions.c.therapist_id == account.id))
+            event = "account.reset_totp" if totp else "account.reset"
+            record(connection, _operator(account.id, account.email), event, self._now())
             return account, self._new_link(connection, account.id)
 
     def listing(self) -> list[Listed]:
@@ -201,7 +206,13 @@ class Accounts:
     def remove(self, account_id: int) -> None:
         """Delete the account and, through the foreign keys, everything it owns."""
         with self.engine.begin() as connection:
-            connection.execute(delete(therapists).where(therapists.c.id == account_id))
+            email = connection.execute(
+                delete(therapists)
+                .where(therapists.c.id == account_id)
+                .returning(therapists.c.email)
+            ).scalar()
+            if email is not None:
+                record(connection, _operator(account_id, email), "account.removed", self._now())
 
     def link_account(self, token: str) -> Account | None:
         """The account a one-time link is for, while the link works."""
@@ -216,9 +227,10 @@ class Accounts:
             ).first()
         return _account(row) if row else None
 
-    def set_password(self, token: str, password: str) -> Account | None:
-        """Use a one-time link: the password is set, the link is gone, earlier sessions end.
-        None when the link does not work (used, expired or never made)."""
+    def set_password(self, token: str, password: str, address: str) -> Account | None:
+        """Use a one-time link (from ``address``): the password is set, the link is gone,
+        earlier sessions end. None when the link does not work (used, expired or never
+        made)."""
         account = self.link_account(token)
         if account is None:
             return None
@@ -236,6 +248,8 @@ class Accounts:
                 update(therapists).where(therapists.c.id == account.id).values(password_hash=hashed)
             )
             connection.execute(delete(sessions).where(sessions.c.therapist_id == account.id))
+            actor = Actor(account.id, account.email, address)
+            record(connection, actor, "password.set", self._now())
         return account
 
     def store_hash(self, account_id: int, hashed: str) -> None:
@@ -250,24 +264,28 @@ class Accounts:
                 update(therapists).where(therapists.c.id == account_id).values(totp_pending=secret)
             )
 
-    def confirm_totp(self, account_id: int, step: int) -> None:
+    def confirm_totp(self, actor: Actor, step: int) -> None:
         """The pending secret becomes the account's (a code for it was just accepted)."""
         with self.engine.begin() as connection:
-            connection.execute(
+            changed = connection.execute(
                 update(therapists)
-                .where(therapists.c.id == account_id, therapists.c.totp_pending.is_not(None))
+                .where(therapists.c.id == actor.account_id, therapists.c.totp_pending.is_not(None))
                 .values(
                     totp_secret=therapists.c.totp_pending, totp_pending=None, totp_last_step=step
                 )
-            )
+            ).rowcount
+            if changed == 1:
+                record(connection, actor, "totp.on", self._now())
 
-    def stop_totp(self, account_id: int) -> None:
+    def stop_totp(self, actor: Actor) -> None:
         with self.engine.begin() as connection:
-            connection.execute(
+            changed = connection.execute(
                 update(therapists)
-                .where(therapists.c.id == account_id)
+                .where(therapists.c.id == actor.account_id, therapists.c.totp_secret.is_not(None))
                 .values(totp_secret=None, totp_pending=None)
-            )
+            ).rowcount
+            if changed == 1:
+                record(connection, actor, "totp.off", self._now())
 
     def use_totp_step(self, account_id: int, step: int) -> bool:
         """Accept a code's time step once: False when it, or a later one, was used before."""
@@ -284,3 +302,8 @@ class Accounts:
             connection.execute(
                 delete(password_links).where(password_links.c.expires_at <= self._now())
             )
+
+
+def _operator(account_id: int, email: str) -> Actor:
+    """The operator, at the server's command line (no address), acting on an account."""
+    return Actor(account_id, email, None)

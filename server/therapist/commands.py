@@ -1,4 +1,5 @@
-"""The operator's commands: ``houvast therapist add``, ``reset``, ``list`` and ``remove``.
+"""The operator's commands: ``houvast therapist add``, ``reset``, ``list`` and ``remove``, and
+``houvast audit``.
 
 Imported by server/cli.py only when one of them runs, so ``houvast --help`` stays light.
 """
@@ -18,6 +19,7 @@ from ..db import open_database
 from ..settings import Settings
 from ..urls import Urls
 from .accounts import LINK_SECONDS, AccountError, Accounts, Listed
+from .audit import Entry, Trail
 
 
 def password_link(settings: Settings, locale: str, token: str) -> str:
@@ -116,3 +118,45 @@ def _list(listed: list[Listed], out: TextIO, *, as_csv: bool) -> None:
     for row in table:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip(), file=out)
+
+
+_AUDIT_HEADER = ("time (UTC)", "event", "account", "address", "set", "link")
+
+
+def run_audit(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+    """``houvast audit``: the trail's entries, oldest first, as lines or CSV."""
+    engine = open_database(settings)
+    try:
+        trail = Trail(engine, time.time, settings.audit_days)
+        entries = trail.query(email=args.account, since=args.since, until=args.until)
+    finally:
+        engine.dispose()
+    rows = [_audit_row(entry) for entry in entries]
+    if args.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_AUDIT_HEADER)
+        writer.writerows(rows)
+        return 0
+    if not rows:
+        print("No entries.", file=out)
+        return 0
+    for row in rows:
+        when, event, account, address, set_id, share_id = row
+        # The operator's own commands come from no address: from the server's command line.
+        line = [when, event, account or "-", address or "(command line)"]
+        line += [f"set {set_id}"] if set_id else []
+        line += [f"link {share_id}"] if share_id else []
+        print("  ".join(line), file=out)
+    return 0
+
+
+def _audit_row(entry: Entry) -> tuple[str, str, str, str, str, str]:
+    when = datetime.fromtimestamp(entry.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        when,
+        entry.event,
+        entry.email or "",
+        entry.address or "",
+        entry.set_id or "",
+        entry.share_id or "",
+    )

@@ -1,8 +1,10 @@
-"""The arguments of ``houvast therapist``: argparse alone, so ``houvast --help`` stays light
-(server/therapist/commands.py carries the actions out)."""
+"""The arguments of ``houvast therapist`` and ``houvast audit``: argparse alone, so ``houvast
+--help`` stays light (server/therapist/commands.py carries the actions out)."""
 
 from __future__ import annotations
 
+import argparse
+from datetime import date
 from typing import Any
 
 _LOCALES = ("nl", "en")
@@ -43,3 +45,25 @@ def add_parser(commands: Any) -> None:
     )
     remove.add_argument("email")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-12-31") from None
+
+
+def add_audit_parser(commands: Any) -> None:
+    """The ``audit`` command, for server/cli.py."""
+    audit = commands.add_parser(
+        "audit", help="the audit trail: sign-ins, views of shared progress, changes (NEN 7513)"
+    )
+    audit.add_argument("--account", metavar="EMAIL", help="only this account's entries")
+    audit.add_argument(
+        "--since", metavar="DATE", type=_day, help="from this day on (YYYY-MM-DD, UTC)"
+    )
+    audit.add_argument(
+        "--until", metavar="DATE", type=_day, help="up to and including this day (UTC)"
+    )
+    audit.add_argument("--csv", action="store_true", help="comma-separated, with a header")

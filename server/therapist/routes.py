@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ..state import app_state
 from . import api
-from .views import account, progress, sets, sharing, signin
+from .views import account, activity, progress, sets, sharing, signin
 
 
 async def static_file(request: Request) -> Response:
@@ -29,6 +29,7 @@ def routes() -> list[BaseRoute]:
         Route("/password", signin.set_password, methods=_GET_POST, name="t_password"),
         Route("/sign-out", signin.sign_out, methods=["POST"], name="t_sign_out"),
         Route("/account", account.totp, methods=_GET_POST, name="t_totp"),
+        Route("/account/activity", activity.activity, name="t_activity"),
         Route("/sets", sets.list_sets, name="t_sets"),
         Route("/sets/new", sets.new_set, methods=_GET_POST, name="t_set_new"),
         Route("/sets/{set_id}", sets.show_set, name="t_set"),

@@ -18,6 +18,7 @@ from ..rate_limits import Throttle
 from ..settings import Settings
 from ..urls import Urls
 from .accounts import Accounts
+from .audit import Trail
 from .drafts import Drafts
 from .progress import Progress
 from .sessions import Sessions
@@ -55,11 +56,14 @@ class TherapistSide:
         self.drafts = Drafts(self.engine, self.now)
         self.shares = Shares(self.engine, self.now)
         self.progress = Progress(self.engine, self.now, self.settings.progress_days)
+        self.audit = Trail(self.engine, self.now, self.settings.audit_days)
 
     def tidy(self) -> None:
-        """Delete what has run out: old shared runs, unused password links."""
+        """Delete what has run out: old shared runs, unused password links, audit entries
+        older than kept (at start-up; the scheduler purges the trail from then on)."""
         self.progress.prune()
         self.accounts.prune_links()
+        self.audit.purge()
 
     def now(self) -> float:
         return self.clock()

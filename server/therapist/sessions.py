@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, insert, or_, select, update
 
 from .accounts import Account, Accounts
+from .audit import Actor, record
 from .tables import sessions, therapists
 from .tokens import new_token, token_hash
 
@@ -56,8 +57,11 @@ class Sessions:
     def _now(self) -> int:
         return int(self.clock())
 
-    def create(self, account_id: int, *, verified: bool) -> str:
-        """A new session; returns the cookie's value (never stored)."""
+    def create(self, actor: Actor, *, verified: bool) -> str:
+        """A new session for the actor's account; returns the cookie's value (never stored).
+        A verified one is a sign-in, in the audit trail."""
+        assert actor.account_id is not None
+        account_id = actor.account_id
         cookie = new_token()
         now = self._now()
         with self.engine.begin() as connection:
@@ -75,6 +79,7 @@ class Sessions:
                 connection.execute(
                     update(therapists).where(therapists.c.id == account_id).values(signed_in_at=now)
                 )
+                record(connection, actor, "sign_in", now)
             # Ended sessions of anyone are cleared now and then, here, where one starts.
             connection.execute(
                 delete(sessions).where(

@@ -1,7 +1,8 @@
 """A therapist's sets: what a set holds, storing it, and the set as the client app gets it.
 
 Every query names the account it is for: a set is found only by its owner (``owner`` is the
-therapist's id in every method), so another therapist's set is simply not found.
+therapist's id in every method; ``actor`` in those that change a set, which record it in the
+audit trail), so another therapist's set is simply not found.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from ..exercises import Exercise
 from ..rules import SetLimits
+from .audit import Actor, record
 from .tables import sets
 from .tokens import new_id
 
@@ -97,7 +99,8 @@ class Sets:
             ).first()
         return stored_set(row) if row else None
 
-    def create(self, owner: int, data: SetData) -> str:
+    def create(self, actor: Actor, data: SetData) -> str:
+        owner = _owner(actor)
         public_id = new_id()
         now = int(self.clock())
         with self.engine.begin() as connection:
@@ -115,14 +118,15 @@ class Sets:
                     updated_at=now,
                 )
             )
+            record(connection, actor, "set.made", now, set_id=public_id)
         return public_id
 
-    def change(self, owner: int, public_id: str, data: SetData) -> bool:
+    def change(self, actor: Actor, public_id: str, data: SetData) -> bool:
         """Save a new version; False when the owner has no such set."""
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(sets)
-                .where(sets.c.therapist_id == owner, sets.c.public_id == public_id)
+                .where(sets.c.therapist_id == _owner(actor), sets.c.public_id == public_id)
                 .values(
                     title=data.title,
                     note=data.note,
@@ -133,23 +137,34 @@ class Sets:
                     updated_at=int(self.clock()),
                 )
             ).rowcount
+            if changed == 1:
+                record(connection, actor, "set.edited", self.clock(), set_id=public_id)
         return changed == 1
 
-    def duplicate(self, owner: int, public_id: str, title: Callable[[str], str]) -> str | None:
+    def duplicate(self, actor: Actor, public_id: str, title: Callable[[str], str]) -> str | None:
         """A copy under a new id, not shared with anyone; ``title`` names the copy."""
-        found = self.get(owner, public_id)
+        found = self.get(_owner(actor), public_id)
         if found is None:
             return None
         copy_title = title(found.data.title)[: SetLimits.title]
-        return self.create(owner, replace(found.data, title=copy_title))
+        return self.create(actor, replace(found.data, title=copy_title))
 
-    def delete(self, owner: int, public_id: str) -> bool:
+    def delete(self, actor: Actor, public_id: str) -> bool:
         """Delete a set with its links and shared progress (through the foreign keys)."""
         with self.engine.begin() as connection:
             deleted = connection.execute(
-                delete(sets).where(sets.c.therapist_id == owner, sets.c.public_id == public_id)
+                delete(sets).where(
+                    sets.c.therapist_id == _owner(actor), sets.c.public_id == public_id
+                )
             ).rowcount
+            if deleted == 1:
+                record(connection, actor, "set.deleted", self.clock(), set_id=public_id)
         return deleted == 1
+
+
+def _owner(actor: Actor) -> int:
+    assert actor.account_id is not None, "a set is changed by a signed-in therapist"
+    return actor.account_id
 
 
 def client_set(found: StoredSet, exercises: Mapping[str, Exercise]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..shared_secrets import shared_secret
+from .audit import Actor, record
 from .sealing import Sealer
 from .sets import StoredSet, stored_set
 from .tables import progress_links, sets, share_tokens, shares
@@ -82,13 +83,22 @@ class Shares:
     def _sealer(self) -> Sealer:
         return Sealer.of(self.engine)
 
-    def create(self, set_id: int, label: str = "") -> NewShare:
-        """A new link and code for the set."""
+    def create(self, actor: Actor, found: StoredSet, label: str = "") -> NewShare:
+        """A new link and code for a set the actor owns (the caller found it as theirs)."""
         key, sealer = self._code_key, self._sealer  # read before SQLite's write lock
         for _ in range(5):
             try:
                 with self.engine.begin() as connection:
-                    return self._insert(connection, set_id, label, key, sealer)
+                    made = self._insert(connection, found.id, label, key, sealer)
+                    record(
+                        connection,
+                        actor,
+                        "share.made",
+                        self.clock(),
+                        set_id=found.public_id,
+                        share_id=made.public_id,
+                    )
+                    return made
             except IntegrityError:  # a code made before, by a chance of 1 in 10^12: another
                 continue
         raise RuntimeError("could not make a unique code")
@@ -115,35 +125,48 @@ class Shares:
         self._add_token(connection, int(made[0]), token)
         return NewShare(public_id, token, code, expires, label)
 
-    def _owned(self, owner: int, set_public_id: str, share_public_id: str) -> Any:
-        """Where-clauses for one share of a set ``owner`` owns."""
+    def _owned(self, actor: Actor, set_public_id: str, share_public_id: str) -> Any:
+        """Where-clauses for one share of a set the actor owns."""
         owned = select(sets.c.id).where(
-            sets.c.therapist_id == owner, sets.c.public_id == set_public_id
+            sets.c.therapist_id == actor.account_id, sets.c.public_id == set_public_id
         )
         return (shares.c.public_id == share_public_id, shares.c.set_id.in_(owned.scalar_subquery()))
 
-    def shown(self, owner: int, set_public_id: str, share_public_id: str) -> NewShare | None:
-        """The link and code of a share, to show again; None unless ``owner`` owns it and it
-        still works (and was made since links are kept sealed)."""
-        with self.engine.connect() as connection:
+    def shown(
+        self, actor: Actor, set_public_id: str, share_public_id: str, *, seen: bool = True
+    ) -> NewShare | None:
+        """The link and code of a share; None unless the actor owns it and it still works (and
+        was made since links are kept sealed). ``seen``: they are shown to the therapist, and
+        the audit trail says so."""
+        sealer = self._sealer
+        with self.engine.begin() as connection:
             row = connection.execute(
                 select(shares).where(
-                    *self._owned(owner, set_public_id, share_public_id),
+                    *self._owned(actor, set_public_id, share_public_id),
                     shares.c.revoked_at.is_(None),
                     shares.c.token_sealed.is_not(None),
                 )
             ).first()
-        if row is None:
-            return None
-        sealer = self._sealer
-        code = sealer.open(row.code_sealed) if row.code_expires_at > self.clock() else None
+            if row is None:
+                return None
+            now = self.clock()
+            if seen:
+                record(
+                    connection,
+                    actor,
+                    "share.shown",
+                    now,
+                    set_id=set_public_id,
+                    share_id=share_public_id,
+                )
+        code = sealer.open(row.code_sealed) if row.code_expires_at > now else None
         return NewShare(
             row.public_id, sealer.open(row.token_sealed), code, row.code_expires_at, row.label
         )
 
-    def replace(self, owner: int, set_public_id: str, share_public_id: str) -> NewShare | None:
+    def replace(self, actor: Actor, set_public_id: str, share_public_id: str) -> NewShare | None:
         """Stop a working link and make a new one with the same label, at once; None unless
-        ``owner`` owns it and it still works. What the client kept stays kept, but updates and
+        the actor owns it and it still works. What the client kept stays kept, but updates and
         shared progress follow the new link only once it is opened."""
         key, sealer = self._code_key, self._sealer
         for _ in range(5):
@@ -152,7 +175,7 @@ class Shares:
                     old = connection.execute(
                         update(shares)
                         .where(
-                            *self._owned(owner, set_public_id, share_public_id),
+                            *self._owned(actor, set_public_id, share_public_id),
                             shares.c.revoked_at.is_(None),
                         )
                         .values(revoked_at=int(self.clock()), token_sealed=None, code_sealed=None)
@@ -160,17 +183,30 @@ class Shares:
                     ).first()
                     if old is None:
                         return None
-                    return self._insert(connection, old.set_id, old.label, key, sealer)
+                    made = self._insert(connection, old.set_id, old.label, key, sealer)
+                    for event, share_id in (
+                        ("share.replaced", share_public_id),
+                        ("share.made", made.public_id),
+                    ):
+                        record(
+                            connection,
+                            actor,
+                            event,
+                            self.clock(),
+                            set_id=set_public_id,
+                            share_id=share_id,
+                        )
+                    return made
             except IntegrityError:
                 continue
         raise RuntimeError("could not make a unique code")
 
-    def set_label(self, owner: int, set_public_id: str, share_public_id: str, label: str) -> bool:
-        """Change a share's label; False unless ``owner`` owns it."""
+    def set_label(self, actor: Actor, set_public_id: str, share_public_id: str, label: str) -> bool:
+        """Change a share's label; False unless the actor owns it."""
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(shares)
-                .where(*self._owned(owner, set_public_id, share_public_id))
+                .where(*self._owned(actor, set_public_id, share_public_id))
                 .values(label=label)
             ).rowcount
         return changed == 1
@@ -213,18 +249,27 @@ class Shares:
             for row in rows
         ]
 
-    def revoke(self, owner: int, set_public_id: str, share_public_id: str) -> bool:
-        """Stop a link and its code; False unless ``owner`` owns the set and the share is of
+    def revoke(self, actor: Actor, set_public_id: str, share_public_id: str) -> bool:
+        """Stop a link and its code; False unless the actor owns the set and the share is of
         it and still works. Its sealed link and code go: nobody can show them again."""
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(shares)
                 .where(
-                    *self._owned(owner, set_public_id, share_public_id),
+                    *self._owned(actor, set_public_id, share_public_id),
                     shares.c.revoked_at.is_(None),
                 )
                 .values(revoked_at=int(self.clock()), token_sealed=None, code_sealed=None)
             ).rowcount
+            if changed == 1:
+                record(
+                    connection,
+                    actor,
+                    "share.revoked",
+                    self.clock(),
+                    set_id=set_public_id,
+                    share_id=share_public_id,
+                )
         return changed == 1
 
     def by_token(self, token: str) -> Opened | None:

@@ -185,3 +185,22 @@ drafts = Table(
     Column("form", Text, nullable=False),
     Column("created_at", Integer, nullable=False),
 )
+
+# The audit trail (server/therapist/audit.py, migration 0006): rows are only ever added, and
+# deleted when older than HOUVAST_AUDIT_DAYS. No foreign key: an entry outlives the account,
+# set or link it names, and names the account by its email address as well as its id.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Integer, nullable=False, index=True),
+    Column("event", String(32), nullable=False),
+    Column("therapist_id", Integer, nullable=True, index=True),
+    Column("email", String(254), nullable=True, index=True),
+    # The client's address as rate limits see it; null for the operator's commands.
+    Column("address", String(64), nullable=True),
+    # Public ids only: what a set or link is called, never what it holds.
+    Column("set_id", String(32), nullable=True),
+    Column("share_id", String(32), nullable=True),
+    sqlite_autoincrement=True,
+)

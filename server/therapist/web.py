@@ -29,8 +29,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..i18n import N_
+from ..json_body import client_address
 from ..state import app_state
 from ..urls import Page
+from .accounts import Account
+from .audit import Actor
 from .drafts import COOKIE as DRAFT_COOKIE
 from .service import TherapistSide
 from .sessions import COOKIE, Expired, Session
@@ -60,6 +63,8 @@ class Visit:
 
     side: TherapistSide
     locale: str
+    # The client's address, as rate limits count it and the audit trail records it.
+    address: str
     session: Session | None
     csrf: str
     # The session cookie the request came with, ended by end_session().
@@ -71,6 +76,14 @@ class Visit:
     def account_id(self) -> int:
         assert self.session is not None, "the view's access says it is signed in"
         return self.session.account.id
+
+    def actor(self, account: Account | None = None) -> Actor:
+        """Who does what the request asks, for the audit trail: ``account``, else the
+        signed-in one."""
+        if account is None:
+            assert self.session is not None, "the view's access says it is signed in"
+            account = self.session.account
+        return Actor(account.id, account.email, self.address)
 
     def field(self, name: str, limit: int = 10_000) -> str:
         value = self.form.get(name) if self.form is not None else None
@@ -108,10 +121,12 @@ class Visit:
             status_code=status_code,
         )
 
-    async def start_session(self, account_id: int, *, verified: bool) -> None:
+    async def start_session(self, account: Account, *, verified: bool) -> None:
         """A new session for the account, its cookie set on the response; the rest of the
         request runs in it (a form shown now carries its CSRF token)."""
-        create = functools.partial(self.side.sessions.create, account_id, verified=verified)
+        create = functools.partial(
+            self.side.sessions.create, self.actor(account), verified=verified
+        )
         cookie = await anyio.to_thread.run_sync(create)
         self.cookies.append((COOKIE, cookie))
         started = await anyio.to_thread.run_sync(self.side.sessions.load, cookie)
@@ -148,7 +163,7 @@ def page(access: Access, *, keeps_drafts: bool = False) -> Callable[[Endpoint], 
             anonymous = request.cookies.get(CSRF_COOKIE) or ""
             csrf = session.csrf if session else (anonymous or new_token())
             locale = str(request.path_params["locale"])
-            visit = Visit(side, locale, session, csrf, cookie)
+            visit = Visit(side, locale, client_address(request), session, csrf, cookie)
             if not session and not anonymous:
                 visit.cookies.append((CSRF_COOKIE, csrf))
             request.state.visit = visit

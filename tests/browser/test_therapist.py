@@ -293,6 +293,12 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     check_axe(page, "set after revoking")
     status, body = api(url, "/api/sets/open", {"token": token})
     assert status == 410 and body["revoked"] is True
+
+    # The account's own audit trail, reached from the account page.
+    press_on(page, f'a[href="/t/{locale}/account"]')
+    press_on(page, "#activity-link")
+    expect(page.locator("#activity tbody tr")).not_to_have_count(0)
+    check_axe(page, "activity")
     assert errors == []
     context.close()
 

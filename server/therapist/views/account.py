@@ -58,7 +58,7 @@ async def totp(request: Request) -> Response:
             if step is None:
                 error, setup = visit.gettext(WRONG_CODE), account.totp_pending
             else:
-                await anyio.to_thread.run_sync(accounts.confirm_totp, account.id, step)
+                await anyio.to_thread.run_sync(accounts.confirm_totp, visit.actor(), step)
                 return visit.redirect("t_totp", "?done=on")
         elif action == "stop" and account.has_totp and not required:
             # Whoever holds the session alone (a borrowed computer) cannot turn it off: that
@@ -68,10 +68,10 @@ async def totp(request: Request) -> Response:
             if wait:
                 error = visit.gettext(TOO_MANY, minutes=max(1, -(-wait // 60)))
             elif await _may_turn_off(visit, account):
-                await anyio.to_thread.run_sync(accounts.stop_totp, account.id)
+                await anyio.to_thread.run_sync(accounts.stop_totp, visit.actor())
                 return visit.redirect("t_totp", "?done=off")
             else:
-                await failed_sign_in(side, limits)
+                await failed_sign_in(side, limits, visit.actor(), "totp.off_refused")
                 error = visit.gettext(WRONG_PASSWORD_OR_CODE)
     done = request.query_params.get("done")
     if done in ("on", "off"):

@@ -7,6 +7,7 @@ chose to share."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,16 @@ async def progress(request: Request) -> Response:
     sections = []
     for share in (s for s in shares if s.progress):
         shared = await anyio.to_thread.run_sync(visit.side.progress.shared, share.id)
+        # What one client shared, seen: in the audit trail, one entry for each link shown.
+        await anyio.to_thread.run_sync(
+            functools.partial(
+                visit.side.audit.add,
+                visit.actor(),
+                "progress.viewed",
+                set_id=found.public_id,
+                share_id=share.public_id,
+            )
+        )
         sections.append(_section(visit, share, shared))
     return visit.render(
         "t_progress.html",

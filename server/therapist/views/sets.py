@@ -190,8 +190,8 @@ async def _submitted(visit: Visit, found: StoredSet | None) -> Response:
         return _form(visit, draft, errors, found, status_code=400)
     sets = visit.side.sets
     if found is None:
-        public_id = await anyio.to_thread.run_sync(sets.create, visit.account_id, data)
-    elif await anyio.to_thread.run_sync(sets.change, visit.account_id, found.public_id, data):
+        public_id = await anyio.to_thread.run_sync(sets.create, visit.actor(), data)
+    elif await anyio.to_thread.run_sync(sets.change, visit.actor(), found.public_id, data):
         public_id = found.public_id
     else:  # deleted in another tab meanwhile
         raise HTTPException(status_code=404)
@@ -288,7 +288,7 @@ async def duplicate_set(request: Request) -> Response:
     visit = visit_of(request)
     copied = await anyio.to_thread.run_sync(
         visit.side.sets.duplicate,
-        visit.account_id,
+        visit.actor(),
         str(request.path_params["set_id"]),
         lambda title: visit.gettext(COPY_TITLE, title=title),
     )
@@ -308,5 +308,5 @@ async def delete_set(request: Request) -> Response:
             {"set": found, "live_shares": sum(1 for s in shares if not s.revoked_at)},
             page=Page.of("t_set_delete", set_id=found.public_id),
         )
-    await anyio.to_thread.run_sync(visit.side.sets.delete, visit.account_id, found.public_id)
+    await anyio.to_thread.run_sync(visit.side.sets.delete, visit.actor(), found.public_id)
     return visit.redirect("t_sets", "?done=deleted")

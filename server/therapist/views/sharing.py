@@ -45,21 +45,23 @@ async def share(request: Request) -> Response:
     label, problem = read_label(visit)
     if problem:
         return await set_page(request, found, label=label, label_error=problem, status_code=400)
-    made = await anyio.to_thread.run_sync(visit.side.shares.create, found.id, label)
+    made = await anyio.to_thread.run_sync(visit.side.shares.create, visit.actor(), found, label)
     return visit.redirect("t_share", set_id=found.public_id, share_id=made.public_id)
 
 
-async def _shown(request: Request) -> tuple[StoredSet, NewShare]:
-    """The set and its share in the URL, to show: not found unless the signed-in therapist
-    owns them and the link still works."""
+async def _shown(request: Request, *, seen: bool = False) -> tuple[StoredSet, NewShare]:
+    """The set and its share in the URL: not found unless the signed-in therapist owns them
+    and the link still works. ``seen``: the link is shown (the audit trail says so)."""
     visit = visit_of(request)
     found = await owned(request)
-    shown = await anyio.to_thread.run_sync(
+    look = functools.partial(
         visit.side.shares.shown,
-        visit.account_id,
+        visit.actor(),
         found.public_id,
         str(request.path_params["share_id"]),
+        seen=seen,
     )
+    shown = await anyio.to_thread.run_sync(look)
     if shown is None:
         raise HTTPException(status_code=404)
     return found, shown
@@ -67,7 +69,7 @@ async def _shown(request: Request) -> tuple[StoredSet, NewShare]:
 
 @page("signed_in")
 async def show(request: Request) -> Response:
-    found, shown = await _shown(request)
+    found, shown = await _shown(request, seen=True)
     return _share_page(request, found, shown)
 
 
@@ -142,7 +144,7 @@ async def replace(request: Request) -> Response:
             page=Page.of("t_share_replace", set_id=found.public_id, share_id=shown.public_id),
         )
     made = await anyio.to_thread.run_sync(
-        visit.side.shares.replace, visit.account_id, found.public_id, shown.public_id
+        visit.side.shares.replace, visit.actor(), found.public_id, shown.public_id
     )
     if made is None:  # stopped in the meantime, in another tab
         raise HTTPException(status_code=404)
@@ -158,7 +160,7 @@ async def label(request: Request) -> Response:
     if problem:
         return _share_page(request, found, shown, label=text, label_error=problem, status_code=400)
     change = functools.partial(
-        visit.side.shares.set_label, visit.account_id, found.public_id, shown.public_id, text
+        visit.side.shares.set_label, visit.actor(), found.public_id, shown.public_id, text
     )
     if not await anyio.to_thread.run_sync(change):
         raise HTTPException(status_code=404)
@@ -188,7 +190,7 @@ async def revoke(request: Request) -> Response:
     set_id = str(request.path_params["set_id"])
     share_id = str(request.path_params["share_id"])
     revoked = await anyio.to_thread.run_sync(
-        visit.side.shares.revoke, visit.account_id, set_id, share_id
+        visit.side.shares.revoke, visit.actor(), set_id, share_id
     )
     if not revoked:
         raise HTTPException(status_code=404)

@@ -23,6 +23,7 @@ from ...rate_limits import (
 from ...rules import TEXT_MESSAGES, text_problem
 from ...urls import Page
 from ..accounts import Account, normalise_email
+from ..audit import Actor
 from ..drafts import COOKIE as DRAFT_COOKIE
 from ..passwords import (
     WEAK_MESSAGES,
@@ -71,10 +72,14 @@ def sign_in_limits(request: Request, email: str) -> SignInLimits:
     )
 
 
-async def failed_sign_in(side: TherapistSide, limits: SignInLimits) -> None:
-    """Count a wrong password or code, then hold the answer back the longer the more the
-    account has had lately (an await, not a blocked thread)."""
+async def failed_sign_in(
+    side: TherapistSide, limits: SignInLimits, actor: Actor, event: str
+) -> None:
+    """Count a wrong password or code and record it in the audit trail (on its own: nothing
+    else happened), then hold the answer back the longer the more the account has had lately
+    (an await, not a blocked thread)."""
     side.throttle.hit(*limits)
+    await anyio.to_thread.run_sync(side.audit.add, actor, event)
     await side.pause(sign_in_delay(side.throttle.count(limits.account)))
 
 
@@ -100,6 +105,13 @@ def _password_account(side: TherapistSide, email: str, password: str) -> Account
     if stored and needs_rehash(stored):
         side.accounts.store_hash(account.id, hash_password(password))
     return account
+
+
+def _tried(side: TherapistSide, email: str, address: str) -> Actor:
+    """Whose account a wrong password was for, in the audit trail: the account when there is
+    one (its therapist sees the attempt), and the address typed when it is one."""
+    known = side.accounts.by_email(email) if email else None
+    return Actor(known.id if known else None, normalise_email(email), address)
 
 
 @page("anyone")
@@ -133,7 +145,8 @@ async def sign_in(request: Request) -> Response:
     # Argon2 takes most of a second, in a worker thread with the lookups around it.
     account = await anyio.to_thread.run_sync(_password_account, side, email, password)
     if account is None:
-        await failed_sign_in(side, limits)
+        tried = await anyio.to_thread.run_sync(_tried, side, email, visit.address)
+        await failed_sign_in(side, limits, tried, "sign_in.wrong_password")
         return visit.render(
             "t_sign_in.html",
             {"email": email, "error": visit.gettext(WRONG), "notice": None},
@@ -141,7 +154,7 @@ async def sign_in(request: Request) -> Response:
             status_code=400,
         )
     await visit.end_session()
-    await visit.start_session(account.id, verified=not account.has_totp)
+    await visit.start_session(account, verified=not account.has_totp)
     if account.has_totp:
         return visit.redirect("t_code")
     return await _signed_in(request, visit, account.id)
@@ -164,7 +177,7 @@ async def code(request: Request) -> Response:
     if step is None or not await anyio.to_thread.run_sync(
         side.accounts.use_totp_step, account.id, step
     ):
-        await failed_sign_in(side, limits)
+        await failed_sign_in(side, limits, visit.actor(), "sign_in.wrong_code")
         return visit.render(
             "t_code.html",
             {"error": visit.gettext(WRONG_CODE)},
@@ -173,7 +186,7 @@ async def code(request: Request) -> Response:
         )
     # A new session id once fully signed in: an id seen before the code is worth nothing.
     await visit.end_session()
-    await visit.start_session(account.id, verified=True)
+    await visit.start_session(account, verified=True)
     return await _signed_in(request, visit, account.id)
 
 
@@ -217,7 +230,10 @@ async def set_password(request: Request) -> Response:
             page=Page("t_password"),
             status_code=400,
         )
-    if await anyio.to_thread.run_sync(side.accounts.set_password, token, password) is None:
+    changed = await anyio.to_thread.run_sync(
+        side.accounts.set_password, token, password, visit.address
+    )
+    if changed is None:
         return _dead_link(visit)
     await visit.end_session()
     return visit.redirect("t_sign_in", "?ended=password")
