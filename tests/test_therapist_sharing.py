@@ -322,7 +322,9 @@ def test_a_set_opens_by_link_or_code_and_follows_each_change(any_database: Setti
 
 def test_a_code_stops_working_after_its_days_the_link_does_not(client: TestClient) -> None:
     person = make_therapist(client, "a@example.org")
-    _, token, code = share(person, create_set(person))
+    set_id = create_set(person)
+    link, code, path = share_page(person, set_id)
+    token = link.split("#t=")[1]
     side = side_of(client)
     later = side.now() + CODE_DAYS * 24 * 3600 + 1
     side.set_clock(lambda: later)
@@ -330,6 +332,11 @@ def test_a_code_stops_working_after_its_days_the_link_does_not(client: TestClien
     assert expired.status_code == 404
     assert expired.json()["message"].startswith("Deze link of code is onbekend")
     assert client.post("/api/sets/open", json={"token": token}).status_code == 200
+    # The link's page and its handout still show the link, and no longer the code.
+    page = person.get(path).text
+    assert "The code stopped working on" in page and 'id="share-code"' not in page
+    assert code not in page and link in page
+    assert re.search(r"<td>Expired [^<]+</td>", person.get(f"/t/en/sets/{set_id}").text)
 
 
 def test_a_revoked_share_says_so_and_opens_nothing(any_database: Settings) -> None:
