@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from server.db import _alembic_config, make_engine, shared_secrets
 from server.rate_limits import CODE_PER_ADDRESS, CODE_TOTAL
 from server.settings import Settings
-from server.therapist.sharing import CODE_DAYS, CODE_KEY
+from server.therapist.sharing import CODE_DAYS, CODE_KEY, LINK_DAYS
 from server.therapist.tables import audit_events, share_tokens, shares
 from server.therapist.tokens import CODE_ALPHABET
 from tests.conftest import isolated_settings
@@ -39,6 +39,7 @@ from tests.therapist import (
     share_page,
     shown,
     side_of,
+    sign_in_again,
 )
 
 __all__ = ["any_database"]
@@ -216,7 +217,9 @@ def test_codes_kept_unkeyed_before_are_retired(tmp_path: Path, database_url: str
     with open_client(settings) as client:
         assert row.code_expires_at <= side_of(client).now()
         assert client.post("/api/sets/open", json={"code": code}).status_code == 404
-        assert client.post("/api/sets/open", json={"token": token}).status_code == 200
+        # The token made with the share is its link's (migration 0009): an app gets its own.
+        opened = client.post("/api/sets/open", json={"token": token})
+        assert opened.status_code == 200 and opened.json()["token"] != token
 
 
 def test_the_handout_is_in_the_language_of_the_set(client: TestClient) -> None:
@@ -292,7 +295,8 @@ def test_a_set_opens_by_link_or_code_and_follows_each_change(any_database: Setti
         opened = client.post("/api/sets/open", json={"token": token})
         assert opened.status_code == 200 and opened.headers["cache-control"] == "no-store"
         body = opened.json()
-        assert body["token"] == token
+        app_token = body["token"]
+        assert app_token != token, "the app follows with a token of its own"
         assert body["set"] == {
             "id": set_id,
             "version": 1,
@@ -315,12 +319,12 @@ def test_a_set_opens_by_link_or_code_and_follows_each_change(any_database: Setti
         own_token = by_code.json()["token"]
         assert own_token != token and by_code.json()["set"]["id"] == set_id
         person.post(f"/t/en/sets/{set_id}/edit", set_form(title="Evenings, week 2"))
-        for each in (token, own_token):
+        for each in (app_token, own_token):
             newer = client.post("/api/sets/open", json={"token": each}).json()["set"]
             assert newer["version"] == 2 and newer["title"] == "Evenings, week 2"
 
 
-def test_a_code_stops_working_after_its_days_the_link_does_not(client: TestClient) -> None:
+def test_a_code_stops_working_after_its_days_before_the_link(client: TestClient) -> None:
     person = make_therapist(client, "a@example.org")
     set_id = create_set(person)
     link, code, path = share_page(person, set_id)
@@ -328,11 +332,13 @@ def test_a_code_stops_working_after_its_days_the_link_does_not(client: TestClien
     side = side_of(client)
     later = side.now() + CODE_DAYS * 24 * 3600 + 1
     side.set_clock(lambda: later)
+    assert LINK_DAYS > CODE_DAYS, "the link outlives the code (this test says what then)"
     expired = client.post("/api/sets/open", json={"code": code}, headers={"Accept-Language": "nl"})
     assert expired.status_code == 404
     assert expired.json()["message"].startswith("Deze link of code is onbekend")
     assert client.post("/api/sets/open", json={"token": token}).status_code == 200
     # The link's page and its handout still show the link, and no longer the code.
+    sign_in_again(person, "a@example.org")
     page = person.get(path).text
     assert "The code stopped working on" in page and 'id="share-code"' not in page
     assert code not in page and link in page
@@ -410,12 +416,17 @@ def test_guessing_codes_is_stopped_for_every_address_together(client: TestClient
     assert client.post("/api/sets/open", json={"token": token}).status_code == 200
 
 
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    # A function, not a lambda over several lines: Hypothesis reads a lambda's source to see
+    # that it uses its argument, and cannot read that one.
+    return st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["token", "code", "set", "x"]), children, max_size=3
+    )
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(["token", "code", "set", "x"]), children, max_size=3)
-    ),
+    _nested,
     max_leaves=10,
 )
 
@@ -462,3 +473,92 @@ def test_the_set_page_says_it_opens_in_the_app(client: TestClient, locale: str) 
     assert page.status_code == 200
     words = {"nl": "JavaScript nodig", "en": "needs JavaScript"}
     assert words[locale] in page.text
+
+
+def test_a_link_opens_the_set_until_a_phone_keeps_it(any_database: Settings) -> None:
+    """A link left in a browser's history (a shared family tablet) opens nothing once the set
+    is kept on a phone: each app that opens it gets a token of its own, and the first that
+    checks back with it keeps the set. The therapist sees opened, kept, on how many phones."""
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person)
+        link, code, path = share_page(person, set_id, label="K-7")
+        token = link.split("#t=")[1]
+        assert "Not opened yet" in person.get(f"/t/en/sets/{set_id}").text
+
+        first = client.post("/api/sets/open", json={"token": token})
+        assert first.status_code == 200
+        mine = first.json()["token"]
+        assert mine != token, "the app follows with a token of its own"
+        listed = person.get(f"/t/en/sets/{set_id}").text
+        assert re.search(r"Opened [^<]+, not kept yet", listed)
+        # Not kept yet: the link (or the code) still opens it, in another browser too.
+        other = client.post("/api/sets/open", json={"code": code}).json()["token"]
+        assert other not in (mine, token)
+
+        # The app keeps it and checks back with its own token: now kept on one phone.
+        kept = client.post("/api/sets/open", json={"token": mine})
+        assert kept.status_code == 200 and kept.json()["token"] == mine
+        for body in ({"token": token}, {"code": code}):
+            used = client.post("/api/sets/open", json=body, headers={"Accept-Language": "nl"})
+            assert used.status_code == 410 and used.json()["error"] == "used"
+            assert used.json()["message"].startswith("Met deze link is de set al")
+        # The phone goes on following it, and may share its progress.
+        assert client.post("/api/sets/open", json={"token": mine}).status_code == 200
+        assert client.post("/api/sets/progress", json={"token": mine}).status_code == 201
+        listed = person.get(f"/t/en/sets/{set_id}").text
+        assert "Kept on 1 phone" in listed and re.search(r"Used [^<]+: opens nothing more", listed)
+        assert "last checked in" in listed and "Shared by the client" in listed
+        # Nothing to show again, and its sealed copies are gone; it can still be replaced.
+        assert ">Show<" not in listed and "Replace" in listed
+        assert person.get(path).status_code == 404
+        with side_of(client).engine.connect() as connection:
+            row = connection.execute(select(shares)).one()
+        assert row.token_sealed is None and row.code_sealed is None
+        # The other browser that opened it before, now keeping it too: a second phone.
+        assert client.post("/api/sets/open", json={"token": other}).status_code == 200
+        assert "Kept on 2 phones" in person.get(f"/t/en/sets/{set_id}").text
+
+
+def test_a_link_nobody_keeps_stops_after_its_days(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person)
+    link, _, path = share_page(person, set_id)
+    token = link.split("#t=")[1]
+    side = side_of(client)
+    made = side.now()
+    side.set_clock(lambda: made + LINK_DAYS * 24 * 3600 - 60)
+    assert client.post("/api/sets/open", json={"token": token}).status_code == 200
+    side.set_clock(lambda: made + LINK_DAYS * 24 * 3600 + 1)
+    gone = client.post("/api/sets/open", json={"token": token})
+    assert gone.status_code == 410 and gone.json()["error"] == "expired"
+    sign_in_again(person, "a@example.org")
+    assert person.get(path).status_code == 404
+    listed = person.get(f"/t/en/sets/{set_id}").text
+    assert re.search(r"<td>Expired [^<]+</td>", listed) and ">Show<" not in listed
+
+
+def test_a_phone_checking_back_is_seen_at_most_once_an_hour(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    _, token, _ = share(person, create_set(person))
+    mine = client.post("/api/sets/open", json={"token": token}).json()["token"]
+    side = side_of(client)
+    start = side.now()
+
+    def seen() -> tuple[int | None, int | None]:
+        with side.engine.connect() as connection:
+            row = connection.execute(
+                select(share_tokens.c.kept_at, share_tokens.c.seen_at).where(
+                    share_tokens.c.kind == "app"
+                )
+            ).one()
+        return row.kept_at, row.seen_at
+
+    for later, expected in (
+        (0, (start, start)),
+        (600, (start, start)),
+        (3700, (start, start + 3700)),
+    ):
+        side.set_clock(lambda later=later: start + later)
+        assert client.post("/api/sets/open", json={"token": mine}).status_code == 200
+        assert seen() == tuple(int(value) for value in expected)

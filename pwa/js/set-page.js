@@ -144,6 +144,8 @@ export async function showSet(set, { token = null, source = token ? 'therapist' 
       history.replaceState(null, '', `#k=${encodeURIComponent(record.id)}`);
       await showKept(record, t('set_kept'));
       heading.focus(); // the page is new from its top: the set, and that it is kept
+      // Tell the therapist's server it is kept here: from then on the link opens nothing more.
+      if (token) syncSets(record.id);
     } catch (error) {
       console.error('Houvast: the set could not be kept', error);
       keep.disabled = false;
@@ -170,6 +172,8 @@ async function open(body) {
 
 const OPEN_ERRORS = {
   revoked: 'set_error_revoked',
+  used: 'set_error_used',
+  expired: 'set_error_expired',
   unknown: 'set_error_unknown',
   'bad-code': 'set_code_invalid',
   offline: 'set_error_offline',

@@ -43,6 +43,11 @@ MESSAGES = {
     "revoked": N_(
         "Your therapist no longer updates this set. You can keep using it as it is on your phone."
     ),
+    "used": N_(
+        "This link has already been used to keep the set on a phone. If that is this phone, "
+        "you find the set under your sets. For another phone, ask your therapist for a new link."
+    ),
+    "expired": N_("This link has expired. Your therapist can give you a new one."),
     "too_many": N_("Too many attempts. Please wait %(minutes)s minutes and try again."),
     "secret": N_("Progress sharing for this set is not known, or was stopped."),
     "runs": N_("The exercises sent could not be read."),
@@ -54,7 +59,14 @@ MESSAGES = {
     "run_early": N_("Exercise %(n)s sent starts before this set was shared with you."),
     "run_day": N_("At most %(max)s exercises a day can be shared; %(day)s would have more."),
 }
-STATUS = {"not_found": 404, "secret": 404, "revoked": 410, "too_many": 429}
+STATUS = {
+    "not_found": 404,
+    "secret": 404,
+    "revoked": 410,
+    "used": 410,
+    "expired": 410,
+    "too_many": 429,
+}
 
 
 def _take(request: Request, side: TherapistSide, rule: RateLimitItem, *also: Limit) -> None:
@@ -88,8 +100,10 @@ async def _by_token(request: Request, side: TherapistSide, token: object) -> Ope
 
 
 async def open_set(request: Request) -> Response:
-    """The set for a share's token or short code; the token comes back either way, so an app
-    that typed a code checks for updates with the token from then on."""
+    """The set for a share's link, code or app token. The link and the code open it until a
+    phone keeps it (and the link only for LINK_DAYS), each time with a new token of the app's
+    own; an app that checks back with its token gets the set again, and the share counts as
+    kept on that phone."""
     side = app_state(request).therapist
     try:
         body = await read_json(request, MAX_BODY)
@@ -106,10 +120,18 @@ async def open_set(request: Request) -> Response:
         else:
             token = body["token"]
             opened = await _by_token(request, side, token)
-        if token is None:
-            # A code opens the set once for the app, which gets a token of its own to keep:
-            # the code itself is not a way to follow the set.
-            token = await anyio.to_thread.run_sync(side.shares.new_token, opened.share_id)
+        if opened.kind == "app" and isinstance(token, str):
+            # An app that keeps the set, checking back: kept on that phone, and seen.
+            await anyio.to_thread.run_sync(side.shares.followed, token)
+        else:
+            # The link or the code: they open the set until a phone keeps it (a link left in
+            # a browser's history opens nothing then), the link only for its days. The app
+            # gets a token of its own to follow the set with.
+            if opened.used:
+                raise ApiError("used")
+            if opened.expired:
+                raise ApiError("expired")
+            token = await anyio.to_thread.run_sync(side.shares.hand_out, opened.share_id)
     except ApiError as error:
         return _answer_error(request, error)
     return JSONResponse(

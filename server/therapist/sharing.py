@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, exists, insert, select, update
+from sqlalchemy import Engine, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..shared_secrets import shared_secret
@@ -26,6 +26,13 @@ from .tables import progress_links, sets, share_tokens, shares
 from .tokens import code_hash, new_code, new_code_key, new_id, new_token, token_hash
 
 CODE_DAYS = 14
+# Days a link opens its set if no phone keeps it first (a link sent but never opened, or left
+# in a browser's history, does not work for ever). Once a phone keeps the set, it opens
+# nothing more either way; the therapist makes another link for another phone.
+LINK_DAYS = 28
+# A phone that checks back is counted as seen at most this often (one write an hour, not one
+# every time the app starts).
+SEEN_EVERY = 3600
 # The name of the key codes are kept under, in shared_secrets.
 CODE_KEY = "share_code_key"
 
@@ -43,9 +50,18 @@ class Share:
     # Whether the client chose to share progress under this link.
     progress: bool
     label: str
-    # Whether the link can be shown again: it works, and was made since links are sealed.
+    # Whether the link can be shown again: it still opens the set, and was made since links
+    # are kept sealed.
     showable: bool
     code_works: bool
+    opened_at: int | None
+    kept_at: int | None
+    link_expires_at: int | None
+    # How many phones keep the set through this link, and when one last checked back.
+    phones: int
+    seen_at: int | None
+    # "stopped", "kept" (it opens nothing more), "expired" or "works".
+    link: str
 
 
 @dataclass(frozen=True)
@@ -57,16 +73,22 @@ class NewShare:
     token: str
     code: str | None
     code_expires_at: int
-    label: str = ""
+    label: str
+    link_expires_at: int
 
 
 @dataclass(frozen=True)
 class Opened:
-    """What a token or code opens: the share and its set."""
+    """What a token or code opens: the share and its set. ``kind``: "link" for the link's own
+    token, "app" for one an app follows the set with, "code" for the short code."""
 
     share_id: int
     revoked: bool
     set: StoredSet
+    kind: str
+    # The link and code open nothing more: a phone keeps the set, or the link's days are over.
+    used: bool
+    expired: bool
 
 
 class Shares:
@@ -119,11 +141,12 @@ class Shares:
                 label=label,
                 token_sealed=sealer.seal(token),
                 code_sealed=sealer.seal(code),
+                link_expires_at=now + LINK_DAYS * 24 * 3600,
             )
         ).inserted_primary_key
         assert made is not None
-        self._add_token(connection, int(made[0]), token)
-        return NewShare(public_id, token, code, expires, label)
+        self._add_token(connection, int(made[0]), token, "link")
+        return NewShare(public_id, token, code, expires, label, now + LINK_DAYS * 24 * 3600)
 
     def _owned(self, actor: Actor, set_public_id: str, share_public_id: str) -> Any:
         """Where-clauses for one share of a set the actor owns."""
@@ -144,10 +167,11 @@ class Shares:
                 select(shares).where(
                     *self._owned(actor, set_public_id, share_public_id),
                     shares.c.revoked_at.is_(None),
+                    shares.c.kept_at.is_(None),
                     shares.c.token_sealed.is_not(None),
                 )
             ).first()
-            if row is None:
+            if row is None or _past(row.link_expires_at, self.clock()):
                 return None
             now = self.clock()
             if seen:
@@ -161,7 +185,12 @@ class Shares:
                 )
         code = sealer.open(row.code_sealed) if row.code_expires_at > now else None
         return NewShare(
-            row.public_id, sealer.open(row.token_sealed), code, row.code_expires_at, row.label
+            row.public_id,
+            sealer.open(row.token_sealed),
+            code,
+            row.code_expires_at,
+            row.label,
+            row.link_expires_at,
         )
 
     def replace(self, actor: Actor, set_public_id: str, share_public_id: str) -> NewShare | None:
@@ -211,26 +240,70 @@ class Shares:
             ).rowcount
         return changed == 1
 
-    def _add_token(self, connection: Any, share_id: int, token: str) -> None:
+    def _add_token(self, connection: Any, share_id: int, token: str, kind: str) -> None:
         connection.execute(
             insert(share_tokens).values(
-                token_hash=token_hash(token), share_id=share_id, created_at=int(self.clock())
+                token_hash=token_hash(token),
+                share_id=share_id,
+                created_at=int(self.clock()),
+                kind=kind,
             )
         )
 
-    def new_token(self, share_id: int) -> str:
-        """Another token for a share (an app that opened it by its code keeps this one)."""
-        token = new_token()
+    def hand_out(self, share_id: int) -> str:
+        """A token of its own for an app that opened the share by its link or code: the app
+        follows the set with it. The share counts as opened from now."""
+        token, now = new_token(), int(self.clock())
         with self.engine.begin() as connection:
-            self._add_token(connection, share_id, token)
+            self._add_token(connection, share_id, token, "app")
+            connection.execute(
+                update(shares)
+                .where(shares.c.id == share_id, shares.c.opened_at.is_(None))
+                .values(opened_at=now)
+            )
         return token
+
+    def followed(self, token: str) -> None:
+        """An app checked back with its token: the set is kept on that phone (the first time,
+        the link and code stop opening it, and their sealed copies go), and it was seen now."""
+        now = int(self.clock())
+        hashed = token_hash(token)
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(
+                    share_tokens.c.share_id, share_tokens.c.kept_at, share_tokens.c.seen_at
+                ).where(share_tokens.c.token_hash == hashed, share_tokens.c.kind == "app")
+            ).first()
+            if row is None or (row.kept_at is not None and (row.seen_at or 0) > now - SEEN_EVERY):
+                return
+            connection.execute(
+                update(share_tokens)
+                .where(share_tokens.c.token_hash == hashed)
+                .values(kept_at=row.kept_at or now, seen_at=now)
+            )
+            connection.execute(
+                update(shares)
+                .where(shares.c.id == row.share_id, shares.c.kept_at.is_(None))
+                .values(kept_at=now, token_sealed=None, code_sealed=None)
+            )
 
     def for_set(self, set_id: int) -> list[Share]:
         now = self.clock()
         progress = exists().where(progress_links.c.share_id == shares.c.id)
+        apps = (
+            select(
+                share_tokens.c.share_id,
+                func.count(share_tokens.c.kept_at).label("phones"),
+                func.max(share_tokens.c.seen_at).label("seen_at"),
+            )
+            .where(share_tokens.c.kind == "app")
+            .group_by(share_tokens.c.share_id)
+            .subquery()
+        )
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(shares, progress.label("progress"))
+                select(shares, progress.label("progress"), apps.c.phones, apps.c.seen_at)
+                .outerjoin(apps, apps.c.share_id == shares.c.id)
                 .where(shares.c.set_id == set_id)
                 .order_by(shares.c.created_at.desc(), shares.c.id.desc())
             ).all()
@@ -243,8 +316,17 @@ class Shares:
                 row.revoked_at,
                 bool(row.progress),
                 row.label,
-                row.revoked_at is None and row.token_sealed is not None,
-                row.code_expires_at > now,
+                row.revoked_at is None
+                and row.kept_at is None
+                and row.token_sealed is not None
+                and not _past(row.link_expires_at, now),
+                row.revoked_at is None and row.kept_at is None and row.code_expires_at > now,
+                row.opened_at,
+                row.kept_at,
+                row.link_expires_at,
+                int(row.phones or 0),
+                row.seen_at,
+                _link_state(row, now),
             )
             for row in rows
         ]
@@ -273,28 +355,56 @@ class Shares:
         return changed == 1
 
     def by_token(self, token: str) -> Opened | None:
-        tokens = select(share_tokens.c.share_id).where(
+        kinds = select(share_tokens.c.share_id, share_tokens.c.kind).where(
             share_tokens.c.token_hash == token_hash(token)
         )
-        return self._open(shares.c.id.in_(tokens.scalar_subquery()))
+        with self.engine.connect() as connection:
+            found = connection.execute(kinds).first()
+        if found is None:
+            return None
+        return self._open(found.kind, shares.c.id == found.share_id)
 
     def by_code(self, code: str) -> Opened | None:
         return self._open(
+            "code",
             shares.c.code_hash == code_hash(self._code_key, code),
             shares.c.code_expires_at > int(self.clock()),
         )
 
-    def _open(self, *where: Any) -> Opened | None:
+    def _open(self, kind: str, *where: Any) -> Opened | None:
         with self.engine.connect() as connection:
             row = connection.execute(
                 select(
                     sets,
                     shares.c.id.label("share_id"),
                     shares.c.revoked_at.label("revoked_at"),
+                    shares.c.kept_at.label("kept_at"),
+                    shares.c.link_expires_at.label("link_expires_at"),
                 )
                 .join(shares, shares.c.set_id == sets.c.id)
                 .where(*where)
             ).first()
         if row is None:
             return None
-        return Opened(row.share_id, row.revoked_at is not None, stored_set(row))
+        return Opened(
+            row.share_id,
+            row.revoked_at is not None,
+            stored_set(row),
+            kind,
+            used=row.kept_at is not None,
+            expired=kind == "link" and _past(row.link_expires_at, self.clock()),
+        )
+
+
+def _past(moment: int | None, now: float) -> bool:
+    return moment is not None and moment <= now
+
+
+def _link_state(row: Any, now: float) -> str:
+    if row.revoked_at is not None:
+        return "stopped"
+    if row.kept_at is not None:
+        return "kept"
+    if _past(row.link_expires_at, now):
+        return "expired"
+    return "works"

@@ -111,6 +111,13 @@ shares = Table(
     # works, so it can be shown again; gone once it is stopped. Null for links made before.
     Column("token_sealed", Text, nullable=True),
     Column("code_sealed", Text, nullable=True),
+    # What the client's phones did with it (migration 0009): first opened, first kept. Once
+    # kept, the link and code open nothing more (a link left in a browser's history on a
+    # shared tablet must not open the set); the link also stops at link_expires_at unless
+    # kept before (null for links made before there was a limit).
+    Column("opened_at", Integer, nullable=True),
+    Column("kept_at", Integer, nullable=True),
+    Column("link_expires_at", Integer, nullable=True),
 )
 
 # The tokens that follow a share: the link's own, and one for each app that opened it by its
@@ -127,6 +134,12 @@ share_tokens = Table(
         index=True,
     ),
     Column("created_at", Integer, nullable=False),
+    # "link": the link's own token, which opens the set until it is kept; "app": one handed to
+    # an app that opened the set (by the link or the code), which it keeps to follow changes.
+    Column("kind", String(8), nullable=False, server_default="app"),
+    # When the app first checked back with it (the set was kept), and last did.
+    Column("kept_at", Integer, nullable=True),
+    Column("seen_at", Integer, nullable=True),
 )
 
 # A client's opt-in to share progress for a share; withdrawing deletes the row and its runs.

@@ -11,7 +11,16 @@ import {
 import { appData } from '../i18n.js';
 import { allRuns } from '../store.js';
 
-class Gone extends Error {}
+/** The server's 410: the link was stopped ('revoked'), or it opens nothing more because a
+ * phone keeps the set ('used') or its days are over ('expired'). */
+class Gone extends Error {
+  constructor(reason) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+const GONE = ['revoked', 'used', 'expired'];
 
 async function call(name, { body, secret, method = 'POST' }) {
   const headers = { 'Content-Type': 'application/json' };
@@ -19,18 +28,22 @@ async function call(name, { body, secret, method = 'POST' }) {
   const response = await fetch(appData.urls[name], {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store',
   });
-  if (response.status === 410) throw new Gone();
+  if (response.status === 410) {
+    const said = (await response.json().catch(() => null))?.error;
+    throw new Gone(GONE.includes(said) ? said : 'revoked');
+  }
   return response;
 }
 
-/** Open a set by its token or short code: {token, set} or {error: 'revoked' | 'unknown' |
- * 'bad-code' | 'offline' | 'server'}. */
+/** Open a set by its token or short code: {token, set} or {error: 'revoked' | 'used' |
+ * 'expired' | 'unknown' | 'bad-code' | 'offline' | 'server'}. The token that comes back is
+ * this app's own, to follow the set with. */
 export async function openShared(body) {
   let response;
   try {
     response = await call('sets_open', { body });
   } catch (error) {
-    return { error: error instanceof Gone ? 'revoked' : 'offline' };
+    return { error: error instanceof Gone ? error.reason : 'offline' };
   }
   if (response.status === 404) return { error: 'unknown' };
   if (response.status === 400) return { error: 'bad-code' };
@@ -41,12 +54,18 @@ export async function openShared(body) {
   return { token: data.token, set };
 }
 
-/** Ask the server for a newer version; a stopped link marks the set as no longer updated. */
+/** Ask the server for a newer version (which also tells it the set is kept on this phone); a
+ * stopped link marks the set as no longer updated. A set kept with the link's own token (before
+ * apps had tokens of their own) takes the token that comes back. */
 async function refresh(record) {
   const opened = await openShared({ token: record.token });
-  if (opened.error === 'revoked' || opened.error === 'unknown') return { ...record, revoked: true };
-  if (opened.error || !isNewer(record.set, opened.set)) return record;
-  return { ...record, set: opened.set, updated: opened.set.updated ?? new Date().toISOString() };
+  if (['revoked', 'used', 'expired', 'unknown'].includes(opened.error)) {
+    return { ...record, revoked: true };
+  }
+  if (opened.error) return record;
+  const token = opened.token === record.token ? record : { ...record, token: opened.token };
+  if (!isNewer(record.set, opened.set)) return token;
+  return { ...token, set: opened.set, updated: opened.set.updated ?? new Date().toISOString() };
 }
 
 /** Save what the check made of `base` over the record as stored now (mergeSynced), in turn

@@ -26,7 +26,7 @@ from ...urls import Page
 from ..drafts import Draft as KeptForm
 from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
 from ..sets import StoredSet
-from ..sharing import LABEL_LENGTH
+from ..sharing import LABEL_LENGTH, LINK_DAYS
 from ..web import Visit, page, visit_of
 
 COPY_TITLE = N_("Copy of %(title)s")
@@ -112,6 +112,7 @@ async def set_page(
             "label": label,
             "label_error": label_error,
             "label_length": LABEL_LENGTH,
+            "link_days": LINK_DAYS,
         },
         page=Page.of("t_set", set_id=found.public_id),
         status_code=status_code,
