@@ -198,10 +198,10 @@ SET_STRINGS: dict[str, str] = {
     "set_from_therapist": N_("Your therapist put this set together for you."),
     "set_keep": N_("Keep on this phone"),
     "set_keep_privacy": N_(
-        "It is kept on this phone only: no account, no name. When you are online, Houvast "
+        "It will be kept on this phone only: no account, no name. When you are online, Houvast "
         "checks whether your therapist changed something. Your therapist sees that you opened "
-        "and kept the set, on how many phones, and when one last checked; what you practise "
-        "only if you choose to share it."
+        "and kept the set, on how many phones, and when your phone last checked for changes; "
+        "what you practise only if you choose to share it."
     ),
     "set_link_only": N_(
         "This set came whole in its link, so it stays as it is: nobody can update or withdraw "
@@ -283,8 +283,8 @@ SET_STRINGS: dict[str, str] = {
         "Your therapist has stopped this link. You can ask them for a new one."
     ),
     "set_error_used": N_(
-        "This link or code has already been used to keep the set on a phone, so it opens "
-        "nothing more. If that was this phone, you find the set on this page. For another "
+        "This link or code has already been used to keep the set on a phone, so it no longer "
+        "opens the set. If that was this phone, you find the set on this page. For another "
         "phone, ask your therapist for a new link."
     ),
     "set_error_expired": N_("This link has expired. Your therapist can give you a new one."),

@@ -36,8 +36,8 @@ from tests.therapist import (
 __all__ = ["any_database"]
 
 AWAY = (
-    "You were signed out after 30 minutes without activity. Sign in again and your changes "
-    "will be saved."
+    "You were signed out after 30 minutes without activity. Sign in again within 4 hours to "
+    "save your changes."
 )
 
 

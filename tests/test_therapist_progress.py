@@ -414,8 +414,8 @@ def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
     assert 'class="t-chart t-chart-runs"' in page and "t-chart-change" not in page
     assert why(page, "change-why") == "Here and now asks for a rating only afterwards."
     assert why(page, "columns-why") == (
-        "Before is empty Here and now asks for a rating only afterwards. "
-        "After − before is empty Here and now asks for a rating only afterwards."
+        "Column “Before” is empty Here and now asks for a rating only afterwards. "
+        "Column “After − before” is empty Here and now asks for a rating only afterwards."
     )
 
     # An exercise that asks both, its ratings skipped: the reasons add up.
@@ -427,7 +427,7 @@ def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
     page = person.get(url).text
     assert why(page, "change-why") == (
         "Here and now asks for a rating only afterwards. No ratings given: a rating can be "
-        "skipped, and a stopped exercise may end before it."
+        "skipped, and an exercise that was stopped may end before the rating is asked."
     )
     dutch = person.get(f"/t/nl/sets/{set_id}/progress").text
     assert "Hier en nu vraagt alleen achteraf om een cijfer." in dutch

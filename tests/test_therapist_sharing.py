@@ -502,12 +502,12 @@ def test_a_link_opens_the_set_until_a_phone_keeps_it(any_database: Settings) -> 
         for body in ({"token": token}, {"code": code}):
             used = client.post("/api/sets/open", json=body, headers={"Accept-Language": "nl"})
             assert used.status_code == 410 and used.json()["error"] == "used"
-            assert used.json()["message"].startswith("Met deze link is de set al")
+            assert used.json()["message"].startswith("Deze link is al gebruikt")
         # The phone goes on following it, and may share its progress.
         assert client.post("/api/sets/open", json={"token": mine}).status_code == 200
         assert client.post("/api/sets/progress", json={"token": mine}).status_code == 201
         listed = person.get(f"/t/en/sets/{set_id}").text
-        assert "Kept on 1 phone" in listed and re.search(r"Used [^<]+: opens nothing more", listed)
+        assert "Kept on 1 phone" in listed and re.search(r"Used [^<]+: no longer works", listed)
         assert "last checked in" in listed and "Shared by the client" in listed
         # Nothing to show again, and its sealed copies are gone; it can still be replaced.
         assert ">Show<" not in listed and "Replace" in listed

@@ -44,8 +44,9 @@ MESSAGES = {
         "Your therapist no longer updates this set. You can keep using it as it is on your phone."
     ),
     "used": N_(
-        "This link has already been used to keep the set on a phone. If that is this phone, "
-        "you find the set under your sets. For another phone, ask your therapist for a new link."
+        "This link has already been used to keep the set on a phone. If that was this phone, "
+        "you find the set under “Your sets”. For another phone, ask your therapist for a new "
+        "link."
     ),
     "expired": N_("This link has expired. Your therapist can give you a new one."),
     "too_many": N_("Too many attempts. Please wait %(minutes)s minutes and try again."),

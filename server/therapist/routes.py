@@ -38,6 +38,7 @@ def routes() -> list[BaseRoute]:
             "/sets/{set_id}/duplicate", sets.duplicate_set, methods=["POST"], name="t_set_duplicate"
         ),
         Route("/sets/{set_id}/delete", sets.delete_set, methods=_GET_POST, name="t_set_delete"),
+        Route("/sets/{set_id}/archive", sets.archive_set, methods=["POST"], name="t_set_archive"),
         Route("/sets/{set_id}/share", sharing.share, methods=["POST"], name="t_set_share"),
         Route("/sets/{set_id}/shares/{share_id}", sharing.show, name="t_share"),
         Route(

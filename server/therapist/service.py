@@ -20,6 +20,7 @@ from ..urls import Urls
 from .accounts import Accounts
 from .audit import Trail
 from .drafts import Drafts
+from .overview import Overview
 from .progress import Progress
 from .sessions import Sessions
 from .sets import Sets
@@ -53,6 +54,7 @@ class TherapistSide:
             self.engine, self.accounts, self.now, self.settings.session_idle_minutes * 60
         )
         self.sets = Sets(self.engine, self.now)
+        self.overview = Overview(self.engine)
         self.drafts = Drafts(self.engine, self.now)
         self.shares = Shares(self.engine, self.now)
         self.progress = Progress(self.engine, self.now, self.settings.progress_days)

@@ -55,6 +55,7 @@ class StoredSet:
     data: SetData
     version: int
     updated_at: int
+    archived_at: int | None = None
 
 
 def _items_json(data: SetData) -> str:
@@ -75,7 +76,7 @@ def stored_set(row: Any) -> StoredSet:
     )
     reminders = tuple(Reminder(tuple(r["days"]), r["time"]) for r in json.loads(row.reminders))
     data = SetData(row.title, row.note, row.locale, items, reminders)
-    return StoredSet(row.id, row.public_id, data, row.version, row.updated_at)
+    return StoredSet(row.id, row.public_id, data, row.version, row.updated_at, row.archived_at)
 
 
 class Sets:
@@ -148,6 +149,21 @@ class Sets:
             return None
         copy_title = title(found.data.title)[: SetLimits.title]
         return self.create(actor, replace(found.data, title=copy_title))
+
+    def archive(self, actor: Actor, public_id: str, *, archived: bool) -> bool:
+        """Put a set away from the list, or back; False unless the actor owns it and it was
+        not already so. Its links and shared progress are not touched."""
+        state = sets.c.archived_at.is_(None) if archived else sets.c.archived_at.is_not(None)
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(sets)
+                .where(sets.c.therapist_id == _owner(actor), sets.c.public_id == public_id, state)
+                .values(archived_at=int(self.clock()) if archived else None)
+            ).rowcount
+            if changed == 1:
+                event = "set.archived" if archived else "set.restored"
+                record(connection, actor, event, self.clock(), set_id=public_id)
+        return changed == 1
 
     def delete(self, actor: Actor, public_id: str) -> bool:
         """Delete a set with its links and shared progress (through the foreign keys)."""

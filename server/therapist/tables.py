@@ -86,6 +86,8 @@ sets = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", Integer, nullable=False),
     Column("updated_at", Integer, nullable=False),
+    # Put away from the therapist's list (migration 0010); its links go on working.
+    Column("archived_at", Integer, nullable=True),
 )
 
 # A set handed over: a link and a short code, until revoked.

@@ -46,12 +46,12 @@ MAX_FORM_BYTES = 64 * 1024
 Access = Literal["anyone", "code", "setup", "signed_in"]
 Endpoint = Callable[[Request], Awaitable[Response]]
 SIGNED_OUT_IDLE = N_(
-    "You were signed out after %(minutes)s minutes without activity. Sign in again and your "
-    "changes will be saved."
+    "You were signed out after %(minutes)s minutes without activity. Sign in again within 4 "
+    "hours to save your changes."
 )
 SIGNED_OUT_LONG = N_(
-    "You were signed out: a sign-in lasts at most 12 hours. Sign in again and your changes "
-    "will be saved."
+    "You were signed out: a sign-in lasts at most 12 hours. Sign in again within 4 hours to save "
+    "your changes."
 )
 SIGNED_OUT = N_("You were signed out because the page was not used for a while.")
 

@@ -71,7 +71,7 @@ TEXTS = {
         "empty": "Nog geen herinneringen.",
         "no_day": "Kies minstens één dag.",
         "no_time": "Kies een tijd.",
-        "not_saved": "Er is niets bewaard. Pas de gemarkeerde velden aan.",
+        "not_saved": "Er is niets opgeslagen. Pas de gemarkeerde velden aan.",
         "added": "Herinnering toegevoegd.",
         "changed": "Herinnering gewijzigd.",
         "deleted": "Herinnering verwijderd.",

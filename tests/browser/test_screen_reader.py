@@ -139,7 +139,7 @@ def focused(page: Page) -> str:
 
 WORDS = {
     "nl": {
-        "not_saved": "Er is niets bewaard. Pas de gemarkeerde velden aan.",
+        "not_saved": "Er is niets opgeslagen. Pas de gemarkeerde velden aan.",
         "saved": "Bewaard. De wijzigingen gelden vanaf je volgende oefening.",
         "save": "Bewaren",
         "pin_saved": "Je geschiedenis is nu vergrendeld.",

@@ -53,8 +53,8 @@ TEXTS = {
         "note": "Rustig aan.",
         "crisis": "bel 113 of 0800-0113",
         "menu": "Afmelden",
-        "away": "Je bent afgemeld na 30 minuten zonder activiteit. Meld je opnieuw aan, dan "
-        "worden je wijzigingen bewaard.",
+        "away": "Je bent afgemeld na 30 minuten zonder activiteit. Meld je binnen 4 uur opnieuw "
+        "aan om je wijzigingen op te slaan.",
     },
     "en": {
         "grounding": "Here and now",
@@ -72,8 +72,8 @@ TEXTS = {
         "note": "Gently does it.",
         "crisis": "call 113 or 0800-0113",
         "menu": "Sign out",
-        "away": "You were signed out after 30 minutes without activity. Sign in again and "
-        "your changes will be saved.",
+        "away": "You were signed out after 30 minutes without activity. Sign in again within 4 "
+        "hours to save your changes.",
     },
 }
 

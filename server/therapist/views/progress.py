@@ -219,8 +219,8 @@ class Explain:
         if given:
             reasons.append(
                 say.gettext(
-                    "No ratings given: a rating can be skipped, and a stopped exercise may end "
-                    "before it."
+                    "No ratings given: a rating can be skipped, and an exercise that was stopped "
+                    "may end before the rating is asked."
                 )
             )
         return reasons

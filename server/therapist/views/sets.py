@@ -25,16 +25,24 @@ from ...rules import SetLimits
 from ...urls import Page
 from ..drafts import Draft as KeptForm
 from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
+from ..overview import QUERY_LENGTH, SORTS
 from ..sets import StoredSet
 from ..sharing import LABEL_LENGTH, LINK_DAYS
 from ..web import Visit, page, visit_of
 
 COPY_TITLE = N_("Copy of %(title)s")
+SORT_NAMES = {
+    "activity": N_("Last activity"),
+    "title": N_("Title"),
+    "label": N_("Label"),
+}
 NOTICES = {
     "saved": N_("The set is saved."),
     "copied": N_("This is a copy. It is not shared with anyone yet."),
     "deleted": N_("The set is deleted, and its links no longer work."),
     "revoked": N_("The link no longer works. The client keeps the set as it was."),
+    "archived": N_("The set is archived. Its links go on working."),
+    "restored": N_("The set is back in your list."),
 }
 
 
@@ -62,18 +70,35 @@ def _notice(request: Request) -> str | None:
 
 @page("signed_in")
 async def list_sets(request: Request) -> Response:
+    """The therapist's sets: searched by title or a link's label, sorted, archived apart."""
     visit = visit_of(request)
-    found = await anyio.to_thread.run_sync(visit.side.sets.list, visit.account_id)
+    query = request.query_params.get("q", "")[:QUERY_LENGTH]
+    sort = request.query_params.get("sort", "")
+    sort = sort if sort in SORTS else "activity"
+    archived = request.query_params.get("archived") == "1"
+    look = functools.partial(
+        visit.side.overview.listed, visit.account_id, query=query, sort=sort, archived=archived
+    )
+    found, others = await anyio.to_thread.run_sync(look)
     titles = _exercise_titles(visit)
     summaries = {
-        each.public_id: ", ".join(
-            titles[item.exercise] for item in each.data.items if item.exercise in titles
+        each.set.public_id: ", ".join(
+            titles[item.exercise] for item in each.set.data.items if item.exercise in titles
         )
         for each in found
     }
     return visit.render(
         "t_sets.html",
-        {"sets": found, "summaries": summaries, "notice": _notice(request)},
+        {
+            "listed": found,
+            "others": others,
+            "query": query,
+            "sort": sort,
+            "sorts": [(key, visit.gettext(SORT_NAMES[key])) for key in SORTS],
+            "archived": archived,
+            "summaries": summaries,
+            "notice": _notice(request),
+        },
         page=Page("t_sets"),
     )
 
@@ -311,3 +336,17 @@ async def delete_set(request: Request) -> Response:
         )
     await anyio.to_thread.run_sync(visit.side.sets.delete, visit.actor(), found.public_id)
     return visit.redirect("t_sets", "?done=deleted")
+
+
+@page("signed_in")
+async def archive_set(request: Request) -> Response:
+    """Archive a set, or take it out of the archive (the form says which)."""
+    visit = visit_of(request)
+    set_id = str(request.path_params["set_id"])
+    archived = visit.field("action") != "restore"
+    change = functools.partial(visit.side.sets.archive, visit.actor(), set_id, archived=archived)
+    if not await anyio.to_thread.run_sync(change):
+        # Not theirs, or already so: the set's page says how it is now (or 404).
+        await owned(request)
+    done = "archived" if archived else "restored"
+    return visit.redirect("t_set", f"?done={done}", set_id=set_id)

@@ -24,7 +24,7 @@ from ..web import Visit, page, visit_of
 from .account import qr_svg
 from .sets import owned, set_page
 
-LABEL_TOO_LONG = N_("A label has at most %(count)d characters.")
+LABEL_TOO_LONG = N_("A label can have at most %(count)d characters.")
 LABEL_SAVED = N_("The label is saved.")
 
 
