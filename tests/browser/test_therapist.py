@@ -53,6 +53,7 @@ TEXTS = {
         "note": "Rustig aan.",
         "crisis": "bel 113 of 0800-0113",
         "menu": "Afmelden",
+        "opened": "nog niet bewaard",
         "away": "Je bent afgemeld na 30 minuten zonder activiteit. Meld je binnen 4 uur opnieuw "
         "aan om je wijzigingen op te slaan.",
     },
@@ -72,6 +73,7 @@ TEXTS = {
         "note": "Gently does it.",
         "crisis": "call 113 or 0800-0113",
         "menu": "Sign out",
+        "opened": "not kept yet",
         "away": "You were signed out after 30 minutes without activity. Sign in again within 4 "
         "hours to save your changes.",
     },
@@ -286,13 +288,21 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     assert status == 200 and body["set"]["items"][0]["values"] == {"what-see.duration": 45}
     assert body["set"]["reminders"][0] == {"days": [1], "time": chosen}
 
-    # Stop the link: the client's next check hears that it is no longer updated.
+    # The set's page: the link, opened by the client and not kept yet.
     page.goto(set_url)
+    expect(page.locator("#shares")).to_contain_text(words["opened"])
+    shot(page, output_dir, f"set-{name}")
+    # Stop the link: the client's next check hears that it is no longer updated.
     press_on(page, "#shares form button")
     expect(page.locator(".notice[role=status]")).to_contain_text(words["revoked"])
     check_axe(page, "set after revoking")
     status, body = api(url, "/api/sets/open", {"token": token})
     assert status == 410 and body["revoked"] is True
+
+    page.goto(f"{url}/t/{locale}/sets")
+    expect(page.locator(".t-sets li")).not_to_have_count(0)
+    check_axe(page, "sets")
+    shot(page, output_dir, f"sets-{name}")
 
     # The account's own audit trail, reached from the account page.
     press_on(page, f'a[href="/t/{locale}/account"]')

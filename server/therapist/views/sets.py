@@ -154,8 +154,14 @@ def _item_views(visit: Visit, found: StoredSet) -> list[dict[str, Any]]:
         changed = []
         for key, step, name, bounds in exercise.adjustable("therapist"):
             if key in item.values:
-                label = f"{language.gettext(step.title)}: {language.gettext(_label(step, name))}"
-                changed.append({"label": label, "value": item.values[key], "default": bounds.value})
+                changed.append(
+                    {
+                        "step": language.gettext(step.title),
+                        "unit": language.gettext(_label(step, name)),
+                        "value": item.values[key],
+                        "default": bounds.value,
+                    }
+                )
         views.append(
             {"title": language.gettext(exercise.title), "note": item.note, "values": changed}
         )
