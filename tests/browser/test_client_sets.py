@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.settings import Settings
 from tests.browser.conftest import AXE, axe_on_frozen_clock, console_errors, freeze_clock
-from tests.browser.test_therapist import PASSWORD, api, houvast_add
+from tests.browser.test_therapist import PASSWORD, api, houvast_add, in_place
 from tests.qr import decode_png
 from tests.therapist import backdate_shares, served_on_known_port
 
@@ -57,7 +57,7 @@ WORDS = {
         "remove": "Verwijder deze set",
         "remove_yes": "Ja, verwijderen",
         "removed": "De set is van deze telefoon verwijderd.",
-        "used": "Met deze link of code is de set al op een telefoon bewaard",
+        "used": "Deze link of code is al gebruikt om de set op een telefoon te bewaren",
         "share_on": "Je deelt je voortgang",
         "share_revoked_on": "er wordt niets meer gedeeld",
         "opens_online": "De set gaat hier open zodra je weer online bent.",
@@ -131,12 +131,10 @@ def therapist_shares_a_set(
     page.fill("#title", words["title"])
     page.fill("#note", words["note"])
     page.select_option("#new-exercise", "grounding")
-    with page.expect_navigation():
-        page.click("#add-item")
+    in_place(page, "#add-item", key=None)
     page.fill("#items-0-note", words["item"])
     page.fill("#items-0-what-see-duration", "45")
-    with page.expect_navigation():
-        page.click("#add-reminder")
+    in_place(page, "#add-reminder", key=None)
     page.check("#reminders-0-day-1")
     page.fill("#reminders-0-time", "20:00")
     with page.expect_navigation():

@@ -30,7 +30,7 @@ from tests.browser.test_history import NOW, RUNS, SEED
 from tests.browser.test_player import START
 from tests.browser.test_run_screen import HIDDEN_OR_COVERED, NEEDED, SMALL
 from tests.browser.test_screen_reader import duplicates
-from tests.browser.test_therapist import PASSWORD, api, houvast_add, run
+from tests.browser.test_therapist import PASSWORD, api, houvast_add, in_place, run
 from tests.client_pages import EXERCISE_IDS
 from tests.therapist import backdate_shares, served_on_known_port
 
@@ -537,8 +537,8 @@ def test_every_therapist_page_at_200_percent_text(
     page.fill("#note", "Doe dit als het even te veel wordt.")
     for exercise in ("grounding", "protector"):
         page.select_option("#new-exercise", exercise)
-        submit(page, "#add-item")
-    submit(page, "#add-reminder")
+        in_place(page, "#add-item", key=None)
+    in_place(page, "#add-reminder", key=None)
     page.check("#reminders-0-day-1")
     page.fill("#reminders-0-time", "20:00")
     page.fill("#items-0-what-see-duration", "999")

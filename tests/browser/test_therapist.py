@@ -121,6 +121,20 @@ def press_on(page: Page, selector: str, key: str = "Enter") -> None:
         page.keyboard.press(key)
 
 
+def in_place(page: Page, selector: str, *, key: str | None = "Enter") -> None:
+    """Use a button that changes the set's form in place (add, move, remove): with the
+    keyboard (``key``) or a tap (``key=None``). The page is not loaded again; the form comes
+    back from the server and the script puts it in place of the old one."""
+    page.evaluate("window.__samePage = true")
+    if key is None:
+        page.click(selector)
+    else:
+        tab_to(page, selector)
+        page.keyboard.press(key)
+    expect(page.locator("#set-form")).not_to_have_attribute("aria-busy", "true")
+    assert page.evaluate("window.__samePage === true"), "the page was loaded again"
+
+
 def type_into(page: Page, selector: str, text: str) -> None:
     tab_to(page, selector)
     page.keyboard.press("Control+A")
@@ -232,11 +246,24 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     tab_to(page, "#new-exercise")
     page.keyboard.type(words["grounding"][:4])
     assert page.locator("#new-exercise").input_value() == "grounding"
-    press_on(page, "#add-item")
+    in_place(page, "#add-item")
     expect(page.locator("#items-0-note")).to_be_focused()  # on the new item
     page.keyboard.type("Voeten op de vloer." if locale == "nl" else "Feet on the floor.")
     type_into(page, "#items-0-what-see-duration", "999")
-    press_on(page, "#add-reminder")
+    # A second exercise, moved up and removed again, in place: what was typed stays.
+    page.select_option("#new-exercise", "protector")
+    in_place(page, "#add-item")
+    expect(page.locator("#items-1-note")).to_be_focused()
+    in_place(page, "#up-1")
+    expect(page.locator('input[name="items-0-exercise"]')).to_have_value("protector")
+    expect(page.locator("#items-1-note")).to_have_value(
+        "Voeten op de vloer." if locale == "nl" else "Feet on the floor."
+    )
+    in_place(page, 'button[value="remove-item:0"]')
+    expect(page.locator("#new-exercise")).to_be_focused()
+    expect(page.locator('input[name="items-0-exercise"]')).to_have_value("grounding")
+    expect(page.locator("#items-0-what-see-duration")).to_have_value("999")
+    in_place(page, "#add-reminder")
     expect(page.locator("#reminders-0-day-1")).to_be_focused()
     page.keyboard.press("Space")
     tab_to(page, "#reminders-0-time")
@@ -354,7 +381,7 @@ def test_the_progress_page_shows_what_a_client_shared(
     type_into(page, "#title", "Progress")
     tab_to(page, "#new-exercise")
     page.keyboard.type(words["grounding"][:4])
-    press_on(page, "#add-item")
+    in_place(page, "#add-item")
     press_on(page, "#save")
     set_url = page.url.split("?")[0]
 

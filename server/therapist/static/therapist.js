@@ -34,3 +34,54 @@ for (const button of document.querySelectorAll('[data-copy]')) {
     }
   });
 }
+
+// Building a set: adding, moving and removing exercises and times happens in place. Each such
+// button still sends the form, and the server applies the change and shows the form again (so
+// it works the same without a script); here that happens in the background, and only the form
+// is replaced: the page keeps its place and the focus goes where the server puts it (the new
+// exercise's note, the button just moved). Save is a plain submit. When the answer is not the
+// form (signed out meanwhile, say), the form is sent again the plain way, so nothing is lost.
+const setForm = document.getElementById('set-form');
+let plain = false;
+
+async function inPlace(button) {
+  const fields = new FormData(setForm);
+  fields.append(button.name, button.value);
+  // getAttribute: the form's buttons are named "action", which hides the form's own property.
+  const response = await fetch(setForm.getAttribute('action'), {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+  if (!response.ok || response.redirected) return false;
+  const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+  const fresh = page.getElementById('set-form');
+  if (!fresh) return false;
+  setForm.replaceChildren(...fresh.childNodes);
+  const focus = setForm.querySelector('#error-summary') ?? setForm.querySelector('[autofocus]');
+  focus?.focus();
+  return true;
+}
+
+setForm?.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[name="action"]');
+  if (plain || !button || button.value === 'save') return;
+  event.preventDefault();
+  if (setForm.dataset.busy) return;
+  setForm.dataset.busy = 'true';
+  setForm.setAttribute('aria-busy', 'true');
+  let done = false;
+  try {
+    done = await inPlace(button);
+  } catch (error) {
+    console.warn('Houvast: sent the plain way', error);
+  } finally {
+    delete setForm.dataset.busy;
+    setForm.removeAttribute('aria-busy');
+  }
+  if (!done) {
+    plain = true;
+    setForm.requestSubmit(button);
+  }
+});
