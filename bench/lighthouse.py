@@ -1,7 +1,8 @@
 """Lighthouse (mobile) on every page of the client in both languages: performance,
-accessibility and best practices.
+accessibility and best practices; with ``--therapist``, accessibility on every page of the
+therapist's side (desktop), signed in, with a set shared, kept and followed.
 
-    .venv/bin/python bench/lighthouse.py
+    .venv/bin/python bench/lighthouse.py [--quick] [--therapist]
 
 Installs Lighthouse from npm into bench/.lighthouse/ on first use (Node is on the machine),
 serves the app on 127.0.0.1 and runs Lighthouse against Debian's Chromium. Prints scores;
@@ -48,7 +49,11 @@ def install() -> None:
     )
 
 
-def audit(url: str) -> dict[str, float]:
+def audit(
+    url: str,
+    categories: tuple[str, ...] = CATEGORIES,
+    extra: tuple[str, ...] = ("--form-factor=mobile",),
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
         subprocess.run(
@@ -58,8 +63,8 @@ def audit(url: str) -> dict[str, float]:
                 f"--chrome-flags={CHROME_FLAGS}",
                 "--output=json",
                 f"--output-path={report}",
-                "--form-factor=mobile",
-                f"--only-categories={','.join(CATEGORIES)}",
+                *extra,
+                f"--only-categories={','.join(categories)}",
                 "--quiet",
             ],
             check=True,
@@ -73,12 +78,68 @@ def audit(url: str) -> dict[str, float]:
         and audit["score"] < 1
         and audit.get("scoreDisplayMode") in ("binary", "numeric")
     ]
-    scores = {name: data["categories"][name]["score"] * 100 for name in CATEGORIES}
+    scores = {name: data["categories"][name]["score"] * 100 for name in categories}
     return {**scores, "failing": failing}  # type: ignore[dict-item]
+
+
+def therapist_pages() -> None:
+    """Every page of the therapist's side, signed in as a therapist with a set that was
+    shared, kept on a phone and whose progress came in; the sign-in page signed out."""
+    from server.therapist.sessions import COOKIE
+    from tests.therapist import create_set, make_therapist, open_client, share_page, side_of
+
+    settings = bench_settings()
+    with open_client(settings) as client:
+        person = make_therapist(client, "lighthouse@example.org")
+        set_id = create_set(person)
+        kept = create_set(person, title="Kept and followed")
+        _, _, shown = share_page(person, set_id, label="D-0412")
+        link = share_page(person, kept)[0]
+        token = client.post("/api/sets/open", json={"token": link.split("#t=")[1]}).json()
+        client.post("/api/sets/open", json=token)
+        client.post("/api/sets/progress", json=token)
+        cookie = person.cookies[COOKIE]
+        side_of(client)  # the tables exist; the live server below opens the same database
+    signed_in = (
+        "--preset=desktop",
+        f"--extra-headers={json.dumps({'Cookie': f'{COOKIE}={cookie}'})}",
+    )
+    with LiveServer(create_app(settings, dispatch=False)) as url:
+        for locale in LOCALES:
+            base = f"/t/{locale}"
+            shown_path = shown.replace("/t/en/", f"{base}/")
+            pages = [
+                (f"{base}/", ("--preset=desktop",)),
+                *(
+                    (f"{base}/{path}", signed_in)
+                    for path in (
+                        "sets",
+                        "sets?archived=1",
+                        "sets/new",
+                        f"sets/{set_id}",
+                        f"sets/{set_id}/edit",
+                        f"sets/{kept}",
+                        f"sets/{kept}/progress",
+                        f"sets/{set_id}/delete",
+                        "account",
+                        "account/activity",
+                    )
+                ),
+                (shown_path, signed_in),
+                (f"{shown_path}/replace", signed_in),
+            ]
+            for path, extra in pages:
+                result = audit(url + path, ("accessibility",), extra)
+                print(f"{path:<60} accessibility {result['accessibility']:.0f}", flush=True)
+                for item in result["failing"]:  # type: ignore[union-attr]
+                    print(f"    below full marks: {item}", flush=True)
 
 
 def main() -> None:
     install()
+    if "--therapist" in sys.argv:
+        therapist_pages()
+        return
     app = create_app(bench_settings(), dispatch=False)
     exercises = [f"exercises/{e}" for e in load_exercises(bench_settings().exercises_dir)]
     if "--quick" in sys.argv:
