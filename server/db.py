@@ -321,19 +321,46 @@ def upgrade(engine: Engine) -> str:
     time: on PostgreSQL under an advisory lock held until the transaction ends, on SQLite under
     the write lock every writing transaction begins with. Returns the revision reached."""
     config = _alembic_config()
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Waiting for another instance's migration, and migrating, may take longer than a
-            # statement may.
-            connection.execute(text("SET LOCAL statement_timeout = 0"))
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        current = current_revision(connection)
-        if current is not None and current not in known_revisions():
-            # A newer release migrated already; its migrations only add, so this one runs on.
-            return current
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-        return current_revision(connection) or ""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # SQLite changes a table's constraints by building a new table and dropping the old
+            # one; with foreign keys on, that drop deletes every row that refers to it (ON
+            # DELETE CASCADE: a device's reminders and deliveries). Off while migrating (it can
+            # only be switched outside a transaction), checked before committing, on again
+            # before the connection goes back to the pool.
+            _foreign_keys(connection, on=False)
+        try:
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    # Waiting for another instance's migration, and migrating, may take longer
+                    # than a statement may.
+                    connection.execute(text("SET LOCAL statement_timeout = 0"))
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
+                current = current_revision(connection)
+                if current is not None and current not in known_revisions():
+                    # A newer release migrated already; its migrations only add, so this one
+                    # runs on.
+                    return current
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and (
+                    broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                ):
+                    raise SchemaError(f"a migration left rows that refer to nothing: {broken[:5]}")
+                return current_revision(connection) or ""
+        finally:
+            if sqlite:
+                _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign keys on the driver's connection, outside any transaction."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def schema_is_current(connection: Connection) -> bool:

@@ -12,11 +12,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import current_revision, head_revision, make_engine, open_database
+from server.db import (
+    _alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+    open_database,
+    upgrade,
+)
 from server.push.vapid import KEY_FILE, VapidKeys, new_pem
 from server.settings import PROJECT_ROOT, Settings
 from tests.conftest import isolated_settings
@@ -241,3 +249,36 @@ def test_backup_and_restore_say_what_they_cannot_do(tmp_path: Path, database_url
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE notes (text)").connection.close()
     assert "not a Houvast database" in houvast(settings, "restore", str(other)).stderr
+
+
+def test_an_upgrade_from_the_first_release_keeps_every_reminder(db_settings: Settings) -> None:
+    """Migrations that rebuild a table on SQLite (to change its constraints) drop the old one:
+    with foreign keys on, that used to delete every device's reminders (ON DELETE CASCADE)."""
+    engine = make_engine(db_settings.database)
+    config = _alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(
+                text(
+                    "INSERT INTO devices (id, token_hash, timezone, locale, endpoint, p256dh, "
+                    "auth, created_at, updated_at) VALUES ('d1', :hash, 'Europe/Amsterdam', "
+                    "'nl', 'https://fcm.googleapis.com/fcm/send/x', 'p', 'a', 1, 1)"
+                ),
+                {"hash": "0" * 64},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO reminders (device_id, days, time, target, next_fire_at) "
+                    "VALUES ('d1', 127, '08:30', 'exercise:grounding', 1)"
+                )
+            )
+        assert upgrade(engine) == head_revision()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM reminders")).scalar() == 1
+            if engine.dialect.name == "sqlite":
+                # Foreign keys are on again for whoever uses the connection next.
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
