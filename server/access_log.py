@@ -41,5 +41,13 @@ class RedactSecrets(logging.Filter):
         # uvicorn logs '%s - "%s %s HTTP/%s" %d' with (client, method, path, version, status).
         if isinstance(record.args, tuple) and len(record.args) == 5:
             client, method, path, version, status = record.args
-            record.args = (client, method, self.redact(str(path)), version, status)
+            record.args = (_address(client), method, self.redact(str(path)), version, status)
         return True
+
+
+def _address(client: object) -> object:
+    """The client's address without the port uvicorn puts after it: behind a proxy that port
+    is always 0 (only the proxy's header tells the address), and it is never the person's."""
+    if isinstance(client, str) and ":" in client:
+        return client.rsplit(":", 1)[0]
+    return client

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import copy
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,11 @@ def log_config() -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    # Every line says when, to the second, with the offset from UTC (a journal or a file read
+    # later, or shipped elsewhere, is read in another time zone).
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%dT%H:%M:%S%z"
     # Request lines name the route where a path holds a token (server/access_log.py).
     config.setdefault("filters", {})["redact"] = {"()": "server.access_log.RedactSecrets"}
     config["handlers"]["access"]["filters"] = ["redact"]
@@ -57,11 +63,50 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+def wait_for_database(settings: Settings, pause: Callable[[float], None] = time.sleep) -> None:
+    """Wait until the database answers, saying so every time: a server started before its
+    PostgreSQL (a machine booting, a database restarting) waits for it, instead of stopping
+    with a traceback. The password is never in the line."""
+    import logging
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from .db import make_engine
+
+    logger = logging.getLogger("houvast.start")
+    engine = make_engine(settings.database)
+    where = engine.url.render_as_string(hide_password=True)
+    delay = 1.0
+    try:
+        while True:
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                return
+            except DBAPIError as error:
+                reason = str(error.orig or error).strip().splitlines()[0]
+                logger.warning(
+                    "waiting for the database at %s (%s); trying again in %.0f s",
+                    where,
+                    reason,
+                    delay,
+                )
+                pause(delay)
+                delay = min(delay * 2, 30.0)
+    finally:
+        engine.dispose()
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import logging.config
+
     import uvicorn
 
     from .app import create_app
 
+    logging.config.dictConfig(log_config())
+    wait_for_database(settings)
     if not settings.migrate_on_start:
         from .db import SchemaError, make_engine, schema_is_current
 

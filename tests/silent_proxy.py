@@ -14,9 +14,10 @@ from types import TracebackType
 class SilentProxy:
     """Forwards ``127.0.0.1:port`` to ``target`` until cut."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], port: int = 0) -> None:
+        """``port``: the one to listen on (a free one when 0)."""
         self.target = target
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", port))
         self.port: int = self._listener.getsockname()[1]
         self._cut = threading.Event()
         self._closed = threading.Event()

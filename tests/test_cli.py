@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from server.settings import PROJECT_ROOT
+from tests.postgres import postgres_schema
+from tests.silent_proxy import SilentProxy
 
 HOUVAST = str(Path(sys.executable).parent / "houvast")
 
@@ -155,11 +158,22 @@ def test_the_server_reports_what_it_does_and_never_a_token(tmp_path: Path) -> No
         path = f"/api/devices/{made['id']}"
         assert call(base, "PUT", path, schedule, token=made["token"]) == {"id": made["id"]}
         assert call(base, "DELETE", path, token=made["token"]) == b""
+        # Behind a proxy (loopback is trusted): the address the proxy says, without a port.
+        proxied = urllib.request.Request(
+            f"{base}/api/push/key", headers={"X-Forwarded-For": "203.0.113.7"}
+        )
+        with urllib.request.urlopen(proxied, timeout=5):
+            pass
         time.sleep(1.5)  # a dispatch run or two
     finally:
         server.send_signal(signal.SIGINT)
         stderr, _ = server.communicate(timeout=30)
     assert "INFO:     made a new VAPID key, kept in the database for every instance" in stderr
+    # Every line says when, with its offset from UTC.
+    for line in stderr.splitlines():
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} ", line), line
+    assert '203.0.113.7 - "GET /api/push/key HTTP/1.1" 200' in stderr
+    assert ":0 - " not in stderr
     assert "Application startup complete" in stderr
     assert '"GET /api/calendar/{device_id}/{token}.ics HTTP/1.1" 200' in stderr
     assert '"DELETE /api/devices/{device_id} HTTP/1.1" 204' in stderr
@@ -177,3 +191,57 @@ def test_seed_texts_are_not_copied() -> None:
         [sys.executable, str(tool), str(PROJECT_ROOT)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_the_server_waits_for_its_database_and_says_so(tmp_path: Path) -> None:
+    """Started before its PostgreSQL answers (a machine booting): `houvast serve` waits, says
+    where and why on each try, without a traceback or the password, and serves once the
+    database is there."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        database_port = probe.getsockname()[1]  # nothing listens here yet
+    with postgres_schema() as url:
+        # A password too (PostgreSQL here trusts loopback and ignores it): never logged.
+        waiting_url = url.replace(
+            "postgres@127.0.0.1:5432", f"postgres:secret-pw@127.0.0.1:{database_port}"
+        )
+        env = {
+            **os.environ,
+            "HOUVAST_DATA_DIR": str(tmp_path / "data"),
+            "HOUVAST_PORT": str(port),
+            "DATABASE_URL": waiting_url,
+        }
+        log = tmp_path / "serve.log"
+        with log.open("w") as out:
+            server = subprocess.Popen(
+                [HOUVAST, "serve"], stdout=out, stderr=subprocess.STDOUT, text=True, env=env
+            )
+        try:
+            deadline = time.time() + 60
+            while "waiting for the database" not in log.read_text():
+                assert server.poll() is None, log.read_text()
+                assert time.time() < deadline, "no word of waiting"
+                time.sleep(0.05)
+            with SilentProxy(("127.0.0.1", 5432), port=database_port):
+                deadline = time.time() + 60
+                while True:
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+                            break
+                    except OSError:
+                        assert server.poll() is None, log.read_text()
+                        assert time.time() < deadline, "the server never came up"
+                        time.sleep(0.1)
+                server.send_signal(signal.SIGINT)
+                server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    said = log.read_text()
+    where = f"postgresql+psycopg://postgres:***@127.0.0.1:{database_port}/test"
+    assert f"waiting for the database at {where}" in said
+    assert "secret-pw" not in said and "Traceback" not in said, said
