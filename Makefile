@@ -7,14 +7,14 @@ MO := $(PO:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 CHROMIUM_SHELL ?= /usr/bin/chromium-headless-shell
 
-.PHONY: run test lint catalogs extract chromium engines bench bench-tools clean
+.PHONY: run test lint catalogs extract chromium engines systemd bench bench-tools clean
 
 run: $(VENV)/.installed catalogs node_modules/.installed
 	$(BIN)/houvast serve
 
 # Two pytest workers: much of a browser or crash test is waiting on another process, so two
 # keep both cores of a small machine busy. Every test owns its ports, folders and schemas.
-test: $(VENV)/.installed catalogs chromium engines
+test: $(VENV)/.installed catalogs chromium engines systemd
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	node --test tests/js/
@@ -58,6 +58,10 @@ chromium:
 engines: node_modules/.installed
 	@test -x /usr/bin/WebKitWebDriver && test -x /usr/bin/Xvfb && test -x /usr/bin/firefox-esr || \
 		{ apt-get update -qq && apt-get install -y -qq webkit2gtk-driver xvfb firefox-esr; }
+
+# systemd-analyze checks the shipped unit (tests/test_units.py).
+systemd:
+	@test -x /usr/bin/systemd-analyze || { apt-get update -qq && apt-get install -y -qq systemd; }
 
 node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
