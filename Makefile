@@ -59,9 +59,11 @@ engines: node_modules/.installed
 	@test -x /usr/bin/WebKitWebDriver && test -x /usr/bin/Xvfb && test -x /usr/bin/firefox-esr || \
 		{ apt-get update -qq && apt-get install -y -qq webkit2gtk-driver xvfb firefox-esr; }
 
-# systemd-analyze checks the shipped unit (tests/test_units.py).
+# systemd-analyze checks the shipped units (tests/test_units.py); pg_dump and pg_restore make
+# and restore a backup as the shipped timer does (tests/test_operations.py).
 systemd:
-	@test -x /usr/bin/systemd-analyze || { apt-get update -qq && apt-get install -y -qq systemd; }
+	@test -x /usr/bin/systemd-analyze && test -x /usr/bin/pg_dump || \
+		{ apt-get update -qq && apt-get install -y -qq systemd postgresql-client; }
 
 node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from server.db import (
 from server.push.vapid import KEY_FILE, VapidKeys, new_pem
 from server.settings import PROJECT_ROOT, Settings
 from tests.conftest import isolated_settings
+from tests.postgres import POSTGRES, postgres_schema
 from tests.test_api import REMINDER, device, subscription
 from tests.test_cli import HOUVAST
 
@@ -282,3 +284,66 @@ def test_an_upgrade_from_the_first_release_keeps_every_reminder(db_settings: Set
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+# The connection pg_dump and pg_restore take (libpq's form of tests/postgres.py's URL).
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def test_a_postgresql_dump_as_the_backup_timer_makes_it_restores_every_device(
+    tmp_path: Path,
+) -> None:
+    """deploy/houvast-backup.service's pg_dump (custom format, made under UMask=0077) restored
+    as docs/deployment.md says into a fresh database: the same VAPID key, every device."""
+    unit = (PROJECT_ROOT / "deploy" / "houvast-backup.service").read_text()
+    assert "pg_dump --format=custom" in unit and "UMask=0077" in unit
+    with postgres_schema() as url:
+        settings = isolated_settings(tmp_path / "data", database_url=url)
+        with TestClient(create_app(settings, dispatch=False)) as client:
+            key = client.get("/api/push/key").json()["publicKey"]
+            made = [
+                client.post(
+                    "/api/devices",
+                    json=device(subscription(f"https://fcm.googleapis.com/fcm/send/p{n}")),
+                ).json()
+                for n in range(3)
+            ]
+        schema = url.split("search_path%3D", 1)[1]
+        dump = tmp_path / "houvast.dump"
+        dumped = subprocess.run(
+            ["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", PG_DSN],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=lambda: os.umask(0o077),
+        )
+        assert dumped.returncode == 0, dumped.stderr
+    assert dump.stat().st_mode & 0o077 == 0, "readable by its owner only"
+    database = f"houvast_restore_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES.rsplit("/", 1)[0] + "/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    try:
+        target = PG_DSN.rsplit("/", 1)[0] + f"/{database}"
+        restored = subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={target}", str(dump)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert restored.returncode == 0, restored.stderr
+        fresh = isolated_settings(
+            tmp_path / "fresh",
+            database_url=POSTGRES.rsplit("/", 1)[0]
+            + f"/{database}?options=-csearch_path%3D{schema}",
+        )
+        with TestClient(create_app(fresh, dispatch=False)) as client:
+            assert client.get("/api/push/key").json()["publicKey"] == key, "the same VAPID key"
+            for entry in made:
+                auth = {"Authorization": f"Bearer {entry['token']}"}
+                answer = client.put(f"/api/devices/{entry['id']}", json=device(), headers=auth)
+                assert answer.status_code == 200
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+        admin.dispose()

@@ -35,8 +35,11 @@ def instance(tmp_path: Path) -> Path:
     return unit
 
 
-def test_systemd_finds_nothing_wrong_in_the_unit(tmp_path: Path) -> None:
-    checked = analyze("verify", str(instance(tmp_path)))
+def test_systemd_finds_nothing_wrong_in_the_units(tmp_path: Path) -> None:
+    backup = [
+        str(PROJECT_ROOT / "deploy" / f"houvast-backup.{kind}") for kind in ("service", "timer")
+    ]
+    checked = analyze("verify", str(instance(tmp_path)), *backup)
     assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
 
 
