@@ -7,14 +7,14 @@ MO := $(PO:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 CHROMIUM_SHELL ?= /usr/bin/chromium-headless-shell
 
-.PHONY: run test lint catalogs extract chromium engines systemd bench bench-tools clean
+.PHONY: run test lint catalogs extract chromium engines operations bench bench-tools clean
 
 run: $(VENV)/.installed catalogs node_modules/.installed
 	$(BIN)/houvast serve
 
 # Two pytest workers: much of a browser or crash test is waiting on another process, so two
 # keep both cores of a small machine busy. Every test owns its ports, folders and schemas.
-test: $(VENV)/.installed catalogs chromium engines systemd
+test: $(VENV)/.installed catalogs chromium engines operations
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	node --test tests/js/
@@ -59,11 +59,12 @@ engines: node_modules/.installed
 	@test -x /usr/bin/WebKitWebDriver && test -x /usr/bin/Xvfb && test -x /usr/bin/firefox-esr || \
 		{ apt-get update -qq && apt-get install -y -qq webkit2gtk-driver xvfb firefox-esr; }
 
-# systemd-analyze checks the shipped units (tests/test_units.py); pg_dump and pg_restore make
-# and restore a backup as the shipped timer does (tests/test_operations.py).
-systemd:
-	@test -x /usr/bin/systemd-analyze && test -x /usr/bin/pg_dump || \
-		{ apt-get update -qq && apt-get install -y -qq systemd postgresql-client; }
+# What checks the files an operator installs: systemd-analyze the units (tests/test_units.py),
+# pg_dump and pg_restore a backup as the shipped timer makes it (tests/test_operations.py),
+# promtool the alerts (tests/test_alerts.py; Debian's prometheus package, not started here).
+operations:
+	@test -x /usr/bin/systemd-analyze && test -x /usr/bin/pg_dump && test -x /usr/bin/promtool || \
+		{ apt-get update -qq && apt-get install -y -qq systemd postgresql-client prometheus; }
 
 node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

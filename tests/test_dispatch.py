@@ -30,6 +30,7 @@ from server.reminders.claims import LATE_LIMIT, Claims
 from server.reminders.devices import DeviceStore, parse_device
 from server.reminders.dispatcher import Dispatcher, DispatchReport
 from server.reminders.messages import reminder_messages
+from server.reminders.metrics import DispatchMetrics
 from server.reminders.service import load_vapid
 from server.routes import routes
 from server.settings import Settings
@@ -335,8 +336,12 @@ def test_when_claiming_fails_what_was_claimed_is_still_sent(
             raise OperationalError("UPDATE", {}, Exception("database is locked"))
         return claim(self, now, **options)
 
+    metrics = DispatchMetrics()
+
     async def run() -> None:
-        async with dispatcher(engine, settings, service, Clock(MONDAY_0830 + 5)) as sending:
+        async with dispatcher(
+            engine, settings, service, Clock(MONDAY_0830 + 5), metrics=metrics
+        ) as sending:
             with pytest.raises(OperationalError):
                 await sending.run()
             assert sum(len(service.subscription(e).messages) for e in endpoints) == 14
@@ -349,6 +354,11 @@ def test_when_claiming_fails_what_was_claimed_is_still_sent(
     with engine.begin() as connection:
         statuses = connection.execute(select(deliveries.c.status)).scalars().all()
     assert statuses == ["delivered"] * 21
+    # The failed run is counted with its cause, for the alert (deploy/prometheus-rules.yml).
+    scraped = metrics.exposition().decode()
+    assert 'houvast_dispatch_failures_total{cause="database"} 1.0' in scraped
+    assert 'houvast_dispatch_failures_total{cause="push"} 0.0' in scraped
+    assert "houvast_dispatch_runs_total 2.0" in scraped
 
 
 @pytest.mark.parametrize("stops", [1, 2])

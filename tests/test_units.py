@@ -21,7 +21,7 @@ SHIPPED_COMMAND = "/opt/houvast/.venv/bin/houvast"
 def analyze(*args: str) -> subprocess.CompletedProcess[str]:
     tool = shutil.which("systemd-analyze")
     if tool is None:
-        pytest.fail("systemd-analyze not found: the Makefile installs systemd")
+        pytest.fail("systemd-analyze not found: `make test` installs it")
     return subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
 
 

@@ -18,8 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import anyio
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..push import Batch, Outcome, PushSender, PushTarget
 from ..push.sender import TIMEOUT as REQUEST_TIMEOUT
@@ -186,6 +188,8 @@ class Dispatcher:
             self.metrics.count(run.report.counts())
             self._log(run.report)
         if run.error is not None:
+            if not isinstance(run.error, asyncio.CancelledError):
+                self.metrics.failed(_cause(run.error))
             raise run.error
         return run.report
 
@@ -373,3 +377,12 @@ class Dispatcher:
 def _result(future: asyncio.Future[Outcome]) -> Outcome | None:
     """A settled message's outcome; ``None`` if it never left (its future was cancelled)."""
     return None if future.cancelled() else future.result()
+
+
+def _cause(error: BaseException) -> str:
+    """What a failed run's error says about where to look (the alert names it)."""
+    if isinstance(error, DBAPIError):
+        return "database"
+    if isinstance(error, (aiohttp.ClientError, OSError)):
+        return "push"
+    return "other"

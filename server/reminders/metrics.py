@@ -11,6 +11,8 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Seconds after its minute that a reminder reached the push service; the limit is 600.
 LATENESS_BUCKETS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 
+FAILURE_CAUSES = ("database", "push", "other")
+
 _COUNTERS = {
     "due": "Reminders found due by this instance (claimed, skipped or claimed elsewhere).",
     "claimed": "Reminders this instance claimed to send (taken back ones included).",
@@ -44,6 +46,15 @@ class DispatchMetrics:
             "When the dispatch job last finished (seconds since the epoch).",
             registry=self.registry,
         )
+        self._failures = Counter(
+            "houvast_dispatch_failures",
+            "Runs of the dispatch job that failed, by cause: database (it could not be read or "
+            "written), push (the push stack itself broke) or other (a programming error).",
+            ["cause"],
+            registry=self.registry,
+        )
+        for cause in FAILURE_CAUSES:
+            self._failures.labels(cause=cause)  # shown at 0 from the start, for the alerts
         self._lateness = Histogram(
             "houvast_reminder_lateness_seconds",
             "Seconds after its time that a delivered reminder was accepted by the push service.",
@@ -57,6 +68,10 @@ class DispatchMetrics:
         self._last_run.set_to_current_time()
         for name, count in counts.items():
             self._counters[name].inc(count)
+
+    def failed(self, cause: str) -> None:
+        """A run that failed (its error is logged as well)."""
+        self._failures.labels(cause=cause if cause in FAILURE_CAUSES else "other").inc()
 
     def lateness(self, seconds: float) -> None:
         self._lateness.observe(max(0.0, seconds))
