@@ -44,14 +44,14 @@ STRINGS: dict[str, str] = {
     # A high rating before, or a clear rise after: an offer, never a block.
     "high_title": N_("That is a lot of tension."),
     "high_text": N_(
-        "You decide what helps now. You can ground yourself first, or see where to find help. "
-        "Or go on with the exercise, at your own pace."
+        "You decide what helps now. You can come back to the here and now first, or see where "
+        "to find help. Or go on with the exercise, at your own pace."
     ),
     "rise_text": N_(
         "Your tension went up during this exercise. That happens, and it says nothing about "
-        "you. If you like, ground yourself now or see where to find help."
+        "you. If you like, come back to the here and now, or see where to find help."
     ),
-    "ground_now": N_("Ground yourself now"),
+    "ground_now": N_("Back to the here and now"),
     "see_help": N_("Where to find help"),
     "go_on": N_("Go on with the exercise"),
     "way_out_help": N_("Need help now?"),

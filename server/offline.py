@@ -200,8 +200,8 @@ def manifest(locale: str, catalogs: Catalogs, urls: Urls, assets: StaticAssets) 
     """The web app manifest in one language; both share one id, so it is one app."""
     description = catalogs.gettext(
         locale,
-        "Grounding and attachment exercises to practise between therapy sessions, "
-        "at your own pace.",
+        "Exercises for the here and now and for attachment, to practise between therapy "
+        "sessions at your own pace.",
     )
     # No orientation: the app turns as the phone's own setting says (rotation lock included).
     # Every member costs bytes on every phone (the manifests are stored offline).

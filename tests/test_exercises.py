@@ -77,11 +77,13 @@ def test_the_protector_keeps_notes() -> None:
 
 def test_paced_breathing_keeps_the_breath_out_longer_and_holds_short() -> None:
     """Whatever a person or a therapist chooses within the ranges: never a long hold, never a
-    breath in longer than the breath out, and light-headedness named as the sign to stop."""
+    breath in longer than the breath out, never a breath out more than 2.5 times the breath in
+    (the shortest in against the longest out), and light-headedness named as the sign to stop."""
     exercise = load_exercises(EXERCISES_DIR)["paced-breathing"]
     (pacer,) = [step for step in exercise.steps if step.kind.name == "breath"]
     inhale, hold, exhale = (pacer.values[name] for name in ("inhale", "hold", "exhale"))
     assert inhale.high <= exhale.low
+    assert exhale.high <= 2.5 * inhale.low
     assert hold.high <= 3
     before = exercise.steps[exercise.steps.index(pacer) - 1 :: -1]
     assert any("light-headed" in step.text for step in before)
@@ -91,8 +93,14 @@ def test_paced_breathing_keeps_the_breath_out_longer_and_holds_short() -> None:
 def test_the_defensive_movement_is_marked_for_therapy_first_and_stays_gentle() -> None:
     exercise = load_exercises(EXERCISES_DIR)["defensive-movement"]
     first = next(step for step in exercise.steps if step.kind.name != "rate")
-    for text in (exercise.purpose, exercise.intro, exercise.alone or "", first.text):
+    for text in (exercise.purpose, exercise.alone or "", first.text):
         assert "trauma therapist" in text
+    # It says what the body may do, and what to do then; it claims no method.
+    assert all(word in exercise.intro for word in ("numb", "shake", "tears", "stop"))
+    assert "follow" not in exercise.intro
+    # The most activating exercise comes after both STOP exercises on home.
+    exercises = load_exercises(EXERCISES_DIR)
+    assert exercise.order > max(exercises[name].order for name in ("stop-solo", "stop-partner"))
     words = " ".join(message for _, message in exercise.messages()).lower()
     harm = re.search(r"\b(strik|hit|kick|punch|stab|bite|biting|bitten)\w*", words)
     assert harm is None, f"the movement stays a push, not {harm and harm.group()}"
@@ -125,6 +133,11 @@ def test_each_core_theme_keeps_its_own_words_and_repair_has_its_place() -> None:
     assert len({step.title for step in notes}) == 4
     good_enough = exercise.step("good-enough")
     assert good_enough is not None and "repaired" in good_enough.text
+    # Repair is about small misses, never about someone who keeps hurting you.
+    assert "not about someone who keeps hurting you" in good_enough.text
+    # Short enough to do between sessions, still rated before and after.
+    assert len(exercise.steps) <= 12
+    assert [exercise.steps[0].kind.name, exercise.steps[-1].kind.name] == ["rate", "rate"]
 
 
 def test_the_length_is_computed_from_the_steps(tmp_path: Path) -> None:

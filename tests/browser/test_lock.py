@@ -55,7 +55,7 @@ TEXT = {
         "enter": "Je pincode, om je geschiedenis en je bewaarde woorden te zien",
         "open": "Openen",
         "wrong": "Die pincode klopt niet. Neem je tijd en probeer het nog eens.",
-        "way_out": "Te veel? Terug naar het nu",
+        "way_out": "Te veel? Terug naar het hier en nu",
     },
     "en": {
         "choose": "Choose a PIN",
@@ -69,7 +69,7 @@ TEXT = {
         "enter": "Your PIN, to see your history and the words you kept",
         "open": "Open",
         "wrong": "That is not the PIN. Take your time and try again.",
-        "way_out": "Too much? Ground yourself",
+        "way_out": "Too much? Back to the here and now",
     },
 }
 

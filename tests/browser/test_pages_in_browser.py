@@ -47,7 +47,9 @@ def test_page_renders_accessibly(reader: Page, locale: str, path: str) -> None:
     way_out = page.locator(".way-out-ground")
     expect(way_out).to_be_in_viewport()
     expect(way_out).to_have_text(
-        "Te veel? Terug naar het nu" if locale == "nl" else "Too much? Ground yourself"
+        "Te veel? Terug naar het hier en nu"
+        if locale == "nl"
+        else "Too much? Back to the here and now"
     )
     # axe once per page state: in Dutch, test_large_text.py audits these pages at 200% text
     # (the empty history is a state of its own).

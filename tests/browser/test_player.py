@@ -216,7 +216,7 @@ def test_stop_is_logged_as_stopped(page: Page) -> None:
 def test_too_much_goes_to_grounding_and_logs_stopped(page: Page, base_url: str) -> None:
     open_player(page, "nl", "four-s")
     choose_rating(page, 5)
-    page.get_by_role("link", name="Te veel? Terug naar het nu").click()
+    page.get_by_role("link", name="Te veel? Terug naar het hier en nu").click()
     expect(page).to_have_url(f"{base_url}/nl/exercises/grounding#start")
     expect(page.locator("#player")).to_have_attribute("data-index", "0")
     expect(page.locator("h1")).to_have_text("Hier en nu")

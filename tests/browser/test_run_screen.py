@@ -192,7 +192,7 @@ def test_grounding_from_the_offer_stops_the_run_and_grounds(page: Page) -> None:
     freeze_clock(page, START)
     page.goto("/en/exercises/body-scan#start")
     choose_rating(page, 9)
-    page.get_by_role("button", name="Ground yourself now").click()
+    page.get_by_role("button", name="Back to the here and now").click()
     expect(page).to_have_url(f"{page.url.split('/en/')[0]}/en/exercises/grounding#start")
     expect(page.locator("#player-title")).to_have_text("Feet on the floor")
     logged = runs(page)
@@ -216,7 +216,7 @@ def test_a_clear_rise_after_gets_an_offer_at_the_end(
     offer = page.locator("#player-end-offer")
     if offered:
         expect(offer).to_contain_text("Your tension went up")
-        expect(offer.get_by_role("button", name="Ground yourself now")).to_be_visible()
+        expect(offer.get_by_role("button", name="Back to the here and now")).to_be_visible()
     else:
         expect(offer).to_be_hidden()
 

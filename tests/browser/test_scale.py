@@ -33,7 +33,7 @@ TEXTS = {
         "mark": "Het stipje laat zien waar je de vorige keer uitkwam.",
         "keep": "Bewaren en verder",
         "skip": "Overslaan",
-        "after": "Het midden in je lijf",
+        "after": "Het midden in je lichaam",
     },
     "en": {
         "legend": "Your place between the two ends (it stays on this device)",
