@@ -140,7 +140,9 @@ async def _services(
         # This release's hashed files go to the shared database, for the other instances.
         files = files_of(assets, offline, urls)
         release = release_of(assets, offline)
-        await anyio.to_thread.run_sync(store_release, service["engine"], release, files)
+        await anyio.to_thread.run_sync(
+            store_release, service["engine"], release, files, settings.releases_kept
+        )
         # The therapist side shares the reminders' database engine (one pool, one migration
         # at start-up).
         async with therapist_side(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .offline import OfflineBundle
     from .urls import Urls
 
-KEEP = 3  # releases: this one and the two before it
+KEEP = 3  # releases: this one and the two before it (HOUVAST_RELEASES_KEPT)
 MAX_PATH = 300  # the longest path the table holds
 
 

@@ -339,6 +339,14 @@ SETTINGS: dict[str, Setting] = {
         "links and accounts (30–7300); older entries are deleted. NEN 7513 asks for years: "
         "see docs/deployment.md.",
     ),
+    "releases_kept": Setting(
+        "HOUVAST_RELEASES_KEPT",
+        "3",
+        _bounded_int(2, 20),
+        "How many releases' scripts, styles and offline bundles the database keeps (2–20), so "
+        "that a page opened before an upgrade, or a phone still on an older version, gets its "
+        "files from any instance: this release and the ones before it.",
+    ),
     "claim_lease": Setting(
         "HOUVAST_CLAIM_LEASE",
         "60",
@@ -407,6 +415,7 @@ class Settings:
     progress_days: int
     time_zone: ZoneInfo
     audit_days: int
+    releases_kept: int
     claim_lease: int
     migrate: str
     hsts: str

@@ -347,3 +347,27 @@ def test_a_postgresql_dump_as_the_backup_timer_makes_it_restores_every_device(
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_as_many_releases_are_kept_as_the_setting_says(tmp_path: Path, database_url: str) -> None:
+    """HOUVAST_RELEASES_KEPT=2: after a third release starts, the first one's files are gone
+    and the second one's still served by any instance."""
+    database_url = shared(tmp_path, database_url)
+    styles = []
+    for number in range(3):
+        pwa = tmp_path / f"pwa-{number}"
+        shutil.copytree(PROJECT_ROOT / "pwa", pwa)
+        stylesheet = pwa / "css" / "app.css"
+        stylesheet.write_text(
+            stylesheet.read_text() + f"\n.release-{number} {{ color: inherit; }}\n"
+        )
+        settings = isolated_settings(
+            tmp_path / f"data-{number}", database_url=database_url, releases_kept=2
+        )
+        with TestClient(create_app(settings, dispatch=False, pwa_dir=pwa)) as client:
+            worker = client.get("/sw.js").text
+            styles.append(next(u for u in _stored(worker) if u.endswith("/css/app.css")))
+    with TestClient(create_app(settings, dispatch=False, pwa_dir=pwa)) as client:
+        assert client.get(styles[0]).status_code == 404, "the oldest release is forgotten"
+        assert b".release-1" in client.get(styles[1]).content
+        assert b".release-2" in client.get(styles[2]).content
