@@ -104,7 +104,7 @@ def test_what_shows_exercises_travels_as_their_documents(client: TestClient) -> 
     assert b'class="step-text"' not in pages, "the worker writes the steps"
     assert pages.count(b'<li class="exercise-card') == 2, "home's card once per language"
     # A Dutch text once: not in its page beside the player's data, nor in app.json.
-    assert pages.count(b"Zet allebei je voeten plat op de grond.") == 1
+    assert pages.count(b"Zet allebei je voeten plat op de vloer.") == 1
     # An exercise's title once: not on home, in settings nor in app.json.
     assert pages.count(b'"title":"Hier en nu"') == 1 and b">Hier en nu<" not in pages
 
