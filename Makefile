@@ -62,11 +62,11 @@ engines: node_modules/.installed
 # What checks the files an operator installs: systemd-analyze the units (tests/test_units.py),
 # pg_dump and pg_restore a backup as the shipped timer makes it (tests/test_operations.py),
 # promtool the alerts (tests/test_alerts.py; Debian's prometheus package, not started here),
-# nginx the shipped proxy configuration (tests/test_proxies.py).
+# nginx and HAProxy the shipped proxy configurations (tests/test_proxies.py, test_haproxy.py).
 operations:
 	@test -x /usr/bin/systemd-analyze && test -x /usr/bin/pg_dump && test -x /usr/bin/promtool \
-		&& test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq \
-		systemd postgresql-client prometheus nginx; }
+		&& test -x /usr/sbin/nginx && test -x /usr/sbin/haproxy || { apt-get update -qq && \
+		apt-get install -y -qq systemd postgresql-client prometheus nginx haproxy; }
 
 node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

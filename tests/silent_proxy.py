@@ -30,7 +30,11 @@ class SilentProxy:
         self._cut.set()
 
     def close(self) -> None:
+        """From now on nothing connects (refused), and every connection made is ended."""
         self._closed.set()
+        # shutdown first: a thread blocked in accept keeps a closed socket listening.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._guard:
             for sock in self._sockets:
