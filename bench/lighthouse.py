@@ -86,7 +86,7 @@ def therapist_pages() -> None:
     """Every page of the therapist's side, signed in as a therapist with a set that was
     shared, kept on a phone and whose progress came in; the sign-in page signed out."""
     from server.therapist.sessions import COOKIE
-    from tests.therapist import create_set, make_therapist, open_client, share_page, side_of
+    from tests.therapist import create_set, make_therapist, open_client, share_page
 
     settings = bench_settings()
     with open_client(settings) as client:
@@ -95,11 +95,11 @@ def therapist_pages() -> None:
         kept = create_set(person, title="Kept and followed")
         _, _, shown = share_page(person, set_id, label="D-0412")
         link = share_page(person, kept)[0]
-        token = client.post("/api/sets/open", json={"token": link.split("#t=")[1]}).json()
-        client.post("/api/sets/open", json=token)
-        client.post("/api/sets/progress", json=token)
+        opened = client.post("/api/sets/open", json={"token": link.split("#t=")[1]}).json()
+        mine = {"token": opened["token"]}  # the phone's own token
+        assert client.post("/api/sets/open", json=mine).status_code == 200  # kept
+        assert client.post("/api/sets/progress", json=mine).status_code == 201
         cookie = person.cookies[COOKIE]
-        side_of(client)  # the tables exist; the live server below opens the same database
     signed_in = (
         "--preset=desktop",
         f"--extra-headers={json.dumps({'Cookie': f'{COOKIE}={cookie}'})}",
