@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -218,6 +220,12 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="houvast", description=__doc__)
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        help="read settings from this file of KEY=VALUE lines, as the systemd unit does "
+        "(default: $HOUVAST_ENV_FILE, if set); the environment wins over the file",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the app (settings: see README)")
     serve.add_argument("--host", help="address to listen on (default: HOUVAST_HOST)")
@@ -255,10 +263,42 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        env_file = args.env_file or os.environ.get("HOUVAST_ENV_FILE")
+        if env_file:
+            # Into the process's environment, so that what reads it directly (uvicorn's
+            # FORWARDED_ALLOW_IPS) sees the file too.
+            for key, value in read_env_file(Path(env_file)).items():
+                os.environ.setdefault(key, value)
         settings = Settings.from_env()
         return int(args.handler(args, settings))
     except (SettingsError, ExerciseError, CatalogError) as error:
         return _refuse(error)
+
+
+_ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines, as systemd's EnvironmentFile= reads them: blank lines and lines
+    starting with # are skipped, a value may be in single or double quotes. A line that is
+    none of these is an operator's mistake, named with its line number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise SettingsError(f"--env-file {path}: {error.strerror}") from None
+    found: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        match = _ENV_LINE.fullmatch(line)
+        if match is None:
+            raise SettingsError(f"{path}, line {number}: not KEY=VALUE: {line[:40]!r}")
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        found[key] = value
+    return found
 
 
 def _refuse(error: Exception) -> int:

@@ -95,6 +95,37 @@ def test_a_bad_setting_stops_the_command() -> None:
     assert "HOUVAST_PORT" in result.stderr
 
 
+def test_commands_read_the_same_environment_file_as_the_server(tmp_path: Path) -> None:
+    """`houvast --env-file FILE migrate` (or HOUVAST_ENV_FILE) reads the file the systemd unit
+    reads: comments, quotes and `export` as there; the environment wins over the file; a line
+    that is no setting stops the command, naming the line."""
+    data = tmp_path / "data"
+    settings = tmp_path / "houvast.env"
+    settings.write_text(
+        "# Houvast\n\n"
+        f"HOUVAST_DATA_DIR='{data}'\n"
+        'export HOUVAST_PUBLIC_URL="https://houvast.example.org"\n'
+        "HOUVAST_PORT=not-a-port\n"
+    )
+    base = {key: value for key, value in os.environ.items() if not key.startswith("HOUVAST_")}
+    refused = run("--env-file", str(settings), "migrate", env=base)
+    assert refused.returncode == 2 and "HOUVAST_PORT='not-a-port'" in refused.stderr
+    # The environment wins over the file.
+    made = run("--env-file", str(settings), "migrate", env={**base, "HOUVAST_PORT": "8001"})
+    assert made.returncode == 0, made.stderr
+    assert (data / "houvast.db").exists(), "the data folder came from the file"
+    listed = run(
+        "therapist", "list", env={**base, "HOUVAST_PORT": "8001", "HOUVAST_ENV_FILE": str(settings)}
+    )
+    assert listed.returncode == 0, listed.stderr
+    settings.write_text("HOUVAST_DATA_DIR=/tmp\nthis is no setting\n")
+    broken = run("--env-file", str(settings), "check", env=base)
+    assert broken.returncode == 2
+    assert f"{settings}, line 2: not KEY=VALUE" in broken.stderr
+    missing = run("--env-file", str(tmp_path / "none.env"), "check", env=base)
+    assert missing.returncode == 2 and "none.env" in missing.stderr
+
+
 def call(base: str, method: str, path: str, body: object = None, token: str = "") -> Any:
     request = urllib.request.Request(base + path, method=method)
     if body is not None:
