@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..shared_secrets import shared_secret
@@ -107,21 +107,34 @@ class Shares:
 
     def create(self, actor: Actor, found: StoredSet, label: str = "") -> NewShare:
         """A new link and code for a set the actor owns (the caller found it as theirs)."""
+
+        def make(connection: Connection, key: str, sealer: Sealer) -> NewShare:
+            made = self._insert(connection, found.id, label, key, sealer)
+            record(
+                connection,
+                actor,
+                "share.made",
+                self.clock(),
+                set_id=found.public_id,
+                share_id=made.public_id,
+            )
+            return made
+
+        made = self._with_unique_code(make)
+        assert made is not None
+        return made
+
+    def _with_unique_code(
+        self, make: Callable[[Connection, str, Sealer], NewShare | None]
+    ) -> NewShare | None:
+        """Run ``make`` in a transaction of its own, again should the code it drew be one made
+        before (a chance of 1 in 10^12)."""
         key, sealer = self._code_key, self._sealer  # read before SQLite's write lock
         for _ in range(5):
             try:
                 with self.engine.begin() as connection:
-                    made = self._insert(connection, found.id, label, key, sealer)
-                    record(
-                        connection,
-                        actor,
-                        "share.made",
-                        self.clock(),
-                        set_id=found.public_id,
-                        share_id=made.public_id,
-                    )
-                    return made
-            except IntegrityError:  # a code made before, by a chance of 1 in 10^12: another
+                    return make(connection, key, sealer)
+            except IntegrityError:
                 continue
         raise RuntimeError("could not make a unique code")
 
@@ -130,7 +143,7 @@ class Shares:
     ) -> NewShare:
         now = int(self.clock())
         token, code, public_id = new_token(), new_code(), new_id()
-        expires = now + CODE_DAYS * 24 * 3600
+        expires, link_expires = now + CODE_DAYS * 24 * 3600, now + LINK_DAYS * 24 * 3600
         made = connection.execute(
             insert(shares).values(
                 public_id=public_id,
@@ -141,12 +154,12 @@ class Shares:
                 label=label,
                 token_sealed=sealer.seal(token),
                 code_sealed=sealer.seal(code),
-                link_expires_at=now + LINK_DAYS * 24 * 3600,
+                link_expires_at=link_expires,
             )
         ).inserted_primary_key
         assert made is not None
         self._add_token(connection, int(made[0]), token, "link")
-        return NewShare(public_id, token, code, expires, label, now + LINK_DAYS * 24 * 3600)
+        return NewShare(public_id, token, code, expires, label, link_expires)
 
     def _owned(self, actor: Actor, set_public_id: str, share_public_id: str) -> Any:
         """Where-clauses for one share of a set the actor owns."""
@@ -161,8 +174,10 @@ class Shares:
         """The link and code of a share; None unless the actor owns it and it still works (and
         was made since links are kept sealed). ``seen``: they are shown to the therapist, and
         the audit trail says so."""
-        sealer = self._sealer
-        with self.engine.begin() as connection:
+        sealer, now = self._sealer, self.clock()
+        # A transaction that writes only when the showing is recorded (a read never takes
+        # SQLite's write lock).
+        with self.engine.begin() if seen else self.engine.connect() as connection:
             row = connection.execute(
                 select(shares).where(
                     *self._owned(actor, set_public_id, share_public_id),
@@ -171,9 +186,8 @@ class Shares:
                     shares.c.token_sealed.is_not(None),
                 )
             ).first()
-            if row is None or _past(row.link_expires_at, self.clock()):
+            if row is None or _past(row.link_expires_at, now):
                 return None
-            now = self.clock()
             if seen:
                 record(
                     connection,
@@ -197,38 +211,30 @@ class Shares:
         """Stop a working link and make a new one with the same label, at once; None unless
         the actor owns it and it still works. What the client kept stays kept, but updates and
         shared progress follow the new link only once it is opened."""
-        key, sealer = self._code_key, self._sealer
-        for _ in range(5):
-            try:
-                with self.engine.begin() as connection:
-                    old = connection.execute(
-                        update(shares)
-                        .where(
-                            *self._owned(actor, set_public_id, share_public_id),
-                            shares.c.revoked_at.is_(None),
-                        )
-                        .values(revoked_at=int(self.clock()), token_sealed=None, code_sealed=None)
-                        .returning(shares.c.set_id, shares.c.label)
-                    ).first()
-                    if old is None:
-                        return None
-                    made = self._insert(connection, old.set_id, old.label, key, sealer)
-                    for event, share_id in (
-                        ("share.replaced", share_public_id),
-                        ("share.made", made.public_id),
-                    ):
-                        record(
-                            connection,
-                            actor,
-                            event,
-                            self.clock(),
-                            set_id=set_public_id,
-                            share_id=share_id,
-                        )
-                    return made
-            except IntegrityError:
-                continue
-        raise RuntimeError("could not make a unique code")
+
+        def make(connection: Connection, key: str, sealer: Sealer) -> NewShare | None:
+            old = connection.execute(
+                update(shares)
+                .where(
+                    *self._owned(actor, set_public_id, share_public_id),
+                    shares.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=int(self.clock()), token_sealed=None, code_sealed=None)
+                .returning(shares.c.set_id, shares.c.label)
+            ).first()
+            if old is None:
+                return None
+            made = self._insert(connection, old.set_id, old.label, key, sealer)
+            for event, share_id in (
+                ("share.replaced", share_public_id),
+                ("share.made", made.public_id),
+            ):
+                record(
+                    connection, actor, event, self.clock(), set_id=set_public_id, share_id=share_id
+                )
+            return made
+
+        return self._with_unique_code(make)
 
     def set_label(self, actor: Actor, set_public_id: str, share_public_id: str, label: str) -> bool:
         """Change a share's label; False unless the actor owns it."""
@@ -307,29 +313,7 @@ class Shares:
                 .where(shares.c.set_id == set_id)
                 .order_by(shares.c.created_at.desc(), shares.c.id.desc())
             ).all()
-        return [
-            Share(
-                row.id,
-                row.public_id,
-                row.created_at,
-                row.code_expires_at,
-                row.revoked_at,
-                bool(row.progress),
-                row.label,
-                row.revoked_at is None
-                and row.kept_at is None
-                and row.token_sealed is not None
-                and not _past(row.link_expires_at, now),
-                row.revoked_at is None and row.kept_at is None and row.code_expires_at > now,
-                row.opened_at,
-                row.kept_at,
-                row.link_expires_at,
-                int(row.phones or 0),
-                row.seen_at,
-                _link_state(row, now),
-            )
-            for row in rows
-        ]
+        return [_share(row, now) for row in rows]
 
     def revoke(self, actor: Actor, set_public_id: str, share_public_id: str) -> bool:
         """Stop a link and its code; False unless the actor owns the set and the share is of
@@ -398,6 +382,28 @@ class Shares:
 
 def _past(moment: int | None, now: float) -> bool:
     return moment is not None and moment <= now
+
+
+def _share(row: Any, now: float) -> Share:
+    """A share as its set's page lists it: what shows follows from the link's state."""
+    link = _link_state(row, now)
+    return Share(
+        row.id,
+        row.public_id,
+        row.created_at,
+        row.code_expires_at,
+        row.revoked_at,
+        bool(row.progress),
+        row.label,
+        showable=link == "works" and row.token_sealed is not None,
+        code_works=link in ("works", "expired") and row.code_expires_at > now,
+        opened_at=row.opened_at,
+        kept_at=row.kept_at,
+        link_expires_at=row.link_expires_at,
+        phones=int(row.phones or 0),
+        seen_at=row.seen_at,
+        link=link,
+    )
 
 
 def _link_state(row: Any, now: float) -> str:

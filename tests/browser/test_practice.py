@@ -25,13 +25,14 @@ from server.therapist.audit import Actor
 from server.therapist.sets import Item, SetData, Sets
 from server.therapist.tables import therapists
 from tests.browser.test_therapist import (
-    PASSWORD,
     api,
     check_axe,
+    first_sign_in,
     houvast_add,
     in_place,
     press_on,
     run,
+    sign_in,
     type_into,
 )
 from tests.pdf import pdf_page_png, pdf_texts
@@ -81,13 +82,6 @@ def practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Se
         yield served
 
 
-def sign_in(page: Page, email: str) -> None:
-    type_into(page, "#email", email)
-    type_into(page, "#password", PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
 def listed(page: Page) -> list[str]:
     return page.locator(".t-sets li > a").all_inner_texts()
 
@@ -102,12 +96,7 @@ def test_a_therapist_with_five_clients_through_a_week(
     link = houvast_add(settings, email, locale)
     context = browser.new_context(viewport=viewport, locale=locale)
     page = context.new_page()
-    page.goto(link)
-    type_into(page, "#password", PASSWORD)
-    type_into(page, "#repeat", PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    sign_in(page, email)
+    first_sign_in(page, link, email)
 
     # Five sets, one for each client (made through the form elsewhere: here straight away).
     engine = make_engine(settings.database)

@@ -141,6 +141,24 @@ def type_into(page: Page, selector: str, text: str) -> None:
     page.keyboard.type(text)
 
 
+def sign_in(page: Page, email: str) -> None:
+    """The sign-in form, with the keyboard (the account has no two-step sign-in)."""
+    type_into(page, "#email", email)
+    type_into(page, "#password", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def first_sign_in(page: Page, link: str, email: str) -> None:
+    """The operator's link: a password chosen, then signed in with it."""
+    page.goto(link)
+    type_into(page, "#password", PASSWORD)
+    type_into(page, "#repeat", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    sign_in(page, email)
+
+
 def check_axe(page: Page, name: str) -> None:
     results = AXE.run(page)
     assert results.violations_count == 0, f"{name}: {results.generate_report()}"
@@ -368,15 +386,7 @@ def test_the_progress_page_shows_what_a_client_shared(
     link = houvast_add(settings, email, locale)
     context = browser.new_context(viewport=viewport, locale=locale)
     page = context.new_page()
-    page.goto(link)
-    type_into(page, "#password", PASSWORD)
-    type_into(page, "#repeat", PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    type_into(page, "#email", email)
-    type_into(page, "#password", PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    first_sign_in(page, link, email)
     page.goto(f"{url}/t/{locale}/sets/new")
     type_into(page, "#title", "Progress")
     tab_to(page, "#new-exercise")
