@@ -112,6 +112,18 @@ STRINGS: dict[str, str] = {
     "chart_no_change": N_("no ratings"),
     "exported": N_("Saved as %(name)s. You will find it with your downloads."),
     "storage_error": N_("Something went wrong on this device. Please try again."),
+    # The plan for hard moments, as the player's offer of help shows parts of it.
+    "plan_open": N_("My plan"),
+    "plan_too_much": N_("Signs that it is getting too much"),
+    "plan_too_little": N_("Signs that I am shutting down"),
+    "plan_helps": N_("What helps me"),
+    # ... and as the summary for a session does (history page).
+    "sum_plan": N_("My plan for hard moments"),
+    "plan_people": N_("People I can call or message"),
+    "plan_care": N_("My care contacts"),
+    "plan_care_therapist": N_("Your therapist or practice"),
+    "plan_care_gp": N_("Your GP"),
+    "plan_care_gpPost": N_("Out-of-hours GP service"),
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
     ),
@@ -293,6 +305,25 @@ SET_STRINGS: dict[str, str] = {
     ),
     "set_error_server": N_("Something went wrong on the server. Please try again later."),
     "set_opens_online": N_("You are offline. The set opens here as soon as you are online again."),
+}
+
+
+# Only the plan page uses these (pwa/js/plan.js): they travel in that page.
+PLAN_STRINGS: dict[str, str] = {
+    # Translators: on a button that dials; %(name)s is a name the person wrote, or "Your GP".
+    "plan_call": N_("Call %(name)s"),
+    "plan_message": N_("Message %(name)s"),
+    "plan_start": N_("Start: %(title)s"),
+    "plan_make": N_("Make your plan"),
+    "plan_change": N_("Change your plan"),
+    "plan_saved": N_("Your plan is kept on this device."),
+    "plan_person": N_("Person %(n)s"),
+    "plan_name": N_("Name"),
+    "plan_number": N_("Phone number"),
+    "plan_remove_person": N_("Remove person %(n)s"),
+    "plan_name_missing": N_("Add a name, so you know who this is."),
+    "plan_number_missing": N_("Add a phone number."),
+    "plan_number_invalid": N_("Write a phone number in digits, for example 06 12345678."),
 }
 
 

@@ -32,6 +32,7 @@ page_routes = [
     Route("/exercises/{exercise_id}", pages.exercise, name="exercise"),
     Route("/about", pages.template_page("about"), name="about"),
     Route("/help", pages.template_page("help"), name="help"),
+    Route("/plan", pages.plan_page, name="plan"),
     Route("/settings", pages.settings_page, name="settings"),
     Route("/history", pages.template_page("history"), name="history"),
     Route("/offline", pages.template_page("offline"), name="offline"),

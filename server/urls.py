@@ -32,6 +32,8 @@ CLIENT_PAGES = (
     Page("home"),
     Page("about"),
     Page("help"),
+    # The plan for hard moments: reached from the way out, so offline above all.
+    Page("plan"),
     Page("settings"),
     Page("history"),
     Page("offline"),
@@ -39,7 +41,7 @@ CLIENT_PAGES = (
     Page("set"),
 )
 # What the scripts may link to or fetch: name → (route, parameters, placeholder names).
-_SCRIPT_PAGES = ("home", "history", "help", "settings", "set", "reminders")
+_SCRIPT_PAGES = ("home", "history", "help", "plan", "settings", "set", "reminders")
 
 
 def _names(routes: list[BaseRoute]) -> set[str]:

@@ -6,6 +6,7 @@ import { unlockAudio } from './bell.js';
 import { $, element } from './dom.js';
 import { t } from './i18n.js';
 import { loadPrefs } from './prefs.js';
+import { planExists } from './plan-store.js';
 import { saveUnsavedRuns } from './store.js';
 import { url } from './urls.js';
 
@@ -54,6 +55,9 @@ document.getElementById('main').prepend(notices);
 new ResizeObserver(() => root.style.setProperty('--notices-height', `${notices.offsetHeight}px`))
   .observe(notices);
 const wayOutBar = document.querySelector('.way-out');
+// The person's own plan, one tap away on every page once there is one.
+const planLink = document.querySelector('.way-out-plan');
+if (planLink) planLink.hidden = !planExists();
 if (wayOutBar) {
   new ResizeObserver(() => root.style.setProperty('--bottom', `${wayOutBar.offsetHeight}px`))
     .observe(wayOutBar);

@@ -17,6 +17,8 @@ import {
 import {
   currentItem, endLinks, showItemNote, withValues,
 } from './set-item.js';
+import { NOTES } from './plan-data.js';
+import { markPlan, planExists } from './plan-store.js';
 import { getNotes, saveNote, saveRun } from './store.js';
 import { buildTimeline, kindsOf } from './timeline.js';
 import { BellTrack } from './track-player.js';
@@ -137,6 +139,10 @@ class Player {
       event.preventDefault();
       this.tooMuch();
     });
+    // "My plan" leaves the page: the run waits, paused, for the person to come back to it.
+    document.querySelector('.way-out-plan')?.addEventListener('click', () => {
+      if (this.state.status === 'running' && this.state.pausedAt === null) this.togglePause();
+    });
     this.root.addEventListener('pointerdown', unlockAudio);
     this.root.addEventListener('keydown', unlockAudio);
     const back = () => {
@@ -252,7 +258,7 @@ class Player {
 
   /** A high rating before the exercise: offer grounding or help, or going on. Never a block. */
   offerHelp() {
-    const offer = helpOffer(t('high_text'), () => this.tooMuch(), url('help'));
+    const offer = helpOffer(t('high_text'), () => this.tooMuch(), url('help'), this.notes);
     const goOn = element('button', { type: 'button', class: 'button' }, t('go_on'));
     goOn.addEventListener('click', () => this.next());
     offer.querySelector('.call-buttons').append(goOn);
@@ -275,6 +281,7 @@ class Player {
       this.state = { ...this.state, notes: { ...this.state.notes, [key]: words } };
       this.notes[key] = words;
       saveNote(key, words).catch((error) => console.error('Houvast: a note was not kept', error));
+      if (Object.values(NOTES).includes(key)) markPlan();
     }
     this.next();
   }
@@ -411,7 +418,7 @@ class Player {
       || (Number.isInteger(before) && after - before >= CLEAR_RISE));
     const offer = $('player-end-offer');
     offer.hidden = !rose;
-    if (rose) offer.replaceChildren(helpOffer(t('rise_text'), () => groundHere(), url('help')));
+    if (rose) offer.replaceChildren(helpOffer(t('rise_text'), () => groundHere(), url('help'), this.notes));
     end.querySelector('.set-end-links')?.remove();
     if (this.item) {
       // In a set, going on with the set is the one main way; the exercises are one more.
@@ -428,14 +435,25 @@ class Player {
 const HIGH = 8;
 const CLEAR_RISE = 2;
 
-/** A calm panel offering grounding and help. */
-function helpOffer(text, ground, help) {
+/** A calm panel offering grounding and help, with what the person wrote helps them (their own
+ * window, when this page can read it) and their plan, if they have one. */
+function helpOffer(text, ground, help, notes = {}) {
   const panel = element('div', { class: 'notice help-offer' });
   const buttons = element('p', { class: 'call-buttons' });
   const groundButton = element('button', { type: 'button', class: 'button primary' }, t('ground_now'));
   groundButton.addEventListener('click', ground);
-  buttons.append(groundButton, element('a', { class: 'button', href: help }, t('see_help')));
-  panel.append(element('p', {}, text), buttons);
+  buttons.append(groundButton);
+  if (planExists()) buttons.append(element('a', { class: 'button', href: url('plan') }, t('plan_open')));
+  buttons.append(element('a', { class: 'button', href: help }, t('see_help')));
+  panel.append(element('p', {}, text));
+  const own = [['plan_too_much', NOTES.tooMuch], ['plan_too_little', NOTES.tooLittle], ['plan_helps', NOTES.helps]]
+    .filter(([, key]) => notes[key]);
+  if (own.length) {
+    const list = element('dl', { class: 'player-last-time' });
+    for (const [label, key] of own) list.append(element('dt', {}, t(label)), element('dd', { class: 'plan-words' }, notes[key]));
+    panel.append(list);
+  }
+  panel.append(buttons);
   return panel;
 }
 

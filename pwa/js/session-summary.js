@@ -5,6 +5,8 @@
 import { sessionSummary } from './history-data.js';
 import { appData, formatDate, formatNumber, t } from './i18n.js';
 import { $, element } from './dom.js';
+import { CARE } from './plan-data.js';
+import { loadPlan } from './plan-store.js';
 
 const titles = Object.fromEntries(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
 const one = (value) => (value === null ? '–' : formatNumber(value, { maximumFractionDigits: 1 }));
@@ -67,6 +69,29 @@ function draw(runs) {
   );
 }
 
+/** The plan for hard moments, when the person chose to add it: as a list to read and print. */
+async function drawPlan() {
+  const parts = $('summary-plan-parts');
+  if (!$('summary-plan').checked) {
+    parts.replaceChildren();
+    return;
+  }
+  const { plan } = await loadPlan();
+  const list = element('dl', { class: 'summary-plan' });
+  const add = (label, text) => {
+    if (text) list.append(element('dt', {}, label), element('dd', { class: 'plan-words' }, text));
+  };
+  add(t('plan_too_much'), plan.signs.tooMuch);
+  add(t('plan_too_little'), plan.signs.tooLittle);
+  add(t('plan_helps'), [plan.exercises.map((id) => titles[id]).filter(Boolean).join(', '), plan.helps]
+    .filter(Boolean).join('\n'));
+  add(t('plan_people'), plan.people.map((person) => `${person.name}: ${person.number}`).join('\n'));
+  add(t('plan_care'), CARE.filter((name) => plan.care[name].number)
+    .map((name) => `${t(`plan_care_${name}`)}: ${[plan.care[name].name, plan.care[name].number].filter(Boolean).join(', ')}`)
+    .join('\n'));
+  parts.replaceChildren(element('h3', {}, t('sum_plan')), list);
+}
+
 /** Show the summary while the address ends in #summary, the history otherwise. */
 export function setUpSummary(getRuns) {
   const section = $('summary');
@@ -76,6 +101,7 @@ export function setUpSummary(getRuns) {
     section.hidden = !on;
     if (on) {
       draw(getRuns());
+      drawPlan().catch((error) => console.error('Houvast: the plan could not be read', error));
       $('summary-heading').focus();
     }
   };
@@ -84,6 +110,9 @@ export function setUpSummary(getRuns) {
   period.setAttribute('aria-live', 'polite');
   period.setAttribute('aria-atomic', 'true');
   $('summary-weeks').addEventListener('change', () => draw(getRuns()));
+  $('summary-plan').addEventListener('change', () => {
+    drawPlan().catch((error) => console.error('Houvast: the plan could not be read', error));
+  });
   $('summary-print').addEventListener('click', () => window.print());
   window.addEventListener('hashchange', show);
   show();

@@ -1,15 +1,19 @@
 // What a person keeps on this device, in IndexedDB: the log of runs and the words they keep
-// (about their protector, their safe place). Nothing here leaves the device.
+// (about their protector, their safe place), and their plan for hard moments. Nothing here
+// leaves the device.
 //
-// With a PIN (seal.js), every record is kept sealed: {<its key>, sealed}. Sealing needs no PIN,
+// With a PIN (seal.js), every record is kept sealed: {<its key>, sealed}, except a record the
+// person marked to show without the PIN (`open: true`: parts of the plan, which a forgotten PIN
+// must not keep from them in a crisis). Sealing needs no PIN,
 // so practising saves as ever; reading takes the PIN once per page (unlock). Other stores use
 // the same: sealRecord before a put, openRecord after a get (sets.js, for a therapist's sets).
 
 import { createLock, openLock, seal, unseal } from './seal.js';
 
 const DB_NAME = 'houvast';
-// 2 added the kept sets (sets.js); an upgrade only ever adds stores.
-const DB_VERSION = 2;
+// 2 added the kept sets (sets.js), 3 the plan (plan-store.js); an upgrade only ever adds
+// stores.
+const DB_VERSION = 3;
 
 let opening = null;
 let connection = null;
@@ -35,6 +39,8 @@ export function openStore() {
       if (!db.objectStoreNames.contains('notes')) db.createObjectStore('notes', { keyPath: 'key' });
       // Version 2: a therapist's sets the person keeps, by set id.
       if (!db.objectStoreNames.contains('sets')) db.createObjectStore('sets', { keyPath: 'id' });
+      // Version 3: the plan for hard moments, one record per part.
+      if (!db.objectStoreNames.contains('plan')) db.createObjectStore('plan', { keyPath: 'key' });
     };
     // Another tab holds an older version open; it closes when it hears of this one (below).
     req.onblocked = () => console.warn('Houvast: waiting for another tab to close its store');
@@ -119,11 +125,12 @@ export async function unlock(pin) {
   return key !== null;
 }
 
-/** A record as it is stored: sealed under the lock, if there is one, keeping only `keyPath`
- * (a random id or a note's name) readable, for the store to find it by. */
+/** A record as it is stored: sealed under the lock, if there is one and the record is not
+ * marked open, keeping only `keyPath` (a random id or a note's name) readable, for the store to
+ * find it by. */
 export async function sealRecord(record, keyPath) {
   const lock = currentLock();
-  return lock ? { [keyPath]: record[keyPath], sealed: await seal(lock, record) } : record;
+  return lock && !record.open ? { [keyPath]: record[keyPath], sealed: await seal(lock, record) } : record;
 }
 
 /** A stored record, opened (this page must be open: isOpen). */
@@ -147,7 +154,7 @@ async function putAll(storeName, records) {
 async function everything() {
   const db = await openStore();
   const found = [];
-  for (const [name, keyPath] of [['runs', 'id'], ['notes', 'key'], ['sets', 'id']]) {
+  for (const [name, keyPath] of [['runs', 'id'], ['notes', 'key'], ['sets', 'id'], ['plan', 'key']]) {
     const rows = await request(db.transaction(name).objectStore(name).getAll());
     found.push([name, await Promise.all(rows.map(openRecord)), keyPath]);
   }
@@ -178,8 +185,19 @@ export async function removePin(pin) {
 /** The PIN is forgotten: delete everything kept, and the lock with it. */
 export async function startFresh() {
   await clearRuns();
-  await clearNotes();
   await transaction('sets', 'readwrite', (store) => store.clear());
+  // What shows without the PIN (parts of the plan, and the words they hold) can still be read,
+  // so it stays: in a crisis it is what the person needs.
+  for (const name of ['notes', 'plan']) {
+    await transaction(name, 'readwrite', (store) => {
+      store.openCursor().onsuccess = (event) => {
+        const cursor = event.target.result;
+        if (!cursor) return;
+        if (cursor.value.sealed) cursor.delete();
+        cursor.continue();
+      };
+    });
+  }
   // What those sets shared can still be withdrawn: their secrets are kept in the clear as well
   // (sets.js), and now wait to be withdrawn the next time a page is online.
   const list = (name) => {
@@ -278,9 +296,15 @@ export async function getNotes() {
   return Object.fromEntries(readable.map((row) => [row.key, row.text]));
 }
 
-export async function saveNote(name, text) {
-  const record = await sealRecord({ key: name, text, savedAt: new Date().toISOString() }, 'key');
-  return transaction('notes', 'readwrite', (store) => store.put(record));
+/** Keep `text` under the note `name`. `open` says whether it shows without the PIN; left out,
+ * the note keeps what it was (a sealed note is not open). */
+export async function saveNote(name, text, open = undefined) {
+  const db = await openStore();
+  const kept = await request(db.transaction('notes').objectStore('notes').get(name));
+  const record = { key: name, text, savedAt: new Date().toISOString() };
+  if (open ?? kept?.open) record.open = true;
+  const stored = await sealRecord(record, 'key');
+  return transaction('notes', 'readwrite', (store) => store.put(stored));
 }
 
 export function clearNotes() {

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..client_strings import (
     MAKE_SET_STRINGS,
+    PLAN_STRINGS,
     REMINDER_STRINGS,
     SET_STRINGS,
     app_data,
@@ -98,6 +99,25 @@ async def settings_page(request: Request) -> Response:
     ]
     return state.templates.render(
         "settings.html", locale, {"exercises": exercises}, page=Page("settings")
+    )
+
+
+async def plan_page(request: Request) -> Response:
+    """The plan for hard moments; pwa/js/plan.js shows what this device keeps and fills the
+    form, whose exercises to choose from are every exercise, in this language."""
+    state = app_state(request)
+    locale = _locale(request)
+    language = state.catalogs.language(locale)
+    exercises = [
+        {"id": exercise.id, "title": language.gettext(exercise.title)}
+        for exercise in state.exercises.values()
+    ]
+    page_data = {"strings": translated_strings(language.gettext, PLAN_STRINGS)}
+    return state.templates.render(
+        "plan.html",
+        locale,
+        {"exercises": exercises, "page_data": page_data},
+        page=Page("plan"),
     )
 
 

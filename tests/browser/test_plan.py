@@ -1,0 +1,214 @@
+"""My plan for hard moments: written on the phone, offline; locked with a PIN except what shows
+without it; reached from the way out in the middle of a run, where the contacts and a chosen
+exercise are one tap away without the PIN; printed on one page; added to the session summary."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from server.app import create_app
+from tests.browser.conftest import AXE, console_errors, freeze_clock
+from tests.browser.test_offline import controlled
+from tests.browser.track_helpers import SMALL_PHONE
+from tests.conftest import isolated_settings
+from tests.live_server import LiveServer
+
+PIN = "2468"
+TEXT = {
+    "nl": {
+        "make": "Maak je plan",
+        "too_much": "Signalen dat het te veel wordt",
+        "too_little": "Signalen dat ik wegzak of dichtklap",
+        "own_words": "In je eigen woorden",
+        "exercise": "Ademen met een langere uitademing",
+        "add": "Iemand toevoegen",
+        "name": "Naam",
+        "number": "Telefoonnummer",
+        "save": "Mijn plan bewaren",
+        "saved": "Je plan is bewaard op dit apparaat.",
+        "invalid": "Schrijf het telefoonnummer in cijfers, bijvoorbeeld 06 12345678.",
+        "call": "Bel Sanne",
+        "start": "Start: Ademen met een langere uitademing",
+        "plan": "Mijn plan",
+        "locked": "Sommige delen van je plan zijn op slot met je pincode.",
+        "unlock": "Openen met je pincode",
+        "enter": "Je pincode, om je geschiedenis en je bewaarde woorden te zien",
+        "open": "Openen",
+        "begin": "Beginnen",
+        "add_plan": "Mijn plan voor moeilijke momenten toevoegen",
+        "resume": "Verder",
+    },
+    "en": {
+        "make": "Make your plan",
+        "too_much": "Signs that it is getting too much",
+        "too_little": "Signs that I am shutting down",
+        "own_words": "In your own words",
+        "exercise": "Breathing with a longer out-breath",
+        "add": "Add someone",
+        "name": "Name",
+        "number": "Phone number",
+        "save": "Save my plan",
+        "saved": "Your plan is kept on this device.",
+        "invalid": "Write a phone number in digits, for example 06 12345678.",
+        "call": "Call Sanne",
+        "start": "Start: Breathing with a longer out-breath",
+        "plan": "My plan",
+        "locked": "Some parts of your plan are locked with your PIN.",
+        "unlock": "Open with your PIN",
+        "enter": "Your PIN, to see your history and the words you kept",
+        "open": "Open",
+        "begin": "Start",
+        "add_plan": "Add my plan for hard moments",
+        "resume": "Resume",
+    },
+}
+SIGNS = "My heart races and I snap at people"
+HELPS = "Cold water on my hands"
+STORE = "new URL('store.js', document.querySelector('script[type=module]').src).href"
+# What anyone holding the phone's files would read in the plan's records, sealed bytes as text.
+RAW = """async () => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('houvast');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    const all = (name) => new Promise((resolve) => {
+        const request = db.transaction(name).objectStore(name).getAll();
+        request.onsuccess = () => resolve(request.result);
+    });
+    const found = {notes: await all('notes'), plan: await all('plan')};
+    db.close();
+    return JSON.stringify(found, (key, value) => ArrayBuffer.isView(value) ? '<sealed>' : value);
+}"""
+
+
+def pages_printed(page: Page) -> int:
+    pdf = page.pdf(format="A4", print_background=True)
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def write_plan(page: Page, text: dict[str, str]) -> None:
+    """The plan, through its form: signs, an exercise, words, a person and the GP."""
+    page.get_by_role("button", name=text["make"]).click()
+    expect(page.locator("#plan-form-heading")).to_be_focused()
+    page.get_by_label(text["too_much"]).fill(SIGNS)
+    page.get_by_label(text["too_little"]).fill("Everything goes foggy")
+    page.get_by_label(text["exercise"], exact=True).check()
+    page.get_by_label(text["own_words"]).fill(HELPS)
+    person = page.locator(".plan-someone").first
+    person.get_by_label(text["name"], exact=True).fill("Sanne")
+    person.get_by_label(text["number"]).fill("call me")
+    page.get_by_role("button", name=text["save"]).click()
+    # A number that is none is refused where it is, and nothing is kept yet.
+    expect(page.locator("#people-0-number-error")).to_have_text(text["invalid"])
+    expect(person.get_by_label(text["number"])).to_be_focused()
+    assert page.evaluate("localStorage.getItem('houvast.plan')") is None
+    person.get_by_label(text["number"]).fill("06 1234 5678")
+    page.locator("#care-gp-number").fill("020 123 4567")
+    page.get_by_role("button", name=text["save"]).click()
+    expect(page.locator("#plan-status")).to_have_text(text["saved"])
+    expect(page.locator("#plan-title")).to_be_focused()
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
+    profile: BrowserContext, tmp_path: Path, output_dir: Path, locale: str
+) -> None:
+    text = TEXT[locale]
+    with LiveServer(create_app(isolated_settings(tmp_path), dispatch=False)) as url:
+        page = profile.new_page()
+        page.set_viewport_size(SMALL_PHONE)
+        errors = console_errors(page)
+        page.goto(f"{url}/{locale}/plan")
+        controlled(page)
+        profile.set_offline(True)
+        page.reload()
+        # Before there is a plan: what it is for, and the numbers that are always there.
+        expect(page.locator("#plan-empty")).to_be_visible()
+        expect(page.locator(".plan-always a[href='tel:113']")).to_be_visible()
+        expect(page.locator(".plan-always a[href='tel:112']")).to_be_visible()
+        expect(page.locator(".way-out-plan")).to_be_hidden()
+
+        write_plan(page, text)
+        view = page.locator("#plan-view")
+        expect(view.get_by_role("heading", name=text["too_much"])).to_be_visible()
+        expect(view).to_contain_text(SIGNS)
+        expect(view.get_by_role("link", name=text["call"])).to_have_attribute(
+            "href", "tel:0612345678"
+        )
+        expect(view.locator("a[href='sms:0612345678']")).to_be_visible()
+        expect(view.locator("a[href='tel:0201234567']")).to_be_visible()
+        # The way-out bar now holds the plan, on every page.
+        expect(page.locator(".way-out-plan")).to_be_visible()
+        results = AXE.run(page)
+        assert results.violations_count == 0, results.generate_report()
+        page.screenshot(path=output_dir / f"plan-{locale}.png", full_page=True)
+        assert pages_printed(page) == 1
+
+        # A PIN locks the history and the plan's own words; the contacts and the exercises
+        # stay readable, as the person left them ticked.
+        page.evaluate(f"async (pin) => (await import({STORE})).setPin(pin)", PIN)
+        stored = page.evaluate(RAW)
+        assert SIGNS not in stored and HELPS not in stored and "Everything goes foggy" not in stored
+        kept = json.loads(stored)
+        assert {r["key"]: "sealed" in r for r in kept["plan"]} == {
+            "exercises": False,
+            "people": False,
+            "care": False,
+        }
+        assert "06 1234 5678" in stored
+
+        # In the middle of a run, with no PIN given on this page: the way out holds the plan.
+        freeze_clock(page)
+        page.goto(f"{url}/{locale}/exercises/body-scan")
+        page.get_by_role("button", name=text["begin"], exact=True).click()
+        expect(page.locator("#player")).to_be_visible()
+        plan_link = page.locator(".way-out-plan")
+        expect(plan_link).to_be_in_viewport()
+        plan_link.click()
+        expect(page.locator("#plan-title")).to_be_visible()
+        run = page.evaluate(
+            "JSON.parse(Object.entries(sessionStorage).find(([k]) => k.includes('body-scan'))[1])"
+        )
+        assert run["status"] == "running" and run["pausedAt"] is not None, "the run waits"
+        expect(page.locator("#plan-locked")).to_contain_text(text["locked"])
+        expect(view).not_to_contain_text(SIGNS)
+        expect(view.get_by_role("link", name=text["call"])).to_be_visible()
+        assert pages_printed(page) == 1
+        page.screenshot(path=output_dir / f"plan-locked-{locale}.png", full_page=True)
+
+        # One tap starts the chosen exercise.
+        view.get_by_role("link", name=text["start"]).click()
+        expect(page.locator("#player")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/exercises/paced-breathing#start$"))
+
+        # Back on the run: it waits, paused, where it was.
+        page.goto(f"{url}/{locale}/exercises/body-scan")
+        expect(page.locator("#player-pause")).to_have_text(text["resume"])
+
+        # With the PIN, the whole plan shows and prints on one page.
+        page.goto(f"{url}/{locale}/plan")
+        page.get_by_role("button", name=text["unlock"]).click()
+        page.get_by_label(text["enter"]).fill(PIN)
+        page.get_by_role("button", name=text["open"], exact=True).click()
+        expect(view).to_contain_text(SIGNS)
+        expect(view).to_contain_text(HELPS)
+        expect(page.locator("#plan-locked")).to_be_hidden()
+        assert pages_printed(page) == 1
+
+        # And in the summary for the session, when the person adds it.
+        page.goto(f"{url}/{locale}/history")
+        page.get_by_label(text["enter"]).fill(PIN)
+        page.get_by_role("button", name=text["open"], exact=True).click()
+        page.goto(f"{url}/{locale}/history#summary")
+        expect(page.locator("#summary-plan-parts")).to_be_empty()
+        page.get_by_label(text["add_plan"]).check()
+        expect(page.locator("#summary-plan-parts")).to_contain_text(SIGNS)
+        expect(page.locator("#summary-plan-parts")).to_contain_text("Sanne: 06 1234 5678")
+        assert pages_printed(page) == 1
+        assert errors == []
