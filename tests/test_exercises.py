@@ -108,6 +108,59 @@ def test_the_defensive_movement_is_marked_for_therapy_first_and_stays_gentle() -
     assert pushes and pushes[0].values["duration"].high <= 40, "pushing is short, with rests"
 
 
+ISSUE_22 = ("orienting", "then-and-now", "your-window", "receiving-support", "protective-part")
+
+
+def test_the_five_newer_exercises_are_short_and_end_back_in_the_room() -> None:
+    """Short enough for between sessions, rated before and after, every timing adjustable,
+    and the body's reactions named with what to do then."""
+    exercises = load_exercises(EXERCISES_DIR)
+    for exercise in (exercises[name] for name in ISSUE_22):
+        assert len(exercise.steps) <= 12, exercise.id
+        assert [exercise.steps[0].kind.name, exercise.steps[-1].kind.name] == ["rate", "rate"]
+        assert all(
+            "duration" in step.values and step.values["duration"].low < step.values["duration"].high
+            for step in exercise.all_steps()
+            if step.kind.name == "timed"
+        ), exercise.id
+        assert exercise.estimated_minutes() <= 10, exercise.id
+        assert "room" in exercise.closing and "Take your time" in exercise.closing
+    # The steadying ones sit with grounding on home; the parts work comes after the protector.
+    assert {exercises[name].category for name in ("orienting", "then-and-now")} == {"grounding"}
+    for name in ("then-and-now", "your-window", "receiving-support", "protective-part"):
+        intro = exercises[name].intro
+        assert all(word in intro for word in ("tears", "shak", "numb", "stop")), name
+
+
+def test_your_window_keeps_the_signs_the_plan_for_hard_moments_reads() -> None:
+    """The plan shows these notes by their keys: a renamed key would leave the plan empty."""
+    exercise = load_exercises(EXERCISES_DIR)["your-window"]
+    notes = [step for step in exercise.steps if step.kind.name == "note"]
+    assert [step.values["key"] for step in notes] == [
+        "window-too-much",
+        "window-too-little",
+        "window-helps",
+    ]
+    # The window is explained before the first question, kindly: it can grow.
+    explained = exercise.steps.index(next(s for s in exercise.steps if s.id == "the-window"))
+    assert explained < exercise.steps.index(notes[0])
+    assert "grow" in exercise.steps[explained].text
+    # Between too much and too little, a way back into the room first.
+    between = exercise.steps[exercise.steps.index(notes[0]) + 1]
+    assert between.kind.name == "timed" and "room" in between.text
+
+
+def test_the_protective_part_is_marked_for_therapy_first() -> None:
+    exercise = load_exercises(EXERCISES_DIR)["protective-part"]
+    first = next(step for step in exercise.steps if step.kind.name != "rate")
+    assert first.title == "First with your therapist"
+    for text in (exercise.purpose, exercise.alone or "", first.text):
+        assert "your therapist first" in text or "first with your therapist" in text, text
+    assert "pleaser" in exercise.purpose
+    # It stays with the part in daily life, not with what happened back then.
+    assert "you do not go into what happened back then" in first.text
+
+
 def test_the_secure_traits_are_read_one_at_a_time_and_briefly() -> None:
     """Short enough to read several times a day, with a calm pause on every trait."""
     exercise = load_exercises(EXERCISES_DIR)["secure-traits"]

@@ -22,8 +22,13 @@ from tests.browser.test_player import (
 
 SMALL_PHONE = {"width": 360, "height": 640}
 CATALOGUE = [
+    "orienting",
+    "then-and-now",
     "paced-breathing",
     "in-the-middle",
+    "your-window",
+    "receiving-support",
+    "protective-part",
     "defensive-movement",
     "welcome",
     "secure-traits",
@@ -37,7 +42,13 @@ NOT_ALONE = {"nl": "Wanneer je dit beter met steun doet", "en": "When to do this
 # What each exercise keeps on the device when played to the end (play_to_the_end writes "a few
 # words" in every note and chooses the second place on every scale).
 KEPT: dict[str, dict[str, str]] = {
+    "then-and-now": {"different-now": "a few words"},
     "in-the-middle": {"scale.middle-place": "2/7"},
+    "your-window": {
+        f"window-{signs}": "a few words" for signs in ("too-much", "too-little", "helps")
+    },
+    "receiving-support": {"support-received": "a few words"},
+    "protective-part": {"protective-part": "a few words"},
     "welcome": {"welcome-words": "a few words"},
     "secure-traits": {"trait-today": "a few words"},
     "core-themes": {
