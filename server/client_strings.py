@@ -207,6 +207,7 @@ SET_STRINGS: dict[str, str] = {
     "set_every_day": N_("every day"),
     "set_time": N_("%(days)s at %(time)s"),
     "set_start_item": N_("Start"),
+    "set_item_plan": N_("Suggested for your plan for hard moments"),
     "set_from_therapist": N_("Your therapist put this set together for you."),
     "set_keep": N_("Keep on this phone"),
     "set_keep_privacy": N_(
@@ -426,6 +427,7 @@ MAKE_SET_STRINGS: dict[str, str] = {
     "ms_move_down": N_("Move down"),
     "ms_remove": N_("Remove"),
     "ms_item_note": N_("Note with this exercise (optional)"),
+    "ms_item_plan": N_("Suggest for the plan for hard moments"),
     "ms_timings": N_("Timings (optional)"),
     "ms_timings_hint": N_("Each value starts at the exercise's own; change it within the range."),
     "ms_range": N_("%(min)s to %(max)s"),

@@ -8,6 +8,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from server.settings import Settings
@@ -203,9 +204,65 @@ def test_the_client_gets_values_checked_against_the_exercises_as_they_are_now(
     )
     data = client_set(stored, exercises)
     assert data["items"] == [
-        {"exercise": "grounding", "values": {"what-see.duration": 120}, "note": "n"}
+        {"exercise": "grounding", "values": {"what-see.duration": 120}, "note": "n", "plan": False}
     ]
     assert data["version"] == 3 and data["updated"] == "1970-01-01T00:00:00+00:00"
+
+
+PLAN_LINE = "Suggested for the client's plan for hard moments."
+
+
+def plan_box(page: str, index: int) -> str:
+    found = re.search(rf'<input type="checkbox" id="items-{index}-plan"[^>]*>', page)
+    assert found, f"no plan checkbox for item {index}"
+    return found.group(0)
+
+
+def test_an_exercise_suggested_for_the_plan_is_kept_shown_and_reaches_the_phone(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        suggested = {"items-1-exercise": "protector", "items-1-plan": "1"}
+        set_id = create_set(person, **suggested)
+        found = side_of(client).sets.get(1, set_id)
+        assert found is not None
+        assert [i.plan for i in found.data.items] == [False, True]
+        assert person.get(f"/t/en/sets/{set_id}").text.count(PLAN_LINE) == 1
+        form = person.get(f"/t/en/sets/{set_id}/edit").text
+        assert "checked" not in plan_box(form, 0) and "checked" in plan_box(form, 1)
+        # Moving an exercise takes its box along.
+        moved = person.post(f"/t/en/sets/{set_id}/edit", set_form(action="up:1", **suggested))
+        assert "checked" in plan_box(moved.text, 0) and "checked" not in plan_box(moved.text, 1)
+        _, token, _ = share(person, set_id)
+        items = client.post("/api/sets/open", json={"token": token}).json()["set"]["items"]
+        assert [(i["exercise"], i["plan"]) for i in items] == [
+            ("grounding", False),
+            ("protector", True),
+        ]
+        # Unticked and saved: no longer suggested.
+        person.post(f"/t/en/sets/{set_id}/edit", set_form(**{"items-1-exercise": "protector"}))
+        items = client.post("/api/sets/open", json={"token": token}).json()["set"]["items"]
+        assert [i["plan"] for i in items] == [False, False]
+        assert PLAN_LINE not in person.get(f"/t/en/sets/{set_id}").text
+
+
+def test_an_item_kept_before_suggestions_existed_is_not_suggested(
+    any_database: Settings,
+) -> None:
+    with open_client(any_database) as client:
+        person = make_therapist(client, "a@example.org")
+        set_id = create_set(person, **{"items-0-plan": "1"})
+        side = side_of(client)
+        with side.engine.begin() as connection:
+            connection.execute(
+                update(sets).values(
+                    items='[{"exercise": "grounding", "values": {}, "note": "Old."}]'
+                )
+            )
+        found = side.sets.get(1, set_id)
+        assert found is not None and found.data.items == (Item("grounding", {}, "Old."),)
+        assert "checked" not in plan_box(person.get(f"/t/en/sets/{set_id}/edit").text, 0)
 
 
 def test_no_therapist_reaches_another_s_set_by_any_route(any_database: Settings) -> None:

@@ -308,6 +308,7 @@ def test_a_set_opens_by_link_or_code_and_follows_each_change(any_database: Setti
                     "exercise": "grounding",
                     "values": {"what-see.duration": 45},
                     "note": "Take your time.",
+                    "plan": False,
                 }
             ],
             "reminders": [{"days": [1, 4], "time": "20:00"}],

@@ -90,6 +90,7 @@ function setBody(set, { record = null, source = record?.source } = {}) {
     const entry = element('li', { class: 'set-item' });
     entry.append(element('span', { class: 'set-item-title' }, known ? titles.get(item.exercise) : t('unknown_exercise')));
     if (item.note) entry.append(element('span', { class: 'set-item-text', lang: set.locale }, item.note));
+    if (item.plan && known) entry.append(element('p', { class: 'hint set-item-plan' }, t('set_item_plan')));
     if (record && known) {
       const start = element('a', { class: 'button', href: itemUrl(record, index) }, t('set_start_item'));
       start.setAttribute('aria-label', `${t('set_start_item')}: ${titles.get(item.exercise)}`);

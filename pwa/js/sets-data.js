@@ -19,7 +19,12 @@ function checkItem(raw, limits) {
   }
   const note = raw.note ?? '';
   if (!isText(note, limits.itemNote)) return null;
-  return { exercise: raw.exercise, values, note };
+  // Suggested for the plan for hard moments (plan-data.js): kept only when true, so a set
+  // from before suggestions and one that suggests nothing are kept the same.
+  if (raw.plan !== undefined && typeof raw.plan !== 'boolean') return null;
+  const item = { exercise: raw.exercise, values, note };
+  if (raw.plan) item.plan = true;
+  return item;
 }
 
 function checkReminder(raw, time) {

@@ -43,6 +43,8 @@ class DraftItem:
     note: str = ""
     # "<step id>.<field>" → what was typed ("" keeps the exercise's own value).
     values: dict[str, str] = field(default_factory=dict)
+    # Suggested for the client's plan for hard moments.
+    plan: bool = False
 
 
 @dataclass
@@ -68,7 +70,7 @@ class Draft:
             data.note,
             data.locale,
             [
-                DraftItem(i.exercise, i.note, {k: str(v) for k, v in i.values.items()})
+                DraftItem(i.exercise, i.note, {k: str(v) for k, v in i.values.items()}, i.plan)
                 for i in data.items
             ],
             [DraftReminder(r.time, [str(d) for d in r.days]) for r in data.reminders],
@@ -91,7 +93,9 @@ def read_form(form: FormData, exercises: Mapping[str, Exercise]) -> Draft:
         exercise = text(f"items-{i}-exercise", 100)
         if not exercise:
             break
-        item = DraftItem(exercise, text(f"items-{i}-note", 1000))
+        # A checkbox is sent only when ticked.
+        plan = form.get(f"items-{i}-plan") is not None
+        item = DraftItem(exercise, text(f"items-{i}-note", 1000), plan=plan)
         found = exercises.get(exercise)
         if found is not None:
             for key, *_ in found.adjustable("therapist"):
@@ -175,7 +179,7 @@ def check(draft: Draft, exercises: Mapping[str, Exercise]) -> tuple[SetData | No
                 # Only what differs from the exercise's own value is kept, so the set follows
                 # a later change to the exercise wherever the therapist changed nothing.
                 values[key] = int(typed)
-        items.append(Item(drafted.exercise, values, drafted.note.strip()))
+        items.append(Item(drafted.exercise, values, drafted.note.strip(), drafted.plan))
     reminders = []
     for j, drafted_reminder in enumerate(draft.reminders):
         if not _TIME.match(drafted_reminder.time):

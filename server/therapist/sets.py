@@ -24,11 +24,13 @@ from .tokens import new_id
 
 @dataclass(frozen=True)
 class Item:
-    """One exercise in a set: the therapist's values (by "<step id>.<field>") and a note."""
+    """One exercise in a set: the therapist's values (by "<step id>.<field>"), a note, and
+    whether the therapist suggests it for the client's plan for hard moments (issue 22)."""
 
     exercise: str
     values: Mapping[str, int]
     note: str = ""
+    plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,17 @@ class StoredSet:
 
 
 def _items_json(data: SetData) -> str:
-    return json.dumps(
-        [{"exercise": i.exercise, "values": dict(i.values), "note": i.note} for i in data.items]
-    )
+    return json.dumps([_item_json(i) for i in data.items])
+
+
+def _item_json(item: Item) -> dict[str, Any]:
+    kept: dict[str, Any] = {"exercise": item.exercise, "values": dict(item.values)}
+    kept["note"] = item.note
+    # Written only when suggested: an item kept before suggestions existed has no "plan" and
+    # reads back as not suggested, the same as one written now.
+    if item.plan:
+        kept["plan"] = True
+    return kept
 
 
 def _reminders_json(data: SetData) -> str:
@@ -71,7 +81,12 @@ def _reminders_json(data: SetData) -> str:
 def stored_set(row: Any) -> StoredSet:
     """A set from its table row."""
     items = tuple(
-        Item(i["exercise"], {k: int(v) for k, v in i["values"].items()}, i["note"])
+        Item(
+            i["exercise"],
+            {k: int(v) for k, v in i["values"].items()},
+            i["note"],
+            i.get("plan") is True,
+        )
         for i in json.loads(row.items)
     )
     reminders = tuple(Reminder(tuple(r["days"]), r["time"]) for r in json.loads(row.reminders))
@@ -201,7 +216,9 @@ def client_set(found: StoredSet, exercises: Mapping[str, Exercise]) -> dict[str,
             for key, value in item.values.items()
             if key in bounds
         }
-        items.append({"exercise": item.exercise, "values": values, "note": item.note})
+        items.append(
+            {"exercise": item.exercise, "values": values, "note": item.note, "plan": item.plan}
+        )
     return {
         "id": found.public_id,
         "version": found.version,

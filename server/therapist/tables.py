@@ -79,7 +79,7 @@ sets = Table(
     Column("title", String(120), nullable=False),
     Column("note", Text, nullable=False),
     Column("locale", String(8), nullable=False),
-    # JSON: [{"exercise", "values": {"<step id>.<field>": int}, "note"}] and
+    # JSON: [{"exercise", "values": {"<step id>.<field>": int}, "note", "plan"?: true}] and
     # [{"days": [1-7], "time": "HH:MM"}]; read and written only through server/therapist/sets.py.
     Column("items", Text, nullable=False),
     Column("reminders", Text, nullable=False),

@@ -38,6 +38,8 @@ TEXTS = {
         "bad": "Deze link leidt niet naar een set.",
         "note_label": "Een bericht bij deze set",
         "therapist": "therapeut",
+        "plan_box": "Voorstellen voor het plan voor moeilijke momenten",
+        "plan": "Voorgesteld voor je plan voor moeilijke momenten",
     },
     "en": {
         "grounding": "Here and now",
@@ -51,6 +53,8 @@ TEXTS = {
         "bad": "This link does not lead to a set.",
         "note_label": "A note with this set",
         "therapist": "therapist",
+        "plan_box": "Suggest for the plan for hard moments",
+        "plan": "Suggested for your plan for hard moments",
     },
 }
 NOTE = "Doe dit als het even te veel wordt.\nNeem je tijd." * 5
@@ -58,7 +62,12 @@ EXPECTED = {
     "title": "Tussen de sessies",
     "note": NOTE,
     "items": [
-        {"exercise": "grounding", "values": {"feet-floor.duration": 45}, "note": "Elke ochtend"},
+        {
+            "exercise": "grounding",
+            "values": {"feet-floor.duration": 45},
+            "note": "Elke ochtend",
+            "plan": True,
+        },
         {"exercise": "protector", "values": {}, "note": ""},
     ],
     "reminders": [{"days": [1, 3], "time": "08:30"}],
@@ -112,6 +121,7 @@ def build_a_set(page: Page, locale: str, shots: Path | None = None, name: str = 
     value = grounding.locator('input[data-key="feet-floor.duration"]')
     value.fill("500")
     grounding.locator("textarea").fill("Elke ochtend")
+    grounding.get_by_label(texts["plan_box"]).check()
 
     page.locator("#add-time").press("Enter")
     time = page.locator("#set-times > li").first
@@ -183,7 +193,9 @@ def test_a_set_goes_into_a_link_and_its_qr_code_and_comes_out_whole(
     expect(items).to_have_count(2)
     expect(items.nth(0).locator(".set-item-title")).to_have_text(texts["grounding"])
     expect(items.nth(0).locator(".set-item-text")).to_have_text("Elke ochtend")
+    expect(items.nth(0).locator(".set-item-plan")).to_have_text(texts["plan"])
     expect(items.nth(1).locator(".set-item-title")).to_have_text(texts["protector"])
+    expect(items.nth(1).locator(".set-item-plan")).to_have_count(0)
     expect(page.locator(".set-times")).to_contain_text(texts["monday"])
     # Anyone can make such a set: it never says it comes from a therapist.
     expect(page.locator(".set-note h2")).to_have_text(texts["note_label"])

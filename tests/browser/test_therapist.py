@@ -1,9 +1,10 @@
 """The therapist side in Chromium, with the keyboard only: the operator's command makes an
 account, the therapist sets a password, turns on two-step sign-in (the QR code read from a
 screenshot), signs in with a code, builds a set (a value out of range refused next to its
-field), shares it (the QR code decoded back to the link), prints the handout (one A4 page),
-and stops the link. Then the progress page with runs fed through the API. Both languages, a
-phone and a laptop-sized screen, axe-core on every page."""
+field, an exercise suggested for the client's plan), shares it (the QR code decoded back to
+the link), prints the handout (one A4 page), and stops the link. Then the progress page with
+runs fed through the API. Both languages, a phone and a laptop-sized screen, axe-core on every
+page."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ TEXTS = {
         "crisis": "bel 113 of 0800-0113",
         "menu": "Afmelden",
         "opened": "nog niet bewaard",
+        "plan": "Voorgesteld voor het plan voor moeilijke momenten van je cliënt.",
         "away": "Je bent afgemeld na 30 minuten zonder activiteit. Meld je binnen 4 uur opnieuw "
         "aan om je wijzigingen op te slaan.",
     },
@@ -74,6 +76,7 @@ TEXTS = {
         "crisis": "call 113 or 0800-0113",
         "menu": "Sign out",
         "opened": "not kept yet",
+        "plan": "Suggested for the client's plan for hard moments.",
         "away": "You were signed out after 30 minutes without activity. Sign in again within 4 "
         "hours to save your changes.",
     },
@@ -267,6 +270,9 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     in_place(page, "#add-item")
     expect(page.locator("#items-0-note")).to_be_focused()  # on the new item
     page.keyboard.type("Voeten op de vloer." if locale == "nl" else "Feet on the floor.")
+    # Suggested for the client's plan for hard moments: the box goes along with its exercise.
+    tab_to(page, "#items-0-plan")
+    page.keyboard.press("Space")
     type_into(page, "#items-0-what-see-duration", "999")
     # A second exercise, moved up and removed again, in place: what was typed stays.
     page.select_option("#new-exercise", "protector")
@@ -277,6 +283,8 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     expect(page.locator("#items-1-note")).to_have_value(
         "Voeten op de vloer." if locale == "nl" else "Feet on the floor."
     )
+    expect(page.locator("#items-1-plan")).to_be_checked()
+    expect(page.locator("#items-0-plan")).not_to_be_checked()
     in_place(page, 'button[value="remove-item:0"]')
     expect(page.locator("#new-exercise")).to_be_focused()
     expect(page.locator('input[name="items-0-exercise"]')).to_have_value("grounding")
@@ -331,10 +339,12 @@ def test_a_therapist_hands_over_a_set_with_the_keyboard_only(
     token = shown.split("#t=")[1]
     status, body = api(url, "/api/sets/open", {"token": token})
     assert status == 200 and body["set"]["items"][0]["values"] == {"what-see.duration": 45}
+    assert body["set"]["items"][0]["plan"] is True
     assert body["set"]["reminders"][0] == {"days": [1], "time": chosen}
 
-    # The set's page: the link, opened by the client and not kept yet.
+    # The set's page: the suggestion, and the link, opened by the client and not kept yet.
     page.goto(set_url)
+    expect(page.locator(".t-items")).to_contain_text(words["plan"])
     expect(page.locator("#shares")).to_contain_text(words["opened"])
     shot(page, output_dir, f"set-{name}")
     # Stop the link: the client's next check hears that it is no longer updated.

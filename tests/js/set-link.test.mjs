@@ -1,6 +1,6 @@
 // A set inside its link (pwa/js/online/set-link.js): round trips, the fallbacks, and untrusted input.
 import assert from 'node:assert/strict';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
 
 import { storedDeflate } from '../../pwa/js/online/set-link.js';
@@ -95,6 +95,27 @@ test('unknown exercises and values are left out, values brought within range, te
   assert.equal(set.items[1].note.length, LIMITS.itemNote);
   assert.equal(set.reminders.length, LIMITS.reminders);
   assert.deepEqual(set.reminders[0], { days: [1, 2, 3, 4, 5, 6, 7], time: '00:00' });
+});
+
+test('an exercise suggested for the plan travels in the link; older links and readers still agree', async () => {
+  const items = [
+    { ...SET.items[0], plan: true }, SET.items[1],
+    { exercise: 'secure-traits', values: {}, note: '', plan: true },
+  ];
+  const text = await encodeSet({ ...SET, items });
+  const plain = await encodeSet({ ...SET, items: items.map(({ plan, ...item }) => item) });
+  const set = await decodeSet(text, APP);
+  assert.deepEqual(set.items, items);
+  // One byte per suggestion before compression: "...,1" after an item's note.
+  const [, , , packed] = JSON.parse(inflateRawSync(fromUrl(text)));
+  assert.deepEqual(packed[2], ['secure-traits', {}, '', 1]);
+  assert.deepEqual(packed[1], ['protector']);
+  // A link made before suggestions reads as before: nothing suggested.
+  assert.equal((await decodeSet(plain, APP)).items.some((item) => 'plan' in item), false);
+  // Only 1 suggests; anything else in its place is left out.
+  const odd = await decodeSet(
+    compact(['T', '', 'nl', [['grounding', {}, '', true], ['protector', {}, '', 'x']]]), APP);
+  assert.equal(odd.items.some((item) => 'plan' in item), false);
 });
 
 test('anything that is not a set is refused with BadSetLink', async () => {

@@ -45,6 +45,9 @@ test('anything that is not a set is refused as a whole', () => {
     { ...SET, reminders: [{ days: [8], time: '20:00' }] },
     { ...SET, reminders: [{ days: [1], time: '25:00' }] },
     { ...SET, version: '3' },
+    { ...SET, items: [{ ...SET.items[0], plan: 'true' }] },
+    { ...SET, items: [{ ...SET.items[0], plan: 1 }] },
+    { ...SET, items: [{ ...SET.items[0], plan: null }] },
   ];
   for (const raw of broken) assert.equal(checkSet(raw), null, JSON.stringify(raw)?.slice(0, 80));
 });
@@ -53,6 +56,18 @@ test('fields the app does not know are dropped', () => {
   const set = checkSet({ ...SET, html: '<img onerror=x>', items: [{ ...SET.items[0], extra: 1 }] });
   assert.equal('html' in set, false);
   assert.equal('extra' in set.items[0], false);
+});
+
+test('an exercise suggested for the plan for hard moments keeps the mark; others have none', () => {
+  const items = [
+    { ...SET.items[0], plan: true },
+    { exercise: 'protector', note: '', plan: false },
+    { exercise: 'long-breath-out', note: '' },
+  ];
+  const set = checkSet({ ...SET, items });
+  assert.equal(set.items[0].plan, true);
+  assert.equal('plan' in set.items[1], false);
+  assert.equal('plan' in set.items[2], false);
 });
 
 test('a short code is read with spaces, dashes and lower case; look-alikes are refused', () => {

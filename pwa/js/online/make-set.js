@@ -75,6 +75,16 @@ function itemElement(item, index) {
     changed();
   });
   li.append(element('label', { for: noteId }, s('ms_item_note')), note);
+  const planId = `p${item.key}`;
+  const plan = element('input', { id: planId, type: 'checkbox' });
+  plan.checked = item.plan;
+  plan.addEventListener('change', () => {
+    item.plan = plan.checked;
+    changed();
+  });
+  const check = element('p', { class: 'check' });
+  check.append(plan, element('label', { for: planId }, s('ms_item_plan')));
+  li.append(check);
   const buttons = element('p', { class: 'make-set-item-buttons', role: 'group', 'aria-labelledby': heading.id });
   buttons.append(
     itemButton(s('ms_move_up'), 'up', index === 0),
@@ -119,7 +129,7 @@ function itemAction(item, action) {
 function addItem() {
   if (state.items.length >= appData.rules.set.items) return;
   const id = $('add-exercise').value;
-  state.items.push({ key: nextKey++, exercise: id, values: {}, note: '' });
+  state.items.push({ key: nextKey++, exercise: id, values: {}, note: '', plan: false });
   drawItems();
   say(s('ms_added', { title: exercises.get(id).title, n: state.items.length }));
   $('items-error').hidden = true;
@@ -207,7 +217,7 @@ function checked() {
         fail(input.id, s('ms_bad_value', { min, max }));
       }
     }
-    return { exercise: item.exercise, values, note: item.note.trim() };
+    return { exercise: item.exercise, values, note: item.note.trim(), plan: item.plan };
   });
   const reminders = state.times.map((time) => {
     const id = `t${time.key}`;

@@ -120,9 +120,11 @@ function toBase64Url(bytes) {
 }
 
 // The set, compact ----------------------------------------------------------------------------
-// [title, note, locale, [[exercise, {"step.field": n}, note], ...], [[days, minutes], ...]]
+// [title, note, locale, [[exercise, {"step.field": n}, note, plan], ...], [[days, minutes], ...]]
 // Empty things at the end of a list are left out; days are a bit mask (Monday = 1), a time is
-// minutes after midnight.
+// minutes after midnight; plan is 1 for an exercise suggested for the plan for hard moments.
+// That fourth place came later within format 1: an older reader skips it, and an older link
+// simply has none.
 
 function trimEnd(list, empty) {
   const out = [...list];
@@ -136,7 +138,8 @@ const isEmpty = (value) => value === '' || value === undefined || value === null
 
 function compact(set) {
   const items = (set.items ?? []).map((item) => trimEnd(
-    [item.exercise, item.values ?? {}, item.note ?? ''], isEmpty,
+    [item.exercise, item.values ?? {}, item.note ?? '', item.plan ? 1 : 0],
+    (value) => isEmpty(value) || value === 0,
   ));
   const reminders = (set.reminders ?? []).map((reminder) => {
     const [hours, minutes] = reminder.time.split(':').map(Number);
@@ -178,7 +181,10 @@ function checkItem(raw, bounds, limits) {
       if (range && Number.isInteger(value)) values[key] = Math.min(Math.max(value, range[0]), range[1]);
     }
   }
-  return { exercise: raw[0], values, note: text(raw[2], limits.itemNote) };
+  const item = { exercise: raw[0], values, note: text(raw[2], limits.itemNote) };
+  // Only a plain 1 suggests; anything else there is left out, like a value out of place.
+  if (raw[3] === 1) item.plan = true;
+  return item;
 }
 
 function checkReminder(raw) {

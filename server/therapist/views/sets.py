@@ -163,7 +163,12 @@ def _item_views(visit: Visit, found: StoredSet) -> list[dict[str, Any]]:
                     }
                 )
         views.append(
-            {"title": language.gettext(exercise.title), "note": item.note, "values": changed}
+            {
+                "title": language.gettext(exercise.title),
+                "note": item.note,
+                "values": changed,
+                "plan": item.plan,
+            }
         )
     return views
 
@@ -312,6 +317,7 @@ def _item_form(
         "title": language.gettext(exercise.title) if exercise else item.exercise,
         "note": item.note,
         "values": values,
+        "plan": item.plan,
     }
 
 
