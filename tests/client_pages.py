@@ -10,6 +10,7 @@ PAGES = [
     "",
     "about",
     "help",
+    "plan",
     "settings",
     "history",
     "reminders",

@@ -261,7 +261,8 @@ def set_link(page: Page, locale: str) -> str:
 def test_every_page_at_200_percent_text(large_full: BrowserContext, locale: str) -> None:
     page = large_full.new_page()
     checker = Checker(axe=locale == AXE_LOCALE)
-    pages = ["", "about", "help", "settings", "reminders", "offline", "make-set", "no-such-page"]
+    pages = ["", "about", "help", "plan", "settings", "reminders", "offline", "make-set"]
+    pages += ["no-such-page"]
     pages += [f"exercises/{exercise}" for exercise in EXERCISE_IDS]
     for path in pages:
         page.goto(f"/{locale}/{path}")
@@ -281,7 +282,35 @@ def test_every_page_at_200_percent_text(large_full: BrowserContext, locale: str)
     page.goto(f"/{locale}/history#summary")
     expect(page.locator(".summary-table").first).to_be_visible()
     checker.check(page, f"/{locale}/history#summary", CONTROLS)
+    # A plan with every part filled in, as it shows and as its form.
+    page.goto(f"/{locale}/plan")
+    page.evaluate(PLAN, locale)
+    page.reload()
+    expect(page.locator("#plan-view .plan-part")).to_have_count(5)
+    expect(page.locator(".way-out-plan")).to_be_visible()
+    checker.check(page, f"/{locale}/plan (filled in)", CONTROLS)
+    page.locator("#plan-change").click()
+    expect(page.locator("#plan-form")).to_be_visible()
+    checker.check(page, f"/{locale}/plan (its form)", CONTROLS)
     checker.done("pages")
+
+
+# A plan with every part: long words, two people, every care contact.
+PLAN = """async (locale) => {
+  const src = document.querySelector('script[type=module]').src;
+  const store = await import(new URL('plan-store.js', src).href);
+  const contact = (name, number) => ({ name, number });
+  await store.savePlan({
+    signs: { tooMuch: 'Mijn hart gaat tekeer, ik snauw, ik kan niet meer helder denken en wil weg',
+             tooLittle: 'Alles wordt wazig en ver weg' },
+    helps: 'Koud water over mijn handen, even naar buiten, mijn hond aaien',
+    exercises: ['grounding', 'orienting', 'paced-breathing'],
+    people: [contact('Sanne van der Berg-Huizinga', '06 1234 5678'), contact('Ahmed', '+31 6 87654321')],
+    care: { therapist: contact('Praktijk De Linde', '020 123 4567'), gp: contact('', '020 765 4321'),
+            gpPost: contact('Huisartsenpost Amsterdam', '088 003 0600') },
+    open: { signs: false, helps: false, exercises: true, people: true, care: true },
+  });
+}"""
 
 
 # What the walk needs to know of the player, read in one go (each look is a round trip to

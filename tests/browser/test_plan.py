@@ -87,6 +87,14 @@ RAW = """async () => {
 }"""
 
 
+KEEP_SET = """async () => {
+    const sets = await import(new URL('sets.js', document.querySelector('script[type=module]').src).href);
+    await sets.keepSet({ id: 'set-1', version: 1, title: 'Tussen de sessies', note: '', locale: 'nl', reminders: [],
+      items: [{ exercise: 'orienting', values: {}, note: '', plan: true },
+              { exercise: 'grounding', values: {}, note: '' }] });
+}"""
+
+
 def pages_printed(page: Page) -> int:
     pdf = page.pdf(format="A4", print_background=True)
     return len(re.findall(rb"/Type\s*/Page\b", pdf))
@@ -96,6 +104,8 @@ def write_plan(page: Page, text: dict[str, str]) -> None:
     """The plan, through its form: signs, an exercise, words, a person and the GP."""
     page.get_by_role("button", name=text["make"]).click()
     expect(page.locator("#plan-form-heading")).to_be_focused()
+    expect(page.locator("#suggested-orienting")).to_be_visible()
+    expect(page.locator("#suggested-grounding")).to_be_hidden()
     page.get_by_label(text["too_much"]).fill(SIGNS)
     page.get_by_label(text["too_little"]).fill("Everything goes foggy")
     page.get_by_label(text["exercise"], exact=True).check()
@@ -134,7 +144,10 @@ def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
         expect(page.locator(".plan-always a[href='tel:112']")).to_be_visible()
         expect(page.locator(".way-out-plan")).to_be_hidden()
 
+        # A therapist's set the person keeps suggests an exercise; it is marked, not chosen.
+        page.evaluate(KEEP_SET)
         write_plan(page, text)
+        expect(page.locator("#exercise-orienting")).not_to_be_checked()
         view = page.locator("#plan-view")
         expect(view.get_by_role("heading", name=text["too_much"])).to_be_visible()
         expect(view).to_contain_text(SIGNS)
