@@ -21,7 +21,7 @@ from tests.live_server import LiveServer
 PIN = "2468"
 TEXT = {
     "nl": {
-        "make": "Maak je plan",
+        "make": "Je plan maken",
         "too_much": "Signalen dat het te veel wordt",
         "too_little": "Signalen dat ik wegzak of dichtklap",
         "own_words": "In je eigen woorden",
@@ -35,7 +35,7 @@ TEXT = {
         "call": "Bel Sanne",
         "start": "Start: Ademen met een langere uitademing",
         "plan": "Mijn plan",
-        "locked": "Sommige delen van je plan zijn op slot met je pincode.",
+        "locked": "Sommige delen van je plan zitten op slot met je pincode.",
         "unlock": "Openen met je pincode",
         "enter": "Je pincode, om je geschiedenis en je bewaarde woorden te zien",
         "open": "Openen",
