@@ -305,8 +305,10 @@ PLAN = """async (locale) => {
              tooLittle: 'Alles wordt wazig en ver weg' },
     helps: 'Koud water over mijn handen, even naar buiten, mijn hond aaien',
     exercises: ['grounding', 'orienting', 'paced-breathing'],
-    people: [contact('Sanne van der Berg-Huizinga', '06 1234 5678'), contact('Ahmed', '+31 6 87654321')],
-    care: { therapist: contact('Praktijk De Linde', '020 123 4567'), gp: contact('', '020 765 4321'),
+    people: [contact('Sanne van der Berg-Huizinga', '06 1234 5678'),
+             contact('Ahmed', '+31 6 87654321')],
+    care: { therapist: contact('Praktijk De Linde', '020 123 4567'),
+            gp: contact('', '020 765 4321'),
             gpPost: contact('Huisartsenpost Amsterdam', '088 003 0600') },
     open: { signs: false, helps: false, exercises: true, people: true, care: true },
   });

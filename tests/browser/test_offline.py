@@ -27,6 +27,18 @@ from tests.worker import CACHED_DIGESTS, served_digests
 
 EXERCISE_IDS = list(load_exercises(PROJECT_ROOT / "exercises"))
 WAIT_SECONDS = 20
+# Between them every step kind (text, timed, breath, rounds, action, rate, note, scale) and the
+# five exercises added last.
+PLAYED_OFFLINE = (
+    "grounding",
+    "stop-solo",
+    "in-the-middle",
+    "orienting",
+    "then-and-now",
+    "your-window",
+    "receiving-support",
+    "protective-part",
+)
 HOUVAST = str(Path(sys.executable).parent / "houvast")
 
 
@@ -78,28 +90,37 @@ def stored_as_served(page: Page, origin: str, worker: str) -> list[str]:
     return list(served)
 
 
-def visit_offline(page: Page, home: str, page_url: Any) -> None:
-    """With no network at all: every page of both languages, an exercise run to the end, and
-    the run in the history."""
+def visit_offline(page: Page, home: str, page_url: Any, *, play: bool = True) -> None:
+    """With no network at all: every exercise page of both languages, every exercise run to the
+    end (in one language, the languages taking turns; started and stopped in the other), the
+    plan for hard moments, and the runs in the history. Played to the end: PLAYED_OFFLINE, which
+    hold every step kind; every exercise is played to the end online in test_catalogue.py and
+    walked step by step in both languages in test_large_text.py. ``play=False`` (the export,
+    whose pages are the same) plays grounding only."""
     page.context.set_offline(True)
     response = page.reload()
     assert response is not None and response.from_service_worker
-    for locale in ("nl", "en"):
-        for exercise_id in EXERCISE_IDS:
+    freeze_clock(page)
+    for i, exercise_id in enumerate(EXERCISE_IDS):
+        for turn, locale in enumerate(("nl", "en") if i % 2 else ("en", "nl")):
             response = page.goto(page_url(locale, f"exercises/{exercise_id}"))
             assert response is not None and response.ok and response.from_service_worker
             expect(page.locator("html")).to_have_attribute("lang", locale)
             expect(page.locator("#player")).to_be_attached()
             page.get_by_role("button", name="Start" if locale == "en" else "Beginnen").click()
             expect(page.locator("#player")).to_be_visible()
-            page.locator("#player-stop").click()
-    freeze_clock(page)
-    page.goto(page_url("en", "exercises/grounding") + "#start")
-    expect(page.locator("#player")).to_be_visible()
-    play_to_the_end(page)
+            if turn == 0 and exercise_id in (PLAYED_OFFLINE if play else ("grounding",)):
+                play_to_the_end(page)
+            else:
+                page.locator("#player-stop").click()
+    for locale in ("nl", "en"):
+        response = page.goto(page_url(locale, "plan"))
+        assert response is not None and response.ok and response.from_service_worker
+        expect(page.locator(".plan-always a[href='tel:113']")).to_be_visible()
     page.goto(page_url("en", "history"))
-    expect(page.locator("main")).to_contain_text("Here and now")
-    expect(page.locator("main")).to_contain_text("Completed")
+    # Every run was kept: the list shows the newest first, a page at a time.
+    expect(page.locator("#history-more")).to_contain_text(f"({2 * len(EXERCISE_IDS) - 10} left)")
+    expect(page.locator(".history-run")).to_have_count(10)
     page.goto(page_url("en", "exercises/not-stored"))
     expect(page.locator("h1")).to_have_text("You are offline")
     page.goto(page_url("nl", "nergens"))
@@ -139,7 +160,7 @@ def test_the_export_works_offline_under_a_sub_path(profile: BrowserContext, tmp_
         assert installability_errors(profile, page) == []
         # The shells the worker builds pages from carry the sub path: still the very bytes.
         assert "/houvast/en/exercises/grounding/" in stored_as_served(page, url, "/houvast/sw.js")
-        visit_offline(page, url, lambda locale, path: f"{url}/houvast/{locale}/{path}/")
+        visit_offline(page, url, lambda locale, path: f"{url}/houvast/{locale}/{path}/", play=False)
 
 
 def test_an_update_waits_for_the_person_and_keeps_the_history(

@@ -88,8 +88,10 @@ RAW = """async () => {
 
 
 KEEP_SET = """async () => {
-    const sets = await import(new URL('sets.js', document.querySelector('script[type=module]').src).href);
-    await sets.keepSet({ id: 'set-1', version: 1, title: 'Tussen de sessies', note: '', locale: 'nl', reminders: [],
+    const src = document.querySelector('script[type=module]').src;
+    const sets = await import(new URL('sets.js', src).href);
+    await sets.keepSet({ id: 'set-1', version: 1, title: 'Tussen de sessies', note: '',
+      locale: 'nl', reminders: [],
       items: [{ exercise: 'orienting', values: {}, note: '', plan: true },
               { exercise: 'grounding', values: {}, note: '' }] });
 }"""
