@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from server.app import create_app
-from tests.browser.conftest import AXE, console_errors, freeze_clock
+from tests.browser.conftest import AXE, axe_on_frozen_clock, console_errors, freeze_clock
 from tests.browser.test_offline import controlled
+from tests.browser.test_player import choose_rating
 from tests.browser.track_helpers import SMALL_PHONE
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
@@ -165,6 +166,20 @@ def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
         page.screenshot(path=output_dir / f"plan-{locale}.png", full_page=True)
         assert pages_printed(page) == 1
 
+        # A high rating before an exercise: the offer of help holds the person's own signs and
+        # what helps them, and their plan.
+        freeze_clock(page)
+        page.goto(f"{url}/{locale}/exercises/then-and-now")
+        page.get_by_role("button", name=text["begin"], exact=True).click()
+        choose_rating(page, 9)
+        offer = page.locator(".help-offer")
+        expect(offer).to_contain_text(SIGNS)
+        expect(offer).to_contain_text(HELPS)
+        expect(offer.get_by_role("link", name=text["plan"])).to_be_visible()
+        results = axe_on_frozen_clock(page)
+        assert results.violations_count == 0, results.generate_report()
+        page.screenshot(path=output_dir / f"plan-offer-{locale}.png")
+
         # A PIN locks the history and the plan's own words; the contacts and the exercises
         # stay readable, as the person left them ticked.
         page.evaluate(f"async (pin) => (await import({STORE})).setPin(pin)", PIN)
@@ -179,7 +194,6 @@ def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
         assert "06 1234 5678" in stored
 
         # In the middle of a run, with no PIN given on this page: the way out holds the plan.
-        freeze_clock(page)
         page.goto(f"{url}/{locale}/exercises/body-scan")
         page.get_by_role("button", name=text["begin"], exact=True).click()
         expect(page.locator("#player")).to_be_visible()

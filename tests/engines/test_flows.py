@@ -185,3 +185,33 @@ def test_without_push_the_reminders_page_offers_a_calendar_file(engine: Engine, 
     )
     assert calendar.startswith("BEGIN:VCALENDAR"), calendar[:200]
     assert "houvast.ics" in engine.text("#delivery-status")
+
+
+def test_a_plan_is_written_and_reached_from_a_run(engine: Engine, site: Site) -> None:
+    open_app(engine, site.url, "/nl/plan")
+    engine.click("#plan-change")
+    engine.wait_visible("#plan-form")
+    engine.type("#too-much", "Mijn hart gaat tekeer")
+    engine.click("#exercise-grounding")
+    engine.type("#people-0-name", "Sanne")
+    engine.type("#people-0-number", "06 1234 5678")
+    engine.click("#plan-form button[type=submit]")
+    engine.wait_visible("#plan-view a[href='tel:0612345678']", "Bel Sanne")
+    engine.wait_visible("#plan-view a[href$='/exercises/grounding#start']")
+    # In the middle of a run the way-out bar holds the plan; the run waits for the person.
+    engine.goto(f"{site.url}/nl/exercises/four-s")
+    start(engine)
+    rate(engine, 5)
+    engine.wait_for(f"() => ({PLAYER_STATE})()?.key === 'arrive'", what="the first step")
+    engine.wait_visible(".way-out-plan", "Mijn plan")
+    engine.click(".way-out-plan")
+    engine.wait_for(
+        "() => location.pathname.endsWith('/plan')"
+        " && document.querySelector(\"#plan-view a[href='tel:0612345678']\") !== null",
+        what="the plan",
+    )
+    run = engine.evaluate(
+        "() => Object.values(sessionStorage).map((v) => { try { return JSON.parse(v); }"
+        " catch { return null; } }).find((v) => v && v.exercise === 'four-s')"
+    )
+    assert run["status"] == "running" and run["pausedAt"] is not None, run
