@@ -30,7 +30,18 @@ from tests.live_server import LiveServer
 HERE = Path(__file__).resolve().parent
 TOOL = HERE / ".lighthouse"
 LIGHTHOUSE = TOOL / "node_modules" / ".bin" / "lighthouse"
-PAGES = ["", "about", "help", "settings", "history", "reminders", "offline", "set", "make-set"]
+PAGES = [
+    "",
+    "about",
+    "help",
+    "plan",
+    "settings",
+    "history",
+    "reminders",
+    "offline",
+    "set",
+    "make-set",
+]
 CATEGORIES = ("performance", "accessibility", "best-practices")
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "

@@ -315,6 +315,7 @@ PLAN_STRINGS: dict[str, str] = {
     "plan_call": N_("Call %(name)s"),
     "plan_message": N_("Message %(name)s"),
     "plan_start": N_("Start: %(title)s"),
+    "plan_suggested": N_("suggested by your therapist"),
     "plan_make": N_("Make your plan"),
     "plan_change": N_("Change your plan"),
     "plan_saved": N_("Your plan is kept on this device."),

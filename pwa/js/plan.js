@@ -93,6 +93,21 @@ async function openSealed() {
 
 // The form ---------------------------------------------------------------------------------
 
+/** A box to tick for every exercise; "suggested by your therapist" beside those a kept set
+ * suggests (markSuggested). */
+function exerciseChoices() {
+  $('plan-exercises').replaceChildren(...appData.exercises.map(({ id, title }) => {
+    const row = element('p', { class: 'check' });
+    row.append(
+      element('input', { id: `exercise-${id}`, name: 'exercise', type: 'checkbox', value: id, 'aria-describedby': `suggested-${id}` }),
+      ' ', element('label', { for: `exercise-${id}` }, title), ' ',
+      element('span', { class: 'hint', id: `suggested-${id}`, hidden: true }, t('plan_suggested')),
+    );
+    return row;
+  }));
+}
+exerciseChoices();
+
 const field = (id) => form.elements.namedItem(id);
 
 function personRow(index, person) {

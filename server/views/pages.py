@@ -103,22 +103,14 @@ async def settings_page(request: Request) -> Response:
 
 
 async def plan_page(request: Request) -> Response:
-    """The plan for hard moments; pwa/js/plan.js shows what this device keeps and fills the
-    form, whose exercises to choose from are every exercise, in this language."""
+    """The plan for hard moments; pwa/js/plan.js shows what this device keeps and builds the
+    form's choice of exercises from app.json."""
     state = app_state(request)
     locale = _locale(request)
-    language = state.catalogs.language(locale)
-    exercises = [
-        {"id": exercise.id, "title": language.gettext(exercise.title)}
-        for exercise in state.exercises.values()
-    ]
-    page_data = {"strings": translated_strings(language.gettext, PLAN_STRINGS)}
-    return state.templates.render(
-        "plan.html",
-        locale,
-        {"exercises": exercises, "page_data": page_data},
-        page=Page("plan"),
-    )
+    page_data = {
+        "strings": translated_strings(state.catalogs.language(locale).gettext, PLAN_STRINGS)
+    }
+    return state.templates.render("plan.html", locale, {"page_data": page_data}, page=Page("plan"))
 
 
 async def reminders_page(request: Request) -> Response:

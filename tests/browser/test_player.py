@@ -521,19 +521,19 @@ def test_an_old_tab_cannot_block_the_way_out_or_a_newer_version(page: Page) -> N
     upgraded = page.context.new_page()
     upgraded.goto("/en/about")
     version = upgraded.evaluate("""() => new Promise((resolve, reject) => {
-        const request = indexedDB.open('houvast', 2);
+        const request = indexedDB.open('houvast', 4);
         request.onsuccess = () => {
             request.result.close();
             resolve(request.result.version);
         };
         request.onerror = () => reject(request.error);
     })""")
-    assert version == 2, "the open tab made way for the newer version"
+    assert version == 4, "the open tab made way for the newer version"
     # An old tab that never closes blocks a newer version's open: the person still leaves.
-    upgraded.evaluate("() => { window.__held = indexedDB.open('houvast', 2); }")
+    upgraded.evaluate("() => { window.__held = indexedDB.open('houvast', 4); }")
     blocked = page.context.new_page()
     blocked.add_init_script(
-        "const open = indexedDB.open.bind(indexedDB);indexedDB.open = (name) => open(name, 3);"
+        "const open = indexedDB.open.bind(indexedDB);indexedDB.open = (name) => open(name, 5);"
     )
     blocked.clock.install()
     blocked.goto("/en/exercises/four-s#start")
