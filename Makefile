@@ -7,7 +7,7 @@ MO := $(PO:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 CHROMIUM_SHELL ?= /usr/bin/chromium-headless-shell
 
-.PHONY: run test lint catalogs extract chromium engines operations bench bench-tools clean
+.PHONY: run test lint catalogs extract chromium engines operations bench bench-tools clean wheel
 
 run: $(VENV)/.installed catalogs node_modules/.installed
 	$(BIN)/houvast serve
@@ -32,6 +32,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 catalogs: $(MO)
+
+# The package an operator installs (docs/deployment.md): dist/houvast-<version>-py3-none-any.whl,
+# with the exercises, compiled catalogs, the app's files (minified by esbuild) and migrations
+# inside (setup.py). Built afresh: setuptools would otherwise ship what build/ kept.
+wheel: $(VENV)/.installed node_modules/.installed
+	rm -rf build dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+	@ls dist/*.whl
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@ --locale $*
@@ -73,7 +81,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) $(MO) test-output .pytest_cache .ruff_cache node_modules build dist
 
 # The page-serving benchmark compares with Debian's nginx, measured by Debian's wrk.
 bench-tools:

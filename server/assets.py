@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .minify import MAP_SUFFIX, minifiable, minify
-from .settings import PROJECT_ROOT
+from .settings import PROJECT_ROOT, RESOURCES_DIR
 
 if TYPE_CHECKING:
     from .urls import Urls
 
-PWA_DIR = PROJECT_ROOT / "pwa"
+PWA_DIR = RESOURCES_DIR / "pwa"
 # Served from the site root, not under /static/ (a service worker's scope is its own folder).
 ROOT_FILES = frozenset({"sw.js"})
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".svg": "image/svg+xml"}
@@ -63,6 +63,17 @@ def lean(name: str, body: bytes) -> bytes:
     return body
 
 
+def folder_name(directory: Path) -> str:
+    """A folder of files as a checkout names it (``pwa``, ``server/therapist/static``), in a
+    checkout and an installed package alike: source maps name their sources by it."""
+    for root in (RESOURCES_DIR, PROJECT_ROOT):
+        try:
+            return directory.resolve().relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return directory.name
+
+
 class StaticAssets:
     """The front-end files and the hashed URLs they are served under."""
 
@@ -78,10 +89,7 @@ class StaticAssets:
             for name, body in sources.items()
             if name not in ROOT_FILES and not name.startswith(".")
         }
-        try:
-            self.folder = directory.resolve().relative_to(PROJECT_ROOT).as_posix()
-        except ValueError:
-            self.folder = directory.name
+        self.folder = folder_name(directory)
         minified = minify({n: b for n, b in sources.items() if minifiable(n)}, self.folder)
         if minified is None:
             minified = {name: lean(name, body) for name, body in sources.items()}

@@ -61,8 +61,13 @@ def backup(settings: Settings, target: Path) -> Contents:
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new file")
     partial = target.with_name(f".{target.name}.partial")
-    # Created private: the backup holds the VAPID key and every device's subscription.
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    try:
+        # A folder for backups is made on the first; both private: the backup holds the VAPID
+        # key and every device's subscription.
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    except OSError as error:
+        raise BackupError(f"cannot write {target}: {error.strerror}") from None
     try:
         with (
             contextlib.closing(sqlite3.connect(source, timeout=10)) as live,

@@ -40,9 +40,9 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from .settings import PROJECT_ROOT, Settings
+from .settings import RESOURCES_DIR, Settings
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = RESOURCES_DIR / "migrations"
 
 metadata = MetaData()
 

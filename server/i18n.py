@@ -13,11 +13,11 @@ from babel.messages.mofile import read_mo
 from babel.support import Translations
 from babel.units import format_unit
 
-from .settings import PROJECT_ROOT
+from .settings import RESOURCES_DIR
 
 LOCALES = ("nl", "en")
 DEFAULT_LOCALE = "nl"
-LOCALES_DIR = PROJECT_ROOT / "locales"
+LOCALES_DIR = RESOURCES_DIR / "locales"
 LOCALE_COOKIE = "houvast_locale"
 
 # One entry of an Accept-Language header: a language range and an optional quality.

@@ -6,22 +6,31 @@ comments and whitespace and shortens local names. Each minified file ends with a
 ``sourceMappingURL`` pointing at ``<name>.map``, served beside it but not stored offline, with
 the source inside: a browser's error or debugger still points at the line in pwa/.
 
-Without esbuild (a bare ``pip install``), the files go out with their comments blanked instead,
-as before; a warning says so at start-up.
+A wheel carries them made (``premade``, run by setup.py when esbuild is in the checkout the
+wheel is built from): an installed server has no esbuild, and serves the same bytes as a
+checkout. Without either (a wheel built without ``npm ci``), the files go out with their
+comments blanked instead; a warning says so at start-up.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import subprocess
 import tempfile
 from pathlib import Path
 
-from .settings import PROJECT_ROOT
+from .settings import CHECKOUT, PACKAGED_DIR, PROJECT_ROOT
 
 ESBUILD = PROJECT_ROOT / "node_modules" / ".bin" / "esbuild"
+# What esbuild made when the wheel was built, by a hash of its inputs (``premade``).
+PREMADE = PACKAGED_DIR / "minified.json"
+# pwa/sw.js's line for its configuration, which server/offline.py fills in.
+WORKER_CONFIG_LINE = "const CONFIG = /* filled in by server/offline.py */ null;"
+WORKER = "sw.js"
+WORKER_OPTIONS = ("--format=iife",)
 MINIFIED = (".js", ".css")
 MAP_SUFFIX = ".map"
 logger = logging.getLogger(__name__)
@@ -35,10 +44,19 @@ def minify(files: dict[str, bytes], folder: str) -> dict[str, bytes] | None:
     """Each script and stylesheet minified, and its source map as ``<name>.map``; None when
     esbuild is not installed. ``files`` maps a name under ``folder`` (as in the repository,
     ``pwa``) to its source."""
+    sources = tuple(sorted(files.items()))
     if not ESBUILD.exists():
-        logger.warning("%s is missing (make installs it): scripts are served unminified", ESBUILD)
+        made = _premade().get(_key(sources, folder, ()))
+        if made is not None:
+            return dict(made)
+        missing = (
+            f"{ESBUILD} is missing (make installs it)"
+            if CHECKOUT
+            else "this package was built without esbuild (make wheel minifies)"
+        )
+        logger.warning("%s: scripts are served unminified", missing)
         return None
-    return dict(_minify(tuple(sorted(files.items())), folder))
+    return dict(_minify(sources, folder))
 
 
 def minify_script(name: str, body: bytes, folder: str) -> tuple[bytes, bytes] | None:
@@ -46,8 +64,9 @@ def minify_script(name: str, body: bytes, folder: str) -> tuple[bytes, bytes] | 
     None when esbuild is not installed. It is wrapped in a function of its own, so that its
     own names are shortened too: it shares none with other scripts."""
     if not ESBUILD.exists():
-        return None
-    found = dict(_minify(((name, body),), folder, ("--format=iife",)))
+        found = _premade().get(_key(((name, body),), folder, WORKER_OPTIONS))
+        return None if found is None else (found[name], found[name + MAP_SUFFIX])
+    found = dict(_minify(((name, body),), folder, WORKER_OPTIONS))
     return found[name], found[name + MAP_SUFFIX]
 
 
@@ -90,3 +109,50 @@ def _named(source: str, source_map: bytes) -> bytes:
     data = json.loads(source_map)
     data["sources"] = [source]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _key(files: tuple[tuple[str, bytes], ...], folder: str, options: tuple[str, ...]) -> str:
+    digest = hashlib.sha256(repr((folder, options)).encode())
+    for name, body in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(body).digest())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _premade() -> dict[str, dict[str, bytes]]:
+    if not PREMADE.is_file():
+        return {}
+    made = json.loads(PREMADE.read_text(encoding="utf-8"))
+    return {
+        key: {name: text.encode() for name, text in found.items()} for key, found in made.items()
+    }
+
+
+def premade(root: Path, folders: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """What esbuild makes of the files in ``folders`` under ``root`` (pwa/ and the therapist's
+    server/therapist/static/), as server/assets.py and server/offline.py ask for it, by a hash
+    of their inputs: setup.py writes it into the wheel (a test serves an installed wheel and
+    finds the checkout's files, byte for byte)."""
+    made: dict[str, dict[str, str]] = {}
+    for folder in folders:
+        for key, found in _premade_folder(root / folder, folder).items():
+            made[key] = {name: body.decode() for name, body in found}
+    return made
+
+
+def _premade_folder(directory: Path, folder: str) -> dict[str, tuple[tuple[str, bytes], ...]]:
+    files = {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assets = tuple(
+        (name, body)
+        for name, body in sorted(files.items())
+        if name != WORKER and not name.startswith(".") and minifiable(name)
+    )
+    made = {_key(assets, folder, ()): _minify(assets, folder)}
+    if WORKER in files:
+        worker = ((WORKER, files[WORKER].decode().replace(WORKER_CONFIG_LINE, "").encode()),)
+        made[_key(worker, folder, WORKER_OPTIONS)] = _minify(worker, folder, WORKER_OPTIONS)
+    return made

@@ -22,7 +22,7 @@ from .assets import StaticAssets, lean
 from .bundles import Documents, Packer
 from .i18n import LOCALES, N_, Catalogs
 from .in_process import Answer, get
-from .minify import minify_script
+from .minify import WORKER_CONFIG_LINE, minify_script
 from .security import SECURITY_HEADERS
 from .urls import CLIENT_PAGES, Page, Urls
 
@@ -144,7 +144,7 @@ class OfflineBundle:
         return cls(version, stored, bundles, files, worker, worker_map, answers)
 
 
-_CONFIG_LINE = "const CONFIG = /* filled in by server/offline.py */ null;"
+_CONFIG_LINE = WORKER_CONFIG_LINE
 
 
 def worker_script(source: bytes, folder: str) -> tuple[bytes, bytes | None]:

@@ -8,6 +8,7 @@ operator's mistake should fail loudly.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -18,6 +19,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A checkout (the repository, `make` or an editable install) keeps the exercises, catalogs and
+# the app's files beside the package; an installed wheel carries them inside it, in this folder
+# (setup.py puts them there, the catalogs compiled).
+PACKAGED_DIR = Path(__file__).resolve().parent / "resources"
+CHECKOUT = not PACKAGED_DIR.is_dir()
+# Where the exercises/, locales/, pwa/ and migrations/ folders the app ships are found.
+RESOURCES_DIR = PROJECT_ROOT if CHECKOUT else PACKAGED_DIR
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{1,19}$")
 
@@ -61,10 +69,21 @@ def _public_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def _relative_to() -> Path:
+    """Where a relative path in a setting starts: the project root in a checkout, the current
+    folder for an installed package (whose own folder is no place for an operator's files)."""
+    return PROJECT_ROOT if CHECKOUT else Path.cwd()
+
+
+def _exercises_directory(value: str) -> Path:
+    # Empty: the exercises that come with Houvast, in the checkout or inside the package.
+    return _directory(value) if value else RESOURCES_DIR / "exercises"
+
+
 def _directory(value: str) -> Path:
     path = Path(value)
     if not path.is_absolute():
-        path = PROJECT_ROOT / path
+        path = _relative_to() / path
     if not path.is_dir():
         raise ValueError(f"{path} is not a directory")
     return path
@@ -72,12 +91,15 @@ def _directory(value: str) -> Path:
 
 def _path(value: str) -> Path:
     path = Path(value)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return path if path.is_absolute() else _relative_to() / path
 
 
 def _database_url(value: str) -> str:
     if value and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
         raise ValueError("expected a sqlite:/// or postgresql:// URL, or nothing for SQLite")
+    # The driver is an extra: say which, rather than fail later on a missing module.
+    if value.startswith("postgresql+psycopg://") and importlib.util.find_spec("psycopg") is None:
+        raise ValueError("PostgreSQL's driver is not installed: pip install 'houvast[postgresql]'")
     return value
 
 
@@ -203,9 +225,11 @@ SETTINGS: dict[str, Setting] = {
     ),
     "exercises_dir": Setting(
         "HOUVAST_EXERCISES_DIR",
-        "exercises",
-        _directory,
-        "Folder with the exercise files (relative paths start at the project root).",
+        "",
+        _exercises_directory,
+        "Folder with the exercise files. Empty: the ones that come with Houvast (in a checkout, "
+        "its `exercises` folder). A relative path here and in the other folder settings starts "
+        "at the checkout's root, or for an installed package at the current folder.",
     ),
     "crisis_name": Setting(
         "HOUVAST_CRISIS_NAME",

@@ -210,16 +210,18 @@ def test_a_backup_made_while_serving_restores_every_device(tmp_path: Path) -> No
             body = device(push if number % 2 else None, reminders=[REMINDER] * (number + 1))
             made.append(client.post("/api/devices", json=body).json())
         feeds = [client.get(m["calendar"]).text.count("BEGIN:VEVENT") for m in made]
-        # The server is running: the backup is taken from the live database.
-        result = houvast(settings, "backup", str(tmp_path / "houvast.backup"))
+        # The server is running: the backup is taken from the live database, into a folder
+        # the first backup makes.
+        result = houvast(settings, "backup", str(tmp_path / "backups" / "houvast.backup"))
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == (
-            f"wrote 5 devices and 15 reminders to {tmp_path / 'houvast.backup'}"
+            f"wrote 5 devices and 15 reminders to {tmp_path / 'backups' / 'houvast.backup'}"
         )
-    assert (tmp_path / "houvast.backup").stat().st_mode & 0o077 == 0, "private"
+    assert (tmp_path / "backups").stat().st_mode & 0o077 == 0, "private"
+    assert (tmp_path / "backups" / "houvast.backup").stat().st_mode & 0o077 == 0, "private"
 
     fresh = isolated_settings(tmp_path / "fresh")
-    restored = houvast(fresh, "restore", str(tmp_path / "houvast.backup"))
+    restored = houvast(fresh, "restore", str(tmp_path / "backups" / "houvast.backup"))
     assert restored.returncode == 0, restored.stderr
     with TestClient(create_app(fresh, dispatch=False)) as client:
         assert client.get("/api/push/key").json()["publicKey"] == key, "the same VAPID key"
@@ -247,6 +249,8 @@ def test_backup_and_restore_say_what_they_cannot_do(tmp_path: Path, database_url
     open_database(settings).dispose()
     target.write_text("not a database")
     assert "exists already" in houvast(settings, "backup", str(target)).stderr
+    unwritable = houvast(settings, "backup", str(target / "inside"))
+    assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr, unwritable.stderr
     assert "cannot be read as a database" in houvast(settings, "restore", str(target)).stderr
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE notes (text)").connection.close()

@@ -15,7 +15,7 @@ from server.settings import PROJECT_ROOT
 from tests.test_cli import HOUVAST
 
 UNIT = PROJECT_ROOT / "deploy" / "houvast@.service"
-SHIPPED_COMMAND = "/opt/houvast/.venv/bin/houvast"
+SHIPPED_COMMAND = "/opt/houvast/bin/houvast"
 
 
 def analyze(*args: str) -> subprocess.CompletedProcess[str]:
