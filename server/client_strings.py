@@ -177,10 +177,13 @@ STRINGS: dict[str, str] = {
     "pin_forgot_text": N_(
         "Without the PIN, nobody can open what is kept here. You can start fresh: that deletes "
         "your history, the words you kept, your sets and the PIN from this device. What you "
-        "shared from a set is deleted from the server too."
+        "shared from a set is deleted from the server too. The parts of your plan for hard "
+        "moments that you show without your PIN stay."
     ),
     "pin_start_fresh": N_("Delete everything and start fresh"),
-    "pin_fresh_done": N_("Everything is deleted. You start fresh, without a PIN."),
+    "pin_fresh_done": N_(
+        "Everything locked with your PIN is deleted. You start fresh, without a PIN."
+    ),
     # A therapist's set: home ("Your sets") and the player (set-item.js).
     "your_sets": N_("Your sets"),
     "set_count": N_("Exercises: %(count)s"),
@@ -316,6 +319,8 @@ PLAN_STRINGS: dict[str, str] = {
     "plan_message": N_("Message %(name)s"),
     "plan_start": N_("Start: %(title)s"),
     "plan_suggested": N_("suggested by your therapist"),
+    "plan_pin_locked": N_("Parts of your plan are locked"),
+    "plan_pin_enter": N_("Your PIN, to see all of your plan"),
     "plan_make": N_("Make your plan"),
     "plan_change": N_("Change your plan"),
     "plan_saved": N_("Your plan is kept on this device."),

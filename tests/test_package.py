@@ -12,6 +12,7 @@ this checkout's environment has, not the newest a registry would give.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -21,12 +22,15 @@ import zipfile
 from email.parser import Parser
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from server.assets import StaticAssets
 from server.settings import PROJECT_ROOT
+from tests.postgres import postgres_schema
 from tests.test_deployment import free_port, get
 
 # What setup.py reads to build the wheel.
@@ -58,33 +62,35 @@ def build_wheel(tmp_path: Path) -> Path:
     return wheel
 
 
-def required(wheel: Path) -> set[str]:
-    """Every distribution the wheel needs, without extras, followed through their own needs."""
+def required(wheel: Path, extra: str = "") -> set[str]:
+    """Every distribution the wheel needs (with ``extra``, one of its extras), followed through
+    their own needs."""
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        wanted = Parser().parsestr(archive.read(name).decode()).get_all("Requires-Dist") or []
+        own = Parser().parsestr(archive.read(name).decode()).get_all("Requires-Dist") or []
+    wanted = [
+        requirement
+        for requirement in map(Requirement, own)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": extra})
+    ]
     found: set[str] = set()
     while wanted:
-        requirement = Requirement(wanted.pop())
-        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
-            continue
+        requirement = wanted.pop()
         dist = canonicalize_name(requirement.name)
         if dist in found:
             continue
         found.add(dist)
-        wanted += metadata.distribution(dist).requires or []
-        for extra in requirement.extras:
-            for needed in metadata.distribution(dist).requires or []:
-                marker = Requirement(needed).marker
-                if marker is not None and marker.evaluate({"extra": extra}):
-                    wanted.append(needed)
+        for needed in map(Requirement, metadata.distribution(dist).requires or []):
+            extras = ["", *requirement.extras]
+            if needed.marker is None or any(needed.marker.evaluate({"extra": e}) for e in extras):
+                wanted.append(needed)
     return found
 
 
-def dependency_view(wheel: Path, folder: Path) -> Path:
+def dependency_view(wheel: Path, folder: Path, extra: str = "") -> Path:
     """A folder of links to the installed files of the distributions the wheel requires."""
     folder.mkdir()
-    for name in sorted(required(wheel)):
+    for name in sorted(required(wheel, extra)):
         dist = metadata.distribution(name)
         for path in dist.files or []:
             top = path.parts[0]
@@ -94,8 +100,9 @@ def dependency_view(wheel: Path, folder: Path) -> Path:
     return folder
 
 
-def install(wheel: Path, tmp_path: Path) -> Path:
-    """A fresh environment with the wheel installed; its `houvast` command."""
+def install(wheel: Path, tmp_path: Path, extra: str = "") -> Path:
+    """A fresh environment with the wheel installed (and what ``extra`` brings); its
+    `houvast` command."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60)
     python = venv / "bin" / "python"
@@ -105,7 +112,7 @@ def install(wheel: Path, tmp_path: Path) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    deps = dependency_view(wheel, tmp_path / "deps")
+    deps = dependency_view(wheel, tmp_path / "deps", extra)
     Path(purelib, "houvast-dependencies.pth").write_text(f"{deps}\n")
     subprocess.run(
         [*PIP, "--python", python, "install", "--no-deps", "--no-index", wheel],
@@ -116,8 +123,46 @@ def install(wheel: Path, tmp_path: Path) -> Path:
     return venv / "bin" / "houvast"
 
 
-def test_an_installed_wheel_serves_the_app_outside_the_checkout(tmp_path: Path) -> None:
-    houvast = install(build_wheel(tmp_path), tmp_path)
+def serve(
+    command: list[Any], site: Path, env: dict[str, str], port: int, paths: tuple[str, ...]
+) -> tuple[dict[str, str], str]:
+    """`houvast serve` until /readyz says it is ready; each of ``paths`` read (all must answer
+    200), then the server stopped as systemd stops it. The pages and the server's log."""
+    server = subprocess.Popen(
+        [*command, "serve"],
+        cwd=site,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    pages = {}
+    try:
+        deadline = time.monotonic() + 60
+        while get(f"{base}/readyz")[0] != 200:
+            assert server.poll() is None, server.communicate()[0]
+            assert time.monotonic() < deadline, "the installed server is not ready"
+            time.sleep(0.2)
+        for path in paths:
+            status, body = get(base + path)
+            assert status == 200, (path, status)
+            pages[path] = body.decode()
+    finally:
+        server.send_signal(signal.SIGINT)
+        log = server.communicate(timeout=30)[0]
+    return pages, log
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+def test_an_installed_wheel_serves_the_app_outside_the_checkout(
+    wheel: Path, tmp_path: Path
+) -> None:
+    houvast = install(wheel, tmp_path)
     site = tmp_path / "site"
     site.mkdir()
     port = free_port()
@@ -135,7 +180,7 @@ def test_an_installed_wheel_serves_the_app_outside_the_checkout(tmp_path: Path) 
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
     }
-    command = [houvast, "--env-file", "houvast.env"]
+    command: list[Any] = [houvast, "--env-file", "houvast.env"]
     where = subprocess.run(
         [houvast.parent / "python", "-c", "import server.settings as s; print(s.RESOURCES_DIR)"],
         cwd=site,
@@ -156,23 +201,12 @@ def test_an_installed_wheel_serves_the_app_outside_the_checkout(tmp_path: Path) 
         [*command, "migrate"], cwd=site, env=env, capture_output=True, text=True, timeout=120
     )
     assert migrate.returncode == 0, migrate.stderr
-    server = subprocess.Popen(
-        [*command, "serve"],
-        cwd=site,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while get(f"{base}/readyz")[0] != 200:
-            assert server.poll() is None, server.communicate()[0]
-            assert time.monotonic() < deadline, "the installed server is not ready"
-            time.sleep(0.2)
-        pages = {}
-        for path in (
+    pages, log = serve(
+        command,
+        site,
+        env,
+        port,
+        (
             "/",
             "/nl/",
             "/en/",
@@ -183,13 +217,8 @@ def test_an_installed_wheel_serves_the_app_outside_the_checkout(tmp_path: Path) 
             "/sw.js",
             "/t/nl/",
             "/t/en/",
-        ):
-            status, body = get(base + path)
-            assert status == 200, (path, status)
-            pages[path] = body.decode()
-    finally:
-        server.send_signal(signal.SIGINT)
-        log = server.communicate(timeout=30)[0]
+        ),
+    )
     assert "Traceback" not in log and "ERROR" not in log, log
     # The packaged scripts are minified as a checkout's are: the very same files.
     assert "unminified" not in log, log
@@ -201,3 +230,30 @@ def test_an_installed_wheel_serves_the_app_outside_the_checkout(tmp_path: Path) 
     assert DUTCH in pages["/nl/app.json"]
     # The therapist's sign-in, in both languages.
     assert "Aanmelden" in pages["/t/nl/"] and "Sign in" in pages["/t/en/"]
+
+
+def test_with_its_postgresql_extra_it_serves_on_postgresql(wheel: Path, tmp_path: Path) -> None:
+    """`houvast[postgresql]` brings the driver: migrated and served on PostgreSQL."""
+    houvast = install(wheel, tmp_path, "postgresql")
+    site = tmp_path / "site"
+    site.mkdir()
+    port = free_port()
+    env = {"PATH": f"{houvast.parent}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    with postgres_schema() as url:
+        (site / "houvast.env").write_text(
+            f"HOUVAST_DATA_DIR={tmp_path / 'data'}\n"
+            f"HOUVAST_PORT={port}\n"
+            "HOUVAST_VAPID_SUBJECT=mailto:ops@houvast.example.org\n"
+            "HOUVAST_MIGRATE=manual\n"
+            f"DATABASE_URL={url}\n"
+        )
+        command: list[Any] = [houvast, "--env-file", "houvast.env"]
+        migrate = subprocess.run(
+            [*command, "migrate"], cwd=site, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert migrate.returncode == 0, migrate.stderr
+        pages, log = serve(command, site, env, port, ("/nl/", "/nl/exercises/grounding", "/readyz"))
+    assert "Traceback" not in log and "ERROR" not in log, log
+    assert DUTCH in pages["/nl/exercises/grounding"]
+    ready = json.loads(pages["/readyz"])
+    assert (ready["database"], ready["migrations"]) == ("ok", "ok"), ready

@@ -19,6 +19,7 @@ import {
 import { download, element } from './dom.js';
 import { askForPin } from './pin.js';
 import { setUpSummary } from './session-summary.js';
+import { NOTES } from './plan-data.js';
 import { allRuns, clearNotes, clearRuns, mergeRuns } from './store.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -324,7 +325,8 @@ async function deleteEverything() {
   showConfirm(false);
   try {
     await clearRuns();
-    await clearNotes();
+    // The plan for hard moments keeps its words (they are notes too): it has its own page.
+    await clearNotes(Object.values(NOTES));
     say(t('deleted'));
   } catch (error) {
     console.error('Houvast: the history could not be deleted', error);

@@ -5,6 +5,7 @@
 
 import { element } from './dom.js';
 import { t } from './i18n.js';
+import { recheckPlan } from './plan-store.js';
 import { isLocked, isOpen, removePin, setPin, startFresh, unlock } from './store.js';
 
 const MIN_LENGTH = 4;
@@ -113,14 +114,15 @@ function removeParts(status, draw) {
 
 /**
  * Ask for the PIN before `content` is shown, when the store is locked. Resolves once it is open
- * (or the person started fresh); `content` stays hidden until then.
+ * (or the person started fresh); `content` stays hidden until then. `words` names what is
+ * locked: the history's by default.
  */
-export function askForPin(content) {
+export function askForPin(content, words = { heading: 'pin_locked', label: 'pin_enter' }) {
   if (isOpen()) return Promise.resolve();
   return new Promise((resolve) => {
     const section = element('section', { class: 'pin', 'aria-labelledby': 'pin-ask-heading' });
     const status = element('p', { class: 'status', role: 'status' });
-    const pin = pinField('pin-enter', t('pin_enter'), 'current-password');
+    const pin = pinField('pin-enter', t(words.label), 'current-password');
     const done = (message) => {
       // The status stays in place, so what is put in it is read.
       for (const part of [...section.children]) if (part !== status) part.remove();
@@ -143,13 +145,14 @@ export function askForPin(content) {
     const fresh = element('button', { type: 'button', class: 'button' }, t('pin_start_fresh'));
     fresh.addEventListener('click', async () => {
       await startFresh();
+      await recheckPlan();
       done(t('pin_fresh_done'));
       // What the deleted sets shared is withdrawn now if online (else from the next page).
       import('./sets.js').then(({ syncSets }) => syncSets()).catch(() => {});
     });
     forgot.append(element('summary', {}, t('pin_forgot')), element('p', {}, t('pin_forgot_text')),
       buttons(fresh));
-    section.append(element('h2', { id: 'pin-ask-heading' }, t('pin_locked')), form, forgot, status);
+    section.append(element('h2', { id: 'pin-ask-heading' }, t(words.heading)), form, forgot, status);
     content.before(section);
     pin.input.focus();
   });

@@ -3,13 +3,20 @@
 // person marked it to show without it (store.js, sealRecord).
 
 import { NOTES, PARTS, emptyPlan, hasContent } from './plan-data.js';
-import { isOpen, openRecord, openStore, request, saveNote, sealRecord, transaction } from './store.js';
+import {
+  isOpen, noteRecord, openRecord, openStore, readNotes, replaceNote, request, sealRecord,
+} from './store.js';
 
 // Whether there is a plan, for the way-out bar's link on every page (app.js), which cannot wait
 // for the store. It says no more than that there is one.
 const EXISTS = 'houvast.plan';
 const RECORDS = ['exercises', 'people', 'care'];
-const NOTE_PARTS = { [NOTES.tooMuch]: 'signs', [NOTES.tooLittle]: 'signs', [NOTES.helps]: 'helps' };
+// Each note of the plan: its part, and where its words are in the plan.
+const NOTE_PARTS = [
+  { name: NOTES.tooMuch, part: 'signs', words: (plan) => plan.signs, field: 'tooMuch' },
+  { name: NOTES.tooLittle, part: 'signs', words: (plan) => plan.signs, field: 'tooLittle' },
+  { name: NOTES.helps, part: 'helps', words: (plan) => plan, field: 'helps' },
+];
 
 export function planExists() {
   return localStorage.getItem(EXISTS) === '1';
@@ -23,51 +30,63 @@ export function markPlan() {
 /** The plan as far as this page can read it: {plan, locked}, where `locked` names the parts
  * that are sealed while the PIN has not been given on this page. */
 export async function loadPlan() {
+  const notes = await readNotes();
   const db = await openStore();
-  const tx = db.transaction(['notes', 'plan']);
-  const [notes, records] = await Promise.all([
-    request(tx.objectStore('notes').getAll()), request(tx.objectStore('plan').getAll()),
-  ]);
+  const records = await request(db.transaction('plan').objectStore('plan').getAll());
   const plan = emptyPlan();
   const locked = new Set();
-  const read = async (stored, part) => {
-    if (stored.sealed && !isOpen()) {
-      locked.add(part);
-      plan.open[part] = false;
-      return null;
-    }
-    const record = await openRecord(stored);
-    plan.open[part] = Boolean(record.open);
-    return record;
-  };
-  for (const stored of notes) {
-    const part = NOTE_PARTS[stored.key];
-    const note = part ? await read(stored, part) : null;
-    if (stored.key === NOTES.tooMuch && note) plan.signs.tooMuch = note.text;
-    if (stored.key === NOTES.tooLittle && note) plan.signs.tooLittle = note.text;
-    if (stored.key === NOTES.helps && note) plan.helps = note.text;
+  // A part shows without the PIN only when all of it does (signs are two notes).
+  const open = {};
+  for (const { name, part, words, field } of NOTE_PARTS) {
+    const note = notes[name];
+    if (!note) continue;
+    if (note.locked) locked.add(part);
+    words(plan)[field] = note.text;
+    open[part] = (open[part] ?? true) && note.open;
   }
   for (const stored of records) {
     if (!RECORDS.includes(stored.key)) continue;
-    const record = await read(stored, stored.key);
-    if (record) plan[stored.key] = record.value;
+    if (stored.sealed && !isOpen()) {
+      locked.add(stored.key);
+      open[stored.key] = false;
+      continue;
+    }
+    const record = await openRecord(stored);
+    plan[stored.key] = record.value;
+    open[stored.key] = Boolean(record.open);
   }
+  Object.assign(plan.open, open);
   return { plan, locked: PARTS.filter((part) => locked.has(part)) };
 }
 
-/** Keep `plan` (this page must be open: isOpen, when anything of it is sealed). */
+/** Keep `plan`, all of it or nothing, in place of what this page showed (it must be open,
+ * isOpen, when any of it is sealed). An empty text deletes its note. */
 export async function savePlan(plan) {
-  await saveNote(NOTES.tooMuch, plan.signs.tooMuch, plan.open.signs);
-  await saveNote(NOTES.tooLittle, plan.signs.tooLittle, plan.open.signs);
-  await saveNote(NOTES.helps, plan.helps, plan.open.helps);
+  // Sealed first: sealing is asynchronous, and a transaction ends when it waits on anything else.
+  const notes = await Promise.all(NOTE_PARTS.map(async ({ name, part, words, field }) => [
+    name, await noteRecord(name, words(plan)[field], plan.open[part]),
+  ]));
   const records = await Promise.all(RECORDS.map((key) => {
     const record = { key, value: plan[key] };
     if (plan.open[key]) record.open = true;
     return sealRecord(record, 'key');
   }));
-  await transaction('plan', 'readwrite', (store) => {
-    for (const record of records) store.put(record);
+  const db = await openStore();
+  const tx = db.transaction(['notes', 'plan'], 'readwrite');
+  for (const [name, record] of notes) replaceNote(tx.objectStore('notes'), name, record);
+  for (const record of records) tx.objectStore('plan').put(record);
+  await new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
   });
   if (hasContent(plan)) localStorage.setItem(EXISTS, '1');
+  else localStorage.removeItem(EXISTS);
+}
+
+/** After the sealed things were deleted (a forgotten PIN): is there a plan left? */
+export async function recheckPlan() {
+  const { plan } = await loadPlan();
+  if (hasContent(plan)) markPlan();
   else localStorage.removeItem(EXISTS);
 }

@@ -58,13 +58,16 @@ function draw() {
   if (plan.signs.tooMuch) parts.push(section(t('plan_too_much'), words(plan.signs.tooMuch)));
   if (plan.signs.tooLittle) parts.push(section(t('plan_too_little'), words(plan.signs.tooLittle)));
   if (plan.exercises.length || plan.helps) {
+    // One tap starts each; printed, they are one line of names (app.css).
     const starts = plan.exercises.filter((id) => titles[id]).map((id) => {
       const item = element('li');
       item.append(element('a', { class: 'button', href: `${url('exercise', { id })}#start` },
         t('plan_start', { title: titles[id] })));
       return item;
     });
-    parts.push(section(t('plan_helps'), ...(starts.length ? [list(starts)] : []),
+    const startList = list(starts);
+    startList.classList.add('plan-starts');
+    parts.push(section(t('plan_helps'), ...(starts.length ? [startList] : []),
       ...(plan.helps ? [words(plan.helps)] : [])));
   }
   if (plan.people.length) {
@@ -85,10 +88,15 @@ async function refresh() {
   draw();
 }
 
-/** Ask for the PIN above the plan; the sealed parts show once it is given. */
-async function openSealed() {
-  await askForPin(view);
-  await refresh();
+/** Ask for the PIN above the plan, once however often asked; the sealed parts show once it
+ * is given. */
+let asking = null;
+function openSealed() {
+  asking ??= askForPin(view, { heading: 'plan_pin_locked', label: 'plan_pin_enter' })
+    .then(refresh).finally(() => {
+      asking = null;
+    });
+  return asking;
 }
 
 // The form ---------------------------------------------------------------------------------
@@ -99,7 +107,7 @@ function exerciseChoices() {
   $('plan-exercises').replaceChildren(...appData.exercises.map(({ id, title }) => {
     const row = element('p', { class: 'check' });
     row.append(
-      element('input', { id: `exercise-${id}`, name: 'exercise', type: 'checkbox', value: id, 'aria-describedby': `suggested-${id}` }),
+      element('input', { id: `exercise-${id}`, name: 'exercise', type: 'checkbox', value: id }),
       ' ', element('label', { for: `exercise-${id}` }, title), ' ',
       element('span', { class: 'hint', id: `suggested-${id}`, hidden: true }, t('plan_suggested')),
     );
@@ -188,14 +196,18 @@ async function markSuggested(plan) {
   const { keptSets } = await import('./sets.js');
   const suggested = new Set(suggestions(plan, await keptSets()));
   for (const box of form.querySelectorAll('input[name="exercise"]')) {
-    const hint = form.querySelector(`#suggested-${box.value}`);
-    if (hint) hint.hidden = !suggested.has(box.value);
+    const on = suggested.has(box.value);
+    $(`suggested-${box.value}`).hidden = !on;
+    // Only a suggestion is said with its box: a hidden description is still read.
+    if (on) box.setAttribute('aria-describedby', `suggested-${box.value}`);
+    else box.removeAttribute('aria-describedby');
   }
 }
 
 async function edit() {
   if (current.locked.length) await openSealed();
   fill(current.plan);
+  showErrors([]);
   markSuggested(current.plan).catch((error) => console.warn('Houvast: no suggestions', error));
   $('plan-shown').hidden = true;
   form.hidden = false;

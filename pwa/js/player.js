@@ -280,8 +280,9 @@ class Player {
     if (words) {
       this.state = { ...this.state, notes: { ...this.state.notes, [key]: words } };
       this.notes[key] = words;
-      saveNote(key, words).catch((error) => console.error('Houvast: a note was not kept', error));
-      if (Object.values(NOTES).includes(key)) markPlan();
+      saveNote(key, words).then(() => {
+        if (Object.values(NOTES).includes(key)) markPlan();
+      }, (error) => console.error('Houvast: a note was not kept', error));
     }
     this.next();
   }

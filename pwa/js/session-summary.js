@@ -77,6 +77,7 @@ async function drawPlan() {
     return;
   }
   const { plan } = await loadPlan();
+  if (!$('summary-plan').checked) return; // unticked meanwhile
   const list = element('dl', { class: 'summary-plan' });
   const add = (label, text) => {
     if (text) list.append(element('dt', {}, label), element('dd', { class: 'plan-words' }, text));

@@ -287,26 +287,82 @@ export function clearRuns() {
   return transaction('runs', 'readwrite', (store) => store.clear());
 }
 
-/** The words kept under each note key, as {key: text}; none while the store is locked (the
- * player shows last time's words only when it needs no PIN for them). */
-export async function getNotes() {
+// A note's words live under its name. Words written while its record is sealed and this page
+// has not been given the PIN cannot be put with them (reading them takes the PIN), and must
+// not replace them: they are kept beside it as an addition, "<name>+<id>", and shown with it,
+// oldest first, wherever the note is read.
+const baseOf = (key) => key.split('+')[0];
+
+/** The notes as far as this page can read them: {name: {text, open, locked}}, `locked` when
+ * some of its words are sealed and the PIN has not been given here. */
+export async function readNotes() {
   const db = await openStore();
   const rows = await request(db.transaction('notes').objectStore('notes').getAll());
-  const readable = isOpen() ? await Promise.all(rows.map(openRecord)) : rows.filter((row) => !row.sealed);
-  return Object.fromEntries(readable.map((row) => [row.key, row.text]));
+  const found = {};
+  const parts = [];
+  for (const row of rows) {
+    const note = found[baseOf(row.key)] ??= { text: '', open: true, locked: false };
+    if (row.sealed && !isOpen()) {
+      note.locked = true;
+      note.open = false;
+      continue;
+    }
+    const record = await openRecord(row);
+    note.open &&= Boolean(record.open);
+    parts.push(record);
+  }
+  parts.sort((a, b) => (a.key.includes('+') - b.key.includes('+')) || (a.savedAt ?? '').localeCompare(b.savedAt ?? ''));
+  for (const part of parts) {
+    const note = found[baseOf(part.key)];
+    note.text = [note.text, part.text].filter(Boolean).join('\n');
+  }
+  return found;
 }
 
-/** Keep `text` under the note `name`. `open` says whether it shows without the PIN; left out,
- * the note keeps what it was (a sealed note is not open). */
-export async function saveNote(name, text, open = undefined) {
-  const db = await openStore();
-  const kept = await request(db.transaction('notes').objectStore('notes').get(name));
+/** The words kept under each note key, as {key: text}; only what this page can read (the
+ * player shows last time's words only when it needs no PIN for them). */
+export async function getNotes() {
+  const notes = await readNotes();
+  return Object.fromEntries(Object.entries(notes).filter(([, note]) => note.text)
+    .map(([name, note]) => [name, note.text]));
+}
+
+/** The record that keeps `text` under the note `name` (sealed unless `open`), or null for none. */
+export async function noteRecord(name, text, open) {
+  if (!text) return null;
   const record = { key: name, text, savedAt: new Date().toISOString() };
-  if (open ?? kept?.open) record.open = true;
-  const stored = await sealRecord(record, 'key');
-  return transaction('notes', 'readwrite', (store) => store.put(stored));
+  if (open) record.open = true;
+  return sealRecord(record, 'key');
 }
 
-export function clearNotes() {
-  return transaction('notes', 'readwrite', (store) => store.clear());
+/** In an open notes store of a read-write transaction: put `record` as the note `name`, or
+ * delete it when null, with every addition (this page has shown them with it). */
+export function replaceNote(notes, name, record) {
+  notes.getAllKeys().onsuccess = (event) => {
+    for (const key of event.target.result) if (baseOf(key) === name) notes.delete(key);
+    if (record) notes.put(record);
+  };
+}
+
+/** Keep `text` under the note `name`, in place of what this page showed of it. `open` says
+ * whether it shows without the PIN; left out, the note keeps what it was. */
+export async function saveNote(name, text, open = undefined) {
+  const kept = (await readNotes())[name];
+  if (kept?.locked) {
+    // Sealed words this page cannot see: add to them, never over them.
+    const record = await noteRecord(`${name}+${crypto.randomUUID()}`, text, open ?? false);
+    if (record) await transaction('notes', 'readwrite', (store) => store.put(record));
+    return;
+  }
+  const record = await noteRecord(name, text, open ?? kept?.open ?? false);
+  await transaction('notes', 'readwrite', (store) => replaceNote(store, name, record));
+}
+
+/** Delete the notes, except those named in `keep` (the plan's words, from the history page). */
+export function clearNotes(keep = []) {
+  return transaction('notes', 'readwrite', (store) => {
+    store.getAllKeys().onsuccess = (event) => {
+      for (const key of event.target.result) if (!keep.includes(baseOf(key))) store.delete(key);
+    };
+  });
 }

@@ -248,7 +248,7 @@ def test_a_forgotten_pin_means_starting_fresh(page: Page) -> None:
     )
     page.get_by_role("button", name="Delete everything and start fresh").click()
     expect(page.get_by_role("status").first).to_have_text(
-        "Everything is deleted. You start fresh, without a PIN."
+        "Everything locked with your PIN is deleted. You start fresh, without a PIN."
     )
     expect(page.get_by_text("No exercises yet.")).to_be_visible()
     assert raw(page) == {"runs": [], "notes": [], "lock": None}

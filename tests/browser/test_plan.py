@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from server.app import create_app
 from tests.browser.conftest import AXE, axe_on_frozen_clock, console_errors, freeze_clock
 from tests.browser.test_offline import controlled
-from tests.browser.test_player import choose_rating
+from tests.browser.test_player import choose_rating, play_to_the_end
 from tests.browser.track_helpers import SMALL_PHONE
 from tests.conftest import isolated_settings
 from tests.live_server import LiveServer
@@ -39,6 +39,7 @@ TEXT = {
         "locked": "Sommige delen van je plan zitten op slot met je pincode.",
         "unlock": "Openen met je pincode",
         "enter": "Je pincode, om je geschiedenis en je bewaarde woorden te zien",
+        "plan_enter": "Je pincode, om je hele plan te zien",
         "open": "Openen",
         "begin": "Beginnen",
         "add_plan": "Mijn plan voor moeilijke momenten toevoegen",
@@ -62,6 +63,7 @@ TEXT = {
         "locked": "Some parts of your plan are locked with your PIN.",
         "unlock": "Open with your PIN",
         "enter": "Your PIN, to see your history and the words you kept",
+        "plan_enter": "Your PIN, to see all of your plan",
         "open": "Open",
         "begin": "Start",
         "add_plan": "Add my plan for hard moments",
@@ -223,7 +225,7 @@ def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
         # With the PIN, the whole plan shows and prints on one page.
         page.goto(f"{url}/{locale}/plan")
         page.get_by_role("button", name=text["unlock"]).click()
-        page.get_by_label(text["enter"]).fill(PIN)
+        page.get_by_label(text["plan_enter"]).fill(PIN)
         page.get_by_role("button", name=text["open"], exact=True).click()
         expect(view).to_contain_text(SIGNS)
         expect(view).to_contain_text(HELPS)
@@ -241,3 +243,69 @@ def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
         expect(page.locator("#summary-plan-parts")).to_contain_text("Sanne: 06 1234 5678")
         assert pages_printed(page) == 1
         assert errors == []
+
+
+SAVE_PLAN = """async (pin) => {
+    const src = document.querySelector('script[type=module]').src;
+    const plans = await import(new URL('plan-store.js', src).href);
+    const store = await import(new URL('store.js', src).href);
+    const none = { name: '', number: '' };
+    await plans.savePlan({
+        signs: { tooMuch: 'My heart races', tooLittle: '' }, helps: 'Cold water',
+        exercises: ['grounding'], people: [{ name: 'Sanne', number: '06 1234 5678' }],
+        care: { therapist: none, gp: none, gpPost: none },
+        open: { signs: false, helps: false, exercises: true, people: true, care: true },
+    });
+    await store.setPin(pin);
+}"""
+
+
+def test_words_written_while_the_plan_is_locked_are_added_and_a_fresh_start_keeps_what_is_open(
+    page: Page,
+) -> None:
+    """With a PIN, "Your own window" cannot show the plan's sealed words: what the person writes
+    there is added to them, never written over them. Deleting the history keeps the plan; a
+    forgotten PIN deletes what is sealed and keeps what shows without it."""
+    text = TEXT["en"]
+    page.set_viewport_size(SMALL_PHONE)
+    page.goto("/en/plan")
+    page.evaluate(SAVE_PLAN, PIN)
+    # An empty part is no part: nothing says the shutting-down signs are locked.
+    page.reload()
+    expect(page.locator("#plan-locked")).to_be_visible()
+    freeze_clock(page)
+    page.goto("/en/exercises/your-window")
+    page.get_by_role("button", name=text["begin"], exact=True).click()
+    play_to_the_end(page, notes={"note-window-too-much": "I stop hearing people"})
+
+    page.goto("/en/plan")
+    page.get_by_role("button", name=text["unlock"]).click()
+    page.get_by_label(text["plan_enter"]).fill(PIN)
+    page.get_by_role("button", name=text["open"], exact=True).click()
+    view = page.locator("#plan-view")
+    expect(view.locator(".plan-words").first).to_have_text("My heart races\nI stop hearing people")
+    expect(view).to_contain_text("Cold water\na few words")
+
+    # "Delete everything" on the history page keeps the plan.
+    page.goto("/en/history")
+    page.get_by_label(text["enter"]).fill(PIN)
+    page.get_by_role("button", name=text["open"], exact=True).click()
+    page.locator("#delete-all").click()
+    page.locator("#delete-yes").click()
+    expect(page.locator("#history-status")).not_to_be_empty()
+    page.goto("/en/plan")
+    page.get_by_role("button", name=text["unlock"]).click()
+    page.get_by_label(text["plan_enter"]).fill(PIN)
+    page.get_by_role("button", name=text["open"], exact=True).click()
+    expect(view).to_contain_text("I stop hearing people")
+
+    # The PIN forgotten: starting fresh deletes what is sealed, and keeps who to call.
+    page.reload()
+    page.get_by_role("button", name=text["unlock"]).click()
+    page.get_by_text("Forgot your PIN?").click()
+    page.get_by_role("button", name="Delete everything and start fresh").click()
+    expect(page.locator("#plan-locked")).to_be_hidden()
+    expect(view).not_to_contain_text("My heart races")
+    expect(view.get_by_role("link", name=text["call"])).to_be_visible()
+    expect(page.locator(".way-out-plan")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('houvast.lock')") is None
