@@ -6,7 +6,9 @@ import './app.js';
 import { $, element } from './dom.js';
 import { appData, t } from './i18n.js';
 import { askForPin } from './pin.js';
-import { CARE, MAX_PEOPLE, PARTS, cleanPlan, dialable, hasContent, suggestions } from './plan-data.js';
+import {
+  CARE, MAX_PEOPLE, PARTS, cleanPlan, dialable, emptyPlan, hasContent, suggestions,
+} from './plan-data.js';
 import { loadPlan, planExists, savePlan } from './plan-store.js';
 import { url } from './urls.js';
 
@@ -14,7 +16,7 @@ const view = $('plan-view');
 const form = $('plan-form');
 const status = $('plan-status');
 const titles = Object.fromEntries(appData.exercises.map((exercise) => [exercise.id, exercise.title]));
-let current = { plan: null, locked: [] };
+let current = { plan: emptyPlan(), locked: [] };
 
 document.documentElement.classList.add('plan-page');
 
@@ -205,6 +207,7 @@ async function markSuggested(plan) {
 }
 
 async function edit() {
+  await loaded; // a tap may come before the plan was read
   if (current.locked.length) await openSealed();
   fill(current.plan);
   showErrors([]);
@@ -249,7 +252,7 @@ $('plan-change').addEventListener('click', () => edit());
 $('plan-unlock').addEventListener('click', () => openSealed());
 $('plan-print').addEventListener('click', () => window.print());
 
-refresh().catch((error) => {
+const loaded = refresh().catch((error) => {
   console.error('Houvast: the plan could not be read', error);
   status.textContent = t('storage_error');
 });
