@@ -219,7 +219,8 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="houvast", description=__doc__)
+    # The module's first paragraph; the rest is for whoever reads the code.
+    parser = argparse.ArgumentParser(prog="houvast", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--env-file",
         type=Path,
@@ -273,6 +274,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args, settings))
     except (SettingsError, ExerciseError, CatalogError) as error:
         return _refuse(error)
+    except BrokenPipeError:
+        # The reader went early (`houvast therapist add | head`): what was done is done, and
+        # the operator must know that what it printed (a sign-in link) may not have arrived.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            "houvast: the output was closed before all of it was written; if an account was "
+            "made, `houvast therapist reset` gives it a new link",
+            file=sys.stderr,
+        )
+        return 1
 
 
 _ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")

@@ -125,6 +125,7 @@ def test_an_instance_without_its_database_is_taken_out_and_nobody_sees_an_error(
                     registered.append(call(f"{base}/api/devices", unverified, device(push)))
                 secret = "d0e1c2b3a4f5e6d7c8b9a0f1e2d3c4b5"
                 calendar = f"{base}/api/calendar/{secret}/{secret}.ics?from=query"
+                assert call(f"{base}/metrics", unverified) == 404  # refused by the proxy
                 assert call(calendar, unverified) == 404  # through to the app: no such device
                 while "/api/calendar/" not in log.read_text():  # written once the answer left
                     assert time.monotonic() < deadline, log.read_text()
@@ -136,6 +137,7 @@ def test_an_instance_without_its_database_is_taken_out_and_nobody_sees_an_error(
     # Its log, like the app's, holds no token and no query.
     assert '"GET /api/calendar/{device_id}/{token}.ics" 404' in said
     assert secret not in said and "from=query" not in said
+    assert '"GET /metrics" 404' in said, "what the proxy refuses is logged by its path too"
     assert ready and set(ready) == {200}, ready
     assert registered == [201, 201, 201], registered
     print(f"{len(ready)} checks answered by the other instance before the first was taken out")

@@ -94,6 +94,32 @@ def test_add_prints_a_one_time_link_that_sets_the_password(settings: Settings) -
         side_of(client).accounts.add("not an address")
 
 
+def test_a_reader_that_goes_early_is_told_how_to_get_a_new_link(settings: Settings) -> None:
+    """`houvast therapist add ... | head -0`: the account is made, the link may be lost; the
+    operator reads how to get another, not a traceback."""
+    env = {
+        **os.environ,
+        "HOUVAST_DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+    }
+    read, write = os.pipe()
+    os.close(read)  # nobody reads what the command prints
+    with os.fdopen(write, "w") as closed:
+        made = subprocess.run(
+            [HOUVAST, "therapist", "add", "early@example.org"],
+            stdout=closed,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    assert made.returncode == 1, made.stderr
+    assert "Traceback" not in made.stderr
+    assert "houvast therapist reset" in made.stderr
+    listed = houvast(settings, "list")
+    assert "early@example.org" in listed.stdout
+
+
 def test_the_link_and_only_a_hash_of_it_expire_after_a_day(client: TestClient) -> None:
     side = side_of(client)
     token = side.accounts.add("late@example.org")
