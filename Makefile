@@ -73,8 +73,9 @@ engines: node_modules/.installed
 # nginx and HAProxy the shipped proxy configurations (tests/test_proxies.py, test_haproxy.py).
 operations:
 	@test -x /usr/bin/systemd-analyze && test -x /usr/bin/pg_dump && test -x /usr/bin/promtool \
-		&& test -x /usr/sbin/nginx && test -x /usr/sbin/haproxy || { apt-get update -qq && \
-		apt-get install -y -qq systemd postgresql-client prometheus nginx haproxy; }
+		&& test -x /usr/sbin/nginx && test -x /usr/sbin/haproxy && test -x /usr/bin/caddy \
+		|| { apt-get update -qq && \
+		apt-get install -y -qq systemd postgresql-client prometheus nginx haproxy caddy; }
 
 node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

@@ -1,6 +1,8 @@
-"""The nginx configuration an operator installs (deploy/nginx-houvast.conf), loaded by
-Debian's nginx: `nginx -t` accepts it, and requests through it reach the app while its access
-log, like the app's, names the route instead of a path that holds a token, and logs no query.
+"""The proxy configurations an operator installs for one machine, loaded by Debian's own:
+nginx (deploy/nginx-houvast.conf): `nginx -t` accepts it, and requests through it reach the app
+while its access log, like the app's, names the route instead of a path that holds a token,
+and logs no query; Caddy (deploy/Caddyfile): `caddy validate` accepts it, requests through it
+reach the app, /metrics stays inside, and nothing it writes holds a token.
 
 Only the addresses change for the test: the instances' (one app on loopback), the ports to
 listen on, the certificate (made here) and the log's place."""
@@ -167,4 +169,78 @@ def test_through_nginx_the_log_holds_no_token(tmp_path: Path) -> None:
     assert '"GET /nl/" 200' in log
     assert '"GET /api/calendar/{device_id}/{token}.ics" 404' in log
     assert '"GET /api/devices/{device_id}"' in log
+    assert secret not in log and "from=query" not in log, log
+
+
+CADDYFILE = PROJECT_ROOT / "deploy" / "Caddyfile"
+
+
+def caddy(folder: Path, **addresses: str) -> tuple[list[str], dict[str, str]]:
+    """Debian's caddy on the shipped Caddyfile: the command, and an environment that keeps its
+    state in ``folder`` and puts ``addresses`` (HOUVAST_SITE, ...) in."""
+    tool = shutil.which("caddy") or "/usr/bin/caddy"
+    if not Path(tool).exists():
+        pytest.fail("caddy not found: `make test` installs it")
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(folder / "data"),
+        "XDG_CONFIG_HOME": str(folder / "config"),
+        **addresses,
+    }
+    return [tool, "--config", str(CADDYFILE), "--adapter", "caddyfile"], env
+
+
+def test_caddy_takes_the_shipped_configuration(tmp_path: Path) -> None:
+    command, env = caddy(tmp_path)
+    checked = subprocess.run(
+        [command[0], "validate", *command[1:]], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert checked.returncode == 0 and "Valid configuration" in checked.stdout + checked.stderr, (
+        checked.stderr
+    )
+
+
+def test_through_caddy_the_app_answers_and_nothing_logs_a_token(tmp_path: Path) -> None:
+    with LiveServer(create_app(isolated_settings(tmp_path / "data"), dispatch=False)) as app:
+        port = free_port()
+        command, env = caddy(
+            tmp_path,
+            HOUVAST_SITE=f"http://127.0.0.1:{port}",
+            HOUVAST_UPSTREAM=app.removeprefix("http://"),
+            CADDY_ADMIN=f"127.0.0.1:{free_port()}",
+        )
+        said = tmp_path / "caddy.log"
+        with said.open("w") as out:
+            server = subprocess.Popen(
+                [command[0], "run", *command[1:]], stdout=out, stderr=subprocess.STDOUT, env=env
+            )
+        base = f"http://127.0.0.1:{port}"
+        secret = "d0e1c2b3a4f5e6d7c8b9a0f1e2d3c4b5"
+        statuses = {}
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/nl/", timeout=5) as answer:
+                        statuses["/nl/"] = answer.status
+                        break
+                except (urllib.error.URLError, ConnectionError):
+                    assert server.poll() is None, said.read_text()
+                    assert time.monotonic() < deadline, "caddy never answered"
+                    time.sleep(0.05)
+            for path in ("/metrics", f"/api/calendar/{secret}/{secret}.ics?from=query"):
+                try:
+                    with urllib.request.urlopen(base + path, timeout=5) as answer:
+                        statuses[path] = answer.status
+                except urllib.error.HTTPError as error:
+                    statuses[path] = error.code
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
+    assert statuses == {
+        "/nl/": 200,
+        "/metrics": 404,  # refused by the proxy: for your own scraper only
+        f"/api/calendar/{secret}/{secret}.ics?from=query": 404,  # the app knows no such device
+    }
+    log = said.read_text()
     assert secret not in log and "from=query" not in log, log
