@@ -57,18 +57,22 @@ def store_release(
 ) -> None:
     """Keep this release's files (once: another instance of it may have been first) and
     forget those of all but the newest ``keep`` releases."""
-    now = int(time.time())
-    rows = [
-        {
-            "path": path,
-            "release": release,
-            "media_type": file.media_type,
-            "body": file.body,
-            "stored_at": now,
-        }
-        for path, file in files.items()
-    ]
     with engine.begin() as connection:
+        latest = connection.execute(select(func.max(release_files.c.stored_at))).scalar()
+        # A new release comes after every release before it, even one stored in the same
+        # second (a quick rollback, a test): which are the newest must not depend on a clock's
+        # resolution.
+        now = max(int(time.time()), (latest or 0) + 1)
+        rows = [
+            {
+                "path": path,
+                "release": release,
+                "media_type": file.media_type,
+                "body": file.body,
+                "stored_at": now,
+            }
+            for path, file in files.items()
+        ]
         connection.execute(insert_for(engine)(release_files).on_conflict_do_nothing(), rows)
         newest = (
             select(release_files.c.release)
