@@ -172,3 +172,27 @@ def axe_on_frozen_clock(page: Page) -> AxeResults:
             except PlaywrightError as error:
                 if "to the past" not in error.message:
                     raise
+
+
+# The stores named, as anyone with the phone's files would see them: per record its keys and
+# its JSON, sealed bytes shown as characters (they must hold nothing readable).
+STORED = """async (names) => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('houvast');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    const all = (name) => new Promise((resolve) => {
+        const request = db.transaction(name).objectStore(name).getAll();
+        request.onsuccess = () => resolve(request.result);
+    });
+    const show = (record) => JSON.stringify(record, (key, value) =>
+        ArrayBuffer.isView(value) || value instanceof ArrayBuffer
+            ? String.fromCharCode(...new Uint8Array(value.buffer ?? value)) : value);
+    const found = {};
+    for (const name of names) {
+        found[name] = (await all(name)).map((r) => ({keys: Object.keys(r).sort(), text: show(r)}));
+    }
+    db.close();
+    return found;
+}"""

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AXE, freeze_clock, one_language
+from tests.browser.conftest import AXE, STORED, freeze_clock, one_language
 from tests.browser.track_helpers import SMALL_PHONE, START
 
 PIN = "2468"
@@ -80,28 +80,6 @@ SEED = f"""async ({{runs, notes, pin}}) => {{
     for (const [key, text] of Object.entries(notes)) await store.saveNote(key, text);
     if (pin) await store.setPin(pin);
 }}"""
-# The database as anyone with the phone's files would see it, bytes shown as characters.
-RAW = """async () => {
-    const db = await new Promise((resolve, reject) => {
-        const request = indexedDB.open('houvast');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-    });
-    const all = (name) => new Promise((resolve) => {
-        const request = db.transaction(name).objectStore(name).getAll();
-        request.onsuccess = () => resolve(request.result);
-    });
-    const show = (record) => JSON.stringify(record, (key, value) =>
-        ArrayBuffer.isView(value) || value instanceof ArrayBuffer
-            ? String.fromCharCode(...new Uint8Array(value.buffer ?? value)) : value);
-    const found = {};
-    for (const name of ['runs', 'notes']) {
-        found[name] = (await all(name)).map((r) => ({keys: Object.keys(r).sort(), text: show(r)}));
-    }
-    db.close();
-    found.lock = localStorage.getItem('houvast.lock');
-    return found;
-}"""
 
 
 def seed(page: Page, locale: str = "en", *, pin: str | None = PIN) -> None:
@@ -111,7 +89,9 @@ def seed(page: Page, locale: str = "en", *, pin: str | None = PIN) -> None:
 
 
 def raw(page: Page) -> dict[str, Any]:
-    return page.evaluate(RAW)
+    found: dict[str, Any] = page.evaluate(STORED, ["runs", "notes"])
+    found["lock"] = page.evaluate("localStorage.getItem('houvast.lock')")
+    return found
 
 
 def assert_sealed(page: Page, runs: int) -> None:

@@ -12,7 +12,13 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from server.app import create_app
-from tests.browser.conftest import AXE, axe_on_frozen_clock, console_errors, freeze_clock
+from tests.browser.conftest import (
+    AXE,
+    STORED,
+    axe_on_frozen_clock,
+    console_errors,
+    freeze_clock,
+)
 from tests.browser.test_offline import controlled
 from tests.browser.test_player import choose_rating, play_to_the_end
 from tests.browser.track_helpers import SMALL_PHONE
@@ -73,23 +79,6 @@ TEXT = {
 SIGNS = "My heart races and I snap at people"
 HELPS = "Cold water on my hands"
 STORE = "new URL('store.js', document.querySelector('script[type=module]').src).href"
-# What anyone holding the phone's files would read in the plan's records, sealed bytes as text.
-RAW = """async () => {
-    const db = await new Promise((resolve, reject) => {
-        const request = indexedDB.open('houvast');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-    });
-    const all = (name) => new Promise((resolve) => {
-        const request = db.transaction(name).objectStore(name).getAll();
-        request.onsuccess = () => resolve(request.result);
-    });
-    const found = {notes: await all('notes'), plan: await all('plan')};
-    db.close();
-    return JSON.stringify(found, (key, value) => ArrayBuffer.isView(value) ? '<sealed>' : value);
-}"""
-
-
 KEEP_SET = """async () => {
     const src = document.querySelector('script[type=module]').src;
     const sets = await import(new URL('sets.js', src).href);
@@ -185,14 +174,12 @@ def test_a_plan_is_written_locked_and_reached_from_a_run_offline(
         # A PIN locks the history and the plan's own words; the contacts and the exercises
         # stay readable, as the person left them ticked.
         page.evaluate(f"async (pin) => (await import({STORE})).setPin(pin)", PIN)
-        stored = page.evaluate(RAW)
+        kept = page.evaluate(STORED, ["notes", "plan"])
+        stored = json.dumps(kept)
         assert SIGNS not in stored and HELPS not in stored and "Everything goes foggy" not in stored
-        kept = json.loads(stored)
-        assert {r["key"]: "sealed" in r for r in kept["plan"]} == {
-            "exercises": False,
-            "people": False,
-            "care": False,
-        }
+        assert all(note["keys"] == ["key", "sealed"] for note in kept["notes"]), kept["notes"]
+        # Shown without the PIN, as ticked: who to call, what to start.
+        assert [r["keys"] for r in kept["plan"]] == [["key", "open", "value"]] * 3, kept["plan"]
         assert "06 1234 5678" in stored
 
         # In the middle of a run, with no PIN given on this page: the way out holds the plan.
