@@ -10,7 +10,7 @@ import {
   CARE, MAX_PEOPLE, PARTS, cleanPlan, dialable, emptyPlan, hasContent, suggestions,
 } from './plan-data.js';
 import { loadPlan, planExists, savePlan } from './plan-store.js';
-import { url } from './urls.js';
+import { startedExercise } from './urls.js';
 
 const view = $('plan-view');
 const form = $('plan-form');
@@ -63,7 +63,7 @@ function draw() {
     // One tap starts each; printed, they are one line of names (app.css).
     const starts = plan.exercises.filter((id) => titles[id]).map((id) => {
       const item = element('li');
-      item.append(element('a', { class: 'button', href: `${url('exercise', { id })}#start` },
+      item.append(element('a', { class: 'button', href: startedExercise(id) },
         t('plan_start', { title: titles[id] })));
       return item;
     });

@@ -16,3 +16,9 @@ export function url(name, values = {}) {
 export function apiUrl(name, values = {}) {
   return fill(pageData.api[name], values);
 }
+
+/** An exercise that starts at once on opening (player.js reads #start), as grounding does from
+ * the way out; the plan's exercises start so. */
+export function startedExercise(id) {
+  return `${url('exercise', { id })}#start`;
+}
