@@ -87,11 +87,13 @@ export function hasContent(plan) {
 }
 
 /** Exercises a therapist's kept sets suggest for the plan (an item marked `plan`, docs/sets.md)
- * that it does not hold yet. A set suggests exercises only: never a contact. */
+ * that it does not hold yet. A set suggests exercises only: never a contact. A set from a link
+ * anyone can make is not the therapist's, and its marks are not said to be. */
 export function suggestions(plan, kept) {
   const chosen = new Set(plan.exercises);
   const found = [];
-  for (const { set } of kept) {
+  for (const { set, source } of kept) {
+    if (source !== 'therapist') continue;
     for (const item of set?.items ?? []) {
       if (item.plan && !chosen.has(item.exercise)) {
         chosen.add(item.exercise);

@@ -85,7 +85,7 @@ KEEP_SET = """async () => {
     await sets.keepSet({ id: 'set-1', version: 1, title: 'Tussen de sessies', note: '',
       locale: 'nl', reminders: [],
       items: [{ exercise: 'orienting', values: {}, note: '', plan: true },
-              { exercise: 'grounding', values: {}, note: '' }] });
+              { exercise: 'grounding', values: {}, note: '' }] }, { source: 'therapist' });
 }"""
 
 

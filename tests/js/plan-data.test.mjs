@@ -56,10 +56,12 @@ test('an empty plan is empty', () => {
   assert.equal(hasContent(cleanPlan(emptyPlan(), []).plan), false);
 });
 
-test('a set suggests only the exercises it marks, once, and never what is chosen already', () => {
+test("a therapist's set suggests only what it marks, once, and never what is chosen already", () => {
   const kept = [
-    { set: { items: [{ exercise: 'orienting', plan: true }, { exercise: 'four-s' }] } },
-    { set: { items: [{ exercise: 'orienting', plan: true }, { exercise: 'grounding', plan: true }] } },
+    { source: 'therapist', set: { items: [{ exercise: 'orienting', plan: true }, { exercise: 'four-s' }] } },
+    { source: 'therapist', set: { items: [{ exercise: 'orienting', plan: true }, { exercise: 'grounding', plan: true }] } },
+    // A set from a link anyone can make: not "suggested by your therapist".
+    { source: 'link', set: { items: [{ exercise: 'four-s', plan: true }] } },
   ];
   assert.deepEqual(suggestions(form({ exercises: ['grounding'] }), kept), ['orienting']);
 });
