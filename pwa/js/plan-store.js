@@ -30,7 +30,7 @@ export function markPlan() {
 /** The plan as far as this page can read it: {plan, locked}, where `locked` names the parts
  * that are sealed while the PIN has not been given on this page. */
 export async function loadPlan() {
-  const notes = await readNotes();
+  const notes = await readNotes(NOTE_PARTS.map(({ name }) => name));
   const db = await openStore();
   const records = await request(db.transaction('plan').objectStore('plan').getAll());
   const plan = emptyPlan();

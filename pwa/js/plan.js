@@ -47,8 +47,8 @@ function contactItem(contact, options) {
   return item;
 }
 
-function list(items) {
-  const node = element('ul', { class: 'plan-list' });
+function list(items, kind = '') {
+  const node = element('ul', { class: `plan-list ${kind}`.trim() });
   node.append(...items);
   return node;
 }
@@ -67,9 +67,7 @@ function draw() {
         t('plan_start', { title: titles[id] })));
       return item;
     });
-    const startList = list(starts);
-    startList.classList.add('plan-starts');
-    parts.push(section(t('plan_helps'), ...(starts.length ? [startList] : []),
+    parts.push(section(t('plan_helps'), ...(starts.length ? [list(starts, 'plan-starts')] : []),
       ...(plan.helps ? [words(plan.helps)] : [])));
   }
   if (plan.people.length) {

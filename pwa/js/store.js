@@ -294,13 +294,15 @@ export function clearRuns() {
 const baseOf = (key) => key.split('+')[0];
 
 /** The notes as far as this page can read them: {name: {text, open, locked}}, `locked` when
- * some of its words are sealed and the PIN has not been given here. */
-export async function readNotes() {
+ * some of its words are sealed and the PIN has not been given here. Only those in `names`,
+ * when given: nothing else is opened. */
+export async function readNotes(names = null) {
   const db = await openStore();
   const rows = await request(db.transaction('notes').objectStore('notes').getAll());
   const found = {};
   const parts = [];
   for (const row of rows) {
+    if (names && !names.includes(baseOf(row.key))) continue;
     const note = found[baseOf(row.key)] ??= { text: '', open: true, locked: false };
     if (row.sealed && !isOpen()) {
       note.locked = true;
@@ -347,7 +349,7 @@ export function replaceNote(notes, name, record) {
 /** Keep `text` under the note `name`, in place of what this page showed of it. `open` says
  * whether it shows without the PIN; left out, the note keeps what it was. */
 export async function saveNote(name, text, open = undefined) {
-  const kept = (await readNotes())[name];
+  const kept = (await readNotes([name]))[name];
   if (kept?.locked) {
     // Sealed words this page cannot see: add to them, never over them.
     const record = await noteRecord(`${name}+${crypto.randomUUID()}`, text, open ?? false);
