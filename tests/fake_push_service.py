@@ -67,11 +67,13 @@ PUSH_HOSTS = (
 MAX_BODY = 4096
 LOOPBACK = ("127.0.0.0/8",)
 MAX_TOKEN_LIFETIME = 24 * 3600
+HOLD_LIMIT = 60  # seconds an answer held for an event waits at most: a failed test ends
 _TOPIC_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _URGENCIES = frozenset({"very-low", "low", "normal", "high"})
 
-# A scripted answer: a status, or (status, headers), or (status, headers, seconds to wait first).
-Answer = tuple[int, dict[str, str], float]
+# A scripted answer: a status, or (status, headers), or (status, headers, wait): the seconds to
+# wait first, or an event the test sets when the answer may go (a test that waits on no clock).
+Answer = tuple[int, dict[str, str], float | threading.Event]
 Script = Iterable[int | tuple[int, dict[str, str]] | Answer]
 
 
@@ -365,7 +367,9 @@ class FakePushService:
                 subscription.messages.append(
                     Message(now, data, topic, ttl, urgency, len(body), len(plain))
                 )
-        if delay:
+        if isinstance(delay, threading.Event):
+            await asyncio.to_thread(delay.wait, HOLD_LIMIT)
+        elif delay:
             await asyncio.sleep(delay)
         return self._answer(subscription, now, status, headers, "", request)
 

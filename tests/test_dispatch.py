@@ -5,6 +5,7 @@ and decrypts every message."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -456,7 +457,8 @@ def test_outcomes_are_written_as_they_settle_not_held_back_by_a_slow_one(
     answers, so a crash meanwhile would not send them again."""
     monkeypatch.setattr(dispatcher_module, "RECORD_WAIT", 0.1)
     store = DeviceStore(engine, clock=Clock(MONDAY_0830 - 3600))
-    slow = service.subscribe(script=[(201, {}, 6.0)])  # long enough on a busy machine
+    answer = threading.Event()
+    slow = service.subscribe(script=[(201, {}, answer)])  # it answers when the test says
     register(store, slow)
     for _ in range(5):
         register(store, service.subscribe())
@@ -473,6 +475,7 @@ def test_outcomes_are_written_as_they_settle_not_held_back_by_a_slow_one(
                 ):
                     await asyncio.sleep(0.05)
             meanwhile = await asyncio.to_thread(delivery_status, engine)
+            answer.set()
             return meanwhile, await running
 
     meanwhile, report = run_async(run())
