@@ -46,6 +46,22 @@ MIGRATIONS_DIR = RESOURCES_DIR / "migrations"
 
 metadata = MetaData()
 
+
+def belongs_to(
+    name: str, parent: str, kind: Any = Integer, *, primary_key: bool = False
+) -> Column[Any]:
+    """The column that ties a row to the row it belongs to (``parent``, as ``"table.id"``): never
+    empty, indexed (as part of the key, if it is one), and the row goes when that one does."""
+    return Column(
+        name,
+        kind,
+        ForeignKey(parent, ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary_key,
+        index=None if primary_key else True,
+    )
+
+
 # A device that keeps reminders with us: a phone with a push subscription, or only a calendar.
 devices = Table(
     "devices",
@@ -70,13 +86,7 @@ reminders = Table(
     "reminders",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "device_id",
-        String(32),
-        ForeignKey("devices.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("device_id", "devices.id", String(32)),
     Column("days", Integer, nullable=False),  # bit 0 = Monday ... bit 6 = Sunday
     Column("time", String(5), nullable=False),  # "08:30", local to the device's time zone
     Column("target", String(100), nullable=False),  # "exercise:grounding"
@@ -91,12 +101,7 @@ reminders = Table(
 deliveries = Table(
     "deliveries",
     metadata,
-    Column(
-        "reminder_id",
-        Integer,
-        ForeignKey("reminders.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    belongs_to("reminder_id", "reminders.id", primary_key=True),
     Column("occurrence", Integer, primary_key=True),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),

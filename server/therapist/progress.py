@@ -69,16 +69,10 @@ class Phone:
 
 
 @dataclass(frozen=True)
-class Kept:
-    """A run as kept, for the therapist: which phone sent it, and what it was."""
+class Kept(Run):
+    """A run as kept, for the therapist: what it was, and which phone sent it."""
 
     phone: int
-    exercise: str
-    started_at: int
-    seconds: int
-    completed: bool
-    before: int | None
-    after: int | None
 
 
 @dataclass(frozen=True)
@@ -240,13 +234,14 @@ class Progress:
         number = {phone.link_id: phone.number for phone in phones}
         runs = [
             Kept(
-                number[row.link_id],
+                row.run_id,
                 row.exercise,
                 row.started_at,
                 row.seconds,
                 row.completed,
                 row.rating_before,
                 row.rating_after,
+                phone=number[row.link_id],
             )
             for row in rows
         ]

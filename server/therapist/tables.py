@@ -7,9 +7,9 @@ the epoch (UTC), as in server/db.py.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
 
-from ..db import metadata
+from ..db import belongs_to, metadata
 
 therapists = Table(
     "therapists",
@@ -35,13 +35,7 @@ password_links = Table(
     "therapist_password_links",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column(
-        "therapist_id",
-        Integer,
-        ForeignKey("therapists.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("therapist_id", "therapists.id"),
     Column("expires_at", Integer, nullable=False),
 )
 
@@ -49,13 +43,7 @@ sessions = Table(
     "therapist_sessions",
     metadata,
     Column("id_hash", String(64), primary_key=True),
-    Column(
-        "therapist_id",
-        Integer,
-        ForeignKey("therapists.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("therapist_id", "therapists.id"),
     # False while the password is checked but the authenticator code is still to come.
     Column("verified", Boolean, nullable=False),
     Column("csrf", String(64), nullable=False),
@@ -69,13 +57,7 @@ sets = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     # What the client and the therapist's URLs know the set by; random, so ids say nothing.
     Column("public_id", String(32), nullable=False, unique=True),
-    Column(
-        "therapist_id",
-        Integer,
-        ForeignKey("therapists.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("therapist_id", "therapists.id"),
     Column("title", String(120), nullable=False),
     Column("note", Text, nullable=False),
     Column("locale", String(8), nullable=False),
@@ -96,13 +78,7 @@ shares = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("public_id", String(32), nullable=False, unique=True),
-    Column(
-        "set_id",
-        Integer,
-        ForeignKey("therapist_sets.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("set_id", "therapist_sets.id"),
     Column("code_hash", String(64), nullable=False, unique=True),
     Column("code_expires_at", Integer, nullable=False),
     Column("created_at", Integer, nullable=False),
@@ -128,13 +104,7 @@ share_tokens = Table(
     "therapist_share_tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column(
-        "share_id",
-        Integer,
-        ForeignKey("therapist_shares.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("share_id", "therapist_shares.id"),
     Column("created_at", Integer, nullable=False),
     # "link": the link's own token, which opens the set until it is kept; "app": one handed to
     # an app that opened the set (by the link or the code), which it keeps to follow changes.
@@ -149,13 +119,7 @@ progress_links = Table(
     "progress_links",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "share_id",
-        Integer,
-        ForeignKey("therapist_shares.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("share_id", "therapist_shares.id"),
     Column("secret_hash", String(64), nullable=False, unique=True),
     Column("created_at", Integer, nullable=False),
 )
@@ -163,12 +127,7 @@ progress_links = Table(
 progress_runs = Table(
     "progress_runs",
     metadata,
-    Column(
-        "link_id",
-        Integer,
-        ForeignKey("progress_links.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    belongs_to("link_id", "progress_links.id", primary_key=True),
     # The client's own id for the run: a run sent twice is stored once.
     Column("run_id", String(36), primary_key=True),
     Column("exercise", String(64), nullable=False),
@@ -187,13 +146,7 @@ drafts = Table(
     "therapist_drafts",
     metadata,
     Column("id_hash", String(64), primary_key=True),
-    Column(
-        "therapist_id",
-        Integer,
-        ForeignKey("therapists.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    belongs_to("therapist_id", "therapists.id"),
     # The set the form changes; null for a new set.
     Column("set_id", String(32), nullable=True),
     # The form's fields as a JSON list of [name, value] pairs, the CSRF token left out.
