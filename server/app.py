@@ -20,7 +20,7 @@ from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import SERVICE_WORKER, manifest
 from .offline_memo import render_once
-from .prerendered import Prerendered, PrerenderedMiddleware
+from .prerendered import PrerenderedMiddleware
 from .rate_limits import ChangeLimits
 from .releases import ReleaseFiles, files_of, release_of, store_release
 from .reminders.service import reminder_service
@@ -158,6 +158,6 @@ async def _services(
                 **service,
                 "releases": ReleaseFiles(service["engine"]),
                 # Browsers get the pages the worker stores as rendered for it, compressed once.
-                "prerendered": Prerendered(offline.answers, urls),
+                "prerendered": offline.prerendered,
                 "therapist": therapist,
             }

@@ -23,6 +23,7 @@ from .bundles import Documents, Packer
 from .i18n import LOCALES, N_, Catalogs
 from .in_process import Answer, get
 from .minify import WORKER_CONFIG_LINE, minify_script
+from .prerendered import Prerendered
 from .security import SECURITY_HEADERS
 from .urls import CLIENT_PAGES, Page, Urls
 
@@ -107,8 +108,9 @@ class OfflineBundle:
     # Its source map (None without esbuild): served, never stored.
     worker_map: bytes | None
     # Every stored URL's response as rendered: the server sends these very bytes to browsers
-    # too (server/prerendered.py).
-    answers: dict[str, Answer] = field(default_factory=dict, repr=False, compare=False)
+    # too, compressed once (server/prerendered.py), as rendered once per process.
+    answers: dict[str, Answer] = field(repr=False, compare=False)
+    prerendered: Prerendered = field(repr=False, compare=False)
 
     @classmethod
     async def render(cls, app: ASGIApp, state: Mapping[str, Any], source: bytes) -> OfflineBundle:
@@ -141,7 +143,8 @@ class OfflineBundle:
         bundle_urls = [urls.path("offline_bundle", version=version, part=n) for n in bundles]
         script, worker_map = worker_script(source, state["assets"].folder)
         worker = service_worker(script, version, stored, bundle_urls, files, urls)
-        return cls(version, stored, bundles, files, worker, worker_map, answers)
+        prerendered = Prerendered(answers, urls)
+        return cls(version, stored, bundles, files, worker, worker_map, answers, prerendered)
 
 
 _CONFIG_LINE = WORKER_CONFIG_LINE
