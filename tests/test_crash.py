@@ -40,7 +40,7 @@ from tests.silent_proxy import SilentProxy
 
 COUNT = 200  # reminders due in the same minute: four batches of 50, twenty chunks of 10
 LEASE = 30  # seconds (the default is 60): the dead server's run out at once (run_out)
-HELD = 0.1  # seconds the fake push service takes to answer: requests stay under way
+HELD = 0.25  # seconds the fake push service takes to answer: requests stay under way
 DEADLINE = 60  # seconds for any one step, on a busy machine
 
 
