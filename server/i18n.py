@@ -99,9 +99,9 @@ class Catalogs:
             po, mo = folder / "messages.po", folder / "messages.mo"
             if not mo.exists():
                 raise CatalogError(f"{mo} is missing: run `make catalogs`")
-            if po.exists() and po.stat().st_mtime > mo.stat().st_mtime:
-                raise CatalogError(f"{mo} is older than {po.name}: run `make catalogs`")
             found = mo.stat()
+            if po.exists() and po.stat().st_mtime > found.st_mtime:
+                raise CatalogError(f"{mo} is older than {po.name}: run `make catalogs`")
             translations[locale], messages[locale] = _compiled(mo, found.st_mtime_ns, found.st_size)
         return cls(translations, messages)
 

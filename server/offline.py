@@ -109,7 +109,6 @@ class OfflineBundle:
     worker_map: bytes | None
     # Every stored URL's response as rendered: the server sends these very bytes to browsers
     # too, compressed once (server/prerendered.py), as rendered once per process.
-    answers: dict[str, Answer] = field(repr=False, compare=False)
     prerendered: Prerendered = field(repr=False, compare=False)
 
     @classmethod
@@ -143,8 +142,7 @@ class OfflineBundle:
         bundle_urls = [urls.path("offline_bundle", version=version, part=n) for n in bundles]
         script, worker_map = worker_script(source, state["assets"].folder)
         worker = service_worker(script, version, stored, bundle_urls, files, urls)
-        prerendered = Prerendered(answers, urls)
-        return cls(version, stored, bundles, files, worker, worker_map, answers, prerendered)
+        return cls(version, stored, bundles, files, worker, worker_map, Prerendered(answers, urls))
 
 
 _CONFIG_LINE = WORKER_CONFIG_LINE
