@@ -224,6 +224,8 @@ def test_a_clear_rise_after_gets_an_offer_at_the_end(
 def test_focus_follows_a_step_that_changes_by_itself(page: Page) -> None:
     freeze_clock(page, START)
     page.goto("/en/exercises/grounding#start")
+    # The run starts when the page's scripts have run; the clock moves only after that.
+    expect(page.locator("#player")).to_be_visible()
     page.locator("#player-pause").focus()
     page.clock.run_for(20_100)
     expect(page.locator("#player")).to_have_attribute("data-index", "1")
@@ -263,11 +265,13 @@ def test_forced_colours_keep_the_big_button_and_the_pacer(page: Page) -> None:
     set_prefs(page, {"ratings": False})
     freeze_clock(page, START)
     page.goto("/en/exercises/stop-solo#start")
+    expect(page.locator("#player")).to_be_visible()
     while kind(page) != "action":
         step_on(page)
     border = page.locator(".action-button").evaluate("(el) => getComputedStyle(el).borderTopWidth")
     assert border != "0px"
     page.goto("/en/exercises/grounding#start")
+    expect(page.locator("#player")).to_be_visible()
     while kind(page) != "breath":
         step_on(page)
     shape = page.locator(".breath-shape").evaluate("(el) => getComputedStyle(el).borderTopWidth")
@@ -323,6 +327,7 @@ def test_breath_phases_are_told_politely(page: Page) -> None:
     set_prefs(page, {"ratings": False})
     freeze_clock(page, START)
     page.goto("/en/exercises/grounding#start")
+    expect(page.locator("#player")).to_be_visible()
     while kind(page) != "breath":
         step_on(page)
     label = page.locator(".breath-label")
