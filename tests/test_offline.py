@@ -77,6 +77,18 @@ def test_the_worker_stores_the_servers_very_bytes_from_one_bundle(client: TestCl
     assert client.get(other).status_code == 404, "an old version's bundle is not made up"
 
 
+def test_the_bundle_goes_out_compressed_to_a_browser_that_takes_gzip(client: TestClient) -> None:
+    (bundle,) = precache_of(client.get("/sw.js").text)["bundles"]
+    plain = client.get(bundle, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for accepted in ("gzip, deflate, br", "br;q=1, gzip;q=0.5"):
+        packed = client.get(bundle, headers={"Accept-Encoding": accepted})
+        assert packed.headers["content-encoding"] == "gzip", accepted
+        assert int(packed.headers["content-length"]) < len(plain.content) / 3
+        assert packed.content == plain.content, "the same bytes, unpacked"
+        assert packed.headers["vary"] == "Accept-Encoding"
+
+
 def test_what_shows_exercises_travels_as_their_documents(client: TestClient) -> None:
     """No page travels whole, nor an exercise's step list: the worker builds every page over
     its language's layout, and both languages' exercise pages, home, settings and app.json

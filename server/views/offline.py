@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from ..assets import IMMUTABLE
 from ..bundles import BUNDLE_TYPE
+from ..prerendered import accepts_gzip
 from ..state import app_state
 
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -43,7 +44,12 @@ async def bundle(request: Request) -> Response:
     found = offline.bundles.get(request.path_params["part"])
     if request.path_params["version"] != offline.version or found is None:
         return await _other_release(request)
-    return Response(found, media_type=BUNDLE_TYPE, headers={"Cache-Control": IMMUTABLE})
+    headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+    if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+        # Compressed once, at render; GZipMiddleware passes an encoded response on as it is.
+        found = offline.gzipped[request.path_params["part"]]
+        headers["Content-Encoding"] = "gzip"
+    return Response(found, media_type=BUNDLE_TYPE, headers=headers)
 
 
 async def static_file(request: Request) -> Response:
