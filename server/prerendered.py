@@ -68,11 +68,11 @@ class Prerendered:
 
 
 def accepts_gzip(header: bytes) -> bool:
-    """Whether an Accept-Encoding header allows gzip (``gzip;q=0`` forbids it)."""
+    """Whether an Accept-Encoding header allows gzip (``gzip;q=0`` forbids it, and an entry
+    for gzip itself outweighs one for ``*``)."""
+    qualities: dict[bytes, float] = {}
     for part in header.split(b","):
         coding, _, params = part.partition(b";")
-        if coding.strip().lower() not in (b"gzip", b"*"):
-            continue
         quality = 1.0
         for param in params.split(b";"):
             key, _, value = param.strip().partition(b"=")
@@ -81,8 +81,8 @@ def accepts_gzip(header: bytes) -> bool:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        return quality > 0
-    return False
+        qualities.setdefault(coding.strip().lower(), quality)
+    return qualities.get(b"gzip", qualities.get(b"*", 0.0)) > 0
 
 
 def _header(scope: Scope, name: bytes) -> bytes:

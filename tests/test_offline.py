@@ -81,7 +81,9 @@ def test_the_bundle_goes_out_compressed_to_a_browser_that_takes_gzip(client: Tes
     (bundle,) = precache_of(client.get("/sw.js").text)["bundles"]
     plain = client.get(bundle, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
-    for accepted in ("gzip, deflate, br", "br;q=1, gzip;q=0.5"):
+    assert plain.headers["vary"] == "Accept-Encoding"
+    # (``*`` is one that GZipMiddleware, which compresses other responses, does not take.)
+    for accepted in ("gzip, deflate, br", "br;q=1, gzip;q=0.5", "*"):
         packed = client.get(bundle, headers={"Accept-Encoding": accepted})
         assert packed.headers["content-encoding"] == "gzip", accepted
         assert int(packed.headers["content-length"]) < len(plain.content) / 3

@@ -86,6 +86,10 @@ def test_two_instances_send_the_same_bytes_and_etags(tmp_path: Path) -> None:
         (b"identity", False),
         (b"", False),
         (b"GZIP", True),
+        (b"*;q=1, gzip;q=0", False),
+        (b"gzip;q=0, *", False),
+        (b"br, *;q=0.1", True),
+        (b"br, *;q=0", False),
     ],
 )
 def test_accept_encoding_is_read_with_its_qualities(header: bytes, accepted: bool) -> None:

@@ -44,11 +44,12 @@ async def bundle(request: Request) -> Response:
     found = offline.bundles.get(request.path_params["part"])
     if request.path_params["version"] != offline.version or found is None:
         return await _other_release(request)
-    headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+    headers = {"Cache-Control": IMMUTABLE}
     if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
-        # Compressed once, at render; GZipMiddleware passes an encoded response on as it is.
+        # Compressed once, at render; GZipMiddleware passes an encoded response on as it is
+        # (and adds Vary to one it leaves plain).
         found = offline.gzipped[request.path_params["part"]]
-        headers["Content-Encoding"] = "gzip"
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
     return Response(found, media_type=BUNDLE_TYPE, headers=headers)
 
 

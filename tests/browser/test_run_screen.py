@@ -253,10 +253,12 @@ def test_the_way_out_is_a_few_key_presses_away(page: Page) -> None:
 def test_the_pause_button_changes_its_label_only(page: Page) -> None:
     freeze_clock(page, START)
     page.goto("/en/exercises/grounding#start")
+    expect(page.locator("#player")).to_be_visible()
     pause = page.locator("#player-pause")
     assert pause.get_attribute("aria-pressed") is None
     pause.click()
     expect(pause).to_have_text("Resume")
+    assert pause.get_attribute("aria-pressed") is None, "its label says what it does, not a state"
     expect(page.locator("#player-paused")).to_have_attribute("role", "status")
 
 
@@ -305,6 +307,8 @@ def test_the_bell_sounds_after_the_way_out(playwright: Playwright, base_url: str
     choose_rating(page, 4)
     page.locator(".way-out-ground").click()
     expect(page.locator("h1")).to_have_text("Here and now")
+    # The heading changes before grounding's step kinds have loaded; the run starts after.
+    expect(page.locator("#player-title")).to_have_text("Feet on the floor")
     page.clock.run_for(20_100)
     expect(page.locator("#player")).to_have_attribute("data-index", "1")
     wait_until(
