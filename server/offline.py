@@ -10,7 +10,6 @@ hand.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -20,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp
 
 from .assets import StaticAssets, lean
-from .bundles import Documents, Packer
+from .bundles import BUNDLE_TYPE, Documents, Packer
 from .i18n import LOCALES, N_, Catalogs
 from .in_process import Answer, get
 from .minify import WORKER_CONFIG_LINE, minify_script
-from .prerendered import Prerendered
+from .prerendered import Prerendered, gzipped_once
 from .security import SECURITY_HEADERS
 from .urls import CLIENT_PAGES, Page, Urls
 
@@ -106,7 +105,7 @@ class OfflineBundle:
     bundles: dict[str, bytes]
     # Each bundle gzipped once (by name): every phone's install fetches one, and compressing
     # its 320 KB on each request cost about 17 ms of the server's processor.
-    gzipped: dict[str, bytes]
+    gzipped: dict[str, bytes | None]
     files: list[str]
     service_worker: bytes
     # Its source map (None without esbuild): served, never stored.
@@ -146,9 +145,7 @@ class OfflineBundle:
         bundle_urls = [urls.path("offline_bundle", version=version, part=n) for n in bundles]
         script, worker_map = worker_script(source, state["assets"].folder)
         worker = service_worker(script, version, stored, bundle_urls, files, urls)
-        gzipped = {
-            name: gzip.compress(body, compresslevel=9, mtime=0) for name, body in bundles.items()
-        }
+        gzipped = {name: gzipped_once(body, BUNDLE_TYPE) for name, body in bundles.items()}
         return cls(
             version,
             stored,

@@ -45,12 +45,18 @@ class Prepared:
             if name not in _DROPPED
         ]
         headers += [(b"etag", etag), (b"vary", b"Accept-Encoding")]
-        gzipped = None
-        if answer.headers.get("content-type", "").startswith(_COMPRESSIBLE):
-            # mtime 0: the same bytes on every instance and every start.
-            packed = gzip.compress(answer.body, compresslevel=9, mtime=0)
-            gzipped = packed if len(packed) < len(answer.body) else None
+        gzipped = gzipped_once(answer.body, answer.headers.get("content-type", ""))
         return cls(etag, headers, answer.body, gzipped)
+
+
+def gzipped_once(body: bytes, media_type: str) -> bytes | None:
+    """``body`` gzipped at the best level, to be sent as it is every time; None for a type that
+    does not compress (images but SVG) or when it would not be smaller."""
+    if not media_type.startswith(_COMPRESSIBLE):
+        return None
+    # mtime 0: the same bytes on every instance and every start.
+    packed = gzip.compress(body, compresslevel=9, mtime=0)
+    return packed if len(packed) < len(body) else None
 
 
 class Prerendered:

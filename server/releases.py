@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from .bundles import BUNDLE_TYPE
 from .db import insert_for, release_files
+from .prerendered import gzipped_once
 
 if TYPE_CHECKING:
     from .assets import StaticAssets
@@ -32,6 +33,9 @@ MAX_PATH = 300  # the longest path the table holds
 class ReleaseFile:
     media_type: str
     body: bytes
+    # Gzipped once, when found (server/prerendered.py): a rollout's phones fetch the same few
+    # files, the old worker's 320 KB bundle among them.
+    gzipped: bytes | None = None
 
 
 def release_of(assets: StaticAssets, offline: OfflineBundle) -> str:
@@ -106,5 +110,7 @@ class ReleaseFiles:
             ).first()
         if row is None:
             return None
-        found = self._found[path] = ReleaseFile(row.media_type, bytes(row.body))
+        body = bytes(row.body)
+        found = ReleaseFile(row.media_type, body, gzipped_once(body, row.media_type))
+        self._found[path] = found
         return found

@@ -169,6 +169,7 @@ def test_an_instance_serves_the_previous_releases_files(tmp_path: Path, database
         [old_bundle_url] = _bundles(old_worker)
         old_css = old.get(old_css_url).content
         assert b".old-release" in old_css
+        old_bundle = old.get(old_bundle_url, headers={"Accept-Encoding": "identity"}).content
     with TestClient(create_app(new_settings, dispatch=False)) as new:
         new_worker = new.get("/sw.js").text
         assert new_worker != old_worker
@@ -177,6 +178,13 @@ def test_an_instance_serves_the_previous_releases_files(tmp_path: Path, database
             assert response.status_code == 200, url
             assert "immutable" in response.headers["cache-control"]
         assert new.get(old_css_url).content == old_css
+        # Gzipped once, as the instance's own bundle is (``*``: GZipMiddleware would not).
+        for url, body in ((old_bundle_url, old_bundle), (old_css_url, old_css)):
+            packed = new.get(url, headers={"Accept-Encoding": "*"})
+            assert packed.headers["content-encoding"] == "gzip", url
+            assert packed.content == body
+            plain = new.get(url, headers={"Accept-Encoding": "identity"})
+            assert "content-encoding" not in plain.headers and plain.content == body
         new_css_url = next(u for u in _stored(new_worker) if u.endswith("/css/app.css"))
         assert new.get(old_css_url.replace("app.css", "nothing.css")).status_code == 404
     # The old instance, restarted (as during the upgrade), serves the new release's files.

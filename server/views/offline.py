@@ -44,13 +44,7 @@ async def bundle(request: Request) -> Response:
     found = offline.bundles.get(request.path_params["part"])
     if request.path_params["version"] != offline.version or found is None:
         return await _other_release(request)
-    headers = {"Cache-Control": IMMUTABLE}
-    if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
-        # Compressed once, at render; GZipMiddleware passes an encoded response on as it is
-        # (and adds Vary to one it leaves plain).
-        found = offline.gzipped[request.path_params["part"]]
-        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-    return Response(found, media_type=BUNDLE_TYPE, headers=headers)
+    return _immutable(request, found, offline.gzipped[request.path_params["part"]], BUNDLE_TYPE)
 
 
 async def static_file(request: Request) -> Response:
@@ -67,4 +61,17 @@ async def _other_release(request: Request) -> Response:
     found = await anyio.to_thread.run_sync(releases.find, request.url.path) if releases else None
     if found is None:
         return Response("Not found", status_code=404, media_type="text/plain")
-    return Response(found.body, media_type=found.media_type, headers={"Cache-Control": IMMUTABLE})
+    return _immutable(request, found.body, found.gzipped, found.media_type)
+
+
+def _immutable(request: Request, body: bytes, gzipped: bytes | None, media_type: str) -> Response:
+    """A file under a hashed URL, gzipped once beforehand where it compresses: sent so to a
+    browser that takes gzip (GZipMiddleware passes an encoded response on as it is, and adds
+    Vary to one it leaves plain)."""
+    headers = {"Cache-Control": IMMUTABLE}
+    if gzipped is not None and accepts_gzip(
+        request.headers.get("accept-encoding", "").encode("latin-1")
+    ):
+        body = gzipped
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type=media_type, headers=headers)
