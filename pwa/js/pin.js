@@ -155,5 +155,8 @@ export function askForPin(content, words = { heading: 'pin_locked', label: 'pin_
     section.append(element('h2', { id: 'pin-ask-heading' }, t(words.heading)), form, forgot, status);
     content.before(section);
     pin.input.focus();
+    // Focus brings the field into view; the form's button under it must not stay behind the
+    // way-out bar (the page's scroll padding keeps what is scrolled to clear of it).
+    form.scrollIntoView({ block: 'nearest' });
   });
 }

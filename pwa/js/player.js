@@ -455,6 +455,10 @@ function helpOffer(text, ground, help, notes = {}) {
     panel.append(list);
   }
   panel.append(buttons);
+  // Beside grounding, real help: this is no crisis service, and the crisis line and the
+  // emergency number are a tap away (the page's template holds the deployment's numbers).
+  const lines = document.getElementById('help-lines');
+  if (lines) panel.append(lines.content.cloneNode(true));
   return panel;
 }
 

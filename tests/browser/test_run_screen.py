@@ -4,12 +4,14 @@ focus. What every step of every exercise shows is checked in test_large_text.py,
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageStat
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from server.app import create_app
@@ -181,7 +183,14 @@ def test_a_high_rating_before_gets_a_gentle_offer(page: Page, locale: str) -> No
         "Dat is veel spanning." if locale == "nl" else "That is a lot of tension."
     )
     expect(page.locator("#player-title")).to_be_focused()
-    expect(offer.get_by_role("link")).to_have_attribute("href", f"/{locale}/help")
+    help_page = "Waar je hulp vindt" if locale == "nl" else "Where to find help"
+    expect(offer.get_by_role("link", name=help_page)).to_have_attribute("href", f"/{locale}/help")
+    # A "too much" moment says this is no crisis service and puts real help a tap away.
+    expect(offer).to_contain_text(
+        "geen therapie en geen crisisdienst" if locale == "nl" else "not a crisis service"
+    )
+    expect(offer.get_by_role("link", name="113")).to_have_attribute("href", "tel:113")
+    expect(offer.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
     # Never a block: going on is one tap.
     offer.get_by_role("button").last.click()
     expect(page.locator("#player")).to_have_attribute("data-index", "1")
@@ -217,6 +226,8 @@ def test_a_clear_rise_after_gets_an_offer_at_the_end(
     if offered:
         expect(offer).to_contain_text("Your tension went up")
         expect(offer.get_by_role("button", name="Back to the here and now")).to_be_visible()
+        expect(offer).to_contain_text("not a crisis service")
+        expect(offer.get_by_role("link", name="113")).to_have_attribute("href", "tel:113")
     else:
         expect(offer).to_be_hidden()
 
@@ -361,3 +372,69 @@ def test_the_timings_per_exercise_open_with_a_visible_arrow(page: Page) -> None:
         }"""
     )
     assert closed != turned, "the arrow turns when the section opens"
+
+
+# Each word of the labels of the controls ``selector`` finds that shows on more than one line
+# (a word split inside itself, "Volgen-de").
+SPLIT_WORDS = """(selector) => {
+  const split = [];
+  for (const control of document.querySelectorAll(selector)) {
+    if (!control.getClientRects().length) continue;
+    const texts = document.createTreeWalker(control, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].map((box) => Math.round(box.top)));
+        if (lines.size > 1) split.push(word[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_no_control_of_a_run_splits_a_word(small: BrowserContext) -> None:
+    """Back, Pause and Next side by side on a 360-pixel phone, in Dutch (the longer words):
+    each label whole, as wide as its word."""
+    page = small.new_page()
+    freeze_clock(page, START)
+    page.goto("/nl/exercises/grounding#start")
+    expect(page.locator("#player")).to_be_visible()
+    step_on(page)
+    for control in ("#player-back", "#player-pause", "#player-next"):
+        expect(page.locator(control)).to_be_visible()
+    assert page.evaluate(SPLIT_WORDS, ".player-top .button, .player-controls .button") == []
+
+
+# The mean brightness of a band of rows at the top or bottom edge of the step's text part,
+# its text made invisible, from a screenshot: a shadow there is darker than the page.
+def edge_brightness(page: Page, edge: str) -> float:
+    box = page.locator("#player-scroll").bounding_box()
+    assert box is not None
+    top = box["y"] + 1 if edge == "top" else box["y"] + box["height"] - 7
+    shot = page.screenshot(clip={"x": box["x"], "y": top, "width": box["width"], "height": 6})
+    image = Image.open(io.BytesIO(shot)).convert("L")
+    return float(ImageStat.Stat(image).mean[0])
+
+
+def test_a_step_text_that_goes_on_shows_a_shadow_where_more_is(small: BrowserContext) -> None:
+    """A step's text too long for its part on a small phone: a shadow at the bottom edge while
+    more is below, at the top once the start is scrolled away, and none at an end."""
+    page = small.new_page()
+    freeze_clock(page, START)
+    page.goto("/nl/exercises/stop-solo#start")
+    expect(page.locator("#player")).to_be_visible()
+    while kind(page) != "action":
+        step_on(page)
+    scroll = page.locator("#player-scroll")
+    assert scroll.evaluate("(el) => el.scrollHeight > el.clientHeight + 10"), "the text fits"
+    scroll.evaluate(
+        "(el) => { for (const part of el.querySelectorAll('*')) part.style.color = 'transparent'; }"
+    )
+    page_colour = edge_brightness(page, "top")  # at the text's start: no shadow above
+    assert edge_brightness(page, "bottom") < page_colour - 8, "no sign that the text goes on"
+    scroll.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
+    assert edge_brightness(page, "bottom") == pytest.approx(page_colour, abs=2)
+    assert edge_brightness(page, "top") < page_colour - 8, "no sign of the text above"
