@@ -13,9 +13,10 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount, Router
 
 from .assets import PWA_DIR, StaticAssets
+from .backup import serving
 from .exercises import check_translations, load_exercises
 from .i18n import LOCALES, Catalogs
 from .offline import SERVICE_WORKER, manifest
@@ -64,9 +65,19 @@ def create_app(
         },
         lifespan=_lifespan(state, worker_source, static_site, dispatch, push_edge),
     )
+    _without_host_redirects(app.router)
     origin = "" if static_site else settings.origin
     _add_urls(state, Urls(app.router, base=base_path, static_site=static_site, origin=origin))
     return app
+
+
+def _without_host_redirects(router: Router) -> None:
+    """Starlette's routers (a mount's too) answer a slash too many or too few with a redirect
+    built from the request's Host header; views/errors.py answers it with a relative one."""
+    router.redirect_slashes = False
+    for route in router.routes:
+        if isinstance(route, Mount) and isinstance(route.app, Router):
+            _without_host_redirects(route.app)
 
 
 def _content(settings: Settings, pwa_dir: Path) -> dict[str, Any]:
@@ -121,7 +132,8 @@ def _lifespan(
         if static_site:
             yield state
             return
-        async with _services(state, dispatch, push_edge) as served:
+        # While it serves, `houvast restore` refuses to replace its database (server/backup.py).
+        async with serving(state["settings"]), _services(state, dispatch, push_edge) as served:
             yield served
 
     return lifespan

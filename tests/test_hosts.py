@@ -72,6 +72,18 @@ def test_redirects_stay_on_the_site_whatever_the_host_header(hostile: TestClient
         no_evil(response)
     switched = hostile.get("/lang/en/about", follow_redirects=False)
     assert "secure" in switched.headers["set-cookie"].lower(), "the public address is https"
+    # A slash too many or too few leads to the page, on this site.
+    for path, page in (
+        ("/nl/help/", "/nl/help"),
+        ("/nl", "/nl/"),
+        ("/en/exercises/grounding/?x=1", "/en/exercises/grounding?x=1"),
+        ("/metrics/", "/metrics"),
+    ):
+        response = hostile.get(path, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (307, page)
+        no_evil(response)
+    assert hostile.post("/nl/help/", follow_redirects=False).status_code == 404
+    assert hostile.get("/nl/nowhere/", follow_redirects=False).status_code == 404
 
 
 def test_the_worker_bundles_and_calendars_ignore_the_host_header(hostile: TestClient) -> None:

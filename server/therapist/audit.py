@@ -45,6 +45,7 @@ EVENTS: dict[str, str] = {
     "account.reset": N_("Password reset by the operator"),
     "account.reset_totp": N_("Password and two-step sign-in reset by the operator"),
     "account.removed": N_("Account removed by the operator"),
+    "database.restored": N_("Database restored from a backup by the operator"),
 }
 # Events that are failures to sign in, recorded whatever else happens.
 FAILURES = frozenset({"sign_in.wrong_password", "sign_in.wrong_code", "totp.off_refused"})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.types import Scope
 
 from ..i18n import DEFAULT_LOCALE
 from ..security import security_headers
@@ -15,7 +17,10 @@ from ..urls import Page
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    """The 404 page, in the language of the path (Dutch when it has none)."""
+    """The 404 page, in the language of the path (Dutch when it has none); a page asked for
+    with a slash too many or too few leads to it instead."""
+    if (page := _with_other_slash(request)) is not None:
+        return RedirectResponse(page, status_code=307)
     state = app_state(request)
     homes = state.urls.homes()
     locale = next(
@@ -23,6 +28,36 @@ async def not_found(request: Request, exc: Exception) -> Response:
         DEFAULT_LOCALE,
     )
     return state.templates.render("404.html", locale, page=Page("home"), status_code=404)
+
+
+def _with_other_slash(request: Request) -> str | None:
+    """The address of the page ``request`` meant with its path's trailing slash added or taken
+    away, if a route serves it: relative, so never built from the request's Host header
+    (Starlette's own redirect_slashes builds it from Host, and is turned off in create_app)."""
+    path = request.url.path
+    if request.method not in ("GET", "HEAD") or path == "/":
+        return None
+    other = path.rstrip("/") if path.endswith("/") else f"{path}/"
+    # A mount that found nothing has set its own root path in the scope; the app's is kept.
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    scope = {**request.scope, "path": other, "raw_path": other.encode(), "root_path": root}
+    if not other or not _served(request.app.router.routes, scope):
+        return None
+    query = request.url.query
+    return other + (f"?{query}" if query else "")
+
+
+def _served(routes: Sequence[BaseRoute], scope: Scope) -> bool:
+    """Whether an endpoint among ``routes`` (through their mounts) answers ``scope``."""
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is not Match.FULL:
+            continue
+        if not isinstance(route, Mount):
+            return True
+        if _served(route.routes, {**scope, **child}):
+            return True
+    return False
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
