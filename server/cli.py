@@ -11,6 +11,7 @@ import argparse
 import copy
 import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 from .exercises import ExerciseError
 from .i18n import CatalogError
-from .settings import Settings, SettingsError
+from .settings import ENV_FILE, Settings, SettingsError, check_names
 
 
 def settle_garbage_collector() -> None:
@@ -87,6 +88,10 @@ def wait_for_database(settings: Settings, pause: Callable[[float], None] = time.
                     connection.execute(text("SELECT 1"))
                 return
             except DBAPIError as error:
+                if engine.dialect.name == "sqlite":
+                    # A file does not come up later as a database server does: main() says
+                    # what is wrong with it.
+                    raise
                 reason = str(error.orig or error).strip().splitlines()[0]
                 logger.warning(
                     "waiting for the database at %s (%s); trying again in %.0f s",
@@ -225,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--env-file",
         type=Path,
         help="read settings from this file of KEY=VALUE lines, as the systemd unit does "
-        "(default: $HOUVAST_ENV_FILE, if set); the environment wins over the file",
+        f"(default: ${ENV_FILE}, if set); the environment wins over the file",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the app (settings: see README)")
@@ -263,12 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
-        env_file = args.env_file or os.environ.get("HOUVAST_ENV_FILE")
+        env_file = args.env_file or os.environ.get(ENV_FILE)
         if env_file:
+            found = read_env_file(Path(env_file))
+            check_names(found, where=str(env_file))
             # Into the process's environment, so that what reads it directly (uvicorn's
             # FORWARDED_ALLOW_IPS) sees the file too.
-            for key, value in read_env_file(Path(env_file)).items():
+            for key, value in found.items():
                 os.environ.setdefault(key, value)
         settings = Settings.from_env()
         return int(args.handler(args, settings))
@@ -284,6 +292,72 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except Exception as error:
+        # What an operator can put right (a database, a folder, a user), said in one line; a
+        # traceback is for a programmer's mistake only.
+        said = _plainly(error, settings, sys.argv[1:] if argv is None else argv)
+        if said is None:
+            raise
+        return _refuse(said)
+
+
+def _plainly(error: Exception, settings: Settings | None, argv: Sequence[str]) -> str | None:
+    """What went wrong and what to do, for the failures of the place houvast runs in; None
+    for anything else. Only modules already loaded are looked at: an error cannot come from
+    one that is not, and ``houvast --help`` stays light."""
+    db = sys.modules.get(f"{__package__}.db")
+    if db is not None and isinstance(error, db.SchemaError):
+        return str(error)
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is not None and isinstance(error, exc.OperationalError) and settings is not None:
+        return _database_failure(error, settings, argv)
+    if isinstance(error, OSError) and settings is not None:
+        return _file_failure(error, settings, argv)
+    return None
+
+
+def _as_the_service(argv: Sequence[str]) -> str:
+    # The full path as it was started: sudo's PATH may not lead to the virtual environment.
+    program = sys.argv[0] if Path(sys.argv[0]).name == "houvast" else "houvast"
+    command = shlex.join(["sudo", "-u", "houvast", program, *argv])
+    return f"run the command as the service's user, e.g. `{command}`"
+
+
+def _database_failure(error: Any, settings: Settings, argv: Sequence[str]) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database)
+    reason = str(error.orig or error).strip().splitlines()[0]
+    if url.password:
+        # A driver may repeat what it was given; the password is never printed.
+        reason = reason.replace(str(url.password), "***")
+    if url.get_backend_name() == "sqlite":
+        if "readonly" in reason:
+            return (
+                f"the database {url.database} is read-only for this user ({reason}): the file "
+                f"belongs to another user; {_as_the_service(argv)}"
+            )
+        return (
+            f"cannot open the database {url.database} ({reason}): it or its folder may belong "
+            f"to another user; {_as_the_service(argv)}, or set HOUVAST_DATA_DIR"
+        )
+    where = url.render_as_string(hide_password=True)
+    return (
+        f"cannot use the database at {where} ({reason}): check that PostgreSQL runs and "
+        "accepts this user there, and DATABASE_URL"
+    )
+
+
+def _file_failure(error: OSError, settings: Settings, argv: Sequence[str]) -> str:
+    name = str(error.filename) if error.filename is not None else ""
+    reason = error.strerror or str(error)
+    folder = settings.data_dir
+    if name and (Path(name) == folder or folder in Path(name).parents):
+        return (
+            f"cannot create or write the data folder {folder} ({name}: {reason}): set "
+            f"HOUVAST_DATA_DIR to a folder houvast may write, or {_as_the_service(argv)}"
+        )
+    return f"cannot use {name or 'a file'}: {reason}"
 
 
 _ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
@@ -312,7 +386,7 @@ def read_env_file(path: Path) -> dict[str, str]:
     return found
 
 
-def _refuse(error: Exception) -> int:
+def _refuse(error: Exception | str) -> int:
     # A programmer's or operator's mistake: say exactly what is wrong and stop.
     print(f"houvast: {error}", file=sys.stderr)
     return 2

@@ -253,9 +253,25 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = bool(path) and path != ":memory:"
+        if on_disk:
+            # The database holds the VAPID private key, password hashes and TOTP secrets: a
+            # folder houvast makes is its owner's alone (one that exists keeps its mode).
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
+
+        def owner_only(*args: Any) -> None:
+            import contextlib
+            import os
+
+            # Made empty (a valid database) and private before SQLite opens it, which would
+            # make it readable by all; SQLite gives the -wal and -shm files it makes beside it
+            # the database file's mode. Not a umask: that is the whole process's, threads too.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+        if on_disk:
+            event.listen(engine, "do_connect", owner_only)
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_transactions(engine, str(Path(path).resolve()) if path else url)
         return engine

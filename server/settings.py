@@ -8,10 +8,11 @@ operator's mistake should fail loudly.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,19 @@ def _phone(value: str) -> str:
     return value
 
 
+def _whole_number(value: str, expected: str) -> int:
+    # int()'s own complaint ("invalid literal for int() with base 10") tells an operator nothing.
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(expected) from None
+
+
 def _port(value: str) -> int:
-    port = int(value)
+    expected = "expected a port number between 0 and 65535"
+    port = _whole_number(value, expected)
     if not 0 <= port <= 65535:
-        raise ValueError("expected a port number between 0 and 65535")
+        raise ValueError(expected)
     return port
 
 
@@ -123,9 +133,10 @@ def _vapid_subject(value: str) -> str:
 
 def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        number = int(value)
+        expected = f"expected a whole number from {low} to {high}"
+        number = _whole_number(value, expected)
         if not low <= number <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
+            raise ValueError(expected)
         return number
 
     return parse
@@ -134,9 +145,10 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
 def _dispatch_interval(value: str) -> int:
     # Reminders fall due on whole minutes; runs that do too send them at once, not up to an
     # interval later.
-    seconds = int(value)
+    expected = "expected seconds that divide a minute (1 to 60) or 120, 180, 240, 300"
+    seconds = _whole_number(value, expected)
     if not 1 <= seconds <= 300 or (60 % seconds and seconds % 60):
-        raise ValueError("expected seconds that divide a minute (1 to 60) or 120, 180, 240, 300")
+        raise ValueError(expected)
     return seconds
 
 
@@ -411,6 +423,35 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
+PREFIX = "HOUVAST_"
+# Where the commands read their settings from, when no --env-file is given.
+ENV_FILE = f"{PREFIX}ENV_FILE"
+# Names with the prefix that are no setting of the app but are read elsewhere, so they are not
+# refused as misspellings: the file of settings (server/cli.py) and the addresses in
+# deploy/Caddyfile, which an operator may keep in the same environment.
+READ_ELSEWHERE = frozenset({ENV_FILE, f"{PREFIX}SITE", f"{PREFIX}UPSTREAM"})
+
+
+def check_names(names: Iterable[str], where: str = "") -> None:
+    """Refuse a name with the prefix that nothing reads (``where``: the file it is in, if any).
+
+    A misspelt setting would otherwise be ignored without a word, leaving its default in
+    place: HOUVAST_REQUIRE_2FA=true without its last underscore would leave two-step sign-in
+    optional.
+    """
+    known = {setting.env for setting in SETTINGS.values()} | READ_ELSEWHERE
+    for name in sorted(names):
+        if not name.startswith(PREFIX) or name in known:
+            continue
+        place = f" in {where}" if where else ""
+        # Compared without the prefix they all share, which would make any name look close.
+        meant = difflib.get_close_matches(
+            name.removeprefix(PREFIX), sorted(k.removeprefix(PREFIX) for k in known), n=1
+        )
+        hint = f" (did you mean {PREFIX}{meant[0]}?)" if meant else ""
+        raise SettingsError(f"unknown setting {name}{place}{hint}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """The parsed settings the app is built with."""
@@ -485,6 +526,7 @@ class Settings:
         ``overrides`` take already-parsed values, which is how tests build variants.
         """
         environ = os.environ if environ is None else environ
+        check_names(environ)
         values: dict[str, Any] = {}
         for name, setting in SETTINGS.items():
             if name in overrides:

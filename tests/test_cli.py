@@ -5,14 +5,19 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
+from server.db import make_engine
 from server.settings import PROJECT_ROOT
 from tests.postgres import postgres_schema
 from tests.silent_proxy import SilentProxy
@@ -92,7 +97,30 @@ def test_check_names_the_broken_file_and_problem(exercise_copy: Path) -> None:
 def test_a_bad_setting_stops_the_command() -> None:
     result = run("check", env={"HOUVAST_PORT": "port", "PATH": ""})
     assert result.returncode == 2
-    assert "HOUVAST_PORT" in result.stderr
+    assert result.stderr == (
+        "houvast: HOUVAST_PORT='port': expected a port number between 0 and 65535\n"
+    )
+
+
+def test_a_misspelt_setting_stops_the_command_naming_the_one_meant(tmp_path: Path) -> None:
+    """Ignored, HOUVAST_REQUIRE2FA=true would leave two-step sign-in optional without a word;
+    the same in the environment and in the file of settings."""
+    said = "houvast: unknown setting HOUVAST_REQUIRE2FA (did you mean HOUVAST_REQUIRE_2FA?)"
+    base = {"PATH": "", "HOUVAST_DATA_DIR": str(tmp_path / "data")}
+    refused = run("therapist", "list", env={**base, "HOUVAST_REQUIRE2FA": "true"})
+    assert (refused.returncode, refused.stderr) == (2, said + "\n")
+    settings = tmp_path / "houvast.env"
+    settings.write_text("HOUVAST_REQUIRE2FA=true\n")
+    from_file = run("--env-file", str(settings), "migrate", env=base)
+    assert from_file.returncode == 2
+    assert from_file.stderr == (
+        f"houvast: unknown setting HOUVAST_REQUIRE2FA in {settings} "
+        "(did you mean HOUVAST_REQUIRE_2FA?)\n"
+    )
+    assert not (tmp_path / "data").exists(), "stopped before anything was done"
+    # Names read by other programs (deploy/Caddyfile) are not refused.
+    caddy = {"HOUVAST_SITE": "houvast.example.org", "HOUVAST_UPSTREAM": "127.0.0.1:8000"}
+    assert run("check", env={**base, **caddy}).returncode == 0
 
 
 def test_commands_read_the_same_environment_file_as_the_server(tmp_path: Path) -> None:
@@ -276,3 +304,125 @@ def test_the_server_waits_for_its_database_and_says_so(tmp_path: Path) -> None:
     where = f"postgresql+psycopg://postgres:***@127.0.0.1:{database_port}/test"
     assert f"waiting for the database at {where}" in said
     assert "secret-pw" not in said and "Traceback" not in said, said
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """What an operator is told when the command cannot go on: one line, never a traceback."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("houvast: "), result.stderr
+    return lines[0]
+
+
+# Every command that opens the database (serve apart: it waits for a PostgreSQL).
+OPENING = (
+    ("therapist", "list"),
+    ("therapist", "add", "anna@example.org"),
+    ("therapist", "reset", "anna@example.org"),
+    ("therapist", "remove", "anna@example.org", "--yes"),
+    ("audit",),
+    ("migrate",),
+)
+
+
+def test_a_database_behind_this_release_is_one_line_for_every_command(tmp_path: Path) -> None:
+    env = {"PATH": "", "HOUVAST_DATA_DIR": str(tmp_path / "data"), "HOUVAST_MIGRATE": "manual"}
+    for command in (*OPENING[:-1], ("serve", "--port", "0")):
+        said = one_line(run(*command, env=env))
+        assert "run `houvast migrate` first" in said, said
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_line_for_every_command() -> None:
+    env = {"PATH": "", "HOUVAST_DATA_DIR": "/proc/nope"}
+    for command in (*OPENING, ("serve", "--port", "0")):
+        said = one_line(run(*command, env=env))
+        assert said.startswith(
+            "houvast: cannot create or write the data folder /proc/nope (/proc/nope: "
+        ), said
+        assert "set HOUVAST_DATA_DIR to a folder houvast may write" in said
+
+
+def test_a_postgresql_that_cannot_be_reached_is_one_line_without_its_password() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here
+    url = f"postgresql+psycopg://postgres:secret-pw@127.0.0.1:{port}/test"
+    for command in OPENING:
+        said = one_line(run(*command, env={"PATH": "", "DATABASE_URL": url}))
+        assert said.startswith(
+            f"houvast: cannot use the database at postgresql+psycopg://postgres:***@127.0.0.1:"
+            f"{port}/test ("
+        ), said
+        assert "check that PostgreSQL runs" in said and "secret-pw" not in said
+
+
+def test_a_database_of_another_user_says_whom_to_run_as() -> None:
+    """A data folder and database an earlier release left readable by all, used by another
+    user than the service's: SQLite opens it read-only and the first write fails."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data"
+        assert run("migrate", env={"PATH": "", "HOUVAST_DATA_DIR": str(data)}).returncode == 0
+        os.chmod(folder, 0o755)
+        os.chmod(data, 0o755)
+        os.chmod(data / "houvast.db", 0o644)
+        as_other: list[str] = []
+        if os.geteuid() == 0:
+            # root may write anything: the command runs as someone else, as an operator's
+            # would (util-linux's setpriv; subprocess's own user= would drop the permission to
+            # read the interpreter it is started with).
+            as_other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        else:
+            os.chmod(data / "houvast.db", 0o444)
+            os.chmod(data, 0o555)
+        try:
+            refused = subprocess.run(
+                [*as_other, HOUVAST, "therapist", "add", "anna@example.org"],
+                capture_output=True,
+                text=True,
+                env={"PATH": "/usr/bin:/bin", "HOUVAST_DATA_DIR": str(data)},
+                cwd=PROJECT_ROOT,
+                timeout=60,
+            )
+        finally:
+            os.chmod(data, 0o700)
+    said = one_line(refused)
+    assert said.startswith(
+        f"houvast: the database {data}/houvast.db is read-only for this user "
+        "(attempt to write a readonly database): the file belongs to another user; run the "
+        f"command as the service's user, e.g. `sudo -u houvast {HOUVAST} therapist add "
+    ), said
+
+
+def test_a_data_folder_houvast_makes_is_its_owners_alone(tmp_path: Path) -> None:
+    """The database holds the VAPID key, password hashes and TOTP secrets."""
+    data = tmp_path / "new" / "data"
+    made = run("migrate", env={"PATH": "", "HOUVAST_DATA_DIR": str(data)})
+    assert made.returncode == 0, made.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "houvast.db").stat().st_mode) == 0o600
+    # A folder that is there keeps its mode (the operator's choice); what is made in it is
+    # private all the same.
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    assert run("migrate", env={"PATH": "", "HOUVAST_DATA_DIR": str(shared)}).returncode == 0
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE((shared / "houvast.db").stat().st_mode) == 0o600
+
+
+def test_the_files_beside_the_database_are_private_too(tmp_path: Path) -> None:
+    """SQLite's write-ahead log and shared memory file, there while a connection is open."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'houvast.db'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT * FROM t")).all()
+            made = sorted(path.name for path in (tmp_path / "data").iterdir())
+            assert made == ["houvast.db", "houvast.db-shm", "houvast.db-wal"]
+            for name in made:
+                mode = stat.S_IMODE((tmp_path / "data" / name).stat().st_mode)
+                assert mode == 0o600, (name, oct(mode))
+    finally:
+        engine.dispose()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from server.settings import PROJECT_ROOT, Settings, SettingsError, settings_table
+from server.settings import PROJECT_ROOT, Settings, SettingsError, check_names, settings_table
 
 
 def test_defaults_work_without_any_environment() -> None:
@@ -59,3 +59,58 @@ def test_a_bad_value_fails_loudly_naming_the_variable(variable: str, value: str)
 def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_table() in readme, "run `python -m server.settings` and paste its table"
+
+
+def test_a_misspelt_setting_is_refused_with_the_one_meant() -> None:
+    """Ignored, it would leave the default in place: two-step sign-in optional."""
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"HOUVAST_REQUIRE2FA": "true"})
+    assert str(refused.value) == (
+        "unknown setting HOUVAST_REQUIRE2FA (did you mean HOUVAST_REQUIRE_2FA?)"
+    )
+    with pytest.raises(SettingsError) as far_off:
+        Settings.from_env({"HOUVAST_XYZZY": "blue"})
+    assert str(far_off.value) == "unknown setting HOUVAST_XYZZY"
+    # Another program's names are none of its business.
+    assert Settings.from_env({"DATABASE_URI": "x", "PORT": "1"}).port == 8000
+
+
+# Files that name HOUVAST_* variables for the programs that read them; the tests' own
+# misspellings are left out.
+_NAMING = ("server", "deploy", "docs", "scripts", "README.md", "Makefile", "tests")
+_MISSPELT_ON_PURPOSE = {"test_settings.py", "test_cli.py"}
+
+
+def test_every_houvast_name_the_project_uses_is_accepted() -> None:
+    """The Caddyfile's addresses and the file of settings are read elsewhere: an operator who
+    keeps them in the same environment is not refused."""
+    named: set[str] = set()
+    for place in _NAMING:
+        root = PROJECT_ROOT / place
+        for path in [root] if root.is_file() else root.rglob("*"):
+            if (
+                not path.is_file()
+                or path.name in _MISSPELT_ON_PURPOSE
+                or "__pycache__" in str(path)
+            ):
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            # Not a family such as HOUVAST_CRISIS_* in the documentation.
+            named |= set(re.findall(r"\bHOUVAST_[A-Z0-9_]*[A-Z0-9]\b(?![_*])", text))
+    assert {"HOUVAST_ENV_FILE", "HOUVAST_SITE", "HOUVAST_UPSTREAM"} <= named
+    check_names(named)
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        ("HOUVAST_PORT", "expected a port number between 0 and 65535"),
+        ("HOUVAST_PUSH_TTL", "expected a whole number from 60 to 86400"),
+        ("HOUVAST_DISPATCH_INTERVAL", "expected seconds that divide a minute"),
+    ],
+)
+def test_a_number_that_is_no_number_says_what_is_expected(variable: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({variable: "abc"})
+    assert str(refused.value).startswith(f"{variable}='abc': {expected}")
+    assert "invalid literal" not in str(refused.value)

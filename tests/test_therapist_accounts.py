@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pty
 import re
 import subprocess
 import uuid
@@ -36,22 +37,27 @@ __all__ = ["any_database"]
 
 
 def houvast(
-    settings: Settings, *args: str, stdin: str | None = None
+    settings: Settings,
+    *args: str,
+    stdin: str | int | None = None,
+    public_url: str = "https://houvast.example.org",
 ) -> subprocess.CompletedProcess[str]:
-    """The real command, in a process of its own, on the test's database."""
+    """The real command, in a process of its own, on the test's database (``stdin``: what is
+    typed, or a file descriptor to read it from)."""
     env = {
         **os.environ,
         "HOUVAST_DATA_DIR": str(settings.data_dir),
         "DATABASE_URL": settings.database_url,
-        "HOUVAST_PUBLIC_URL": "https://houvast.example.org",
+        "HOUVAST_PUBLIC_URL": public_url,
     }
+    typed = {"stdin": stdin} if isinstance(stdin, int) else {"input": stdin}
     return subprocess.run(
         [HOUVAST, "therapist", *args],
         capture_output=True,
         text=True,
         env=env,
-        input=stdin,
         timeout=60,
+        **typed,  # type: ignore[arg-type]
     )
 
 
@@ -115,7 +121,10 @@ def test_a_reader_that_goes_early_is_told_how_to_get_a_new_link(settings: Settin
         )
     assert made.returncode == 1, made.stderr
     assert "Traceback" not in made.stderr
-    assert "houvast therapist reset" in made.stderr
+    assert (
+        "houvast: the output was closed before all of it was written; if an account was "
+        "made, `houvast therapist reset` gives it a new link"
+    ) in made.stderr
     listed = houvast(settings, "list")
     assert "early@example.org" in listed.stdout
 
@@ -317,3 +326,47 @@ def test_list_shows_every_account_and_nothing_secret(any_database: Settings) -> 
     assert as_csv.returncode == 0, as_csv.stderr
     assert as_csv.stdout.splitlines()[0] == "email,language,two-step,made (UTC),last sign-in (UTC)"
     assert as_csv.stdout.splitlines()[1] == "anna@example.org,nl,on,2026-12-01 10:30,"
+
+
+def test_a_wrong_confirmation_removes_nothing_and_says_so_in_the_status(
+    settings: Settings,
+) -> None:
+    """Typed at a terminal: a script that checks the status must not take it for done."""
+    assert houvast(settings, "add", "leaving@example.org").returncode == 0
+    terminal, typing = pty.openpty()
+    try:
+        os.write(terminal, b"someone@example.org\n")
+        refused = houvast(settings, "remove", "leaving@example.org", stdin=typing)
+    finally:
+        os.close(terminal)
+        os.close(typing)
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)
+    assert refused.stdout.splitlines()[-1].endswith("Not removed.")
+    assert count(settings, therapists) == 1
+
+
+def test_a_link_to_this_machine_only_is_made_with_a_warning(settings: Settings) -> None:
+    """Without HOUVAST_PUBLIC_URL the link leads to where the server listens, which nobody
+    else can open: the account is made all the same, and the operator is told."""
+    warning = (
+        "houvast: warning: HOUVAST_PUBLIC_URL is not set, so this link points at this machine "
+        "only (http://127.0.0.1:8000); set HOUVAST_PUBLIC_URL to the address people reach the "
+        "site at, e.g. https://houvast.example.org, and make a new link with "
+        "`houvast therapist reset EMAIL`\n"
+    )
+    made = houvast(settings, "add", "anna@example.org", public_url="")
+    assert made.returncode == 0, made.stderr
+    assert "http://127.0.0.1:8000/t/nl/password#" in made.stdout
+    assert made.stderr == warning
+    reset = houvast(settings, "reset", "anna@example.org", public_url="")
+    assert (reset.returncode, reset.stderr) == (0, warning)
+    public = houvast(settings, "reset", "anna@example.org")
+    assert (public.returncode, public.stderr) == (0, ""), "a public address: no warning"
+    link_token(public.stdout)
+
+
+def test_an_account_that_looks_like_a_formula_is_text_in_the_csv(settings: Settings) -> None:
+    assert houvast(settings, "add", "=1+2@example.org").returncode == 0
+    listed = houvast(settings, "list", "--csv")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1].startswith("'=1+2@example.org,nl,off,")

@@ -350,3 +350,44 @@ def test_a_bad_retention_stops_the_server_at_start(value: str) -> None:
     with pytest.raises(SettingsError, match="HOUVAST_AUDIT_DAYS"):
         Settings.from_env({"HOUVAST_AUDIT_DAYS": value})
     assert Settings.from_env({}).audit_days == 365
+
+
+def test_a_reversed_range_is_refused_not_answered_with_no_entries(settings: Settings) -> None:
+    _trail(settings, {"anna@example.org": [NOW]})
+    reversed_range = houvast_audit(settings, "--since", "2026-12-08", "--until", "2026-12-01")
+    assert reversed_range.returncode == 2
+    assert reversed_range.stderr == (
+        "houvast: --since 2026-12-08 is after --until 2026-12-01: no day is in between; give "
+        "the earlier day to --since\n"
+    )
+    assert reversed_range.stdout == ""
+    one_day = houvast_audit(settings, "--since", "2026-12-07", "--until", "2026-12-07")
+    assert one_day.returncode == 0 and "anna@example.org" in one_day.stdout
+
+
+FORMULA = '=HYPERLINK("http://evil.example/"&"@x.nl","Klik")'
+
+
+def test_what_was_typed_at_a_sign_in_never_runs_in_a_spreadsheet(settings: Settings) -> None:
+    """The trail keeps the address typed at a failed sign-in as it was; in the CSV a field
+    that starts like a formula is text (OWASP: a single quote before it)."""
+    with open_client(settings) as client:
+        failed = Person(client, HOME).post("/t/en/", {"email": FORMULA, "password": "x"})
+        assert failed.status_code == 400
+        assert [row["email"] for row in entries(client)] == [FORMULA.lower()]
+    listed = houvast_audit(settings, "--csv")
+    assert listed.returncode == 0, listed.stderr
+    rows = list(csv.DictReader(io.StringIO(listed.stdout)))
+    assert [row["account"] for row in rows] == ["'" + FORMULA.lower()]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_start_of_a_formula_is_made_text(settings: Settings, start: str) -> None:
+    _trail(settings, {f"{start}cmd|' /C calc'!A0": [NOW]})
+    env = {**os.environ, "HOUVAST_DATA_DIR": str(settings.data_dir)}
+    # As bytes: a carriage return must reach the reader as it was written.
+    written = subprocess.run(
+        [HOUVAST, "audit", "--csv"], capture_output=True, env=env, timeout=60, check=True
+    )
+    rows = list(csv.reader(io.StringIO(written.stdout.decode(), newline="")))
+    assert rows[1][2] == f"'{start}cmd|' /C calc'!A0"

@@ -10,6 +10,7 @@ import argparse
 import csv
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -31,8 +32,22 @@ def password_link(settings: Settings, locale: str, token: str) -> str:
     return urls.absolute(urls.path("t_password", locale=locale)) + f"#{token}"
 
 
+def _warn_if_local(settings: Settings) -> None:
+    """Without a public address, a link points at where the server listens: this machine."""
+    if settings.public_url:
+        return
+    print(
+        f"houvast: warning: HOUVAST_PUBLIC_URL is not set, so this link points at this machine "
+        f"only ({settings.origin}); set HOUVAST_PUBLIC_URL to the address people reach the "
+        "site at, e.g. https://houvast.example.org, and make a new link with "
+        "`houvast therapist reset EMAIL`",
+        file=sys.stderr,
+    )
+
+
 def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
-    """Carry out ``houvast therapist <action>``; 0 when done, 2 when refused."""
+    """Carry out ``houvast therapist <action>``; 0 when done, 1 when the operator did not
+    confirm, 2 when refused."""
     engine = open_database(settings)
     accounts = Accounts(engine, time.time)
     try:
@@ -42,6 +57,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
             print(f"Account made for {args.email.strip().lower()}.", file=out)
             print(f"Send this link; it sets the password once, within {hours} hours:", file=out)
             print(password_link(settings, args.locale, token), file=out)
+            _warn_if_local(settings)
             return 0
         if args.action == "reset":
             account, token = accounts.reset(args.email, totp=args.totp)
@@ -49,6 +65,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
             print(f"The old password no longer works{extra}; every session ended.", file=out)
             print("Send this link to set a new password (valid 24 hours):", file=out)
             print(password_link(settings, args.locale or account.locale, token), file=out)
+            _warn_if_local(settings)
             return 0
         if args.action == "list":
             _list(accounts.listing(), out, as_csv=args.csv)
@@ -76,8 +93,9 @@ def _remove(args: argparse.Namespace, accounts: Accounts, out: TextIO) -> int:
             raise AccountError("not removed: confirm with --yes when no one can type")
         answer = input(f"Type {account.email} to confirm: ")
         if answer.strip().lower() != account.email:
+            # Not done, as asked: a script that checks the status must not take it for done.
             print("Not removed.", file=out)
-            return 2
+            return 1
     accounts.remove(account.id)
     print(f"Removed {account.email} and everything it owned.", file=out)
     return 0
@@ -105,9 +123,7 @@ def _list(listed: list[Listed], out: TextIO, *, as_csv: bool) -> None:
         for account in listed
     ]
     if as_csv:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_HEADER)
-        writer.writerows(rows)
+        write_csv(out, _HEADER, rows)
         return
     if not rows:
         print("No accounts yet; `houvast therapist add EMAIL` makes one.", file=out)
@@ -125,6 +141,14 @@ _AUDIT_HEADER = ("time (UTC)", "event", "account", "address", "set", "link")
 
 def run_audit(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
     """``houvast audit``: the trail's entries, oldest first, as lines or CSV."""
+    if args.since and args.until and args.since > args.until:
+        # Else "No entries.", which reads as if nothing happened.
+        print(
+            f"houvast: --since {args.since} is after --until {args.until}: no day is in "
+            "between; give the earlier day to --since",
+            file=sys.stderr,
+        )
+        return 2
     engine = open_database(settings)
     try:
         trail = Trail(engine, time.time, settings.audit_days)
@@ -133,9 +157,7 @@ def run_audit(args: argparse.Namespace, settings: Settings, out: TextIO = sys.st
         engine.dispose()
     rows = [_audit_row(entry) for entry in entries]
     if args.csv:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_AUDIT_HEADER)
-        writer.writerows(rows)
+        write_csv(out, _AUDIT_HEADER, rows)
         return 0
     if not rows:
         print("No entries.", file=out)
@@ -160,3 +182,23 @@ def _audit_row(entry: Entry) -> tuple[str, str, str, str, str, str]:
         entry.set_id or "",
         entry.share_id or "",
     )
+
+
+# What makes a spreadsheet read a cell as a formula (or, after a tab or carriage return, may).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(field: str) -> str:
+    """``field`` as text a spreadsheet shows and never runs: the trail keeps what was typed
+    (an email address at a failed sign-in may be ``=HYPERLINK(...)``), so one that starts like
+    a formula gets a single quote before it, as OWASP advises against CSV injection."""
+    return f"'{field}" if field.startswith(_FORMULA_STARTS) else field
+
+
+def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Every CSV the commands write: a header, then the rows, each field spreadsheet-safe."""
+    # RFC 4180's line end, and more than form: Python's writer quotes a field with a carriage
+    # return only when the line end holds one, and unquoted it would split the row.
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([spreadsheet_safe(field) for field in row] for row in rows)
