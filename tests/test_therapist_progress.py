@@ -413,10 +413,12 @@ def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
     page = person.get(url).text
     assert 'class="t-chart t-chart-runs"' in page and "t-chart-change" not in page
     assert why(page, "change-why") == "Here and now asks for a rating only afterwards."
+    # Each reason once on the page: the columns with the same reason under one heading, which
+    # points up to the chart's.
     assert why(page, "columns-why") == (
-        "Column “Before” is empty Here and now asks for a rating only afterwards. "
-        "Column “After − before” is empty Here and now asks for a rating only afterwards."
+        "Columns “Before” and “After − before” are empty For the reason given above."
     )
+    assert page.count("Here and now asks for a rating only afterwards.") == 1
 
     # An exercise that asks both, its ratings skipped: the reasons add up.
     send(
@@ -429,8 +431,13 @@ def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
         "Here and now asks for a rating only afterwards. No ratings given: a rating can be "
         "skipped, and an exercise that was stopped may end before the rating is asked."
     )
+    assert why(page, "columns-why") == (
+        "Columns “Before” and “After − before” are empty For the reason given above."
+    )
+    assert page.count("No ratings given") == 1, "said once, not under every column"
     dutch = person.get(f"/t/nl/sets/{set_id}/progress").text
     assert "Hier en nu vraagt alleen achteraf om een cijfer." in dutch
+    assert dutch.count("Geen cijfers gegeven") == 1
 
 
 def test_nothing_is_shown_without_an_opt_in(client: TestClient) -> None:
@@ -478,3 +485,16 @@ def test_of_identical_posts_at_once_exactly_one_reports_the_run_stored(
                 answers = list(pool.map(post, [same] * 8, [ready] * 8))
             assert sorted(answers) == [0] * 7 + [1]
         assert count(client, progress_runs) == 5
+
+
+def test_each_link_s_progress_is_headed_by_its_label(client: TestClient) -> None:
+    """Two links made the same day for two clients: the label tells them apart."""
+    person, set_id, _ = opted_in(client)
+    _, token, _ = share(person, set_id, label="D-1042 b")
+    assert client.post("/api/sets/progress", json={"token": token}).status_code == 201
+    page = person.get(f"/t/en/sets/{set_id}/progress").text
+    headings = re.findall(r'<h2 id="progress-\d">([^<]+)</h2>', page)
+    assert headings == [
+        "Link “D-1042 b”, made November 25, 2026",
+        "Link made October 21, 2025",
+    ]

@@ -7,10 +7,12 @@ import html
 import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
+import server.therapist as therapist_side
 from server.settings import Settings
 from server.therapist.sets import Item, SetData, StoredSet, client_set
 from server.therapist.tables import progress_runs, sets, shares
@@ -305,8 +307,16 @@ def test_no_therapist_reaches_another_s_set_by_any_route(any_database: Settings)
             }
             for path, data in posts.items():
                 assert bob.post(path, data).status_code == 404, path
-        # A's share through B's own set in the URL is not found either.
-        assert bob.post(f"/t/en/sets/{bobs_set}/shares/{share_id}/revoke").status_code == 404
+        # A's share through B's own set in the URL: B's own set's page, as for a link of B's
+        # that stopped; it says nothing of A's set, and stops nothing.
+        for method, path in (
+            ("GET", f"/t/en/sets/{bobs_set}/shares/{share_id}"),
+            ("POST", f"/t/en/sets/{bobs_set}/shares/{share_id}/revoke"),
+            ("POST", f"/t/en/sets/{bobs_set}/shares/{share_id}/replace"),
+            ("POST", f"/t/en/sets/{bobs_set}/shares/{share_id}/label"),
+        ):
+            sent = bob.get(path) if method == "GET" else bob.post(path, {"label": "x"})
+            assert sent.headers["location"] == f"/t/en/sets/{bobs_set}?done=link-gone", path
         after = side.sets.get(1, set_id)
         assert after is not None and after.data.title == "Evenings" and after.version == 1
         assert count(client, sets) == 2 and count(client, shares) == 1
@@ -369,3 +379,42 @@ def test_control_and_direction_characters_are_refused_next_to_their_field(
         found = side_of(client).sets.get(1, kept)
         assert found is not None and found.data.note == "One\n\tTwo"
         assert found.data.items[0].note == "Three\nFour"
+
+
+def test_a_changed_value_reads_as_a_value_with_its_unit_in_both_languages(
+    client: TestClient,
+) -> None:
+    """A count says what it counts ("6 breaths", not "6 number of breaths"), a length in
+    seconds or minutes as the exercise page says it, and a value the step's summary does not
+    show comes after its label."""
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(
+        person,
+        **{
+            "items-0-exercise": "paced-breathing",
+            "items-0-what-see.duration": None,
+            "items-0-breathe-along.cycles": "6",
+            "items-0-breathe-along.inhale": "5",
+            "items-0-own-rhythm.duration": "120",
+        },
+    )
+    english = html.unescape(person.get(f"/t/en/sets/{set_id}").text)
+    assert "Breathing along — 6 breaths (usually 10 breaths)" in english
+    assert "Breathing along — seconds breathing in: 5 (usually 4)" in english
+    assert re.search(r"— 2 minutes \(usually \d+ seconds\)", english)
+    assert "number of breaths" not in english
+    dutch = html.unescape(person.get(f"/t/nl/sets/{set_id}").text)
+    assert "Meeademen — 6 ademhalingen (normaal 10 ademhalingen)" in dutch
+    assert "Meeademen — seconden inademen: 5 (normaal 4)" in dutch
+    assert "aantal ademhalingen" not in dutch
+
+
+def test_a_note_keeps_its_lines_on_the_set_s_page(client: TestClient) -> None:
+    """The lines a therapist typed show as typed (the stylesheet keeps them), as text only."""
+    person = make_therapist(client, "a@example.org")
+    set_id = create_set(person, note="One\nTwo <b>", **{"items-0-note": "Three\nFour"})
+    page = person.get(f"/t/en/sets/{set_id}").text
+    assert '<p class="t-client-note t-note">One\nTwo &lt;b&gt;</p>' in page
+    assert '<p class="t-note">Three\nFour</p>' in page
+    css = (Path(therapist_side.__file__).parent / "static" / "therapist.css").read_text()
+    assert re.search(r"\.t-note \{[^}]*white-space: pre-line", css)

@@ -107,9 +107,12 @@ def test_a_link_is_replaced_after_a_confirmation_and_stopped_for_good(
         opened = client.post("/api/sets/open", json={"token": new_link.split("#t=")[1]})
         assert opened.status_code == 200
         assert 'value="dossier 1234"' in person.get(new_path).text
-        # A stopped link cannot be shown or replaced again, and its sealed copies are gone.
-        assert person.get(path).status_code == 404
-        assert person.post(f"{path}/replace").status_code == 404
+        # A stopped link cannot be shown, replaced or labelled again: each leads to the set's
+        # page, which says so; its sealed copies are gone.
+        for url in (path, f"{path}/replace"):
+            assert_link_gone(person, person.get(url))
+        for url in (f"{path}/replace", f"{path}/label"):
+            assert_link_gone(person, person.post(url, {"label": "x"}))
         with side_of(client).engine.connect() as connection:
             old = connection.execute(select(shares).where(shares.c.public_id == share_id)).one()
         assert old.revoked_at is not None and old.token_sealed is None and old.code_sealed is None
@@ -117,7 +120,9 @@ def test_a_link_is_replaced_after_a_confirmation_and_stopped_for_good(
         assert set_page.count("<td>dossier 1234</td>") == 2 and set_page.count("Stop link") == 1
         # Stopping the new one: it cannot be shown again either.
         person.post(f"{new_path}/revoke")
-        assert person.get(new_path).status_code == 404
+        assert_link_gone(person, person.get(new_path))
+        # Stopped again from a tab still open on the set's page: it says so, no error.
+        assert_link_gone(person, person.post(f"{new_path}/revoke"))
         # The audit trail: made, shown, replaced (and the new one made), shown, revoked.
         with side_of(client).engine.connect() as connection:
             trail = connection.execute(
@@ -163,6 +168,36 @@ def test_a_label_is_private_checked_and_changed_on_the_links_page(
             answer = other.request(method, url, data={"csrf": other.csrf(), "label": "x"})
             assert answer.status_code == 404, (method, url)
         assert "JdV-2" in person.get(f"/t/en/sets/{set_id}").text
+
+
+def assert_link_gone(person: Person, response: Any) -> None:
+    """A link's page (or button) once the link no longer works: the set's own page, which says
+    so and lists why, never "not found" (the set is still there)."""
+    assert response.status_code == 303, response.text[:500]
+    location = response.headers["location"]
+    assert re.fullmatch(r"/t/en/sets/[^/?]+\?done=link-gone", location), location
+    page = person.get(location)
+    assert page.status_code == 200
+    assert "That link no longer works. The list of links below says why" in page.text
+    assert "Not found" not in page.text
+
+
+def test_a_share_of_another_set_says_nothing_of_that_set(client: TestClient) -> None:
+    """A share id that is not this set's (the therapist's own other set, or another
+    therapist's) leads to this set's page like a stopped link: nothing of the other shows."""
+    person = make_therapist(client, "a@example.org")
+    other = make_therapist(client, "b@example.org")
+    mine, theirs = create_set(person, title="Mine"), create_set(other, title="Theirs")
+    _, _, own_path = share_page(person, create_set(person, title="Second"), label="SECOND-1")
+    _, _, their_path = share_page(other, theirs, label="THEIRS-1")
+    for path in (own_path, their_path):
+        share_id = path.rsplit("/", 1)[1]
+        response = person.get(f"/t/en/sets/{mine}/shares/{share_id}")
+        assert response.headers["location"] == f"/t/en/sets/{mine}?done=link-gone"
+        page = person.get(response.headers["location"]).text
+        assert "SECOND-1" not in page and "THEIRS-1" not in page and "Theirs" not in page
+    # Another therapist's set stays not found, with or without a share of its own.
+    assert person.get(their_path).status_code == 404
 
 
 def keyed(client: TestClient, code: str) -> str:
@@ -368,8 +403,10 @@ def test_a_revoked_share_says_so_and_opens_nothing(any_database: Settings) -> No
             "/api/progress/runs", json={"runs": []}, headers={"Authorization": f"Bearer {secret}"}
         )
         assert runs.status_code == 410
+        # A stopped link stays stopped; stopping it again says it no longer works.
         again = person.post(f"/t/en/sets/{set_id}/shares/{share_id}/revoke")
-        assert again.status_code == 404, "a stopped link stays stopped"
+        assert again.headers["location"] == f"/t/en/sets/{set_id}?done=link-gone"
+        assert side.shares.for_set(found.id)[0].revoked_at is not None
 
 
 def test_unknown_tokens_and_codes_are_404_in_the_person_s_language(client: TestClient) -> None:
@@ -512,7 +549,7 @@ def test_a_link_opens_the_set_until_a_phone_keeps_it(any_database: Settings) -> 
         assert "last checked in" in listed and "Shared by the client" in listed
         # Nothing to show again, and its sealed copies are gone; it can still be replaced.
         assert ">Show<" not in listed and "Replace" in listed
-        assert person.get(path).status_code == 404
+        assert_link_gone(person, person.get(path))
         with side_of(client).engine.connect() as connection:
             row = connection.execute(select(shares)).one()
         assert row.token_sealed is None and row.code_sealed is None
@@ -534,7 +571,7 @@ def test_a_link_nobody_keeps_stops_after_its_days(client: TestClient) -> None:
     gone = client.post("/api/sets/open", json={"token": token})
     assert gone.status_code == 410 and gone.json()["error"] == "expired"
     sign_in_again(person, "a@example.org")
-    assert person.get(path).status_code == 404
+    assert_link_gone(person, person.get(path))
     listed = person.get(f"/t/en/sets/{set_id}").text
     assert re.search(r"<td>Expired [^<]+</td>", listed) and ">Show<" not in listed
 

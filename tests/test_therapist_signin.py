@@ -23,6 +23,7 @@ from server.rate_limits import (
 )
 from server.routes import routes
 from server.settings import Settings
+from server.therapist.passwords import password_problem
 from server.therapist.sessions import COOKIE
 from server.therapist.tables import sessions, sets
 from server.therapist.web import CSRF_COOKIE
@@ -308,6 +309,18 @@ def _turn_on_totp(person: Person, client: TestClient) -> str:
     return secret
 
 
+def test_turning_two_step_on_says_it_once(client: TestClient) -> None:
+    person = make_therapist(client, "a@example.org")
+    _turn_on_totp(person, client)
+    for locale, said in (("en", "Two-step sign-in is on"), ("nl", "in twee stappen staat aan")):
+        page = person.get(f"/t/{locale}/account?done=on").text
+        assert page.count(said) == 1, locale
+        assert 'class="notice" role="status"' in page
+    # Later visits say how it is, without the notice.
+    page = person.get("/t/en/account").text
+    assert page.count("Two-step sign-in is on") == 1 and 'role="status"' not in page
+
+
 def test_with_totp_on_a_password_alone_opens_nothing(client: TestClient) -> None:
     person = make_therapist(client, "a@example.org")
     secret = _turn_on_totp(person, client)
@@ -325,7 +338,38 @@ def test_with_totp_on_a_password_alone_opens_nothing(client: TestClient) -> None
     # The same code cannot be used twice, by someone who saw it over a shoulder.
     third = Person(client)
     sign_in(third, "a@example.org")
-    assert third.post("/t/en/code", {"code": code}).status_code == 400
+    again = third.post("/t/en/code", {"code": code})
+    assert again.status_code == 400 and "That code was just used to sign in." in again.text
+    assert third.get("/t/en/sets").headers["location"] == "/t/en/code"
+
+
+def test_a_code_used_already_says_so_and_is_not_counted_as_a_guess(client: TestClient) -> None:
+    """The therapist types the same code in a second browser: not "wrong", but "wait for the
+    next one"; and not counted toward the lockout, since it is no guess (only the code already
+    accepted gets this answer); a wrong code still is."""
+    person = make_therapist(client, "a@example.org")
+    secret = _turn_on_totp(person, client)
+    side = side_of(client)
+    side.set_pause(_no_pause)
+    later = side.now() + 60
+    side.set_clock(lambda: later)
+    first, second = Person(client), Person(client)
+    sign_in(first, "a@example.org")
+    code = pyotp.TOTP(secret).at(later)
+    assert first.post("/t/en/code", {"code": code}).headers["location"] == "/t/en/sets"
+    sign_in(second, "a@example.org")
+    for _ in range(SIGN_IN_PER_ACCOUNT_AT_ADDRESS.amount + 2):
+        again = second.post("/t/nl/code", {"code": code})
+        assert again.status_code == 400
+        assert "Die code is net gebruikt om je aan te melden." in again.text
+        assert "klopt niet" not in again.text
+    # The next code signs in: nothing was counted against the account.
+    side.set_clock(lambda: later + 30)
+    following = pyotp.TOTP(secret).at(later + 30)
+    assert second.post("/t/en/code", {"code": following}).headers["location"] == "/t/en/sets"
+    wrong = Person(client)
+    sign_in(wrong, "a@example.org")
+    assert "That code is not right." in wrong.post("/t/en/code", {"code": "000000"}).text
 
 
 def test_totp_is_required_for_everyone_when_the_setting_says_so(tmp_path: Path) -> None:
@@ -425,3 +469,27 @@ def test_cookies_are_secure_when_the_public_address_is_https(tmp_path: Path) -> 
             assert ("Secure" in signed_in.headers["set-cookie"]) is secure
             switched = client.get("/lang/en/about")
             assert ("Secure" in switched.headers["set-cookie"]) is secure
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("wachtwoord1234", "common"),
+        # A common password with other digits or signs at its end, or in other case.
+        ("wachtwoord12345", "common"),
+        ("Wachtwoord2024!", "common"),
+        ("PASSWORD!!!!!!", "common"),
+        ("P@ssw0rd2024!!", "common"),
+        ("qwertyuiop12345", "common"),
+        ("12345678999999", "common"),
+        # Strong ones stay welcome, a common word inside them or digits after them too.
+        ("a calm river in the evening", None),
+        ("Zomer-2024-Tulp!", None),
+        ("wachtwoord is een slecht idee 7", None),
+        ("83029485739201", None),
+    ],
+)
+def test_a_common_password_with_another_ending_is_still_common(
+    password: str, problem: str | None
+) -> None:
+    assert password_problem(password, password, "a@example.org") == problem

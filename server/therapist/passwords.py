@@ -8,6 +8,7 @@ sign-in.
 from __future__ import annotations
 
 import functools
+import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -82,10 +83,32 @@ COMMON = frozenset(
     ]
 )
 
+# What people add to a common password to get past a list: digits and signs at the end
+# ("wachtwoord12345", "Password2024!"). Cut off, with case ignored, what is left is compared.
+_TAIL = re.compile(r"[\W\d_]+$")
+# A password of digits and signs alone has no word to compare: its first eight characters are
+# ("12345678" with anything after it).
+_LEAD = 8
+
+
+def _stem(password: str) -> str:
+    """A password as compared with the common ones: lower case, without the digits and signs
+    after its last letter; one without any letter, by its first few characters."""
+    lowered = password.lower()
+    return _TAIL.sub("", lowered) or lowered[:_LEAD]
+
+
+# The common passwords as compared: "wachtwoord1234" is "wachtwoord", so "Wachtwoord2024!" is
+# refused as well. A strong password is not one of these words with digits after it.
+COMMON_STEMS = frozenset(_stem(password) for password in COMMON)
+
 WEAK_MESSAGES = {
     "short": N_("Choose a password of at least %(min)s characters."),
     "long": N_("Choose a password of at most %(max)s characters."),
-    "common": N_("This password is too common. Choose one that is hard to guess."),
+    "common": N_(
+        "This password is too common, also with other digits or signs at the end. Choose one "
+        "that is hard to guess."
+    ),
     "email": N_("Choose a password that is not your email address."),
     "mismatch": N_("The two passwords are not the same."),
 }
@@ -97,7 +120,7 @@ def password_problem(password: str, repeated: str, email: str) -> str | None:
         return "short"
     if len(password) > MAX_LENGTH:
         return "long"
-    if password.lower() in COMMON or len(set(password)) < 4:
+    if _stem(password) in COMMON_STEMS or len(set(password)) < 4:
         return "common"
     if email and email.lower() in password.lower():
         return "email"

@@ -2,8 +2,9 @@
 set, until the therapist revokes or replaces it; an app that opens it by the code gets a token
 of its own. Lookups go by hashes of tokens and codes; the link and code themselves are kept
 sealed (encrypted under a key of the instance's, server/therapist/sealing.py), so that the
-therapist can show a link again while it works, without making another. The code stops
-working after CODE_DAYS; the link when it is revoked or replaced, or the set deleted.
+therapist can show a link again while it works, without making another. The link and the
+code stop once a phone keeps the set, when revoked or replaced, or with the set; if nobody keeps
+it, the code after CODE_DAYS and the link after LINK_DAYS.
 
 A share carries a private label (a file number or initials, never a name: the form says so),
 shown only to the set's therapist."""

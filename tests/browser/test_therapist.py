@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from server.settings import Settings
 from tests.pdf import pdf_page_png, pdf_page_sizes, pdf_texts
@@ -485,7 +485,80 @@ def test_the_progress_page_shows_what_a_client_shared(
     assert page.locator("svg.t-chart-runs rect.t-chart-completed").count() == 2
     assert page.locator("svg.t-chart-runs rect.t-chart-stopped").count() == 1
     assert page.locator("svg.t-chart-change circle.t-chart-dot").count() == 2
+    if viewport == PHONE:
+        # On a phone each row is a block, each cell after its column's name: no table is wider
+        # than its box, so nothing hides off to the side.
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('.t-progress .t-table-wrap')]
+                .filter((box) => box.scrollWidth > box.clientWidth).length"""
+        )
+        assert wide == 0
+        label = page.evaluate(
+            """() => getComputedStyle(
+                document.querySelector('table.t-runs tbody td:nth-of-type(3)'), '::before'
+            ).content"""
+        )
+        assert label == '"Completed or stopped"'
     check_axe(page, "progress")
     shot(page, output_dir, f"progress-{locale}-{viewport['width']}")
     assert password_hash  # the helper module loads without a database
+    context.close()
+
+
+def test_what_is_typed_while_a_button_s_answer_is_on_its_way_is_kept(
+    browser: Browser, server: tuple[str, Settings]
+) -> None:
+    """Add an exercise, or move one, and go on typing before the form comes back: what was
+    typed meanwhile is in the new form, in the exercise it was typed in, and the focus stays
+    where the typing was. The server's answers are held back until the typing is done."""
+    url, settings = server
+    email = "typing-on@example.org"
+    link = houvast_add(settings, email, "en")
+    context = browser.new_context(viewport=LAPTOP, locale="en")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    first_sign_in(page, link, email)
+    page.goto(f"{url}/t/en/sets/new")
+    type_into(page, "#title", "Typing on")
+    page.select_option("#new-exercise", "grounding")
+    in_place(page, "#add-item")
+
+    held: list[Route] = []
+    page.route("**/t/en/sets/new", lambda route: held.append(route))
+
+    def answer_held_back(button: str, typing: list[tuple[str, str]]) -> None:
+        page.evaluate("window.__samePage = true")
+        page.click(button)
+        expect(page.locator("#set-form")).to_have_attribute("aria-busy", "true")
+        for _ in range(1000):  # the route's handler runs as Playwright handles its events
+            if held:
+                break
+            page.evaluate("0")
+        assert len(held) == 1, "the form's request was not held back"
+        for field, text in typing:
+            page.click(field)
+            page.keyboard.type(text)
+        held.pop().continue_()
+        expect(page.locator("#set-form")).not_to_have_attribute("aria-busy", "true")
+        assert page.evaluate("window.__samePage === true"), "the page was loaded again"
+
+    page.select_option("#new-exercise", "protector")
+    answer_held_back("#add-item", [("#note", "Typed meanwhile."), ("#items-0-note", "Feet.")])
+    expect(page.locator('input[name="items-1-exercise"]')).to_have_value("protector")
+    expect(page.locator("#note")).to_have_value("Typed meanwhile.")
+    expect(page.locator("#items-0-note")).to_have_value("Feet.")
+    expect(page.locator("#items-0-note")).to_be_focused()
+
+    # Moved while typing in the exercise that moves: the words go along with it.
+    answer_held_back("#up-1", [("#items-1-note", "Safe place.")])
+    expect(page.locator('input[name="items-0-exercise"]')).to_have_value("protector")
+    expect(page.locator("#items-0-note")).to_have_value("Safe place.")
+    expect(page.locator("#items-1-note")).to_have_value("Feet.")
+    expect(page.locator("#items-0-note")).to_be_focused()
+    page.unroute("**/t/en/sets/new")
+    with page.expect_navigation():
+        page.click("#save")
+    expect(page.locator(".t-client-note")).to_have_text("Typed meanwhile.")
+    assert errors == []
     context.close()

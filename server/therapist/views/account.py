@@ -81,6 +81,8 @@ async def totp(request: Request) -> Response:
         "account": account,
         "required": required,
         "notice": notice,
+        # Just turned on: the notice says it is on, and the page does not say it again.
+        "just_on": done == "on" and account.has_totp,
         "error": error,
         "setup": setup,
         "qr": None,

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...exercises import Exercise
-from ...i18n import Language
+from ...i18n import N_, NP_, Language
 from ...urls import Page
 from ..progress import WEEKS, Gap, Kept, Shared, Week, fold, weeks
 from ..sharing import Share
@@ -31,6 +31,10 @@ from .sets import owned
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 360, 150, 26, 20, 10
 # The list of runs shows this many, newest first; the weeks above count them all.
 RUNS_SHOWN = 200
+# Translators: a column's name, quoted, in a list of empty columns.
+QUOTED = N_("“%(column)s”")
+EMPTY_COLUMNS = NP_("Column %(columns)s is empty", "Columns %(columns)s are empty")
+SAID_ABOVE = N_("For the reason given above.")
 
 
 @page("signed_in")
@@ -86,6 +90,7 @@ def _section(visit: Visit, share: Share, shared: Shared) -> dict[str, Any]:
         else:
             rows.append(_week_row(visit, language, row))
     change = _change_line(all_weeks)
+    change_why = [] if change["points"] else explain.missing(recent, ("before", "after"))
     return {
         "share": share,
         "several": several,
@@ -109,20 +114,56 @@ def _section(visit: Visit, share: Share, shared: Shared) -> dict[str, Any]:
         "bars": _bars(visit, all_weeks) if recent else None,
         "bars_why": None if recent else explain.no_runs(),
         "change": change if change["points"] else None,
-        "change_why": [] if change["points"] else explain.missing(recent, ("before", "after")),
-        "columns_why": [
-            (language.gettext(title), explain.missing(recent, moments))
-            for title, moments, empty in (
-                ("Before", ("before",), all(w.before is None for w in all_weeks)),
-                ("After", ("after",), all(w.after is None for w in all_weeks)),
-                ("After − before", ("before", "after"), all(w.change is None for w in all_weeks)),
-            )
-            if empty and recent
-        ],
+        "change_why": change_why,
+        "columns_why": _columns_why(
+            visit,
+            language,
+            [
+                (language.gettext(title), explain.missing(recent, moments))
+                for title, moments, empty in (
+                    ("Before", ("before",), all(w.before is None for w in all_weeks)),
+                    ("After", ("after",), all(w.after is None for w in all_weeks)),
+                    (
+                        "After − before",
+                        ("before", "after"),
+                        all(w.change is None for w in all_weeks),
+                    ),
+                )
+                if empty and recent
+            ],
+            said=change_why,
+        ),
         "runs": [_run_row(visit, language, explain, run) for run in shared.runs[:RUNS_SHOWN]],
         "runs_total": len(shared.runs),
         "runs_why": None if shared.runs else explain.no_runs(),
     }
+
+
+def _columns_why(
+    visit: Visit,
+    language: Language,
+    empty: list[tuple[str, list[str]]],
+    *,
+    said: list[str],
+) -> list[tuple[str, list[str]]]:
+    """Why columns are empty: columns with the same reasons under one heading, and each reason
+    said once on the section (``said``: already under the change chart); a heading whose
+    reasons were all said points up to them."""
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for column, why in empty:
+        grouped.setdefault(tuple(why), []).append(column)
+    told = set(said)
+    explained = []
+    for reasons, columns in grouped.items():
+        new = [reason for reason in reasons if reason not in told]
+        told.update(new)
+        names = format_list(
+            [language.gettext(QUOTED) % {"column": column} for column in columns],
+            locale=visit.locale,
+        )
+        heading = language.translations.ngettext(*EMPTY_COLUMNS, len(columns)) % {"columns": names}
+        explained.append((heading, new or [language.gettext(SAID_ABOVE)]))
+    return explained
 
 
 def _phone(language: Language, number: int) -> str:

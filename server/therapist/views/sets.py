@@ -8,6 +8,7 @@ of another therapist answers exactly as one that does not exist: 404 (HTTPExcept
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -18,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...exercises import Exercise
-from ...exercises.kinds import Timing
+from ...exercises.kinds import Bounded, Timing
 from ...exercises.model import Step
-from ...i18n import LOCALES, N_, language_name
+from ...i18n import LOCALES, N_, Language, language_name
 from ...rules import SetLimits
 from ...urls import Page
 from ..drafts import Draft as KeptForm
@@ -31,6 +32,9 @@ from ..sharing import LABEL_LENGTH, LINK_DAYS
 from ..web import Visit, page, visit_of
 
 COPY_TITLE = N_("Copy of %(title)s")
+# A value a set changes, on the set's page: with its unit ("6 breaths"), or after its label.
+CHANGED_VALUE = N_("%(step)s — %(value)s (usually %(default)s)")
+CHANGED_LABELLED = N_("%(step)s — %(label)s: %(value)s (usually %(default)s)")
 SORT_NAMES = {
     "activity": N_("Last activity"),
     "title": N_("Title"),
@@ -41,6 +45,11 @@ NOTICES = {
     "copied": N_("This is a copy. It is not shared with anyone yet."),
     "deleted": N_("The set is deleted, and its links no longer work."),
     "revoked": N_("The link no longer works. The client keeps the set as it was."),
+    # A link's own page, or one of its buttons, once the link no longer works.
+    "link-gone": N_(
+        "That link no longer works. The list of links below says why: a phone keeps the set, "
+        "the link was stopped, or its time ran out."
+    ),
     "archived": N_("The set is archived. Its links go on working."),
     "restored": N_("The set is back in your list."),
 }
@@ -151,17 +160,11 @@ def _item_views(visit: Visit, found: StoredSet) -> list[dict[str, Any]]:
         exercise = visit.side.exercises.get(item.exercise)
         if exercise is None:
             continue
-        changed = []
-        for key, step, name, bounds in exercise.adjustable("therapist"):
-            if key in item.values:
-                changed.append(
-                    {
-                        "step": language.gettext(step.title),
-                        "unit": language.gettext(_label(step, name)),
-                        "value": item.values[key],
-                        "default": bounds.value,
-                    }
-                )
+        changed = [
+            _changed_value(visit, language, step, name, bounds, item.values[key])
+            for key, step, name, bounds in exercise.adjustable("therapist")
+            if key in item.values
+        ]
         views.append(
             {
                 "title": language.gettext(exercise.title),
@@ -171,6 +174,34 @@ def _item_views(visit: Visit, found: StoredSet) -> list[dict[str, Any]]:
             }
         )
     return views
+
+
+def _changed_value(
+    visit: Visit, language: Language, step: Step, name: str, bounds: Bounded, value: int
+) -> str:
+    """A value the set changes, as a sentence: "Breathing along — 6 breaths (usually 10)".
+
+    Where the step's own summary (the exercise page's, the handout's) is this value with its
+    unit, that says it; else the value's label does ("seconds breathing in: 4 (usually 6)"),
+    never glued to the number as if it were a unit ("6 number of breaths").
+    """
+
+    def summary(chosen: int) -> str:
+        values = {**step.values, name: replace(bounds, value=chosen)}
+        return step.kind.summary(replace(step, values=values), language)
+
+    title = language.gettext(step.title)
+    if summary(bounds.low) != summary(bounds.high):  # the summary follows this value
+        return visit.gettext(
+            CHANGED_VALUE, step=title, value=summary(value), default=summary(bounds.value)
+        )
+    return visit.gettext(
+        CHANGED_LABELLED,
+        step=title,
+        label=language.gettext(_label(step, name)),
+        value=value,
+        default=bounds.value,
+    )
 
 
 def _label(step: Step, name: str) -> str:
@@ -220,8 +251,17 @@ async def _submitted(visit: Visit, found: StoredSet | None) -> Response:
     draft = read_form(visit.form, exercises)
     action = visit.field("action", 40) or "save"
     if action != "save":
+        # Where each exercise and time was in the form sent, so that the script can carry over
+        # what was typed while the answer was on its way (therapist.js).
+        items = {id(item): index for index, item in enumerate(draft.items)}
+        times = {id(time): index for index, time in enumerate(draft.reminders)}
         apply_action(draft, action, visit.field("new-exercise", 100), exercises)
-        return _form(visit, draft, {}, found, focus=_focus_after(action, draft))
+        came_from = (
+            [items.get(id(item)) for item in draft.items],
+            [times.get(id(time)) for time in draft.reminders],
+        )
+        focus = _focus_after(action, draft)
+        return _form(visit, draft, {}, found, focus=focus, came_from=came_from)
     data, errors = check(draft, exercises)
     if data is None:
         return _form(visit, draft, errors, found, status_code=400)
@@ -257,8 +297,11 @@ def _form(
     found: StoredSet | None,
     *,
     focus: str = "",
+    came_from: tuple[list[int | None], list[int | None]] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The set's form; ``came_from``: after a button, where each exercise and time was in the
+    form sent (None for a new one)."""
     language = visit.side.catalogs.language(visit.locale)
     exercises = visit.side.exercises
     messages = {
@@ -284,6 +327,8 @@ def _form(
             "days": _day_names(visit.locale),
             "action": visit.url(route, **params),
             "focus": focus,
+            "came_from": came_from
+            or (list(range(len(draft.items))), list(range(len(draft.reminders)))),
             "limits": SetLimits,
         },
         page=Page.of(route, **params),

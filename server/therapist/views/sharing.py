@@ -2,7 +2,10 @@
 replacing it, labelling it and revoking it.
 
 Making a link is a POST that leads on (303) to the link's own page, so a reload shows the same
-link again and never makes another; that page works for as long as the link does.
+link again and never makes another; that page works for as long as the link does. Once the
+link no longer works (a phone keeps the set, it was stopped, or its days ran out), its page and
+its buttons lead to the set's page, which says so and lists each link's state: the set is still
+there, and a "not found" would say it was gone.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import functools
 
 import anyio
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -49,9 +51,16 @@ async def share(request: Request) -> Response:
     return visit.redirect("t_share", set_id=found.public_id, share_id=made.public_id)
 
 
-async def _shown(request: Request, *, seen: bool = False) -> tuple[StoredSet, NewShare]:
-    """The set and its share in the URL: not found unless the signed-in therapist owns them
-    and the link still works. ``seen``: the link is shown (the audit trail says so)."""
+def _gone(visit: Visit, found: StoredSet) -> Response:
+    # The set is the therapist's own, so this says nothing of any other set, whether the share
+    # id was never this set's or its link stopped working.
+    return visit.redirect("t_set", "?done=link-gone", set_id=found.public_id)
+
+
+async def _shown(request: Request, *, seen: bool = False) -> tuple[StoredSet, NewShare | None]:
+    """The set and its share in the URL: not found unless the signed-in therapist owns the
+    set; the share None unless it is one of the set's working links. ``seen``: the link is
+    shown (the audit trail says so)."""
     visit = visit_of(request)
     found = await owned(request)
     look = functools.partial(
@@ -61,15 +70,14 @@ async def _shown(request: Request, *, seen: bool = False) -> tuple[StoredSet, Ne
         str(request.path_params["share_id"]),
         seen=seen,
     )
-    shown = await anyio.to_thread.run_sync(look)
-    if shown is None:
-        raise HTTPException(status_code=404)
-    return found, shown
+    return found, await anyio.to_thread.run_sync(look)
 
 
 @page("signed_in")
 async def show(request: Request) -> Response:
     found, shown = await _shown(request, seen=True)
+    if shown is None:
+        return _gone(visit_of(request), found)
     return _share_page(request, found, shown)
 
 
@@ -137,6 +145,8 @@ async def replace(request: Request) -> Response:
     one, with the same label, is shown."""
     visit = visit_of(request)
     found, shown = await _shown(request)
+    if shown is None:
+        return _gone(visit, found)
     if request.method == "GET":
         return visit.render(
             "t_share_replace.html",
@@ -147,7 +157,7 @@ async def replace(request: Request) -> Response:
         visit.side.shares.replace, visit.actor(), found.public_id, shown.public_id
     )
     if made is None:  # stopped in the meantime, in another tab
-        raise HTTPException(status_code=404)
+        return _gone(visit, found)
     return visit.redirect("t_share", set_id=found.public_id, share_id=made.public_id)
 
 
@@ -156,6 +166,8 @@ async def label(request: Request) -> Response:
     """A working link's label, changed on its page."""
     visit = visit_of(request)
     found, shown = await _shown(request)
+    if shown is None:
+        return _gone(visit, found)
     text, problem = read_label(visit)
     if problem:
         return _share_page(request, found, shown, label=text, label_error=problem, status_code=400)
@@ -163,7 +175,7 @@ async def label(request: Request) -> Response:
         visit.side.shares.set_label, visit.actor(), found.public_id, shown.public_id, text
     )
     if not await anyio.to_thread.run_sync(change):
-        raise HTTPException(status_code=404)
+        return _gone(visit, found)
     return visit.redirect(
         "t_share", "?done=labelled", set_id=found.public_id, share_id=shown.public_id
     )
@@ -193,5 +205,7 @@ async def revoke(request: Request) -> Response:
         visit.side.shares.revoke, visit.actor(), set_id, share_id
     )
     if not revoked:
-        raise HTTPException(status_code=404)
+        # Not found unless the set is theirs; if it is, the link stopped already (in another
+        # tab, or when a phone kept the set): the set's page says how it is now.
+        return _gone(visit, await owned(request))
     return visit.redirect("t_set", "?done=revoked", set_id=set_id)

@@ -39,6 +39,10 @@ from .sets import resume_draft
 
 WRONG = N_("The email address or password is not right.")
 WRONG_CODE = N_("That code is not right. Type the code your authenticator app shows now.")
+USED_CODE = N_(
+    "That code was just used to sign in. Wait until your authenticator app shows the next "
+    "code, and type that one."
+)
 TOO_MANY = N_("Too many attempts to sign in. Please wait %(minutes)s minutes and try again.")
 DEAD_LINK = N_(
     "This link no longer works: it was used already, or it is more than a day old. Ask the "
@@ -174,13 +178,22 @@ async def code(request: Request) -> Response:
     if wait:
         return _too_many(visit, wait, "t_code.html", "t_code")
     step = matching_step(account.totp_secret or "", visit.field("code", 20), side.now())
-    if step is None or not await anyio.to_thread.run_sync(
-        side.accounts.use_totp_step, account.id, step
-    ):
+    if step is None:
         await failed_sign_in(side, limits, visit.actor(), "sign_in.wrong_code")
         return visit.render(
             "t_code.html",
             {"error": visit.gettext(WRONG_CODE)},
+            page=Page("t_code"),
+            status_code=400,
+        )
+    if not await anyio.to_thread.run_sync(side.accounts.use_totp_step, account.id, step):
+        # A right code whose time step (or a later one) was accepted already: typed again in
+        # another browser, say. Not counted as a guess: only the codes of the last minute or
+        # so that match the secret get this answer, so it tells a guesser nothing they could
+        # use (the code opens nothing again), and the therapist is not locked out for it.
+        return visit.render(
+            "t_code.html",
+            {"error": visit.gettext(USED_CODE)},
             page=Page("t_code"),
             status_code=400,
         )
