@@ -149,9 +149,9 @@ STRINGS: dict[str, str] = {
     # The PIN that locks the history (settings and history).
     "pin_heading": N_("Lock your history"),
     "pin_intro": N_(
-        "With a PIN, your history and the words you kept are stored locked on this device, so "
-        "that someone else using this phone cannot read them. Practising and the way out never "
-        "ask for it."
+        "With a PIN, your history, the words you kept and the parts of your plan you keep to "
+        "yourself are stored locked on this device, so that someone else using this phone cannot "
+        "read them. Practising, the way out and the rest of your plan never ask for it."
     ),
     "pin_choose": N_("Choose a PIN"),
     "pin_warning": N_(
