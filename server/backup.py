@@ -289,9 +289,15 @@ def _keep_trail(new: sqlite3.Connection, current: Path) -> int:
         )
         new.execute("COMMIT")
     except sqlite3.DatabaseError as error:
+        # Moving the database aside throws its trail away: advice only for one that cannot be
+        # read as a database, never for a full disk or a lock another command holds.
+        if error.sqlite_errorname in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            raise BackupError(
+                f"the audit trail in {current} cannot be read ({error}), so a restore would "
+                "lose it: move that file aside (and keep it) to restore without it"
+            ) from None
         raise BackupError(
-            f"the audit trail in {current} cannot be read ({error}), so a restore would lose "
-            "it: move that file aside (and keep it) to restore without it"
+            f"the restore could not be prepared ({error}); the database is as it was"
         ) from None
     finally:
         if new.in_transaction:

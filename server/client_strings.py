@@ -121,8 +121,8 @@ STRINGS: dict[str, str] = {
     "sum_plan": N_("My plan for hard moments"),
     "plan_people": N_("People I can call or message"),
     "plan_care": N_("My care contacts"),
-    "plan_care_therapist": N_("Your therapist or practice"),
-    "plan_care_gp": N_("Your GP"),
+    "plan_care_therapist": N_("My therapist or practice"),
+    "plan_care_gp": N_("My GP"),
     "plan_care_gpPost": N_("Out-of-hours GP service"),
     "storage_unavailable": N_(
         "This browser does not let Houvast keep a history here, for example in a private window."
@@ -314,7 +314,7 @@ SET_STRINGS: dict[str, str] = {
 
 # Only the plan page uses these (pwa/js/plan.js): they travel in that page.
 PLAN_STRINGS: dict[str, str] = {
-    # Translators: on a button that dials; %(name)s is a name the person wrote, or "Your GP".
+    # Translators: on a button that dials; %(name)s is a name the person wrote, or "My GP".
     "plan_call": N_("Call %(name)s"),
     "plan_message": N_("Message %(name)s"),
     "plan_start": N_("Start: %(title)s"),

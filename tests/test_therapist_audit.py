@@ -391,3 +391,16 @@ def test_every_start_of_a_formula_is_made_text(settings: Settings, start: str) -
     )
     rows = list(csv.reader(io.StringIO(written.stdout.decode(), newline="")))
     assert rows[1][2] == f"'{start}cmd|' /C calc'!A0"
+
+
+def test_a_formula_after_a_separator_is_made_text_too(settings: Settings) -> None:
+    """A spreadsheet set to Dutch splits on semicolons: what follows one may start a cell."""
+    _trail(settings, {"a@b.nl;=1+1": [NOW], "a@b.nl, @SUM(1)": [NOW]})
+    env = {**os.environ, "HOUVAST_DATA_DIR": str(settings.data_dir)}
+    written = subprocess.run(
+        [HOUVAST, "audit", "--csv"], capture_output=True, env=env, timeout=60, check=True
+    )
+    text = written.stdout.decode()
+    assert ";=" not in text and ", @" not in text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert sorted(row[2] for row in rows[1:]) == ["a@b.nl, '@SUM(1)", "a@b.nl;'=1+1"]

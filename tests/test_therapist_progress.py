@@ -416,7 +416,7 @@ def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
     # Each reason once on the page: the columns with the same reason under one heading, which
     # points up to the chart's.
     assert why(page, "columns-why") == (
-        "Columns “Before” and “After − before” are empty For the reason given above."
+        "Columns “Before” and “After − before” are empty For the same reason as above."
     )
     assert page.count("Here and now asks for a rating only afterwards.") == 1
 
@@ -432,7 +432,7 @@ def test_an_empty_chart_or_column_says_why(client: TestClient) -> None:
         "skipped, and an exercise that was stopped may end before the rating is asked."
     )
     assert why(page, "columns-why") == (
-        "Columns “Before” and “After − before” are empty For the reason given above."
+        "Columns “Before” and “After − before” are empty For the same reason as above."
     )
     assert page.count("No ratings given") == 1, "said once, not under every column"
     dutch = person.get(f"/t/nl/sets/{set_id}/progress").text

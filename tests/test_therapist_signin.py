@@ -28,6 +28,7 @@ from server.therapist.sessions import COOKIE
 from server.therapist.tables import sessions, sets
 from server.therapist.web import CSRF_COOKIE
 from tests.conftest import isolated_settings
+from tests.test_therapist_audit import entries
 from tests.therapist import (
     PASSWORD,
     Person,
@@ -363,6 +364,10 @@ def test_a_code_used_already_says_so_and_is_not_counted_as_a_guess(client: TestC
         assert again.status_code == 400
         assert "Die code is net gebruikt om je aan te melden." in again.text
         assert "klopt niet" not in again.text
+    # Each try is in the audit trail, with the account: a stolen code raced leaves a trace.
+    tries = [row for row in entries(client) if row["event"] == "sign_in.used_code"]
+    assert len(tries) == SIGN_IN_PER_ACCOUNT_AT_ADDRESS.amount + 2
+    assert {row["email"] for row in tries} == {"a@example.org"}
     # The next code signs in: nothing was counted against the account.
     side.set_clock(lambda: later + 30)
     following = pyotp.TOTP(secret).at(later + 30)

@@ -63,7 +63,7 @@ export function cleanPlan(raw, knownExercises) {
   const care = {};
   for (const name of CARE) {
     care[name] = trimmed(raw.care[name]);
-    // A care contact has its label ("Your GP"): a number alone is enough.
+    // A care contact has its label ("My GP"): a number alone is enough.
     for (const [field, key] of Object.entries(checkContact(care[name], { nameNeeded: false }))) {
       errors.push([`care.${name}.${field}`, key]);
     }

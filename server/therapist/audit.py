@@ -27,6 +27,7 @@ EVENTS: dict[str, str] = {
     "sign_in": N_("Signed in"),
     "sign_in.wrong_password": N_("Sign-in failed: wrong email address or password"),
     "sign_in.wrong_code": N_("Sign-in failed: wrong code"),
+    "sign_in.used_code": N_("Sign-in refused: a code that was used already"),
     "password.set": N_("Password set"),
     "totp.on": N_("Two-step sign-in turned on"),
     "totp.off": N_("Two-step sign-in turned off"),
@@ -48,7 +49,9 @@ EVENTS: dict[str, str] = {
     "database.restored": N_("Database restored from a backup by the operator"),
 }
 # Events that are failures to sign in, recorded whatever else happens.
-FAILURES = frozenset({"sign_in.wrong_password", "sign_in.wrong_code", "totp.off_refused"})
+FAILURES = frozenset(
+    {"sign_in.wrong_password", "sign_in.wrong_code", "sign_in.used_code", "totp.off_refused"}
+)
 
 
 @dataclass(frozen=True)

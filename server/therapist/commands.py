@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -186,12 +187,17 @@ def _audit_row(entry: Entry) -> tuple[str, str, str, str, str, str]:
 
 # What makes a spreadsheet read a cell as a formula (or, after a tab or carriage return, may).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula start after a separator, spaces between allowed (spreadsheet_safe).
+_AFTER_SEPARATOR = re.compile(r"([;,]\s*)(?=[=+\-@\t\r])")
 
 
 def spreadsheet_safe(field: str) -> str:
     """``field`` as text a spreadsheet shows and never runs: the trail keeps what was typed
     (an email address at a failed sign-in may be ``=HYPERLINK(...)``), so one that starts like
-    a formula gets a single quote before it, as OWASP advises against CSV injection."""
+    a formula gets a single quote before it, as OWASP advises against CSV injection. So does
+    each part after a semicolon or comma: a spreadsheet set to Dutch splits on semicolons, and
+    ``a@b.nl;=1+1`` would start a cell of its own there."""
+    field = _AFTER_SEPARATOR.sub(r"\1'", field)
     return f"'{field}" if field.startswith(_FORMULA_STARTS) else field
 
 

@@ -106,7 +106,7 @@ WEAK_MESSAGES = {
     "short": N_("Choose a password of at least %(min)s characters."),
     "long": N_("Choose a password of at most %(max)s characters."),
     "common": N_(
-        "This password is too common, also with other digits or signs at the end. Choose one "
+        "This password is too common, even with other digits or symbols at the end. Choose one "
         "that is hard to guess."
     ),
     "email": N_("Choose a password that is not your email address."),

@@ -40,8 +40,13 @@ def _with_other_slash(request: Request) -> str | None:
     other = path.rstrip("/") if path.endswith("/") else f"{path}/"
     # A mount that found nothing has set its own root path in the scope; the app's is kept.
     root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    routes = request.app.router.routes
+    # A view that was found and said "not found" (an unknown exercise) meant it: no redirect,
+    # which a route matching both forms would otherwise answer back and forth.
+    if _served(routes, {**request.scope, "root_path": root}):
+        return None
     scope = {**request.scope, "path": other, "raw_path": other.encode(), "root_path": root}
-    if not other or not _served(request.app.router.routes, scope):
+    if not other or not _served(routes, scope):
         return None
     query = request.url.query
     return other + (f"?{query}" if query else "")

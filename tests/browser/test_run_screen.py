@@ -189,8 +189,8 @@ def test_a_high_rating_before_gets_a_gentle_offer(page: Page, locale: str) -> No
     expect(offer).to_contain_text(
         "geen therapie en geen crisisdienst" if locale == "nl" else "not a crisis service"
     )
-    expect(offer.get_by_role("link", name="113")).to_have_attribute("href", "tel:113")
-    expect(offer.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
+    for number in ("113", "08000113", "112"):
+        expect(offer.locator(f'a[href="tel:{number}"]')).to_be_visible()
     # Never a block: going on is one tap.
     offer.get_by_role("button").last.click()
     expect(page.locator("#player")).to_have_attribute("data-index", "1")
@@ -227,7 +227,7 @@ def test_a_clear_rise_after_gets_an_offer_at_the_end(
         expect(offer).to_contain_text("Your tension went up")
         expect(offer.get_by_role("button", name="Back to the here and now")).to_be_visible()
         expect(offer).to_contain_text("not a crisis service")
-        expect(offer.get_by_role("link", name="113")).to_have_attribute("href", "tel:113")
+        expect(offer.locator('a[href="tel:113"]')).to_be_attached()
     else:
         expect(offer).to_be_hidden()
 
@@ -438,3 +438,18 @@ def test_a_step_text_that_goes_on_shows_a_shadow_where_more_is(small: BrowserCon
     scroll.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
     assert edge_brightness(page, "bottom") == pytest.approx(page_colour, abs=2)
     assert edge_brightness(page, "top") < page_colour - 8, "no sign of the text above"
+
+
+def test_the_crisis_line_is_at_hand_in_a_grounding_the_way_out_started(page: Page) -> None:
+    """The way out grounds in the page it is on, replacing its main part: the crisis line a
+    "too much" offer shows is kept outside it, on every page."""
+    freeze_clock(page, START)
+    page.goto("/en/about")
+    page.locator(".way-out-ground").click()
+    expect(page.locator("#player")).to_be_visible()
+    expect(page.locator("#player-title")).to_have_text("Feet on the floor")
+    lines = page.evaluate(
+        "() => document.getElementById('help-lines')?.content.textContent.replace(/\\s+/g, ' ')"
+    )
+    assert lines is not None, "the crisis line went with the page's main part"
+    assert "Call 113" in lines and "Call 0800-0113 (free)" in lines and "Call 112" in lines

@@ -34,7 +34,7 @@ RUNS_SHOWN = 200
 # Translators: a column's name, quoted, in a list of empty columns.
 QUOTED = N_("“%(column)s”")
 EMPTY_COLUMNS = NP_("Column %(columns)s is empty", "Columns %(columns)s are empty")
-SAID_ABOVE = N_("For the reason given above.")
+SAID_ABOVE = N_("For the same reason as above.")
 
 
 @page("signed_in")

@@ -47,8 +47,8 @@ NOTICES = {
     "revoked": N_("The link no longer works. The client keeps the set as it was."),
     # A link's own page, or one of its buttons, once the link no longer works.
     "link-gone": N_(
-        "That link no longer works. The list of links below says why: a phone keeps the set, "
-        "the link was stopped, or its time ran out."
+        "That link no longer works. The list of links below says why: it was used, stopped or "
+        "has expired."
     ),
     "archived": N_("The set is archived. Its links go on working."),
     "restored": N_("The set is back in your list."),

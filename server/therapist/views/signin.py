@@ -190,7 +190,9 @@ async def code(request: Request) -> Response:
         # A right code whose time step (or a later one) was accepted already: typed again in
         # another browser, say. Not counted as a guess: only the codes of the last minute or
         # so that match the secret get this answer, so it tells a guesser nothing they could
-        # use (the code opens nothing again), and the therapist is not locked out for it.
+        # use (the code opens nothing again), and the therapist is not locked out for it. It is
+        # recorded all the same: someone with the password racing a stolen code leaves a trace.
+        await anyio.to_thread.run_sync(side.audit.add, visit.actor(), "sign_in.used_code")
         return visit.render(
             "t_code.html",
             {"error": visit.gettext(USED_CODE)},
