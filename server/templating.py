@@ -7,6 +7,7 @@ Two small environments instead of a per-request translation switch: templates st
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,12 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
+def tel(number: str) -> str:
+    """The ``tel:`` link that dials ``number``: without the spaces and dashes it is written
+    with for reading ("0800-0113")."""
+    return "tel:" + re.sub(r"[\s-]", "", number)
+
+
 def translated_environment(folder: Path, locale: str, catalogs: Catalogs) -> jinja2.Environment:
     """A Jinja2 environment for the templates in ``folder``, in ``locale``: autoescaped, strict
     about undefined names, ``{% trans %}`` trimmed. The client's and the therapist's pages
@@ -54,6 +61,7 @@ def translated_environment(folder: Path, locale: str, catalogs: Catalogs) -> jin
 def _environment(locale: str, catalogs: Catalogs) -> jinja2.Environment:
     env = translated_environment(TEMPLATES_DIR, locale, catalogs)
     env.filters["script_json"] = script_json
+    env.filters["tel"] = tel
     return env
 
 

@@ -83,8 +83,13 @@ def test_crisis_numbers_are_deployment_settings(tmp_path: Path) -> None:
     )
     with TestClient(create_app(settings, dispatch=False)) as client:
         html = client.get("/en/help").text
+        # What a "too much" offer in an exercise shows (base.html's template of help lines).
+        exercise = client.get("/nl/exercises/grounding").text
     assert "Tele-Onthaal" in html and 'href="tel:106"' in html and 'href="tel:+32112"' in html
     assert 'href="tel:113"' not in html
+    lines = exercise[exercise.index('<template id="help-lines">') :]
+    assert "Tele-Onthaal" in lines and 'href="tel:1813"' in lines and 'href="tel:+32112"' in lines
+    assert 'href="tel:113"' not in exercise
 
 
 def test_about_says_it_is_not_therapy(client: TestClient) -> None:
