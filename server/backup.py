@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .db import make_engine, sqlite_file, upgrade
 from .settings import Settings
 from .therapist.audit import EVENTS
 
@@ -57,13 +58,13 @@ class Contents:
 
 
 def _sqlite_path(settings: Settings) -> Path:
-    url = settings.database
-    if not url.startswith("sqlite"):
+    found = sqlite_file(settings.database)
+    if found is None:
         raise BackupError(
             "the database is PostgreSQL: back it up with pg_dump and restore it with "
             "pg_restore (README, 'Backup and restore')"
         )
-    return Path(url.split("///", 1)[1])
+    return found
 
 
 def _contents(connection: sqlite3.Connection, what: str) -> Contents:
@@ -84,15 +85,6 @@ def _contents(connection: sqlite3.Connection, what: str) -> Contents:
 # may share one database file.
 
 
-def _sqlite_file(settings: Settings) -> Path | None:
-    """The SQLite database's file; None for PostgreSQL or a database in memory."""
-    url = settings.database
-    if not url.startswith("sqlite") or "///" not in url:
-        return None
-    path = url.split("///", 1)[1]
-    return Path(path) if path and path != ":memory:" else None
-
-
 def _lock_file(database: Path) -> int:
     database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = database.with_name(f"{database.name}.serving.lock")
@@ -103,7 +95,7 @@ def _lock_file(database: Path) -> int:
 async def serving(settings: Settings) -> AsyncIterator[None]:
     """Held by the app from start-up to shut-down. A server started while a restore runs waits
     for it, and then serves the restored database."""
-    database = _sqlite_file(settings)
+    database = sqlite_file(settings.database)
     if database is None:
         yield
         return
@@ -234,8 +226,6 @@ def _has_trail(database: Path) -> bool:
 
 
 def _migrate(database: Path) -> None:
-    from .db import make_engine, upgrade
-
     engine = make_engine(f"sqlite:///{database}")
     try:
         upgrade(engine)

@@ -7,6 +7,8 @@ the same way on every database and need no time zone handling in SQL.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -244,6 +246,26 @@ def _postgres_connect_args(url: str) -> dict[str, Any]:
     return {**client, "options": options.strip()}
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (its query, if any, left out); None for another
+    database or one in memory."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def _private_file(path: Path) -> None:
+    """``path`` made empty (a valid SQLite database) and its owner's alone, with the folder it
+    is in, unless it is there already. The database holds the VAPID private key, password
+    hashes and TOTP secrets; SQLite would make it readable by all, and gives the -wal and -shm
+    files beside it the database's mode. Not a umask: that is the whole process's, threads too.
+    A folder or file that exists keeps its mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``: SQLite gets WAL, a busy timeout, enforced foreign keys and reads
     that never wait; PostgreSQL gets keepalives and timeouts (``POSTGRES_SESSION``).
@@ -252,28 +274,12 @@ def make_engine(url: str) -> Engine:
     error may end up in a log.
     """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        on_disk = bool(path) and path != ":memory:"
-        if on_disk:
-            # The database holds the VAPID private key, password hashes and TOTP secrets: a
-            # folder houvast makes is its owner's alone (one that exists keeps its mode).
-            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        file = sqlite_file(url)
+        if file is not None:
+            _private_file(file)
         engine = create_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
-
-        def owner_only(*args: Any) -> None:
-            import contextlib
-            import os
-
-            # Made empty (a valid database) and private before SQLite opens it, which would
-            # make it readable by all; SQLite gives the -wal and -shm files it makes beside it
-            # the database file's mode. Not a umask: that is the whole process's, threads too.
-            with contextlib.suppress(FileExistsError):
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-        if on_disk:
-            event.listen(engine, "do_connect", owner_only)
         event.listen(engine, "connect", _sqlite_pragmas)
-        _sqlite_transactions(engine, str(Path(path).resolve()) if path else url)
+        _sqlite_transactions(engine, str(file.resolve()) if file else url)
         return engine
     return create_engine(
         url,

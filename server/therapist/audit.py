@@ -48,10 +48,6 @@ EVENTS: dict[str, str] = {
     "account.removed": N_("Account removed by the operator"),
     "database.restored": N_("Database restored from a backup by the operator"),
 }
-# Events that are failures to sign in, recorded whatever else happens.
-FAILURES = frozenset(
-    {"sign_in.wrong_password", "sign_in.wrong_code", "sign_in.used_code", "totp.off_refused"}
-)
 
 
 @dataclass(frozen=True)

@@ -185,20 +185,18 @@ def _audit_row(entry: Entry) -> tuple[str, str, str, str, str, str]:
     )
 
 
-# What makes a spreadsheet read a cell as a formula (or, after a tab or carriage return, may).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A formula start after a separator, spaces between allowed (spreadsheet_safe).
-_AFTER_SEPARATOR = re.compile(r"([;,]\s*)(?=[=+\-@\t\r])")
+# Where a spreadsheet may read a formula: at a field's start, or after a semicolon or comma (a
+# spreadsheet set to Dutch splits on semicolons), before what starts one (or, after a tab or
+# carriage return, may).
+_FORMULA = re.compile(r"(^|[;,]\s*)(?=[=+\-@\t\r])")
 
 
 def spreadsheet_safe(field: str) -> str:
     """``field`` as text a spreadsheet shows and never runs: the trail keeps what was typed
-    (an email address at a failed sign-in may be ``=HYPERLINK(...)``), so one that starts like
-    a formula gets a single quote before it, as OWASP advises against CSV injection. So does
-    each part after a semicolon or comma: a spreadsheet set to Dutch splits on semicolons, and
-    ``a@b.nl;=1+1`` would start a cell of its own there."""
-    field = _AFTER_SEPARATOR.sub(r"\1'", field)
-    return f"'{field}" if field.startswith(_FORMULA_STARTS) else field
+    (an email address at a failed sign-in may be ``=HYPERLINK(...)``), so wherever a formula
+    could start a cell a single quote goes before it, as OWASP advises against CSV injection
+    (``a@b.nl;=1+1`` becomes ``a@b.nl;'=1+1``)."""
+    return _FORMULA.sub(r"\1'", field)
 
 
 def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:

@@ -91,6 +91,16 @@ def _section(visit: Visit, share: Share, shared: Shared) -> dict[str, Any]:
             rows.append(_week_row(visit, language, row))
     change = _change_line(all_weeks)
     change_why = [] if change["points"] else explain.missing(recent, ("before", "after"))
+    columns = (
+        ("Before", ("before",), all(w.before is None for w in all_weeks)),
+        ("After", ("after",), all(w.after is None for w in all_weeks)),
+        ("After − before", ("before", "after"), all(w.change is None for w in all_weeks)),
+    )
+    empty_columns = [
+        (language.gettext(title), explain.missing(recent, moments))
+        for title, moments, empty in columns
+        if empty and recent
+    ]
     return {
         "share": share,
         "several": several,
@@ -115,24 +125,7 @@ def _section(visit: Visit, share: Share, shared: Shared) -> dict[str, Any]:
         "bars_why": None if recent else explain.no_runs(),
         "change": change if change["points"] else None,
         "change_why": change_why,
-        "columns_why": _columns_why(
-            visit,
-            language,
-            [
-                (language.gettext(title), explain.missing(recent, moments))
-                for title, moments, empty in (
-                    ("Before", ("before",), all(w.before is None for w in all_weeks)),
-                    ("After", ("after",), all(w.after is None for w in all_weeks)),
-                    (
-                        "After − before",
-                        ("before", "after"),
-                        all(w.change is None for w in all_weeks),
-                    ),
-                )
-                if empty and recent
-            ],
-            said=change_why,
-        ),
+        "columns_why": _columns_why(visit, language, empty_columns, said=change_why),
         "runs": [_run_row(visit, language, explain, run) for run in shared.runs[:RUNS_SHOWN]],
         "runs_total": len(shared.runs),
         "runs_why": None if shared.runs else explain.no_runs(),

@@ -253,13 +253,9 @@ async def _submitted(visit: Visit, found: StoredSet | None) -> Response:
     if action != "save":
         # Where each exercise and time was in the form sent, so that the script can carry over
         # what was typed while the answer was on its way (therapist.js).
-        items = {id(item): index for index, item in enumerate(draft.items)}
-        times = {id(time): index for index, time in enumerate(draft.reminders)}
+        items, times = list(draft.items), list(draft.reminders)
         apply_action(draft, action, visit.field("new-exercise", 100), exercises)
-        came_from = (
-            [items.get(id(item)) for item in draft.items],
-            [times.get(id(time)) for time in draft.reminders],
-        )
+        came_from = (_places(draft.items, items), _places(draft.reminders, times))
         focus = _focus_after(action, draft)
         return _form(visit, draft, {}, found, focus=focus, came_from=came_from)
     data, errors = check(draft, exercises)
@@ -288,6 +284,12 @@ def _focus_after(action: str, draft: Draft) -> str:
         "add-reminder": f"reminders-{last_time}-days",
         "remove-reminder": "add-reminder",
     }.get(name, "")
+
+
+def _places(now: list[Any], sent: list[Any]) -> list[int | None]:
+    """Where each of ``now`` was in ``sent`` (the very object, not an equal one); None for one
+    that is new."""
+    return [next((i for i, was in enumerate(sent) if was is item), None) for item in now]
 
 
 def _form(
