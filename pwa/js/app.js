@@ -134,7 +134,20 @@ async function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   const hadController = Boolean(navigator.serviceWorker.controller);
   let accepted = false;
+  // The first visit's worker takes charge of this page once it has stored the app (sw.js claims
+  // it): that is when it works offline. Said from the page's own state, not from the worker's
+  // events: WebKit may have the worker installed and in charge before register() resolves, so
+  // its updatefound and statechange events can come before anything listens.
+  const stored = () => {
+    if (!hadController && navigator.serviceWorker.controller) show('offline-ready');
+  };
+  // Reload only when the person asked for the new version, never in the middle of something.
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (accepted) location.reload();
+    else stored();
+  });
   const registration = await navigator.serviceWorker.register(url('worker'), { scope: url('scope') });
+  stored();
 
   const offerUpdate = (worker) => {
     show('update-banner');
@@ -144,19 +157,21 @@ async function registerWorker() {
       worker.postMessage({ type: 'skip-waiting' });
     };
   };
-
-  if (registration.waiting && hadController) offerUpdate(registration.waiting);
-  registration.addEventListener('updatefound', () => {
-    const worker = registration.installing;
-    worker?.addEventListener('statechange', () => {
+  // A new version for a page that has one in charge: offered once it is installed, whether
+  // that happened before this page looked or after.
+  const watched = new Set();
+  const watch = (worker) => {
+    if (!worker || watched.has(worker)) return;
+    watched.add(worker);
+    const installed = () => {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(worker);
-      if (worker.state === 'activated' && !hadController) show('offline-ready');
-    });
-  });
-  // Reload only when the person asked for the new version, never in the middle of something.
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (accepted) location.reload();
-  });
+    };
+    worker.addEventListener('statechange', installed);
+    installed();
+  };
+  watch(registration.waiting);
+  watch(registration.installing);
+  registration.addEventListener('updatefound', () => watch(registration.installing));
   // A page kept open for days still learns about new versions.
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;

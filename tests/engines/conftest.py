@@ -108,7 +108,35 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         # A browser that no longer answers has nothing to show.
         with contextlib.suppress(AssertionError):
             browser.screenshot(OUTPUT_DIR / f"{name}.png")
+        with contextlib.suppress(AssertionError):
+            print(f"{browser.name} at the failure: {browser.evaluate(PROBE)}")
 
+
+# What a failed flow's page was doing, printed with the failure: which of the app's scripts ran,
+# and whether the worker, the cache and the store answer (each given three seconds).
+PROBE = """async () => {
+    const within = (promise) => Promise.race([
+        Promise.resolve(promise).then((value) => value, (error) => `failed: ${error}`),
+        new Promise((resolve) => setTimeout(() => resolve('no answer in 3 s'), 3000)),
+    ]);
+    const registration = await within(navigator.serviceWorker?.getRegistration());
+    const worker = (which) => registration?.[which]?.state ?? null;
+    return {
+        url: location.href,
+        ready: document.readyState,
+        appRan: document.querySelector('.app-notices') !== null,
+        pageClasses: document.documentElement.className,
+        controlled: Boolean(navigator.serviceWorker?.controller),
+        registration: typeof registration === 'string' ? registration
+            : { installing: worker('installing'), waiting: worker('waiting'), active: worker('active') },
+        caches: await within(caches.keys()),
+        store: await within(new Promise((resolve, reject) => {
+            const request = indexedDB.open('houvast-probe');
+            request.onsuccess = () => { request.result.close(); resolve('opens'); };
+            request.onerror = () => reject(request.error);
+        })),
+    };
+}"""
 
 _used_ports: set[int] = set()
 
