@@ -78,12 +78,18 @@ def test_redirects_stay_on_the_site_whatever_the_host_header(hostile: TestClient
         ("/nl", "/nl/"),
         ("/en/exercises/grounding/?x=1", "/en/exercises/grounding?x=1"),
         ("/metrics/", "/metrics"),
+        # The therapist's pages too, past their own "not found" for anything else.
+        ("/t/nl/sets/", "/t/nl/sets"),
+        ("/t/en/account/activity/?page=2", "/t/en/account/activity?page=2"),
     ):
         response = hostile.get(path, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (307, page)
         no_evil(response)
     assert hostile.post("/nl/help/", follow_redirects=False).status_code == 404
     assert hostile.get("/nl/nowhere/", follow_redirects=False).status_code == 404
+    assert hostile.get("/t/nl/nowhere/", follow_redirects=False).status_code == 404
+    # A POST is never redirected: without the form's token it changes nothing and goes nowhere.
+    assert hostile.post("/t/nl/sets/", follow_redirects=False).status_code == 403
 
 
 def test_the_worker_bundles_and_calendars_ignore_the_host_header(hostile: TestClient) -> None:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ..state import app_state
+from ..views.errors import CATCH_ALL
 from . import api
 from .views import account, activity, progress, sets, sharing, signin
 
@@ -61,7 +62,7 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/sets/{set_id}/progress", progress.progress, name="t_progress"),
         # Anything else under /t/<locale>/ is not found, in the therapist's pages (no-store).
-        Route("/{rest:path}", sets.missing_page, methods=_GET_POST),
+        Route("/" + CATCH_ALL, sets.missing_page, methods=_GET_POST),
     ]
     return [
         Route("/static/{version}/{path:path}", static_file, name="t_static"),

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Match, Mount
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
 from ..i18n import DEFAULT_LOCALE
@@ -15,11 +15,13 @@ from ..security import security_headers
 from ..state import app_state
 from ..urls import Page
 
+CATCH_ALL = "{rest:path}"
+
 
 async def not_found(request: Request, exc: Exception) -> Response:
     """The 404 page, in the language of the path (Dutch when it has none); a page asked for
     with a slash too many or too few leads to it instead."""
-    if (page := _with_other_slash(request)) is not None:
+    if (page := with_other_slash(request)) is not None:
         return RedirectResponse(page, status_code=307)
     state = app_state(request)
     homes = state.urls.homes()
@@ -30,7 +32,7 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return state.templates.render("404.html", locale, page=Page("home"), status_code=404)
 
 
-def _with_other_slash(request: Request) -> str | None:
+def with_other_slash(request: Request) -> str | None:
     """The address of the page ``request`` meant with its path's trailing slash added or taken
     away, if a route serves it: relative, so never built from the request's Host header
     (Starlette's own redirect_slashes builds it from Host, and is turned off in create_app)."""
@@ -53,8 +55,12 @@ def _with_other_slash(request: Request) -> str | None:
 
 
 def _served(routes: Sequence[BaseRoute], scope: Scope) -> bool:
-    """Whether an endpoint among ``routes`` (through their mounts) answers ``scope``."""
+    """Whether an endpoint among ``routes`` (through their mounts) answers ``scope``. A
+    catch-all (a path ending in ``{rest:path}``) only says "not found" in its own way: it
+    serves nothing."""
     for route in routes:
+        if isinstance(route, Route) and route.path.endswith(CATCH_ALL):
+            continue
         match, child = route.matches(scope)
         if match is not Match.FULL:
             continue

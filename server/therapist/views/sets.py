@@ -16,7 +16,7 @@ from babel.dates import get_day_names
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from ...exercises import Exercise
 from ...exercises.kinds import Bounded, Timing
@@ -24,6 +24,7 @@ from ...exercises.model import Step
 from ...i18n import LOCALES, N_, Language, language_name
 from ...rules import SetLimits
 from ...urls import Page
+from ...views.errors import with_other_slash
 from ..drafts import Draft as KeptForm
 from ..forms import Draft, DraftItem, Errors, apply_action, check, read_form
 from ..overview import QUERY_LENGTH, SORTS
@@ -57,7 +58,10 @@ NOTICES = {
 
 @page("anyone")
 async def missing_page(request: Request) -> Response:
-    """Anything else under /t/<locale>/: not found, among the therapist's pages (no-store)."""
+    """Anything else under /t/<locale>/: not found, among the therapist's pages (no-store); a
+    page asked for with a slash too many or too few leads to it instead."""
+    if (page := with_other_slash(request)) is not None:
+        return RedirectResponse(page, status_code=307)
     raise HTTPException(status_code=404)
 
 
