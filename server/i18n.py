@@ -151,11 +151,33 @@ class Language:
         """The form for ``count``, with ``%(count)s`` filled in."""
         return self.translations.ngettext(singular, plural, count) % {"count": count}
 
+    def plural_forms(self, singular: str, plural: str) -> dict[str, str]:
+        """The message's form for each of this locale's plural categories (CLDR's "one",
+        "other", …), with ``%(count)s`` left in: pwa/js/i18n.js chooses one by the browser's
+        Intl.PluralRules, which has the same categories."""
+        return {
+            category: self.translations.ngettext(singular, plural, count)
+            for category, count in _plural_samples(self.locale).items()
+        }
+
     def seconds(self, seconds: int) -> str:
         return format_seconds(seconds, self.locale)
 
     def minutes(self, minutes: int) -> str:
         return format_minutes(minutes, self.locale)
+
+
+@functools.cache
+def _plural_samples(locale: str) -> dict[str, int]:
+    """A count in each plural category of ``locale``: the smallest below 1,000."""
+    rule = Locale.parse(locale).plural_form
+    samples: dict[str, int] = {}
+    for count in range(1000):
+        samples.setdefault(rule(count), count)
+    missing = (rule.tags | {"other"}) - samples.keys()
+    if missing:
+        raise CatalogError(f"no count below 1,000 is {', '.join(sorted(missing))} in {locale}")
+    return samples
 
 
 def language_name(locale: str) -> str:

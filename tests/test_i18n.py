@@ -8,6 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from server.catalogs import placeholders, problems
+from server.exercises.loader import load_exercises
 from server.i18n import (
     LOCALES,
     CatalogError,
@@ -108,3 +109,16 @@ def test_a_missing_compiled_catalog_stops_the_server(tmp_path: Path) -> None:
         (tmp_path / locale / "LC_MESSAGES").mkdir(parents=True)
     with pytest.raises(CatalogError, match="make catalogs"):
         Catalogs.load(tmp_path)
+
+
+def test_a_counted_text_travels_in_each_plural_form_the_browser_chooses_from() -> None:
+    # pwa/js/i18n.js picks a form by Intl.PluralRules' category, CLDR's as Babel's.
+    catalogs = Catalogs.load()
+    dutch = catalogs.language("nl").plural_forms("%(count)s breath", "%(count)s breaths")
+    assert dutch == {"one": "%(count)s ademhaling", "other": "%(count)s ademhalingen"}
+    english = catalogs.language("en").plural_forms("%(count)s round", "%(count)s rounds")
+    assert english == {"one": "%(count)s round", "other": "%(count)s rounds"}
+    exercises = load_exercises(PROJECT_ROOT / "exercises")
+    grounding = exercises["grounding"].player_data(catalogs.language("nl"))
+    assert grounding["texts"]["breaths"] == dutch
+    assert grounding["closing_estimate"] > 0 and all(s["estimate"] > 0 for s in grounding["steps"])

@@ -37,13 +37,31 @@ export function t(key, values = {}) {
   return fill(template, values);
 }
 
+/** `forms` by plural category ({one, other}: server/i18n.py, plural_forms) for `count`. */
+export function plural(forms, count) {
+  return fill(forms[new Intl.PluralRules(locale).select(count)] ?? forms.other, { count });
+}
+
 const unitFormats = new Map();
 
-function unitFormat(unit) {
-  if (!unitFormats.has(unit)) {
-    unitFormats.set(unit, new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }));
+function unitFormat(unit, unitDisplay = 'short') {
+  const key = `${unit} ${unitDisplay}`;
+  if (!unitFormats.has(key)) {
+    unitFormats.set(key, new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay }));
   }
-  return unitFormats.get(unit);
+  return unitFormats.get(key);
+}
+
+/** Whole minutes as the exercise pages say them: "5 minuten" (server/i18n.py). */
+export function formatMinutes(minutes) {
+  return unitFormat('minute', 'long').format(minutes);
+}
+
+/** A step's length as the exercise page says it: "45 seconden", or whole minutes from two
+ * minutes on (server/i18n.py, format_seconds). */
+export function formatLength(seconds) {
+  return seconds >= 120 && seconds % 60 === 0 ? formatMinutes(seconds / 60)
+    : unitFormat('second', 'long').format(seconds);
 }
 
 /** How long a run took, as people write it: "41 sec", "1 min 41 sec", "1 hr 5 min". */

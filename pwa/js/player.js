@@ -7,7 +7,7 @@ import { ring, unlockAudio } from './bell.js';
 import { speak, stopSpeaking, vibrate, WakeLock } from './cues.js';
 import { $, element } from './dom.js';
 import {
-  appData, fill, formatClock, locale, t,
+  appData, fill, formatClock, formatLength, formatMinutes, locale, plural, t,
 } from './i18n.js';
 import { buildPlayerScreen } from './player-screen.js';
 import { loadPrefs, reduceMotion } from './prefs.js';
@@ -20,7 +20,9 @@ import {
 import { NOTES } from './plan-data.js';
 import { markPlan, planExists } from './plan-store.js';
 import { getNotes, saveNote, saveRun } from './store.js';
-import { buildTimeline, kindsOf } from './timeline.js';
+import {
+  buildTimeline, estimateSeconds, kindsOf, pacing, stepsOf,
+} from './timeline.js';
 import { BellTrack } from './track-player.js';
 import { url } from './urls.js';
 
@@ -51,6 +53,7 @@ class Player {
   init() {
     this.track?.prepare();
     if (this.item) showItemNote(this.item);
+    this.describe();
     getNotes().then((found) => {
       this.notes = { ...found, ...this.notes };
       if (this.state?.status === 'running') this.renderLastTime();
@@ -74,6 +77,22 @@ class Player {
     } else if (location.hash === '#start') {
       this.begin(null);
     }
+  }
+
+  /** The exercise page says how long this run takes, and each step's length or count, with
+   * the person's pace and own timings or a set's values: the server wrote the defaults'. */
+  describe() {
+    const length = document.querySelector('#exercise-info .meta');
+    if (!length || appData.missing) return;
+    const minutes = Math.max(1, Math.ceil(estimateSeconds(this.exercise, this.segments) / 60));
+    length.textContent = t('about_length', { duration: formatMinutes(minutes) });
+    const run = pacing(this.exercise, this.prefs);
+    const say = { length: formatLength, count: (key, count) => plural(this.exercise.texts[key], count) };
+    const details = document.querySelectorAll('#steps .step > .step-detail');
+    stepsOf(this.exercise.steps).forEach((step, at) => {
+      const said = this.kinds[step.kind].summary?.(step, run, say);
+      if (said && details[at]) details[at].textContent = said;
+    });
   }
 
   begin(saved) {

@@ -20,12 +20,8 @@ export function bounded(bounds, override) {
  * @param kinds     the step kinds' modules by name
  */
 export function buildTimeline(exercise, prefs, closingTitle, kinds) {
-  const overrides = prefs.overrides?.[exercise.id] ?? {};
-  const pace = prefs.pace ?? 1;
   const run = {
-    prefs,
-    scaled: (seconds) => Math.round(seconds * pace * SECOND),
-    value: (step, name) => bounded(step[name], overrides[`${step.id}.${name}`]),
+    ...pacing(exercise, prefs),
     segments: (step, round = null) => {
       const kind = kinds[step.kind];
       if (!kind) throw new Error(`unknown step kind ${step.kind}`);
@@ -41,15 +37,35 @@ export function buildTimeline(exercise, prefs, closingTitle, kinds) {
   return segments;
 }
 
+/** A step's values in a run: `value(step, name)` with the person's or a set's override,
+ * `scaled(seconds)` in ms at the person's pace. */
+export function pacing(exercise, prefs) {
+  const overrides = prefs.overrides?.[exercise.id] ?? {};
+  const pace = prefs.pace ?? 1;
+  return {
+    prefs,
+    scaled: (seconds) => Math.round(seconds * pace * SECOND),
+    value: (step, name) => bounded(step[name], overrides[`${step.id}.${name}`]),
+  };
+}
+
+/** About how many seconds a run of `segments` takes: a timed one as timed, one that waits for
+ * the person as the server estimates the step (its `estimate`, made for the defaults), the
+ * closing as long as reading it. The server's estimate for the defaults, with the run's own. */
+export function estimateSeconds(exercise, segments) {
+  const estimates = new Map(stepsOf(exercise.steps).map((step) => [step.id, step.estimate ?? 0]));
+  return segments.reduce((sum, segment) => sum + (
+    segment.closing ? exercise.closing_estimate ?? 0
+      : segment.ms !== null ? segment.ms / SECOND
+        : Math.max((segment.minMs ?? 0) / SECOND, estimates.get(segment.key) ?? 0)), 0);
+}
+
+/** The steps and the steps inside them, in the order of the file (and of the exercise page). */
+export function stepsOf(steps) {
+  return steps.flatMap((step) => [step, ...stepsOf(step.steps ?? [])]);
+}
+
 /** The step kinds an exercise uses, the closing's included. */
 export function kindsOf(exercise) {
-  const names = new Set(['text']);
-  const walk = (steps) => {
-    for (const step of steps) {
-      names.add(step.kind);
-      if (step.steps) walk(step.steps);
-    }
-  };
-  walk(exercise.steps);
-  return [...names];
+  return [...new Set(['text', ...stepsOf(exercise.steps).map((step) => step.kind)])];
 }

@@ -26,6 +26,10 @@ _RATE_SECONDS = 10
 _NOTE_SECONDS = 45
 _SCALE_SECONDS = 20
 _ACTION_SECONDS = 20
+# A breath step's and a rounds step's count on the exercise page, said again there by the page's
+# script when a person's own values or a set's change it (pwa/js/kinds/breath.js, rounds.js).
+_BREATHS = NP_("%(count)s breath", "%(count)s breaths")
+_ROUNDS = NP_("%(count)s round", "%(count)s rounds")
 
 
 def reading_seconds(text: str) -> int:
@@ -40,11 +44,13 @@ class Problems(Protocol):
 
 
 class Language(Protocol):
-    """What summarising a step needs in one language."""
+    """What summarising a step, and its texts for the player, need in one language."""
 
     def gettext(self, message: str) -> str: ...
 
     def ngettext(self, singular: str, plural: str, count: int) -> str: ...
+
+    def plural_forms(self, singular: str, plural: str) -> dict[str, str]: ...
 
     def seconds(self, seconds: int) -> str: ...
 
@@ -282,6 +288,8 @@ class Kind:
     # Texts its renderer shows (pwa/js/kinds/<kind>.js asks player.t for them by these keys);
     # they travel translated with each exercise that uses the kind.
     texts: Mapping[str, str] = field(default_factory=dict)
+    # Texts with a count, the same way, in each plural form (player.count asks for them).
+    counted: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def nests(self) -> bool:
@@ -367,13 +375,12 @@ KINDS: dict[str, Kind] = {
                     "cycles", Timing(1, 60, "count", N_("number of breaths")), "how many breaths"
                 ),
             ),
-            summary=lambda step, say: say.ngettext(
-                *NP_("%(count)s breath", "%(count)s breaths"), _bounded(step, "cycles").value
-            ),
+            summary=lambda step, say: say.ngettext(*_BREATHS, _bounded(step, "cycles").value),
             estimate=lambda step: (
                 _bounded(step, "cycles").value
                 * sum(_bounded(step, name).value for name in ("inhale", "hold", "exhale"))
             ),
+            counted={"breaths": _BREATHS},
         ),
         Kind(
             "rounds",
@@ -383,13 +390,12 @@ KINDS: dict[str, Kind] = {
                 Field("rounds", Timing(1, 20, "count", N_("number of rounds")), "how many rounds"),
                 Field("steps", Steps(), "the steps of one round"),
             ),
-            summary=lambda step, say: say.ngettext(
-                *NP_("%(count)s round", "%(count)s rounds"), _bounded(step, "rounds").value
-            ),
+            summary=lambda step, say: say.ngettext(*_ROUNDS, _bounded(step, "rounds").value),
             estimate=lambda step: (
                 _bounded(step, "rounds").value
                 * sum(inner.estimated_seconds() for inner in step.steps)
             ),
+            counted={"rounds": _ROUNDS},
         ),
         Kind(
             "action",

@@ -72,6 +72,9 @@ class Step:
                 data[f.name] = value
         if self.steps:
             data["steps"] = [inner.localized(language) for inner in self.steps]
+        # How long the step takes at its defaults, for the steps that wait for the person: the
+        # page says how long a run with the person's own timings takes (pwa/js/timeline.js).
+        data["estimate"] = self.estimated_seconds()
         return data
 
 
@@ -161,11 +164,17 @@ class Exercise:
             "id": self.id,
             "title": language.gettext(self.title),
             "closing": language.gettext(self.closing),
+            "closing_estimate": reading_seconds(self.closing),
             "steps": [step.localized(language) for step in self.steps],
             "texts": {
                 key: language.gettext(text)
                 for kind in kinds.values()
                 for key, text in kind.texts.items()
+            }
+            | {
+                key: language.plural_forms(*forms)
+                for kind in kinds.values()
+                for key, forms in kind.counted.items()
             },
         }
 

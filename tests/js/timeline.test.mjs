@@ -8,7 +8,9 @@ import * as rate from '../../pwa/js/kinds/rate.js';
 import * as text from '../../pwa/js/kinds/text.js';
 import * as timed from '../../pwa/js/kinds/timed.js';
 import * as action from '../../pwa/js/kinds/action.js';
-import { bounded, buildTimeline, kindsOf } from '../../pwa/js/timeline.js';
+import {
+  bounded, buildTimeline, estimateSeconds, kindsOf, pacing, stepsOf,
+} from '../../pwa/js/timeline.js';
 
 const KINDS = { breath, rounds, rate, text, timed, action };
 const range = (value, min, max) => ({ value, min, max });
@@ -97,4 +99,40 @@ test('breathPhase walks in, hold and out', () => {
   assert.equal(breath.breathPhase(pattern, 7000).phase, 'out');
   assert.deepEqual(breath.breathPhase(pattern, 13_000).cycle, 2);
   assert.equal(breath.breathPhase(pattern, 99_000).cycle, 2, 'never past the last breath');
+});
+
+// The server's estimates for the steps that wait for the person (server/exercises/kinds.py).
+const ESTIMATED = {
+  ...EXERCISE,
+  closing_estimate: 4,
+  steps: EXERCISE.steps.map((step) => ({
+    ...step,
+    estimate: { before: 10, agree: 12, practise: 0 }[step.id] ?? 0,
+    steps: step.steps?.map((inner) => ({ ...inner, estimate: inner.kind === 'action' ? 20 : 0 })),
+  })),
+};
+
+test('a run is as long as its timed parts and the server\'s estimates for the rest', () => {
+  const seconds = (prefs) => estimateSeconds(ESTIMATED, buildTimeline(ESTIMATED, prefs, 'C', KINDS));
+  // rate 10, text 12, timed 30, 2 × (action 60 + timed 20), breath 3 × 10, closing 4
+  assert.equal(seconds({}), 10 + 12 + 30 + 2 * 80 + 30 + 4);
+  // One round, and no rating: the action's timeout and the note are counted once.
+  assert.equal(seconds({ ratings: false, overrides: { sample: { 'practise.rounds': 1 } } }), 12 + 30 + 80 + 30 + 4);
+  // Twice as slow: what is timed doubles, the minimum pause too; reading does not.
+  assert.equal(seconds({ pace: 2 }), 10 + 20 + 2 * 30 + 2 * 2 * 80 + 2 * 30 + 4);
+});
+
+test('each kind says its value on the exercise page at the run\'s values and pace', () => {
+  const say = { length: (s) => `${s} s`, count: (key, n) => `${n} ${key}` };
+  const run = pacing(EXERCISE, { pace: 1.5, overrides: { sample: { 'breathe.cycles': 6, 'practise.rounds': 4 } } });
+  const [, , arrive, practise, breathe] = EXERCISE.steps;
+  assert.equal(timed.summary(arrive, run, say), '45 s');
+  assert.equal(rounds.summary(practise, run, say), '4 rounds');
+  assert.equal(breath.summary(breathe, run, say), '6 breaths');
+  assert.equal(text.summary, undefined, 'the server\'s words stand for a step that waits');
+});
+
+test('stepsOf walks the steps as the exercise page lists them', () => {
+  assert.deepEqual(stepsOf(EXERCISE.steps).map((step) => step.id),
+    ['before', 'agree', 'arrive', 'practise', 'say-stop', 'notice', 'breathe']);
 });

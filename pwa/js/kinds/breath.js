@@ -29,6 +29,11 @@ export function segments(step, run) {
   return [{ ...run.base(step), ms: cycle * breath.cycles, breath }];
 }
 
+/** How many breaths, on the exercise page. */
+export function summary(step, run, say) {
+  return say.count('breaths', run.value(step, 'cycles'));
+}
+
 export function render(segment, player) {
   const wrap = element('div', { class: 'breath' });
   const shape = element('div', { class: 'breath-shape', 'aria-hidden': 'true' });

@@ -9,6 +9,11 @@ export function segments(step, run) {
   return found;
 }
 
+/** How many rounds, on the exercise page. */
+export function summary(step, run, say) {
+  return say.count('rounds', run.value(step, 'rounds'));
+}
+
 export function render() {
   return null;
 }

@@ -8,6 +8,11 @@ export function segments(step, run) {
   return [{ ...run.base(step), ms: run.scaled(run.value(step, 'duration')) }];
 }
 
+/** Its length on the exercise page, at the run's values and pace. */
+export function summary(step, run, say) {
+  return say.length(Math.round(run.scaled(run.value(step, 'duration')) / 1000));
+}
+
 export function render(segment) {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', '0 0 120 120');
