@@ -152,6 +152,7 @@ async def _services(
         # This release's hashed files go to the shared database, for the other instances.
         files = files_of(assets, offline, urls)
         release = release_of(assets, offline)
+        service["metrics"].serving(release)
         await anyio.to_thread.run_sync(
             store_release, service["engine"], release, files, settings.releases_kept
         )

@@ -56,8 +56,14 @@ def test_alive_ready_and_counted(db_settings: Settings) -> None:
         assert client.get("/healthz").text == "ok"
         ready = client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"database": "ok", "migrations": "ok", "scheduler": "ok"}
+        body = ready.json()
+        release = body.pop("release")
+        assert body == {"database": "ok", "migrations": "ok", "scheduler": "ok"}
+        # The release is the one whose files this instance serves (server/releases.py).
+        assets, offline = client.app_state["assets"], client.app_state["offline"]
+        assert release == f"{assets.version}-{offline.version}"
         metrics = client.get("/metrics")
+        assert f'houvast_release_info{{release="{release}"}} 1.0' in metrics.text
         assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
         for name in ("due", "delivered", "gone", "failed", "unknown", "skipped"):
             assert f"houvast_reminders_{name}_total 0.0" in metrics.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Seconds after its minute that a reminder reached the push service; the limit is 600.
@@ -61,6 +61,16 @@ class DispatchMetrics:
             buckets=LATENESS_BUCKETS,
             registry=self.registry,
         )
+
+        self._release = Info(
+            "houvast_release",
+            "The release this instance serves (the hashes of its files and of what its worker "
+            "stores): during a rolling upgrade, which instances have the new one.",
+            registry=self.registry,
+        )
+
+    def serving(self, release: str) -> None:
+        self._release.info({"release": release})
 
     def count(self, counts: Mapping[str, int]) -> None:
         """Add one run's counts (DispatchReport.counts)."""

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..db import schema_is_current
+from ..releases import release_of
 from ..reminders.metrics import CONTENT_TYPE
 from ..state import app_state
 
@@ -30,7 +31,8 @@ def _schema(engine: Engine) -> str:
 
 async def ready(request: Request) -> Response:
     """Whether to send this instance traffic: the database answers and has this release's
-    migrations, and the dispatcher's scheduler runs (where this instance dispatches)."""
+    migrations, and the dispatcher's scheduler runs (where this instance dispatches); and which
+    release it is."""
     state = app_state(request)
     schema = await anyio.to_thread.run_sync(_schema, state.engine)
     checks = {
@@ -41,7 +43,9 @@ async def ready(request: Request) -> Response:
         else "off",
     }
     healthy = all(value in ("ok", "off") for value in checks.values())
-    return JSONResponse(checks, status_code=200 if healthy else 503, headers=NO_STORE)
+    # Which release answers: during a rolling upgrade, which instances have the new one.
+    body = {**checks, "release": release_of(state.assets, state.offline)}
+    return JSONResponse(body, status_code=200 if healthy else 503, headers=NO_STORE)
 
 
 async def metrics(request: Request) -> Response:
