@@ -157,14 +157,18 @@ async function registerWorker() {
       worker.postMessage({ type: 'skip-waiting' });
     };
   };
-  // A new version for a page that has one in charge: offered once it is installed, whether
-  // that happened before this page looked or after.
+  // A new version, found while one is in charge of this page: offered once it is installed,
+  // whether that happened before this page looked or after. Whether it is new is decided when it
+  // is found: WebKit puts the first visit's worker in charge before it says that worker is
+  // installed, which offered that first visit an update.
   const watched = new Set();
   const watch = (worker) => {
     if (!worker || watched.has(worker)) return;
     watched.add(worker);
+    const { controller } = navigator.serviceWorker;
+    const update = Boolean(controller) && controller !== worker;
     const installed = () => {
-      if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(worker);
+      if (update && worker.state === 'installed') offerUpdate(worker);
     };
     worker.addEventListener('statechange', installed);
     installed();

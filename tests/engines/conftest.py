@@ -123,12 +123,15 @@ PROBE = """async () => {
     const worker = (which) => registration?.[which]?.state ?? null;
     return {
         url: location.href,
+        shown: [...document.querySelectorAll('.banner')].filter((b) => !b.hidden).map((b) => b.id),
+        dismissed: localStorage.getItem('houvast.dismissed'),
         ready: document.readyState,
         appRan: document.querySelector('.app-notices') !== null,
         pageClasses: document.documentElement.className,
         controlled: Boolean(navigator.serviceWorker?.controller),
-        registration: typeof registration === 'string' ? registration
-            : { installing: worker('installing'), waiting: worker('waiting'), active: worker('active') },
+        registration: typeof registration === 'string' ? registration : {
+            installing: worker('installing'), waiting: worker('waiting'), active: worker('active'),
+        },
         caches: await within(caches.keys()),
         store: await within(new Promise((resolve, reject) => {
             const request = indexedDB.open('houvast-probe');

@@ -189,9 +189,10 @@ def test_without_push_the_reminders_page_offers_a_calendar_file(engine: Engine, 
 
 def test_a_plan_is_written_and_reached_from_a_run(engine: Engine, site: Site) -> None:
     open_app(engine, site.url, "/nl/plan")
-    # The first visit stores the app for offline use, then says so. WebKit can have the worker
-    # in charge before register() resolves: the notice follows the page's own state (app.js).
+    # The first visit stores the app for offline use, then says so, and offers no update: WebKit
+    # puts the worker in charge before it says it is installed (app.js).
     engine.wait_visible("#offline-ready")
+    assert engine.evaluate("() => document.getElementById('update-banner').hidden")
     engine.click("#plan-change")
     engine.wait_visible("#plan-form")
     engine.type("#too-much", "Mijn hart gaat tekeer")
