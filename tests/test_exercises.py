@@ -254,8 +254,14 @@ class Shouting:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return (singular if count == 1 else plural).upper() % {"count": count}
 
+    def plural_forms(self, singular: str, plural: str) -> dict[str, str]:
+        return {"one": singular.upper(), "other": plural.upper()}
+
     def seconds(self, seconds: int) -> str:
         return f"{seconds} S"
+
+    def minutes(self, minutes: int) -> str:
+        return f"{minutes} MIN"
 
 
 def test_a_scale_names_its_ends_in_the_persons_language(tmp_path: Path) -> None:
@@ -272,6 +278,7 @@ def test_a_scale_names_its_ends_in_the_persons_language(tmp_path: Path) -> None:
         "left": "ALL BLACK",
         "right": "ALL WHITE",
         "places": 7,
+        "estimate": 20,
     }
     assert list(exercise.adjustable("person")) == [], "nobody changes a scale's places"
     assert list(exercise.adjustable("therapist")) == []

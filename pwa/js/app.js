@@ -144,6 +144,9 @@ async function registerWorker() {
   // Reload only when the person asked for the new version, never in the middle of something.
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (accepted) location.reload();
+    // The update was accepted in another tab: this page is under it already, and shows the new
+    // version from its next page on.
+    else if (hadController) hide('update-banner');
     else stored();
   });
   const registration = await navigator.serviceWorker.register(url('worker'), { scope: url('scope') });
@@ -175,7 +178,7 @@ async function registerWorker() {
   };
   watch(registration.waiting);
   watch(registration.installing);
-  registration.addEventListener('updatefound', () => watch(registration.installing));
+  registration.addEventListener('updatefound', () => watch(registration.installing ?? registration.waiting));
   // A page kept open for days still learns about new versions.
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;

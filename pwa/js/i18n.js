@@ -39,7 +39,8 @@ export function t(key, values = {}) {
 
 /** `forms` by plural category ({one, other}: server/i18n.py, plural_forms) for `count`. */
 export function plural(forms, count) {
-  return fill(forms[new Intl.PluralRules(locale).select(count)] ?? forms.other, { count });
+  const form = forms[new Intl.PluralRules(locale).select(count)] ?? forms.other;
+  return fill(form ?? Object.values(forms).at(-1), { count });
 }
 
 const unitFormats = new Map();

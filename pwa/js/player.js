@@ -53,7 +53,6 @@ class Player {
   init() {
     this.track?.prepare();
     if (this.item) showItemNote(this.item);
-    this.describe();
     getNotes().then((found) => {
       this.notes = { ...found, ...this.notes };
       if (this.state?.status === 'running') this.renderLastTime();
@@ -76,6 +75,12 @@ class Player {
       this.begin(saved);
     } else if (location.hash === '#start') {
       this.begin(null);
+    }
+    // Last, so that words the page could not say never keep a run from starting.
+    try {
+      this.describe();
+    } catch (error) {
+      console.error('Houvast: the page keeps the default lengths', error);
     }
   }
 

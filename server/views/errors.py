@@ -15,6 +15,8 @@ from ..security import security_headers
 from ..state import app_state
 from ..urls import Page
 
+# How a catch-all route's path ends (the therapist side's "not found"): only this spelling is
+# known to serve nothing by itself (_served).
 CATCH_ALL = "{rest:path}"
 
 

@@ -116,7 +116,7 @@ test('a run is as long as its timed parts and the server\'s estimates for the re
   const seconds = (prefs) => estimateSeconds(ESTIMATED, buildTimeline(ESTIMATED, prefs, 'C', KINDS));
   // rate 10, text 12, timed 30, 2 × (action 60 + timed 20), breath 3 × 10, closing 4
   assert.equal(seconds({}), 10 + 12 + 30 + 2 * 80 + 30 + 4);
-  // One round, and no rating: the action's timeout and the note are counted once.
+  // One round, and no rating: the round's action and timed step are counted once.
   assert.equal(seconds({ ratings: false, overrides: { sample: { 'practise.rounds': 1 } } }), 12 + 30 + 80 + 30 + 4);
   // Twice as slow: what is timed doubles, the minimum pause too; reading does not.
   assert.equal(seconds({ pace: 2 }), 10 + 20 + 2 * 30 + 2 * 2 * 80 + 2 * 30 + 4);
