@@ -200,11 +200,17 @@ def test_an_update_waits_for_the_person_and_keeps_the_history(
         read_notice(page, "A new version of Houvast is ready.")
         # The page keeps running the old version until the person says so.
         assert page.locator("link[rel=stylesheet]").get_attribute("href") == old_css
+        other_tab = profile.new_page()
+        other_tab.goto(f"{url}/en/about")
+        read_notice(other_tab, "A new version of Houvast is ready.")
         with page.expect_navigation():
             page.get_by_role("button", name="Update now").click()
         new_css = page.locator("link[rel=stylesheet]").get_attribute("href")
         assert new_css != old_css
         expect(page.locator("#update-banner")).to_be_hidden()
+        # The other tab is under the new version now: it offers no update that is done.
+        expect(other_tab.locator("#update-banner")).to_be_hidden()
+        other_tab.close()
         expect(page.locator("main")).to_contain_text("Here and now")
         runs = page.evaluate(
             """async () => {
