@@ -85,7 +85,8 @@ class Player {
   }
 
   /** The exercise page says how long this run takes, and each step's length or count, with
-   * the person's pace and own timings or a set's values: the server wrote the defaults'. */
+   * the person's pace and own timings or a set's values: the server wrote the defaults'. A step
+   * the run leaves out (a rating, with ratings turned off) is not listed. */
   describe() {
     const length = document.querySelector('#exercise-info .meta');
     if (!length || appData.missing) return;
@@ -94,9 +95,13 @@ class Player {
     const run = pacing(this.exercise, this.prefs);
     const say = { length: formatLength, count: (key, count) => plural(this.exercise.texts[key], count) };
     const details = document.querySelectorAll('#steps .step > .step-detail');
+    const inRun = new Set(this.segments.map((segment) => segment.key));
+    const runs = (step) => inRun.has(step.id) || (step.steps ?? []).some(runs);
     stepsOf(this.exercise.steps).forEach((step, at) => {
+      if (!details[at]) return;
       const said = this.kinds[step.kind].summary?.(step, run, say);
-      if (said && details[at]) details[at].textContent = said;
+      if (said) details[at].textContent = said;
+      details[at].parentElement.hidden = !runs(step);
     });
   }
 

@@ -74,7 +74,9 @@ def test_a_persons_pace_and_own_timings_are_what_the_page_says(page: Page, base_
     url = f"{base_url}/en/exercises/stop-solo"
     default_length, default_details = written(page.request.get(url).text())
     assert "3 rounds" in default_details and "30 seconds" in default_details
-    with_prefs(page, {"pace": 2, "overrides": {"stop-solo": {"practise-stop.rounds": 1}}})
+    rating = page.locator("#steps .step").filter(has_text="a rating, if you like")
+    prefs = {"pace": 2, "ratings": False, "overrides": {"stop-solo": {"practise-stop.rounds": 1}}}
+    with_prefs(page, prefs)
     page.goto(url)
     page.wait_for_selector(READY, state="attached")
     length, details = shown(page)
@@ -83,3 +85,8 @@ def test_a_persons_pace_and_own_timings_are_what_the_page_says(page: Page, base_
     assert "60 seconds" in details and "30 seconds" not in details, details
     minutes = int(re.sub(r"\D", "", length))
     assert minutes > int(re.sub(r"\D", "", default_length)), (length, default_length)
+    # With ratings turned off, the list leaves out the ratings the run leaves out.
+    assert "a rating, if you like" in default_details
+    expect(rating.first).to_be_hidden()
+    assert rating.count() == default_details.count("a rating, if you like")
+    assert "a rating, if you like" not in page.locator("#steps").inner_text()
