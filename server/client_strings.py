@@ -18,9 +18,9 @@ from .rules import script_rules
 from .urls import Urls
 
 STRINGS: dict[str, str] = {
-    # The player.
     # The exercise page, with the person's own timings (the same words as exercise.html).
     "about_length": N_("About %(duration)s"),
+    # The player.
     "step_of": N_("Step %(n)s of %(total)s"),
     "round_of": N_("Round %(n)s of %(total)s"),
     "breath_of": N_("Breath %(n)s of %(total)s"),

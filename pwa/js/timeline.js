@@ -50,8 +50,8 @@ export function pacing(exercise, prefs) {
 }
 
 /** About how many seconds a run of `segments` takes: a timed one as timed, one that waits for
- * the person as the server estimates the step (its `estimate`, made for the defaults), the
- * closing as long as reading it. The server's estimate for the defaults, with the run's own. */
+ * the person as the server estimates the step (its `estimate`), the closing as long as reading
+ * it. At the defaults this is the server's own estimate (server/exercises/model.py). */
 export function estimateSeconds(exercise, segments) {
   const estimates = new Map(stepsOf(exercise.steps).map((step) => [step.id, step.estimate ?? 0]));
   return segments.reduce((sum, segment) => sum + (

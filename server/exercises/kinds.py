@@ -288,7 +288,8 @@ class Kind:
     # Texts its renderer shows (pwa/js/kinds/<kind>.js asks player.t for them by these keys);
     # they travel translated with each exercise that uses the kind.
     texts: Mapping[str, str] = field(default_factory=dict)
-    # Texts with a count, the same way, in each plural form (player.count asks for them).
+    # Texts with a count, travelling the same way in each plural form: the exercise page's
+    # script says them (player.js, describe).
     counted: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
