@@ -219,3 +219,19 @@ def test_a_plan_is_written_and_reached_from_a_run(engine: Engine, site: Site) ->
         " catch { return null; } }).find((v) => v && v.exercise === 'four-s')"
     )
     assert run["status"] == "running" and run["pausedAt"] is not None, run
+
+
+def test_an_exercise_page_says_the_length_of_the_run_with_own_timings(
+    engine: Engine, site: Site
+) -> None:
+    open_app(engine, site.url, "/nl/exercises/paced-breathing")
+    engine.evaluate(
+        "() => localStorage.setItem('houvast.prefs', JSON.stringify({lockedBells: false,"
+        " overrides: {'paced-breathing': {'breathe-along.cycles': 3, 'own-rhythm.duration': 30}}}))"
+    )
+    engine.reload()
+    # The words come from Intl (units, plural rules) in the engine itself.
+    engine.wait_visible("#steps .step-detail", "3 ademhalingen")
+    engine.wait_visible("#steps .step-detail", "30 seconden")
+    # 151 seconds where the defaults take 231: "Ongeveer 4 minuten" without the script.
+    engine.wait_visible("#exercise-info .meta", "Ongeveer 3 minuten")
